@@ -1,0 +1,266 @@
+"""Message, presence and iq (RFC 6120 §8, RFC 6121 §4–5).
+
+Each stanza keeps the namespace it was read in (``jabber:client``, ``jabber:server`` or
+``jabber:component:accept``) and writes itself back in it.  Payloads sit in the open
+``extensions`` slot, typed when a protocol module declares them, as raw XML otherwise;
+``find`` returns the first of a class.  The RFC's rules that the schema cannot say are
+checked when a stanza is built or parsed: an iq's id and payload count, and that an
+error stanza carries an ``<error/>`` (and only an error stanza does).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, TypeVar
+
+from xepcodec.core.jid import JID
+from xepcodec.core.namespaces import CLIENT, STANZA_NAMESPACES, XML_LANG
+from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.model import attr, child, children, element, text, text_child, xmlns
+from xepcodec.model import fields as xf
+from xepcodec.model.values import EnumValue, Integer, String
+
+__all__ = [
+    "Body",
+    "Iq",
+    "IqType",
+    "Message",
+    "MessageType",
+    "Presence",
+    "PresenceType",
+    "Show",
+    "Status",
+    "Subject",
+    "Thread",
+    "error_reply",
+]
+
+T = TypeVar("T")
+S = TypeVar("S", "Message", "Presence", "Iq")
+
+
+class MessageType(enum.StrEnum):
+    NORMAL = "normal"
+    CHAT = "chat"
+    GROUPCHAT = "groupchat"
+    HEADLINE = "headline"
+    ERROR = "error"
+
+
+class PresenceType(enum.StrEnum):
+    """Presence types; no type at all means available (RFC 6121 §4.7.1)."""
+
+    UNAVAILABLE = "unavailable"
+    SUBSCRIBE = "subscribe"
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBE = "unsubscribe"
+    UNSUBSCRIBED = "unsubscribed"
+    PROBE = "probe"
+    ERROR = "error"
+
+
+class IqType(enum.StrEnum):
+    GET = "get"
+    SET = "set"
+    RESULT = "result"
+    ERROR = "error"
+
+
+class Show(enum.StrEnum):
+    AWAY = "away"
+    CHAT = "chat"
+    DND = "dnd"
+    XA = "xa"
+
+
+@element(STANZA_NAMESPACES, "body")
+class Body:
+    text: str = text()
+    lang: str | None = attr(XML_LANG, default=None)
+
+
+@element(STANZA_NAMESPACES, "subject")
+class Subject:
+    text: str = text()
+    lang: str | None = attr(XML_LANG, default=None)
+
+
+@element(STANZA_NAMESPACES, "thread")
+class Thread:
+    id: str = text(value=String(min_length=1))
+    parent: str | None = attr(default=None, value=String(min_length=1))
+
+
+@element(STANZA_NAMESPACES, "status")
+class Status:
+    text: str = text()
+    lang: str | None = attr(XML_LANG, default=None)
+
+
+class _Stanza:
+    """What the three stanzas share: addressing, payload access, the error rule."""
+
+    __slots__ = ()
+    # Declared by each stanza class; spelled here for the type checker.
+    namespace: str
+    to: JID | None
+    from_: JID | None
+    id: str | None
+    type: Any
+    extensions: tuple[Any, ...]
+    error: StanzaError | None
+
+    def find(self, cls: type[T]) -> T | None:
+        """The first payload of class ``cls``, or None."""
+        for item in self.extensions:
+            if isinstance(item, cls):
+                return item
+        return None
+
+    def find_all(self, cls: type[T]) -> tuple[T, ...]:
+        """Every payload of class ``cls``, in order."""
+        return tuple(item for item in self.extensions if isinstance(item, cls))
+
+    def _check_error_rule(self) -> None:
+        is_error = self.type == "error"
+        if is_error and self.error is None:
+            raise ValueError("a stanza of type 'error' must carry an <error/> child "
+                             "(RFC 6120 §8.3.1)")
+        if not is_error and self.error is not None:
+            raise ValueError("only a stanza of type 'error' may carry an <error/> child "
+                             "(RFC 6120 §8.3.1)")
+
+
+@element(STANZA_NAMESPACES, "message")
+class Message(_Stanza):
+    """A message stanza.  ``body`` and ``subject`` read the text without a language (or
+    the first one); every translation is in ``bodies`` and ``subjects``."""
+
+    namespace: str = xmlns(CLIENT)
+    type: MessageType | None = attr(default=None)
+    to: JID | None = attr(default=None)
+    from_: JID | None = attr(default=None)
+    id: str | None = attr(default=None)
+    lang: str | None = attr(XML_LANG, default=None)
+    subjects: tuple[Subject, ...] = children(Subject)
+    bodies: tuple[Body, ...] = children(Body)
+    thread: Thread | None = child(Thread, default=None)
+    extensions: tuple[Any, ...] = xf.extensions()
+    error: StanzaError | None = child(StanzaError, default=None)
+
+    def __post_init__(self) -> None:
+        self._check_error_rule()
+
+    @property
+    def body(self) -> str | None:
+        return _untranslated(self.bodies)
+
+    @property
+    def subject(self) -> str | None:
+        return _untranslated(self.subjects)
+
+
+@element(STANZA_NAMESPACES, "presence")
+class Presence(_Stanza):
+    """A presence stanza; ``type`` None means available."""
+
+    namespace: str = xmlns(CLIENT)
+    type: PresenceType | None = attr(default=None)
+    to: JID | None = attr(default=None)
+    from_: JID | None = attr(default=None)
+    id: str | None = attr(default=None)
+    lang: str | None = attr(XML_LANG, default=None)
+    show: Show | None = text_child("show", default=None, value=EnumValue(Show))
+    statuses: tuple[Status, ...] = children(Status)
+    priority: int | None = text_child("priority", default=None,
+                                      value=Integer(minimum=-128, maximum=127))
+    extensions: tuple[Any, ...] = xf.extensions()
+    error: StanzaError | None = child(StanzaError, default=None)
+
+    def __post_init__(self) -> None:
+        self._check_error_rule()
+
+    @property
+    def status(self) -> str | None:
+        return _untranslated(self.statuses)
+
+
+@element(STANZA_NAMESPACES, "iq")
+class Iq(_Stanza):
+    """An info/query stanza.
+
+    RFC 6120 §8.2.3: the id is required; a get or set carries exactly one payload; a
+    result carries at most one; an error carries an ``<error/>`` and may echo the
+    request's payload.  ``payload`` is that element (typed when known).
+    """
+
+    namespace: str = xmlns(CLIENT)
+    type: IqType = attr()
+    id: str = attr(value=String(min_length=1))
+    to: JID | None = attr(default=None)
+    from_: JID | None = attr(default=None)
+    lang: str | None = attr(XML_LANG, default=None)
+    extensions: tuple[Any, ...] = xf.extensions()
+    error: StanzaError | None = child(StanzaError, default=None)
+
+    def __post_init__(self) -> None:
+        count = len(self.extensions)
+        if self.type in (IqType.GET, IqType.SET) and count != 1:
+            raise ValueError(f"an iq of type '{self.type}' must carry exactly one payload "
+                             f"element, not {count} (RFC 6120 §8.2.3)")
+        if self.type in (IqType.RESULT, IqType.ERROR) and count > 1:
+            raise ValueError(f"an iq of type '{self.type}' carries at most one payload "
+                             f"element, not {count} (RFC 6120 §8.2.3)")
+        self._check_error_rule()
+
+    @property
+    def payload(self) -> Any:
+        """The payload element, or None (a bare result)."""
+        return self.extensions[0] if self.extensions else None
+
+    def result(self, payload: Any = None) -> Iq:
+        """The result answering this get or set: addresses swapped, id kept."""
+        if self.type not in (IqType.GET, IqType.SET):
+            raise ValueError(f"only a get or set is answered with a result, not a {self.type}")
+        return Iq(namespace=self.namespace, type=IqType.RESULT, id=self.id, to=self.from_,
+                  from_=self.to, extensions=(payload,) if payload is not None else ())
+
+
+def _untranslated(items: tuple[Any, ...]) -> str | None:
+    for item in items:
+        if item.lang is None:
+            return str(item.text)
+    return str(items[0].text) if items else None
+
+
+def error_reply(stanza: S, condition: Condition | str | StanzaError, *,
+                type: ErrorType | str | None = None, text: str | None = None,
+                include_payload: bool = False) -> S:
+    """The error answer to ``stanza`` (RFC 6120 §8.3.1): same kind and id, addresses
+    swapped, type ``error``, and the original content only when asked for.
+
+    Answering an error with an error is refused, as the RFC forbids it (it could loop).
+    """
+    if stanza.type == "error":
+        raise ValueError("an error stanza must not be answered with another error "
+                         "(RFC 6120 §8.3.1)")
+    error = condition if isinstance(condition, StanzaError) else StanzaError.of(
+        condition, type=type, text=text)
+    kind = stanza.__class__
+    changes: dict[str, Any] = {"type": _ERROR_TYPES[kind], "to": stanza.from_,
+                               "from_": stanza.to, "error": error}
+    if not include_payload:
+        changes.update(_CONTENT[kind])
+    return dataclasses.replace(stanza, **changes)  # type: ignore[type-var]
+
+
+_ERROR_TYPES: dict[type, Any] = {
+    Message: MessageType.ERROR, Presence: PresenceType.ERROR, Iq: IqType.ERROR,
+}
+# What an error reply leaves out unless the original content is asked for.
+_CONTENT: dict[type, dict[str, Any]] = {
+    Message: {"subjects": (), "bodies": (), "thread": None, "extensions": ()},
+    Presence: {"show": None, "statuses": (), "priority": None, "extensions": ()},
+    Iq: {"extensions": ()},
+}

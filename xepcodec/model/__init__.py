@@ -1,0 +1,37 @@
+"""The declarative element machinery: field kinds, value kinds, the registry and the
+codec every declared class gets."""
+
+from xepcodec.model.api import decode, encode
+from xepcodec.model.element import element
+from xepcodec.model.fields import (
+    attr,
+    child,
+    children,
+    extensions,
+    flag,
+    local_name,
+    text,
+    text_child,
+    text_children,
+    xmlns,
+)
+from xepcodec.model.raw import XmlFragment
+from xepcodec.model.registry import lookup
+
+__all__ = [
+    "XmlFragment",
+    "attr",
+    "child",
+    "children",
+    "decode",
+    "element",
+    "encode",
+    "extensions",
+    "flag",
+    "local_name",
+    "lookup",
+    "text",
+    "text_child",
+    "text_children",
+    "xmlns",
+]

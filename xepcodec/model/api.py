@@ -1,0 +1,42 @@
+"""Decode an lxml element into its declared class; encode a declared object to bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from xepcodec.errors import ParseError
+from xepcodec.model import registry
+from xepcodec.model.codec import codec_of, encode_into
+from xepcodec.xml.paths import path_of
+
+__all__ = ["decode", "encode"]
+
+
+def decode(element: etree._Element) -> Any:
+    """The typed object for ``element``; ParseError if no class is declared for it or if
+    it breaks its protocol's rules."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        raise ParseError("comments and processing instructions are not allowed in XMPP",
+                         condition="restricted-xml")
+    cls = registry.lookup(tag)
+    if cls is None:
+        namespace = tag[1:].partition("}")[0] if tag.startswith("{") else "no namespace"
+        local = tag.rpartition("}")[2]
+        raise ParseError(f"no protocol is known for <{local}/> in {namespace}",
+                         condition="feature-not-implemented", path=path_of(element),
+                         line=element.sourceline)
+    return codec_of(cls).decode(element)
+
+
+def encode(obj: Any, *, parent_namespace: str | None = None) -> bytes:
+    """UTF-8 XML for a declared object, without an XML declaration.
+
+    ``parent_namespace`` is the default namespace the bytes will be placed in (a stream's
+    ``jabber:client``, say), so that it is not declared again.
+    """
+    out: list[str] = []
+    encode_into(obj, out, parent_namespace)
+    return "".join(out).encode("utf-8")

@@ -1,0 +1,560 @@
+"""The codec of one element class, built once when the class is declared.
+
+Decoding walks an lxml element exactly once: attributes through one dict lookup each,
+children through one dict lookup each (keyed by Clark tag), then builds the frozen
+object without going through keyword arguments.  Encoding writes strings straight
+into a list, declaring a namespace only where it changes; no intermediate tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from lxml import etree
+
+from xepcodec.errors import ParseError, SerializeError
+from xepcodec.model import registry
+from xepcodec.model.fields import (
+    SPEC,
+    AttrSpec,
+    ChildrenSpec,
+    ChildSpec,
+    ExtensionsSpec,
+    FieldSpec,
+    FlagSpec,
+    TextChildrenSpec,
+    TextChildSpec,
+    LocalNameSpec,
+    TextSpec,
+    XmlnsSpec,
+)
+from xepcodec.model.raw import XmlFragment
+from xepcodec.model.values import STRING, Value, value_for
+from xepcodec.xml.paths import path_of
+
+__all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
+
+XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+
+# Kinds of child handlers, small ints so the decode loop compares cheaply.
+CHILD, CHILDREN, TEXT_CHILD, TEXT_CHILDREN, FLAG, EXTENSIONS = range(6)
+
+_MISSING: Any = dataclasses.MISSING
+_ATTR_ESCAPE = re.compile('[&<"\t\n\r]')
+_TEXT_ESCAPE = re.compile("[&<>\r]")
+_ATTR_TABLE = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+_TEXT_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def escape_attr(value: str) -> str:
+    return value.translate(_ATTR_TABLE) if _ATTR_ESCAPE.search(value) else value
+
+
+def escape_text(value: str) -> str:
+    return value.translate(_TEXT_TABLE) if _TEXT_ESCAPE.search(value) else value
+
+
+def _split(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def _clark(namespace: str, name: str) -> str:
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def fail(element: etree._Element, message: str, *, condition: str = "bad-request",
+         attribute: str | None = None) -> ParseError:
+    """A ParseError that names ``element`` (and ``attribute``) by path and line."""
+    return ParseError(message, condition=condition, path=path_of(element, attribute),
+                      line=element.sourceline)
+
+
+def _located(error: ParseError, element: etree._Element,
+             attribute: str | None = None) -> ParseError:
+    """``error`` again, with the node's path and line when it had none."""
+    if error.path is not None:
+        return error
+    located = ParseError(error.message, condition=error.condition, stream=error.stream,
+                         path=path_of(element, attribute), line=element.sourceline)
+    located.__cause__ = error
+    return located
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+@dataclasses.dataclass(slots=True)
+class _Attr:
+    index: int
+    field: str
+    xml_name: str  # Clark notation
+    written: str  # the name as written: "xml:lang", "p0:name", "node"
+    declaration: str  # a namespace declaration the written name needs, or ""
+    value: Value[Any]
+    required: bool
+
+
+@dataclasses.dataclass(slots=True)
+class _Child:
+    kind: int
+    index: int
+    field: str
+    classes: tuple[type, ...] = ()
+    namespace: str | None = None  # None: the parent's namespace
+    name: str = ""
+    value: Value[Any] = STRING
+    required: bool = False
+
+
+class Codec:
+    """Decoder and encoder of one element class."""
+
+    __slots__ = (
+        "attrs",
+        "child_maps",
+        "children",
+        "cls",
+        "defaults",
+        "extensions",
+        "field_names",
+        "make",
+        "attrs_local_kind",
+        "local_name",
+        "name",
+        "names",
+        "namespaces",
+        "repeated",
+        "required_attrs",
+        "required_children",
+        "text",
+        "xmlns",
+    )
+
+    def __init__(self, cls: type, namespaces: tuple[str, ...], names: tuple[str, ...]) -> None:
+        self.cls = cls
+        self.namespaces = namespaces
+        self.names = names
+        self.name = names[0]
+        self.local_name: int | None = None
+        self.attrs_local_kind: Value[Any] | None = None
+        self.attrs: dict[str, _Attr] = {}
+        self.children: list[_Child] = []
+        self.child_maps: dict[str, dict[str, _Child]] = {}
+        self.text: tuple[int, str, Value[Any]] | None = None
+        self.extensions: int | None = None
+        self.xmlns: int | None = None
+        self.repeated: list[int] = []
+        self.required_children: list[_Child] = []
+        self.required_attrs: list[_Attr] = []
+        self.defaults: list[Any] = []
+        self.field_names: list[str] = []
+        self.make: Callable[[list[Any]], Any] = _no_maker
+
+    # -- decoding ---------------------------------------------------------------
+
+    def decode(self, element: etree._Element) -> Any:
+        tag = element.tag
+        namespace = tag[1:tag.index("}")] if tag[0] == "{" else ""
+        values = self.defaults.copy()
+        for index in self.repeated:
+            values[index] = []
+        attrs = self.attrs
+        for key, raw in element.items():
+            spec = attrs.get(key)
+            if spec is None:
+                raise fail(element, f"<{self.name}/> has no attribute {_pretty(key)!r}",
+                           attribute=key)
+            if spec.value is STRING:
+                values[spec.index] = raw
+                continue
+            try:
+                values[spec.index] = spec.value.parse(raw)
+            except ParseError as error:
+                raise _located(error, element, key) from None
+            except ValueError as error:
+                raise fail(element, f"attribute {_pretty(key)!r} must be "
+                           f"{spec.value.description}: {error}", attribute=key) from None
+        if self.text is not None:
+            index, field, value = self.text
+            raw_text = element.text
+            if raw_text is not None or values[index] is _MISSING:
+                try:
+                    values[index] = value.parse(raw_text or "")
+                except ParseError as error:
+                    raise _located(error, element) from None
+                except ValueError as error:
+                    raise fail(element, f"the text of <{self.name}/> must be "
+                               f"{value.description}: {error}") from None
+        elif not _blank(element.text):
+            raise fail(element, f"<{self.name}/> holds no text, but text was found")
+        if len(element):
+            self._decode_children(element, namespace, values)
+        for spec in self.required_attrs:
+            if values[spec.index] is _MISSING:
+                raise fail(element, f"<{self.name}/> lacks its required attribute "
+                           f"{_pretty(spec.xml_name)!r}")
+        for want in self.required_children:
+            if values[want.index] is _MISSING:
+                expected = want.name or " or ".join(
+                    f"<{codec_of(c).name}/>" for c in want.classes)
+                raise fail(element, f"<{self.name}/> lacks its required child {expected}")
+        for index in self.repeated:
+            values[index] = tuple(values[index])
+        if self.xmlns is not None:
+            values[self.xmlns] = namespace
+        if self.local_name is not None:
+            local = tag.rpartition("}")[2]
+            kind = self.attrs_local_kind
+            values[self.local_name] = kind.parse(local) if kind is not None else local
+        try:
+            return self.make(values)
+        except ParseError as error:
+            raise _located(error, element) from None
+        except ValueError as error:
+            raise fail(element, str(error)) from None
+
+    def _decode_children(self, element: etree._Element, namespace: str,
+                         values: list[Any]) -> None:
+        if not self.child_maps:
+            finish_codec(self)
+        handlers = self.child_maps.get(namespace) or self.child_maps[""]
+        extensions = self.extensions
+        for node in element:
+            tag = node.tag
+            if not isinstance(tag, str):
+                raise fail(node, "comments and processing instructions are not allowed "
+                           "in XMPP (RFC 6120 §11.1)", condition="restricted-xml")
+            if not _blank(node.tail):
+                raise fail(element, f"<{self.name}/> holds no text between its children")
+            handler = handlers.get(tag)
+            if handler is None:
+                if extensions is None:
+                    raise fail(node, f"<{self.name}/> does not allow the child "
+                               f"{_pretty(tag)!r} here")
+                values[extensions].append(decode_child(node))
+                continue
+            kind = handler.kind
+            if kind == CHILD:
+                if values[handler.index] is not _MISSING and values[handler.index] is not None:
+                    raise fail(node, f"<{self.name}/> allows only one {_pretty(tag)!r} child")
+                values[handler.index] = codec_of(_class_for(handler, tag)).decode(node)
+            elif kind == CHILDREN:
+                values[handler.index].append(codec_of(_class_for(handler, tag)).decode(node))
+            else:
+                values[handler.index] = self._decode_simple(node, handler, values)
+
+    def _decode_simple(self, node: etree._Element, handler: _Child, values: list[Any]) -> Any:
+        if len(node) or node.attrib:
+            raise fail(node, f"<{handler.name}/> holds text only: no attributes or children")
+        if handler.kind == FLAG:
+            if not _blank(node.text):
+                raise fail(node, f"<{handler.name}/> must be empty")
+            return True
+        try:
+            value = handler.value.parse(node.text or "")
+        except ParseError as error:
+            raise _located(error, node) from None
+        except ValueError as error:
+            raise fail(node, f"the text of <{handler.name}/> must be "
+                       f"{handler.value.description}: {error}") from None
+        if handler.kind == TEXT_CHILDREN:
+            values[handler.index].append(value)
+            return values[handler.index]
+        previous = values[handler.index]
+        if previous is not _MISSING and previous is not None:
+            raise fail(node, f"<{self.name}/> allows only one <{handler.name}/> child")
+        return value
+
+    # -- encoding ---------------------------------------------------------------
+
+    def encode(self, obj: Any, out: list[str], parent: str | None) -> None:
+        namespace = self._namespace_for(obj, parent)
+        name = self.name
+        if self.local_name is not None:
+            local = getattr(obj, self.field_names[self.local_name])
+            name = self.attrs_local_kind.format(local) if self.attrs_local_kind else local
+            if name not in self.names:
+                raise SerializeError(f"{type(obj).__name__} cannot be written as <{name}/>")
+        out.append("<" + name)
+        if namespace != parent:
+            out.append(f' xmlns="{escape_attr(namespace)}"')
+        for spec in self.attrs.values():
+            value = getattr(obj, spec.field)
+            if value is None:
+                continue
+            try:
+                written = spec.value.format(value)
+            except ValueError as error:
+                raise SerializeError(f"{type(obj).__name__}.{spec.field}: {error}") from None
+            out.append(f'{spec.declaration} {spec.written}="{escape_attr(written)}"')
+        body_start = len(out)
+        out.append(">")
+        if self.text is not None:
+            value = getattr(obj, self.text[1])
+            if value is not None:
+                out.append(escape_text(self._format(obj, self.text[1], self.text[2], value)))
+        for spec in self.children:
+            value = getattr(obj, spec.field)
+            if spec.kind == CHILD:
+                if value is not None:
+                    _encode_known(value, spec, out, namespace)
+            elif spec.kind == CHILDREN:
+                for item in value:
+                    _encode_known(item, spec, out, namespace)
+            elif spec.kind == FLAG:
+                if value:
+                    out.append(_simple_open(spec, namespace) + "/>")
+            elif spec.kind == TEXT_CHILD:
+                if value is not None:
+                    self._encode_text_child(obj, spec, value, out, namespace)
+            elif spec.kind == TEXT_CHILDREN:
+                for item in value:
+                    self._encode_text_child(obj, spec, item, out, namespace)
+            else:
+                for item in value:
+                    encode_into(item, out, namespace)
+        if len(out) == body_start + 1:
+            out[body_start] = "/>"
+        else:
+            out.append(f"</{name}>")
+
+    def _namespace_for(self, obj: Any, parent: str | None) -> str:
+        if len(self.namespaces) == 1:
+            return self.namespaces[0]
+        if self.xmlns is not None:
+            chosen: str = getattr(obj, self.field_names[self.xmlns])
+            if chosen not in self.namespaces:
+                raise SerializeError(f"{type(obj).__name__} cannot be written in the "
+                                     f"namespace {chosen!r}")
+            return chosen
+        return parent if parent in self.namespaces else self.namespaces[0]  # type: ignore[return-value]
+
+    def _encode_text_child(self, obj: Any, spec: _Child, value: Any, out: list[str],
+                           namespace: str) -> None:
+        formatted = escape_text(self._format(obj, spec.field, spec.value, value))
+        opening = _simple_open(spec, namespace)
+        out.append(f"{opening}>{formatted}</{spec.name}>" if formatted else opening + "/>")
+
+    @staticmethod
+    def _format(obj: Any, field: str, kind: Value[Any], value: Any) -> str:
+        try:
+            return kind.format(value)
+        except ValueError as error:
+            raise SerializeError(f"{type(obj).__name__}.{field}: {error}") from None
+
+
+def _no_maker(values: list[Any]) -> Any:  # pragma: no cover - replaced at build time
+    raise RuntimeError("codec used before it was built")
+
+
+def _pretty(tag: str) -> str:
+    namespace, local = _split(tag)
+    if namespace == XML_NS:
+        return f"xml:{local}"
+    return f"{local} ({namespace})" if namespace else local
+
+
+def _simple_open(spec: _Child, namespace: str) -> str:
+    if spec.namespace is None or spec.namespace == namespace:
+        return "<" + spec.name
+    return f'<{spec.name} xmlns="{escape_attr(spec.namespace)}"'
+
+
+def _class_for(handler: _Child, tag: str) -> type:
+    if len(handler.classes) == 1:
+        return handler.classes[0]
+    for cls in handler.classes:
+        codec = codec_of(cls)
+        namespace, local = _split(tag)
+        if local in codec.names and namespace in codec.namespaces:
+            return cls
+    raise AssertionError(f"no class for {tag}")  # the child map was built from the classes
+
+
+def _encode_known(value: Any, spec: _Child, out: list[str], namespace: str) -> None:
+    if not isinstance(value, spec.classes):
+        names = " or ".join(cls.__name__ for cls in spec.classes)
+        raise SerializeError(f"field {spec.field!r} holds {type(value).__name__}, "
+                             f"not {names}")
+    codec_of(type(value)).encode(value, out, namespace)
+
+
+def encode_into(item: Any, out: list[str], parent: str | None) -> None:
+    """Write a typed element or an :class:`XmlFragment` into ``out``."""
+    if isinstance(item, XmlFragment):
+        xml = item.xml.decode("utf-8")
+        if not item.tag.startswith("{") and parent:
+            # A fragment in no namespace must undeclare the default it would inherit.
+            cut = len(item.tag) + 1
+            xml = f'{xml[:cut]} xmlns=""{xml[cut:]}'
+        out.append(xml)
+        return
+    codec = getattr(type(item), "__xml_codec__", None)
+    if codec is None:
+        raise SerializeError(f"{type(item).__name__} is not an XML element class")
+    codec.encode(item, out, parent)
+
+
+def decode_child(node: etree._Element) -> Any:
+    """A child in an open slot: typed when the registry knows its tag, raw otherwise."""
+    cls = registry.lookup(node.tag)
+    if cls is None:
+        return XmlFragment.from_element(node)
+    return codec_of(cls).decode(node)
+
+
+def codec_of(cls: type) -> Codec:
+    codec: Codec | None = cls.__dict__.get("__xml_codec__")
+    if codec is None:
+        raise TypeError(f"{cls.__name__} is not declared with @element")
+    return codec
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def _annotation(cls: type, field: dataclasses.Field[Any]) -> Any:
+    """The evaluated annotation of a field, with ``X | None`` reduced to ``X``."""
+    hint = field.type
+    if isinstance(hint, str):
+        module = sys.modules.get(cls.__module__)
+        namespace = dict(vars(module)) if module else {}
+        try:
+            hint = eval(hint, namespace)  # annotations of value fields are plain names
+        except Exception:
+            return None
+    args = getattr(hint, "__args__", None)
+    if args and type(None) in args:
+        rest = [arg for arg in args if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else None
+    return hint
+
+
+def _value_kind(cls: type, field: dataclasses.Field[Any], given: Value[Any] | None) -> Value[Any]:
+    if given is not None:
+        return given
+    kind = value_for(_annotation(cls, field))
+    if kind is None:
+        raise TypeError(f"{cls.__name__}.{field.name}: cannot tell the value kind from the "
+                        f"annotation {field.type!r}; pass value=")
+    return kind
+
+
+def _attr_written(xml_name: str, position: int) -> tuple[str, str]:
+    namespace, local = _split(xml_name)
+    if not namespace:
+        return local, ""
+    if namespace == XML_NS:
+        return f"xml:{local}", ""
+    prefix = f"a{position}"
+    return f"{prefix}:{local}", f' xmlns:{prefix}="{escape_attr(namespace)}"'
+
+
+def _default_of(field: dataclasses.Field[Any]) -> Any:
+    if field.default is not _MISSING:
+        return field.default
+    if field.default_factory is not _MISSING:
+        return field.default_factory()
+    return _MISSING
+
+
+def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...]) -> Codec:
+    codec = Codec(cls, namespaces, names)
+    fields = dataclasses.fields(cls)
+    for index, field in enumerate(fields):
+        spec: FieldSpec | None = field.metadata.get(SPEC)
+        codec.field_names.append(field.name)
+        default = _default_of(field)
+        codec.defaults.append(default)
+        required = default is _MISSING
+        if spec is None:
+            raise TypeError(f"{cls.__name__}.{field.name} does not say how it maps to XML "
+                            "(use attr(), text(), child(), …)")
+        if isinstance(spec, AttrSpec):
+            xml_name = spec.name or field.name.rstrip("_")
+            written, declaration = _attr_written(xml_name, len(codec.attrs))
+            codec.attrs[xml_name] = _Attr(index, field.name, xml_name, written, declaration,
+                                          _value_kind(cls, field, spec.value), required)
+        elif isinstance(spec, TextSpec):
+            codec.text = (index, field.name, _value_kind(cls, field, spec.value))
+        elif isinstance(spec, ChildSpec | ChildrenSpec):
+            kind = CHILD if isinstance(spec, ChildSpec) else CHILDREN
+            handler = _Child(kind, index, field.name, classes=spec.classes, required=required)
+            codec.children.append(handler)
+        elif isinstance(spec, TextChildSpec | TextChildrenSpec):
+            kind = TEXT_CHILD if isinstance(spec, TextChildSpec) else TEXT_CHILDREN
+            handler = _Child(kind, index, field.name, namespace=spec.namespace, name=spec.name,
+                             value=_value_kind(cls, field, spec.value), required=required)
+            codec.children.append(handler)
+        elif isinstance(spec, FlagSpec):
+            codec.children.append(_Child(FLAG, index, field.name, namespace=spec.namespace,
+                                         name=spec.name))
+        elif isinstance(spec, ExtensionsSpec):
+            codec.extensions = index
+            codec.children.append(_Child(EXTENSIONS, index, field.name))
+        elif isinstance(spec, XmlnsSpec):
+            codec.xmlns = index
+        elif isinstance(spec, LocalNameSpec):
+            codec.local_name = index
+            kind = value_for(_annotation(cls, field))
+            codec.attrs_local_kind = None if kind is STRING else kind
+        if isinstance(spec, ChildrenSpec | TextChildrenSpec | ExtensionsSpec):
+            codec.repeated.append(index)
+    codec.required_children = [c for c in codec.children if c.required]
+    codec.required_attrs = [a for a in codec.attrs.values() if a.required]
+    codec.make = _maker(cls, codec.field_names)
+    return codec
+
+
+def finish_codec(codec: Codec) -> None:
+    """Build the child maps.  Done when the codec is first used, because a class may
+    name child classes declared after it (a data form's item holds fields)."""
+    maps: dict[str, dict[str, _Child]] = {}
+    for namespace in (*codec.namespaces, ""):
+        table: dict[str, _Child] = {}
+        for handler in codec.children:
+            for tag in _tags(handler, namespace or codec.namespaces[0]):
+                if tag in table:
+                    raise TypeError(f"{codec.cls.__name__}: two fields claim the child {tag}")
+                table[tag] = handler
+        maps[namespace] = table
+    codec.child_maps = maps
+
+
+def _tags(handler: _Child, parent: str) -> Iterable[str]:
+    if handler.kind == EXTENSIONS:
+        return
+    if handler.kind in (CHILD, CHILDREN):
+        for cls in handler.classes:
+            child_codec = codec_of(cls)
+            within = (parent,) if parent in child_codec.namespaces else child_codec.namespaces
+            for namespace in within:
+                for local in child_codec.names:
+                    yield _clark(namespace, local)
+    else:
+        namespace = parent if handler.namespace is None else handler.namespace
+        yield _clark(namespace, handler.name)
+
+
+def _maker(cls: type, names: list[str]) -> Callable[[list[Any]], Any]:
+    """A function that builds an instance from a list of field values, skipping the
+    keyword-argument ``__init__`` but still running ``__post_init__`` checks."""
+    lines = ["def make(values):", "    obj = new(cls)"]
+    lines += [f"    setattr(obj, {name!r}, values[{i}])" for i, name in enumerate(names)]
+    if hasattr(cls, "__post_init__"):
+        lines.append("    obj.__post_init__()")
+    lines.append("    return obj")
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "setattr": object.__setattr__}
+    exec("\n".join(lines), scope)  # generated once per class, from field names only
+    maker: Callable[[list[Any]], Any] = scope["make"]
+    return maker

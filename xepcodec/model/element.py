@@ -1,0 +1,59 @@
+"""The ``@element`` decorator: one declaration makes a class parse, serialize, register
+and (through :mod:`xepcodec.testing`) generate itself."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform
+
+from xepcodec.model import registry
+from xepcodec.model.codec import build_codec
+from xepcodec.model.fields import (
+    attr,
+    child,
+    children,
+    extensions,
+    flag,
+    local_name,
+    text,
+    text_child,
+    text_children,
+    xmlns,
+)
+
+__all__ = ["element"]
+
+C = TypeVar("C", bound=type)
+
+
+@dataclass_transform(
+    frozen_default=True,
+    kw_only_default=True,
+    field_specifiers=(attr, text, child, children, text_child, text_children, flag,
+                      extensions, xmlns, local_name, dataclasses.field),
+)
+def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
+            register: bool = True) -> Callable[[C], C]:
+    """Declare an XML element class.
+
+    The class becomes a frozen, slotted, keyword-only dataclass; each field says how it
+    maps to XML with the helpers of :mod:`xepcodec.model.fields`.  ``namespace`` may be
+    a tuple when the same element exists in several namespaces (stanzas in
+    ``jabber:client``, ``jabber:server`` and ``jabber:component:accept``): as a child it
+    follows its parent's namespace, and an :func:`~xepcodec.model.fields.xmlns` field
+    records which one a top-level object uses.
+    """
+    namespaces = (namespace,) if isinstance(namespace, str) else tuple(namespace)
+    names = (name,) if isinstance(name, str) else tuple(name)
+
+    def declare(cls: C) -> C:
+        made: Any = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+        made.__xml_codec__ = build_codec(made, namespaces, names)
+        if register:
+            for each in namespaces:
+                for local in names:
+                    registry.register(made, each, local)
+        return made  # type: ignore[no-any-return]
+
+    return declare

@@ -1,0 +1,255 @@
+"""Value kinds: how one attribute or text value is read from and written to XML.
+
+A value kind turns the string XML carries into a Python value and back.  It raises
+``ValueError`` with a sentence a person understands; the codec adds the node and the
+condition.  Kinds also carry the constraints that the hypothesis strategies in
+:mod:`xepcodec.testing` read, so a kind says once what its values may be.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Generic, TypeVar
+
+from xepcodec.core.jid import JID
+from xepcodec.protocols import datetime as xep82
+
+__all__ = [
+    "BOOLEAN",
+    "DATE",
+    "DATETIME",
+    "INTEGER",
+    "JID_VALUE",
+    "STRING",
+    "TIME",
+    "Boolean",
+    "DateTimeValue",
+    "DateValue",
+    "EnumValue",
+    "Integer",
+    "JIDValue",
+    "String",
+    "TimeValue",
+    "Value",
+    "value_for",
+]
+
+T = TypeVar("T")
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class Value(Generic[T]):
+    """Base of the value kinds; subclasses override :meth:`parse` and :meth:`format`."""
+
+    __slots__ = ()
+    #: a short name used in error messages ("an integer", "a JID")
+    description = "a value"
+
+    def parse(self, text: str) -> T:
+        raise NotImplementedError  # pragma: no cover - every kind overrides it
+
+    def format(self, value: T) -> str:
+        raise NotImplementedError  # pragma: no cover - every kind overrides it
+
+
+@dataclass(frozen=True, slots=True)
+class String(Value[str]):
+    """Any text XML can carry, optionally bounded and patterned.
+
+    ``pattern`` is a regular expression the whole value must match (say, an NCName);
+    ``min_length`` lets a schema's ``minLength='1'`` be said in the model too.
+    """
+
+    min_length: int = 0
+    max_length: int | None = None
+    pattern: str | None = None
+    description = "a string"
+
+    def parse(self, text: str) -> str:
+        self._check(text)
+        return text
+
+    def format(self, value: str) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a str, got {type(value).__name__}")
+        if _NOT_XML.search(value):
+            raise ValueError(f"{value!r} holds a character XML 1.0 cannot carry")
+        self._check(value)
+        return value
+
+    def _check(self, text: str) -> None:
+        if len(text) < self.min_length:
+            raise ValueError("the value is empty" if self.min_length == 1 else
+                             f"the value is shorter than {self.min_length} characters")
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValueError(f"the value is longer than {self.max_length} characters")
+        if self.pattern is not None and re.fullmatch(self.pattern, text) is None:
+            raise ValueError(f"{text!r} does not match the pattern {self.pattern}")
+
+
+# XML Schema's integer lexical space: optional sign, digits, surrounding whitespace
+# collapsed by the schema processor (so we allow it too, as libxml2 does).
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Integer(Value[int]):
+    """An XML Schema integer, optionally bounded (``minimum=0`` is nonNegativeInteger)."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    description = "an integer"
+
+    def parse(self, text: str) -> int:
+        if _INTEGER.fullmatch(text) is None:
+            raise ValueError(f"{text!r} is not an integer")
+        return self._check(int(text))
+
+    def format(self, value: int) -> str:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an int, got {type(value).__name__}")
+        return str(self._check(value))
+
+    def _check(self, value: int) -> int:
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{value} is below the minimum {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{value} is above the maximum {self.maximum}")
+        return value
+
+
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Boolean(Value[bool]):
+    """XML Schema's boolean: ``true``/``false``/``1``/``0`` read, ``true``/``false`` written."""
+
+    description = "a boolean"
+
+    def parse(self, text: str) -> bool:
+        try:
+            return _BOOLEANS[text.strip()]
+        except KeyError:
+            raise ValueError(f"{text!r} is not a boolean (true, false, 1 or 0)") from None
+
+    def format(self, value: bool) -> str:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected a bool, got {type(value).__name__}")
+        return "true" if value else "false"
+
+
+@dataclass(frozen=True, slots=True)
+class DateTimeValue(Value[datetime]):
+    """An XEP-0082 DateTime, always with its zone."""
+
+    description = "an XEP-0082 date-time"
+
+    def parse(self, text: str) -> datetime:
+        return xep82.parse_datetime(text)
+
+    def format(self, value: datetime) -> str:
+        return xep82.format_datetime(value)
+
+
+@dataclass(frozen=True, slots=True)
+class DateValue(Value[date]):
+    """An XEP-0082 Date."""
+
+    description = "an XEP-0082 date"
+
+    def parse(self, text: str) -> date:
+        return xep82.parse_date(text)
+
+    def format(self, value: date) -> str:
+        return xep82.format_date(value)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeValue(Value[time]):
+    """An XEP-0082 Time."""
+
+    description = "an XEP-0082 time"
+
+    def parse(self, text: str) -> time:
+        return xep82.parse_time(text)
+
+    def format(self, value: time) -> str:
+        return xep82.format_time(value)
+
+
+@dataclass(frozen=True, slots=True)
+class JIDValue(Value[JID]):
+    """A JID (RFC 7622); a malformed one is a ``jid-malformed`` error."""
+
+    description = "a JID"
+
+    def parse(self, text: str) -> JID:
+        return JID.parse(text)
+
+    def format(self, value: JID) -> str:
+        if not isinstance(value, JID):
+            raise ValueError(f"expected a JID, got {type(value).__name__}")
+        return str(value)
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumValue(Value[E]):
+    """One of a closed set of strings, as a Python :class:`enum.Enum` whose values are
+    the XML strings."""
+
+    enum: type[E]
+    description = "one of a fixed set of values"
+
+    def parse(self, text: str) -> E:
+        try:
+            return self.enum(text)
+        except ValueError:
+            allowed = ", ".join(str(member.value) for member in self.enum)
+            raise ValueError(f"{text!r} is not one of: {allowed}") from None
+
+    def format(self, value: E) -> str:
+        if not isinstance(value, self.enum):
+            # A plain string that names a member is accepted: callers write type="get".
+            value = self.parse(value) if isinstance(value, str) else value
+            if not isinstance(value, self.enum):
+                raise ValueError(f"expected a {self.enum.__name__}, got {type(value).__name__}")
+        return str(value.value)
+
+
+STRING = String()
+INTEGER = Integer()
+BOOLEAN = Boolean()
+DATETIME = DateTimeValue()
+DATE = DateValue()
+TIME = TimeValue()
+JID_VALUE = JIDValue()
+
+_BY_TYPE: dict[Any, Value[Any]] = {
+    str: STRING,
+    int: INTEGER,
+    bool: BOOLEAN,
+    datetime: DATETIME,
+    date: DATE,
+    time: TIME,
+    JID: JID_VALUE,
+}
+
+
+def value_for(annotation: Any) -> Value[Any] | None:
+    """The value kind a plain annotation implies (``str``, ``int``, ``JID``, an Enum…),
+    or None when the annotation says nothing a kind can be chosen from."""
+    kind = _BY_TYPE.get(annotation)
+    if kind is not None:
+        return kind
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return EnumValue(annotation)
+    return None

@@ -1,0 +1,160 @@
+"""Hypothesis strategies for every declared element, derived from the declarations.
+
+``for_class(Cls)`` reads the class's fields (attributes, text, children, the open slot)
+and their value kinds, and builds objects that serialize to XML the shipped schema
+accepts.  Where a protocol ties fields together in ways a field-by-field strategy cannot
+know (an iq's payload count, a form field's values matching its type), the protocol's
+strategy is registered here with :func:`register` and used instead.
+
+This module imports hypothesis, which is a test dependency: import it from tests only.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+from xepcodec.core.namespaces import XML_LANG
+from xepcodec.model.codec import (
+    CHILD,
+    CHILDREN,
+    EXTENSIONS,
+    FLAG,
+    TEXT_CHILD,
+    codec_of,
+)
+from xepcodec.model.raw import XmlFragment
+from xepcodec.model.values import (
+    Boolean,
+    DateTimeValue,
+    DateValue,
+    EnumValue,
+    Integer,
+    JIDValue,
+    String,
+    TimeValue,
+    Value,
+)
+from xepcodec.testing.jids import jids
+
+__all__ = ["for_class", "foreign_elements", "register", "values", "xml_text"]
+
+_OVERRIDES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {}
+
+
+def register(cls: type) -> Callable[[Callable[[], st.SearchStrategy[Any]]],
+                                    Callable[[], st.SearchStrategy[Any]]]:
+    """Use the decorated function's strategy for ``cls`` instead of the derived one."""
+
+    def use(make: Callable[[], st.SearchStrategy[Any]]) -> Callable[[], st.SearchStrategy[Any]]:
+        _OVERRIDES[cls] = make
+        return make
+
+    return use
+
+
+def xml_text(*, min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
+    """Strings XML 1.0 can carry, including the whitespace and markup characters that
+    need escaping."""
+    allowed = st.characters(min_codepoint=0x20, max_codepoint=0xFFFD,
+                            exclude_categories=("Cs",)) | st.sampled_from("\t\n\r&<>\"'")
+    return st.text(alphabet=allowed, min_size=min_size, max_size=max_size)
+
+
+_LANGS = st.sampled_from(["en", "de", "fr-CA", "es-419", "zh-Hant-TW", "i-klingon"])
+_ZONES = st.sampled_from([UTC, timezone(timedelta(hours=2)),
+                          timezone(-timedelta(hours=5, minutes=30))])
+
+
+def _string(kind: String) -> st.SearchStrategy[str]:
+    if kind.pattern is not None:
+        return st.from_regex(kind.pattern, fullmatch=True).filter(
+            lambda text: kind.min_length <= len(text) and
+            (kind.max_length is None or len(text) <= kind.max_length))
+    return xml_text(min_size=kind.min_length, max_size=kind.max_length or 24)
+
+
+def values(kind: Value[Any]) -> st.SearchStrategy[Any]:
+    """Values of one value kind, within its constraints."""
+    if isinstance(kind, String):
+        return _string(kind)
+    if isinstance(kind, Integer):
+        low = -(2**31) if kind.minimum is None else kind.minimum
+        high = 2**31 - 1 if kind.maximum is None else kind.maximum
+        return st.integers(low, high)
+    if isinstance(kind, Boolean):
+        return st.booleans()
+    if isinstance(kind, DateTimeValue):
+        return st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1),
+                            timezones=_ZONES)
+    if isinstance(kind, DateValue):
+        return st.dates(min_value=date(1970, 1, 1), max_value=date(9999, 12, 31))
+    if isinstance(kind, TimeValue):
+        return st.times(min_value=time(0), max_value=time(23, 59, 59, 999999),
+                        timezones=_ZONES)
+    if isinstance(kind, JIDValue):
+        return jids()
+    if isinstance(kind, EnumValue):
+        return st.sampled_from(list(kind.enum))
+    raise TypeError(f"no strategy for the value kind {kind!r}; register one for its class")
+
+
+def foreign_elements() -> st.SearchStrategy[XmlFragment]:
+    """Elements in namespaces no protocol declares: what an open slot keeps raw."""
+    names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8)
+
+    def build(name: str, number: int, value: str) -> XmlFragment:
+        from xepcodec.model.codec import escape_attr
+
+        xml = f'<{name} xmlns="urn:example:ext:{number}" v="{escape_attr(value)}"/>'
+        return XmlFragment(xml.encode("utf-8"), f"{{urn:example:ext:{number}}}{name}")
+
+    return st.builds(build, names, st.integers(0, 3), xml_text(max_size=8))
+
+
+def for_class(cls: type) -> st.SearchStrategy[Any]:
+    """A strategy for instances of a declared element class."""
+    override = _OVERRIDES.get(cls)
+    if override is not None:
+        return override()
+    return _derived(cls)
+
+
+def _derived(cls: type) -> st.SearchStrategy[Any]:
+    codec = codec_of(cls)
+    fields: dict[str, st.SearchStrategy[Any]] = {}
+    for spec in codec.attrs.values():
+        strategy = _LANGS if spec.xml_name == XML_LANG else values(spec.value)
+        fields[spec.field] = strategy if spec.required else st.none() | strategy
+    if codec.text is not None:
+        _, name, kind = codec.text
+        fields[name] = values(kind)
+    for handler in codec.children:
+        name = handler.field
+        if handler.kind == EXTENSIONS:
+            fields[name] = st.lists(foreign_elements(), max_size=2).map(tuple)
+        elif handler.kind == FLAG:
+            fields[name] = st.booleans()
+        elif handler.kind in (CHILD, CHILDREN):
+            one = st.one_of([st.deferred(lambda c=c: for_class(c)) for c in handler.classes])
+            if handler.kind == CHILDREN:
+                fields[name] = st.lists(one, max_size=3).map(tuple)
+            else:
+                fields[name] = one if handler.required else st.none() | one
+        else:
+            one = values(handler.value)
+            if handler.kind == TEXT_CHILD:
+                fields[name] = one if handler.required else st.none() | one
+            else:
+                fields[name] = st.lists(one, max_size=3).map(tuple)
+    if codec.xmlns is not None:
+        fields[codec.field_names[codec.xmlns]] = st.sampled_from(codec.namespaces)
+    if codec.local_name is not None:
+        kind = codec.attrs_local_kind
+        names = list(kind.enum) if isinstance(kind, EnumValue) else list(codec.names)
+        fields[codec.field_names[codec.local_name]] = st.sampled_from(names)
+    return st.builds(cls, **fields)
