@@ -71,6 +71,15 @@ _DOT_MAP: Final = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 _LDH_LABEL: Final = re.compile(r"[a-z0-9-]+")
 _MAX_LABEL_OCTETS: Final = 63
+# The common case, checked in one step: lowercase ASCII letter-digit-hyphen labels
+# without edge hyphens, the last one not purely numeric.  Anything else, including
+# every error, goes through the label-by-label checks, which explain what is wrong.
+_LABEL_PATTERN: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_PLAIN_HOSTNAME: Final = re.compile(
+    rf"(?:{_LABEL_PATTERN}\.)*(?=[0-9-]*[a-z]){_LABEL_PATTERN}"
+)
+# Labels with hyphens in the third and fourth positions (A-labels, reserved ones).
+_RESERVED_LABEL: Final = re.compile(r"(?:^|\.)[a-z0-9]{2}--")
 
 # RFC 5892 §2.4 IgnorableBlocks: Mn code points that are PVALID under PRECIS but
 # disallowed in domain names.
@@ -382,6 +391,19 @@ def _prepare_domain(raw: str) -> str:
             raise JIDError("the domainpart is empty once its trailing dot is removed")
     if value.startswith("["):
         return _ip_literal(value)
+    if value.isascii():
+        lowered = value.lower()
+        if (
+            len(lowered) <= MAX_PART_OCTETS
+            and _PLAIN_HOSTNAME.fullmatch(lowered) is not None
+            and _RESERVED_LABEL.search(lowered) is None
+        ):
+            return lowered
+    return _prepare_domain_name(value)
+
+
+def _prepare_domain_name(value: str) -> str:
+    """Map and check a domainpart that is not an IP-literal, label by label."""
     mapped = _map_domain(value)
     if not mapped.isascii() and _map_domain(mapped) != mapped:
         raise JIDError("the domainpart changes if normalized a second time")
@@ -407,7 +429,6 @@ def _prepare_domain(raw: str) -> str:
                 )
     _check_length("domainpart", normalized)
     return normalized
-
 
 
 _normalize_local: Final = _memoized(_prepare_local)
