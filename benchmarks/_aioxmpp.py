@@ -48,9 +48,20 @@ def _tail(text: str, lines: int = 6) -> str:
     return " | ".join(kept[-lines:])
 
 
+def _clean_env() -> dict[str, str]:
+    """The environment without settings that would leak this interpreter's packages in."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
 def _run(cmd: list[str], timeout: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=REPO_ROOT
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=REPO_ROOT,
+        env=_clean_env(),
     )
 
 
@@ -112,6 +123,7 @@ def run(
             timeout=_WORKER_TIMEOUT,
             check=False,
             cwd=REPO_ROOT,
+            env=_clean_env(),
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return AioxmppRun(setup=how, error=f"worker: {exc}")

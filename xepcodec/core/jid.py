@@ -105,10 +105,11 @@ def _show_char(ch: str) -> str:
     """Name one code point so a person can find it, whatever it is."""
     code = f"U+{ord(ch):04X}"
     name = unicodedata.name(ch, "")
+    # repr() quotes an apostrophe with double quotes, and everything else with single.
     if ch.isascii() and ch.isprintable() and ch != " ":
-        return f"'{ch}' ({code})"
+        return f"{ch!r} ({code})"
     if ch.isprintable() and unicodedata.category(ch)[0] not in "MZ":
-        return f"'{ch}' ({code} {name})"
+        return f"{ch!r} ({code} {name})"
     # Marks, spaces, controls, surrogates: the glyph would be invisible or unsafe.
     return f"{code} {name}" if name else code
 

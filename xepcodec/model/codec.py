@@ -240,13 +240,14 @@ class Codec:
             if handler is None:
                 if extensions is None:
                     raise fail(node, f"<{self.name}/> does not allow the child "
-                               f"{_pretty(tag)!r} here")
+                               f"{_element_name(tag, namespace)} here")
                 values[extensions].append(decode_child(node))
                 continue
             kind = handler.kind
             if kind == CHILD:
                 if values[handler.index] is not _MISSING and values[handler.index] is not None:
-                    raise fail(node, f"<{self.name}/> allows only one {_pretty(tag)!r} child")
+                    raise fail(node, f"<{self.name}/> allows only one "
+                               f"{_element_name(tag, namespace)} child")
                 values[handler.index] = codec_of(_class_for(handler, tag)).decode(node)
             elif kind == CHILDREN:
                 values[handler.index].append(codec_of(_class_for(handler, tag)).decode(node))
@@ -302,7 +303,9 @@ class Codec:
         if self.text is not None:
             value = getattr(obj, self.text[1])
             if value is not None:
-                out.append(escape_text(self._format(obj, self.text[1], self.text[2], value)))
+                written = escape_text(self._format(obj, self.text[1], self.text[2], value))
+                if written:
+                    out.append(written)
         for spec in self.children:
             value = getattr(obj, spec.field)
             if spec.kind == CHILD:
@@ -358,10 +361,18 @@ def _no_maker(values: list[Any]) -> Any:  # pragma: no cover - replaced at build
 
 
 def _pretty(tag: str) -> str:
+    """An attribute's name as a person writes it: ``node``, ``xml:lang``, ``{ns}name``."""
     namespace, local = _split(tag)
     if namespace == XML_NS:
         return f"xml:{local}"
     return f"{local} ({namespace})" if namespace else local
+
+
+def _element_name(tag: str, parent: str) -> str:
+    """A child's name as a person writes it, with its namespace when it is not the
+    parent's: ``<leaf/>``, ``<x xmlns='jabber:x:data'/>``."""
+    namespace, local = _split(tag)
+    return f"<{local}/>" if namespace == parent else f"<{local} xmlns='{namespace}'/>"
 
 
 def _simple_open(spec: _Child, namespace: str) -> str:
@@ -393,7 +404,7 @@ def encode_into(item: Any, out: list[str], parent: str | None) -> None:
     """Write a typed element or an :class:`XmlFragment` into ``out``."""
     if isinstance(item, XmlFragment):
         xml = item.xml.decode("utf-8")
-        if not item.tag.startswith("{") and parent:
+        if not item.tag.startswith("{") and parent and 'xmlns=""' not in xml[:xml.find(">")]:
             # A fragment in no namespace must undeclare the default it would inherit.
             cut = len(item.tag) + 1
             xml = f'{xml[:cut]} xmlns=""{xml[cut:]}'
@@ -424,7 +435,8 @@ def codec_of(cls: type) -> Codec:
 
 
 def _annotation(cls: type, field: dataclasses.Field[Any]) -> Any:
-    """The evaluated annotation of a field, with ``X | None`` reduced to ``X``."""
+    """The evaluated annotation of a field, with ``X | None`` reduced to ``X`` and
+    ``tuple[X, ...]`` to ``X``."""
     hint = field.type
     if isinstance(hint, str):
         module = sys.modules.get(cls.__module__)
@@ -434,6 +446,8 @@ def _annotation(cls: type, field: dataclasses.Field[Any]) -> Any:
         except Exception:
             return None
     args = getattr(hint, "__args__", None)
+    if getattr(hint, "__origin__", None) is tuple and args:
+        return args[0]  # repeated kinds: the kind of one item
     if args and type(None) in args:
         rest = [arg for arg in args if arg is not type(None)]
         return rest[0] if len(rest) == 1 else None

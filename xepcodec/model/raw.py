@@ -13,9 +13,11 @@ __all__ = ["XmlFragment"]
 class XmlFragment:
     """An element the model does not know, kept exactly as received.
 
-    It holds the element's serialization, with every namespace declaration it needs,
-    so that writing it back reproduces it and equality is a byte comparison.  The tag
-    (in Clark notation, ``{namespace}name``) is kept beside it for cheap dispatch.
+    It holds the element in exclusive canonical form (C14N 1.0, exclusive): every
+    namespace declaration it uses and none it does not, attributes in canonical order.
+    So the same element read in two different documents gives equal fragments, writing
+    it back gives the same infoset, and equality is a byte comparison.  The tag (in
+    Clark notation, ``{namespace}name``) is kept beside it for cheap dispatch.
     """
 
     xml: bytes
@@ -27,7 +29,8 @@ class XmlFragment:
 
     @classmethod
     def from_element(cls, element: etree._Element) -> XmlFragment:
-        return cls(etree.tostring(element, with_tail=False), str(element.tag))
+        return cls(etree.tostring(element, method="c14n", exclusive=True, with_comments=False),
+                   str(element.tag))
 
     @property
     def namespace(self) -> str:

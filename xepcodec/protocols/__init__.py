@@ -40,4 +40,8 @@ def load_all() -> None:
     """Import every protocol module (and the stanzas), declaring their elements."""
     importlib.import_module("xepcodec.core.stanzas")
     for name in sorted(set(MODULES.values())):
-        importlib.import_module(f"{__name__}.{name}")
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:  # INTERIM while modules are being written
+            if error.name != f"{__name__}.{name}":
+                raise

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+from lxml import etree
 
 from xepcodec.core.namespaces import XML_LANG
 from xepcodec.model.codec import (
@@ -108,10 +109,9 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
     names = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8)
 
     def build(name: str, number: int, value: str) -> XmlFragment:
-        from xepcodec.model.codec import escape_attr
-
-        xml = f'<{name} xmlns="urn:example:ext:{number}" v="{escape_attr(value)}"/>'
-        return XmlFragment(xml.encode("utf-8"), f"{{urn:example:ext:{number}}}{name}")
+        # Made through lxml, so the bytes are in the form a parsed fragment keeps.
+        made = etree.Element(f"{{urn:example:ext:{number}}}{name}", v=value)
+        return XmlFragment.from_element(made)
 
     return st.builds(build, names, st.integers(0, 3), xml_text(max_size=8))
 

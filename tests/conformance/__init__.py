@@ -1,0 +1,1 @@
+"""Checks of the code against the protocol specifications' own examples."""
