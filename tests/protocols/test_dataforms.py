@@ -262,7 +262,7 @@ REJECTIONS = [
     (form("<reported><field var='a'/></reported><item><field var='a'/><field var='a'/></item>",
           "result"), "<item/> holds two fields with var 'a'", "bad-request"),
     (form("<reported><field var='a'/></reported><reported><field var='b'/></reported>",
-          "result"), "allows only one 'reported'", "bad-request"),
+          "result"), "allows only one", "bad-request"),
     (form("<field var='b'/><reported><field var='a'/></reported>", "result"),
      "holds no fields of its own", "bad-request"),
     (form("<item><field var='a'/></item>", "result"), "needs a <reported/> header",

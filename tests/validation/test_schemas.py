@@ -360,6 +360,11 @@ VALID: list[Any] = [
     # caps
     pytest.param(f"<c {CAPS} hash='sha-256' node='https://client.example' "
                  "ver='abc=' ext='voice video'/>", id="caps-with-ext"),
+    # values on which libxml2 and xmlschema would disagree if typed xs:anyURI
+    pytest.param(f"<c {CAPS} hash='sha-1' node='http://[odd%zz' ver='x'/>",
+                 id="caps-node-is-not-checked-as-uri"),
+    pytest.param(iq(f"<error type='cancel'><redirect {ERR}>xmpp:a@b?join;x=%</redirect>"
+                    "</error>", "error"), id="error-redirect-not-checked-as-uri"),
 ]
 
 INVALID: list[Any] = [
@@ -491,6 +496,10 @@ INVALID: list[Any] = [
                  id="caps-empty-ver"),
     pytest.param(f"<c {CAPS} hash='sha 1' node='https://client.example' ver='x'/>",
                  id="caps-hash-with-space"),
+    # non-ASCII name characters, where the engines' NMTOKEN rules differ
+    pytest.param(f"<c {CAPS} hash='sha-1' node='n' ver='x' ext='a \u2070'/>",
+                 id="caps-ext-non-ascii"),
+    pytest.param(f"<c {CAPS} hash='sha-1' node='n' ver='x' ext=''/>", id="caps-ext-empty"),
 ]
 
 @pytest.fixture(params=["libxml2", "xmlschema"])

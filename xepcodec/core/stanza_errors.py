@@ -125,6 +125,10 @@ class StanzaError:
     application: tuple[Any, ...] = extensions()
 
     def __post_init__(self) -> None:
+        for item in self.application:
+            if getattr(item, "namespace", None) == STANZAS:
+                raise ValueError(f"<{item.name}/> is not one of the 22 defined stanza error "
+                                 "conditions (RFC 6120 §8.3.3)")
         if len(self.application) > 1:
             raise ValueError("a stanza error carries at most one application-specific "
                              f"condition, not {len(self.application)}")

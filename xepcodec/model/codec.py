@@ -205,8 +205,8 @@ class Codec:
                            f"{_pretty(spec.xml_name)!r}")
         for want in self.required_children:
             if values[want.index] is _MISSING:
-                expected = want.name or " or ".join(
-                    f"<{codec_of(c).name}/>" for c in want.classes)
+                expected = want.name and f"<{want.name}/>" or _one_of(
+                    [name for c in want.classes for name in codec_of(c).names])
                 raise fail(element, f"<{self.name}/> lacks its required child {expected}")
         for index in self.repeated:
             values[index] = tuple(values[index])
@@ -366,6 +366,11 @@ def _pretty(tag: str) -> str:
     if namespace == XML_NS:
         return f"xml:{local}"
     return f"{local} ({namespace})" if namespace else local
+
+
+def _one_of(names: list[str]) -> str:
+    shown = ", ".join(f"<{name}/>" for name in names[:4])
+    return shown if len(names) == 1 else f"(one of {shown}{', …' if len(names) > 4 else ''})"
 
 
 def _element_name(tag: str, parent: str) -> str:

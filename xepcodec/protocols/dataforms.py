@@ -285,10 +285,10 @@ class Field:
             values: tuple[str, ...] = ()
         elif isinstance(value, str) and kind is FieldType.TEXT_MULTI:
             values = tuple(_LINE_BREAK.split(value))
-        elif isinstance(value, str | bool | int | JID):
-            values = (_format(value),)
-        else:
+        elif isinstance(value, Iterable) and not isinstance(value, str):
             values = tuple(_format(each) for each in value)
+        else:
+            values = (_format(value),)
         made = tuple(each if isinstance(each, Option) else Option(value=each)
                      for each in options)
         return cls(var=var, type=kind, label=label, desc=desc, required=required,
@@ -403,7 +403,9 @@ class Form:
                 raise ValueError(f"item {position} lacks the field(s) {names} that "
                                  "<reported/> announces; each item has every reported field")
             for field in item.fields:
-                kind = columns.get(field.var) if field.type is None else None
+                if field.type is not None or field.var is None:
+                    continue
+                kind = columns.get(field.var)
                 if kind is not None:
                     _check_values(field.var, kind, field.values, field.options,
                                   ", from <reported/>")

@@ -1,42 +1,95 @@
-"""Paths that name a node for a person: ``/iq/query/identity[2]/@category``."""
+"""How nodes are named in error messages, and the namespaces the XML layer knows.
+
+A path such as ``/iq/query/identity[2]/@category`` uses local names only: namespaces
+would make messages unreadable, and the namespace of the offending element is almost
+always clear from the protocol being parsed.  ``[n]`` (1-based) appears only when the
+parent has more than one child with that local name, so the common case stays short;
+siblings are counted by local name because that is all the path shows.
+
+Paths are stanza-relative: when an element sits inside an XMPP stream, the
+``stream:stream`` element above it is left out, so a stanza read from a stream and the
+same stanza parsed on its own are described the same way.
+"""
 
 from __future__ import annotations
 
+from typing import Final
+
 from lxml import etree
 
-__all__ = ["path_of"]
+__all__ = ["STREAM_NS", "STREAM_TAG", "XML_NS", "local_name", "path_of", "shorten"]
+
+#: The namespace of ``xml:lang`` and ``xml:space``.
+XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+#: The namespace of ``stream:stream``, ``stream:features`` and ``stream:error``.
+STREAM_NS: Final = "http://etherx.jabber.org/streams"
+#: Clark notation of the stream root element.
+STREAM_TAG: Final = "{http://etherx.jabber.org/streams}stream"
+
+_XML_PREFIX: Final = "{" + XML_NS + "}"
 
 
-def _local(tag: object) -> str:
-    if not isinstance(tag, str):
-        return "node()"
+def local_name(tag: str) -> str:
+    """The local part of a Clark-notation name (``{ns}local`` or ``local``)."""
     return tag.rpartition("}")[2]
 
 
-def _step(element: etree._Element) -> str:
-    parent = element.getparent()
-    name = _local(element.tag)
+def _attribute_name(name: str) -> str:
+    # xml:lang is the one namespaced attribute XMPP uses everywhere; keep its prefix
+    # so the path reads the way the XML does.
+    if name.startswith(_XML_PREFIX):
+        return "xml:" + name[len(_XML_PREFIX) :]
+    return local_name(name)
+
+
+def _step(node: etree._Element) -> str:
+    tag = node.tag
+    if not isinstance(tag, str):
+        # Comments and processing instructions never survive our parsers, but a
+        # caller may hand us a tree built elsewhere.
+        return "node()"
+    name = local_name(tag)
+    parent = node.getparent()
     if parent is None:
         return name
-    same = [sibling for sibling in parent if sibling.tag == element.tag]
-    if len(same) == 1:
-        return name
-    return f"{name}[{same.index(element) + 1}]"
+    count = 0
+    index = 0
+    for sibling in parent:
+        sibling_tag = sibling.tag
+        if isinstance(sibling_tag, str) and local_name(sibling_tag) == name:
+            count += 1
+            if sibling is node:
+                index = count
+    return f"{name}[{index}]" if count > 1 else name
 
 
 def path_of(element: etree._Element, attribute: str | None = None) -> str:
-    """The path of ``element`` from its root, by local names, with a position only
-    where siblings share the name; ``attribute`` (Clark or plain) appends ``/@name``.
+    """The path of *element*, e.g. ``/iq/query/identity[2]``.
 
-    Paths are for error messages: they are computed only when something failed.
+    With *attribute* (a plain or Clark-notation attribute name) the path ends in
+    ``/@name``; ``xml:lang`` keeps its ``xml:`` prefix, other namespaced attributes
+    are shown by local name.  Paths are meant for error messages, so they are only
+    computed once something has failed.
     """
     steps: list[str] = []
     node: etree._Element | None = element
     while node is not None:
+        parent = node.getparent()
+        if parent is None and node is not element and node.tag == STREAM_TAG:
+            break
         steps.append(_step(node))
-        node = node.getparent()
-    path = "/" + "/".join(reversed(steps))
+        node = parent
+    steps.reverse()
+    path = "/" + "/".join(steps)
     if attribute is not None:
-        prefix = "xml:" if attribute.startswith("{http://www.w3.org/XML/1998/namespace}") else ""
-        path += f"/@{prefix}{_local(attribute)}"
+        path += "/@" + _attribute_name(attribute)
     return path
+
+
+def shorten(path: str, keep: int = 4) -> str:
+    """Elide the middle of a very deep path so that an error message stays readable."""
+    steps = path.split("/")
+    # steps[0] is the empty string before the leading slash.
+    if len(steps) <= 2 * keep + 2:
+        return path
+    return "/".join([*steps[: keep + 1], "…", *steps[-keep:]])

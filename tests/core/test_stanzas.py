@@ -1,0 +1,218 @@
+"""Message, presence, iq and stanza errors (RFC 6120 §8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from lxml import etree
+
+import xepcodec
+from xepcodec.core.jid import JID
+from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.core.stanzas import (
+    Body,
+    Iq,
+    IqType,
+    Message,
+    MessageType,
+    Presence,
+    PresenceType,
+    Show,
+    error_reply,
+)
+from xepcodec.errors import STANZA_CONDITIONS, ParseError
+from xepcodec.model import XmlFragment, decode, encode
+from xepcodec.testing.stanzas import iqs, messages, presences
+from xepcodec.validation import default_catalog
+
+STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+
+
+def read(xml: str) -> object:
+    return decode(etree.fromstring(xml.encode()))
+
+
+def test_a_message_with_translations_and_a_payload() -> None:
+    message = read(
+        "<message xmlns='jabber:client' type='chat' to='Romeo@Montague.lit' id='m1'>"
+        "<subject>Hi</subject><body>Wherefore?</body><body xml:lang='de'>Warum?</body>"
+        "<thread parent='p1'>t1</thread><active xmlns='urn:chat-states-example'/></message>")
+    assert isinstance(message, Message)
+    assert message.type is MessageType.CHAT
+    assert message.to == JID.parse("romeo@montague.lit")
+    assert message.body == "Wherefore?"
+    assert [b.lang for b in message.bodies] == [None, "de"]
+    assert message.subject == "Hi"
+    assert message.thread is not None and message.thread.parent == "p1"
+    assert isinstance(message.extensions[0], XmlFragment)
+    assert message.find(XmlFragment) is message.extensions[0]
+    assert message.find(Body) is None  # bodies are fields, not payloads
+
+
+def test_presence_fields() -> None:
+    presence = read("<presence xmlns='jabber:server' from='a@b/c'><show>dnd</show>"
+                    "<status>busy</status><priority>-3</priority></presence>")
+    assert isinstance(presence, Presence)
+    assert presence.namespace == "jabber:server"
+    assert presence.show is Show.DND and presence.status == "busy" and presence.priority == -3
+    assert encode(presence).startswith(b'<presence xmlns="jabber:server"')
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    ("<presence xmlns='jabber:client'><priority>128</priority></presence>", "maximum"),
+    ("<presence xmlns='jabber:client'><show>asleep</show></presence>", "asleep"),
+    ("<presence xmlns='jabber:client' type='online'/>", "online"),
+])
+def test_presence_rejections(xml: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        read(xml)
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    ("<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>",
+     "required attribute 'id'"),
+    ("<iq xmlns='jabber:client' id='' type='get'><ping xmlns='urn:xmpp:ping'/></iq>", "empty"),
+    ("<iq xmlns='jabber:client' id='1'><ping xmlns='urn:xmpp:ping'/></iq>",
+     "required attribute 'type'"),
+    ("<iq xmlns='jabber:client' id='1' type='get'/>", "exactly one payload"),
+    ("<iq xmlns='jabber:client' id='1' type='set'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>",
+     "exactly one payload"),
+    ("<iq xmlns='jabber:client' id='1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>",
+     "at most one payload"),
+    ("<iq xmlns='jabber:client' id='1' type='error'/>", "must carry an <error/>"),
+    ("<iq xmlns='jabber:client' id='1' type='result'><error type='cancel'>"
+     f"<conflict xmlns='{STANZAS}'/></error></iq>", "only a stanza of type 'error'"),
+])
+def test_the_iq_rules_of_rfc_6120(xml: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message) as caught:
+        read(xml)
+    assert caught.value.condition == "bad-request"
+    assert caught.value.path in ("/iq", "/iq/@id")
+
+
+def test_a_stanza_in_no_namespace_is_not_a_stanza() -> None:
+    with pytest.raises(ParseError) as caught:
+        read("<iq type='get' id='1'/>")
+    assert caught.value.condition == "feature-not-implemented"
+
+
+def test_an_error_with_text_and_application_condition() -> None:
+    iq = read(
+        "<iq xmlns='jabber:client' type='error' id='e1'><query xmlns='urn:q'/>"
+        "<error type='modify' by='example.org'>"
+        f"<bad-request xmlns='{STANZAS}'/><text xmlns='{STANZAS}' xml:lang='en'>no</text>"
+        "<too-many xmlns='urn:app'/></error></iq>")
+    assert isinstance(iq, Iq) and iq.error is not None
+    assert iq.error.condition is Condition.BAD_REQUEST
+    assert iq.error.type is ErrorType.MODIFY
+    assert iq.error.by == JID.parse("example.org")
+    assert iq.error.text == "no"
+    assert isinstance(iq.error.application[0], XmlFragment)
+    assert isinstance(iq.payload, XmlFragment)  # the echoed request
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("", "lacks its required child"),
+    (f"<bad-request xmlns='{STANZAS}'/><conflict xmlns='{STANZAS}'/>", "only one"),
+    (f"<conflict xmlns='{STANZAS}'>x</conflict>", "only gone and redirect"),
+    (f"<conflict xmlns='{STANZAS}'/><a xmlns='urn:a'/><b xmlns='urn:b'/>", "at most one"),
+    (f"<no-such-condition xmlns='{STANZAS}'/>", r"lacks its required child \(one of"),
+    (f"<conflict xmlns='{STANZAS}'/><no-such xmlns='{STANZAS}'/>", "not one of the 22"),
+])
+def test_stanza_error_rejections(body: str, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        read(f"<message xmlns='jabber:client' type='error'><error type='cancel'>{body}"
+             "</error></message>")
+
+
+def test_every_defined_condition_has_a_class_member_and_a_default_type() -> None:
+    assert {c.value for c in Condition} == STANZA_CONDITIONS
+    for condition in Condition:
+        error = StanzaError.of(condition)
+        written = encode(Message(type=MessageType.ERROR, error=error))
+        assert f"<{condition.value} xmlns=\"{STANZAS}\"/>".encode() in written
+        assert read(written.decode()) == Message(type=MessageType.ERROR, error=error)
+
+
+def test_gone_and_redirect_carry_an_address() -> None:
+    error = StanzaError.of("redirect", address="xmpp:other@example.org")
+    assert error.defined.address == "xmpp:other@example.org"
+    assert error.type is ErrorType.MODIFY
+    with pytest.raises(ValueError, match="only gone and redirect"):
+        StanzaError.of("conflict", address="xmpp:x")
+
+
+def test_error_reply_swaps_addresses_and_keeps_the_id() -> None:
+    request = Iq(type=IqType.GET, id="q1", to=JID.parse("service.example"),
+                 from_=JID.parse("juliet@example.com/balcony"),
+                 extensions=(XmlFragment(b'<q xmlns="urn:q"></q>'),))
+    reply = error_reply(request, Condition.SERVICE_UNAVAILABLE, text="not here")
+    assert reply.type is IqType.ERROR and reply.id == "q1"
+    assert reply.to == request.from_ and reply.from_ == request.to
+    assert reply.extensions == ()
+    assert reply.error is not None and reply.error.type is ErrorType.CANCEL
+    assert reply.error.text == "not here"
+    echoed = error_reply(request, "bad-request", include_payload=True)
+    assert echoed.extensions == request.extensions
+
+
+def test_error_reply_to_a_message_drops_its_content_unless_asked() -> None:
+    message = Message(type=MessageType.CHAT, to=JID.parse("a@b"), from_=JID.parse("c@d/e"),
+                      bodies=(Body(text="hi"),))
+    reply = error_reply(message, "recipient-unavailable")
+    assert reply.type is MessageType.ERROR and reply.bodies == () and reply.to == message.from_
+    assert error_reply(message, "recipient-unavailable", include_payload=True).bodies == \
+        message.bodies
+
+
+def test_an_error_is_never_answered_with_an_error() -> None:
+    error = Presence(type=PresenceType.ERROR, error=StanzaError.of("conflict"))
+    with pytest.raises(ValueError, match="must not be answered"):
+        error_reply(error, "bad-request")
+
+
+def test_iq_result_helper() -> None:
+    request = Iq(type=IqType.GET, id="7", from_=JID.parse("a@b/c"),
+                 extensions=(XmlFragment(b'<q xmlns="urn:q"></q>'),))
+    result = request.result()
+    assert result.type is IqType.RESULT and result.to == request.from_ and result.id == "7"
+    with pytest.raises(ValueError, match="only a get or set"):
+        result.result()
+
+
+def _assert_schema_valid(data: bytes) -> None:
+    schema = default_catalog().libxml2()
+    tree = etree.fromstring(data)
+    assert schema.validate(tree), f"{data!r}: {schema.error_log}"
+
+
+@settings(max_examples=150)
+@given(messages())
+def test_messages_round_trip_through_the_schema(message: Message) -> None:
+    data = encode(message)
+    _assert_schema_valid(data)
+    assert xepcodec.parse(data) == message
+
+
+@settings(max_examples=150)
+@given(presences())
+def test_presences_round_trip_through_the_schema(presence: Presence) -> None:
+    data = encode(presence)
+    _assert_schema_valid(data)
+    assert xepcodec.parse(data) == presence
+
+
+@settings(max_examples=150)
+@given(iqs())
+def test_iqs_round_trip_through_the_schema(iq: Iq) -> None:
+    data = encode(iq)
+    _assert_schema_valid(data)
+    assert xepcodec.parse(data) == iq
+
+
+def test_the_schema_catalog_ships_with_the_package() -> None:
+    catalog = default_catalog()
+    assert "jabber:client" in catalog.namespaces
+    assert all(Path(entry.path).is_file() for entry in catalog.entries)
