@@ -141,7 +141,7 @@ def test_actions_may_be_written_anywhere_and_come_back_first() -> None:
 
 
 def test_typed_payload_is_typed() -> None:
-    got = _parse(_command("node='n'", f"<set xmlns='http://jabber.org/protocol/rsm'>"
+    got = _parse(_command("node='n'", "<set xmlns='http://jabber.org/protocol/rsm'>"
                                       "<max>5</max></set>"))
     assert got.payload == (ResultSet(max=5),)
     assert got.find(ResultSet) == ResultSet(max=5)

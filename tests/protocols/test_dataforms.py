@@ -64,7 +64,7 @@ def test_generated_objects_are_schema_valid_and_round_trip(
         cls: type, schema: etree.XMLSchema) -> None:
     assert form_strategies.forms is not None  # the overrides are registered on import
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=100, deadline=None)
     @given(for_class(cls))
     def check(obj: Any) -> None:
         data = encode(obj)
@@ -239,7 +239,7 @@ REJECTIONS = [
           "<option label='B'><value>1</value></option></field>"),
      "two options with the value '1'", "bad-request"),
     (form("<field var='a' type='list-single'><option label='A'/></field>"),
-     "lacks its required child value", "bad-request"),
+     "lacks its required child", "bad-request"),
     (form("<field var='a' type='list-single'><option><value>1</value><value>2</value>"
           "</option></field>"), "allows only one <value/>", "bad-request"),
     (form("<field var='a'><required>yes</required></field>"), "must be empty", "bad-request"),

@@ -333,7 +333,8 @@ def test_paginate_request_max_wins_over_default_but_not_over_limit() -> None:
 
 
 def test_paginate_an_empty_result() -> None:
-    page, answer = paginate([], ResultSet.request(max=10), _key)
+    nothing: list[str] = []
+    page, answer = paginate(nothing, ResultSet.request(max=10), _key)
     assert page == []
     assert answer == ResultSet(count=0)
 

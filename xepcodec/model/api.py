@@ -28,7 +28,7 @@ def decode(element: etree._Element) -> Any:
         raise ParseError(f"no protocol is known for <{local}/> in {namespace}",
                          condition="feature-not-implemented", path=path_of(element),
                          line=element.sourceline)
-    return codec_of(cls).decode(element)
+    return codec_of(cls).run(element)
 
 
 def encode(obj: Any, *, parent_namespace: str | None = None) -> bytes:

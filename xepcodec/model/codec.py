@@ -137,6 +137,8 @@ class Codec:
         "required_attrs",
         "required_children",
         "text",
+        "run",
+        "write",
         "xmlns",
     )
 
@@ -159,10 +161,40 @@ class Codec:
         self.defaults: list[Any] = []
         self.field_names: list[str] = []
         self.make: Callable[[list[Any]], Any] = _no_maker
+        #: decode an element of this class; compiled on first use
+        self.run: Callable[[etree._Element], Any] = self._first_run
+        #: append this object's XML to a list of strings; compiled on first use
+        self.write: Callable[[Any, list[str], str | None], None] = self._first_write
 
     # -- decoding ---------------------------------------------------------------
 
-    def decode(self, element: etree._Element) -> Any:
+    def _first_run(self, element: etree._Element) -> Any:
+        """Compile the fast decoders on first use, then decode."""
+        from xepcodec.model.compiler import compile_decoder
+
+        if not self.child_maps:
+            finish_codec(self)
+        fast = {namespace: compile_decoder(self, namespace) for namespace in self.namespaces}
+        if len(fast) == 1:
+            self.run = fast[self.namespaces[0]]
+        else:
+            def run(element: etree._Element) -> Any:
+                tag = element.tag
+                return fast[tag[1:tag.index("}")]](element)
+
+            self.run = run
+        return self.run(element)
+
+    def _first_write(self, obj: Any, out: list[str], parent: str | None) -> None:
+        """Compile the fast encoder on first use, then encode."""
+        from xepcodec.model.compiler import compile_encoder
+
+        self.write = compile_encoder(self)
+        self.write(obj, out, parent)
+
+    def explain(self, element: etree._Element) -> Any:
+        """The careful decoder: it builds the object the fast one would, or raises the
+        precise error.  The compiled decoder hands over to it at the first surprise."""
         tag = element.tag
         namespace = tag[1:tag.index("}")] if tag[0] == "{" else ""
         values = self.defaults.copy()
@@ -248,9 +280,9 @@ class Codec:
                 if values[handler.index] is not _MISSING and values[handler.index] is not None:
                     raise fail(node, f"<{self.name}/> allows only one "
                                f"{_element_name(tag, namespace)} child")
-                values[handler.index] = codec_of(_class_for(handler, tag)).decode(node)
+                values[handler.index] = codec_of(_class_for(handler, tag)).run(node)
             elif kind == CHILDREN:
-                values[handler.index].append(codec_of(_class_for(handler, tag)).decode(node))
+                values[handler.index].append(codec_of(_class_for(handler, tag)).run(node))
             else:
                 values[handler.index] = self._decode_simple(node, handler, values)
 
@@ -276,60 +308,14 @@ class Codec:
             raise fail(node, f"<{self.name}/> allows only one <{handler.name}/> child")
         return value
 
-    # -- encoding ---------------------------------------------------------------
+    # -- encoding (the compiled encoder calls these) ---------------------------
 
-    def encode(self, obj: Any, out: list[str], parent: str | None) -> None:
-        namespace = self._namespace_for(obj, parent)
-        name = self.name
-        if self.local_name is not None:
-            local = getattr(obj, self.field_names[self.local_name])
-            name = self.attrs_local_kind.format(local) if self.attrs_local_kind else local
-            if name not in self.names:
-                raise SerializeError(f"{type(obj).__name__} cannot be written as <{name}/>")
-        out.append("<" + name)
-        if namespace != parent:
-            out.append(f' xmlns="{escape_attr(namespace)}"')
-        for spec in self.attrs.values():
-            value = getattr(obj, spec.field)
-            if value is None:
-                continue
-            try:
-                written = spec.value.format(value)
-            except ValueError as error:
-                raise SerializeError(f"{type(obj).__name__}.{spec.field}: {error}") from None
-            out.append(f'{spec.declaration} {spec.written}="{escape_attr(written)}"')
-        body_start = len(out)
-        out.append(">")
-        if self.text is not None:
-            value = getattr(obj, self.text[1])
-            if value is not None:
-                written = escape_text(self._format(obj, self.text[1], self.text[2], value))
-                if written:
-                    out.append(written)
-        for spec in self.children:
-            value = getattr(obj, spec.field)
-            if spec.kind == CHILD:
-                if value is not None:
-                    _encode_known(value, spec, out, namespace)
-            elif spec.kind == CHILDREN:
-                for item in value:
-                    _encode_known(item, spec, out, namespace)
-            elif spec.kind == FLAG:
-                if value:
-                    out.append(_simple_open(spec, namespace) + "/>")
-            elif spec.kind == TEXT_CHILD:
-                if value is not None:
-                    self._encode_text_child(obj, spec, value, out, namespace)
-            elif spec.kind == TEXT_CHILDREN:
-                for item in value:
-                    self._encode_text_child(obj, spec, item, out, namespace)
-            else:
-                for item in value:
-                    encode_into(item, out, namespace)
-        if len(out) == body_start + 1:
-            out[body_start] = "/>"
-        else:
-            out.append(f"</{name}>")
+    def _local_name_of(self, obj: Any) -> str:
+        local = getattr(obj, self.field_names[self.local_name])  # type: ignore[index]
+        name: str = self.attrs_local_kind.format(local) if self.attrs_local_kind else local
+        if name not in self.names:
+            raise SerializeError(f"{type(obj).__name__} cannot be written as <{name}/>")
+        return name
 
     def _namespace_for(self, obj: Any, parent: str | None) -> str:
         if len(self.namespaces) == 1:
@@ -341,19 +327,6 @@ class Codec:
                                      f"namespace {chosen!r}")
             return chosen
         return parent if parent in self.namespaces else self.namespaces[0]  # type: ignore[return-value]
-
-    def _encode_text_child(self, obj: Any, spec: _Child, value: Any, out: list[str],
-                           namespace: str) -> None:
-        formatted = escape_text(self._format(obj, spec.field, spec.value, value))
-        opening = _simple_open(spec, namespace)
-        out.append(f"{opening}>{formatted}</{spec.name}>" if formatted else opening + "/>")
-
-    @staticmethod
-    def _format(obj: Any, field: str, kind: Value[Any], value: Any) -> str:
-        try:
-            return kind.format(value)
-        except ValueError as error:
-            raise SerializeError(f"{type(obj).__name__}.{field}: {error}") from None
 
 
 def _no_maker(values: list[Any]) -> Any:  # pragma: no cover - replaced at build time
@@ -402,7 +375,7 @@ def _encode_known(value: Any, spec: _Child, out: list[str], namespace: str) -> N
         names = " or ".join(cls.__name__ for cls in spec.classes)
         raise SerializeError(f"field {spec.field!r} holds {type(value).__name__}, "
                              f"not {names}")
-    codec_of(type(value)).encode(value, out, namespace)
+    codec_of(type(value)).write(value, out, namespace)
 
 
 def encode_into(item: Any, out: list[str], parent: str | None) -> None:
@@ -415,10 +388,10 @@ def encode_into(item: Any, out: list[str], parent: str | None) -> None:
             xml = f'{xml[:cut]} xmlns=""{xml[cut:]}'
         out.append(xml)
         return
-    codec = getattr(type(item), "__xml_codec__", None)
+    codec = type(item).__dict__.get("__xml_codec__")
     if codec is None:
         raise SerializeError(f"{type(item).__name__} is not an XML element class")
-    codec.encode(item, out, parent)
+    codec.write(item, out, parent)
 
 
 def decode_child(node: etree._Element) -> Any:
@@ -426,7 +399,7 @@ def decode_child(node: etree._Element) -> Any:
     cls = registry.lookup(node.tag)
     if cls is None:
         return XmlFragment.from_element(node)
-    return codec_of(cls).decode(node)
+    return codec_of(cls).run(node)
 
 
 def codec_of(cls: type) -> Codec:

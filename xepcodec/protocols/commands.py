@@ -231,7 +231,8 @@ class Command:
     def execute(cls, node: str, *, payload: Iterable[Any] = (),
                 lang: str | None = None) -> Command:
         """The request that starts a session of the command at ``node``."""
-        return cls(node=node, action=Action.EXECUTE, lang=lang, payload=tuple(payload))
+        return cls(node=node, action=Action.EXECUTE, lang=lang, notes=(),
+                   payload=tuple(payload))
 
     def proceed(self, action: Action | str | None = None, *,
                 payload: Iterable[Any] = ()) -> Command:
@@ -253,13 +254,13 @@ class Command:
             raise ProtocolError(f"this stage of {self.node!r} does not offer {chosen} "
                                 f"(it offers {offered}, and cancel)")
         return Command(node=self.node, sessionid=self.sessionid, action=chosen,
-                       lang=self.lang, payload=tuple(payload))
+                       lang=self.lang, notes=(), payload=tuple(payload))
 
     def cancel(self) -> Command:
         """The requester's request to cancel the session of the answer ``self``."""
         self._check_open()
         return Command(node=self.node, sessionid=self.sessionid, action=Action.CANCEL,
-                       lang=self.lang)
+                       lang=self.lang, notes=(), payload=())
 
     def _check_open(self) -> None:
         if self.status in _ENDED:

@@ -1,6 +1,6 @@
 """Restricted XML reading (RFC 6120 §11), the incremental stream reader, the writer."""
 
-from xepcodec.xml.paths import path_of
+from xepcodec.xml.paths import STREAM_NS, XML_NS, path_of
 from xepcodec.xml.reader import DEFAULT_LIMITS, Limits, parse_xml
 
 try:
@@ -8,4 +8,4 @@ try:
 except ImportError:  # interim, while the stream reader is written
     StreamReader = None  # type: ignore[assignment,misc]
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "StreamReader", "parse_xml", "path_of"]
+__all__ = ["DEFAULT_LIMITS", "STREAM_NS", "XML_NS", "Limits", "StreamReader", "parse_xml", "path_of"]

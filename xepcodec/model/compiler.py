@@ -1,0 +1,306 @@
+"""Compile a codec into straight-line Python: one decode and one encode function per
+element class (per namespace, for stanzas), generated once, on first use.
+
+Why generate code: a generic loop over field specs pays a dict lookup, a list copy and
+an indirect call per field per element; the generated function assigns locals and
+compares tags against constants, which is what makes typed decoding cost about as
+much as lxml building its own tree.
+
+The generated decoder handles only input that is valid; at the first thing it does not
+expect it hands the element to the codec's interpretive decoder (``Codec.explain``),
+which either builds the same object or raises the precise error (node path, rule,
+condition).  So errors are written once, in ``codec.py``, and the fast path stays small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from xepcodec.errors import ParseError, SerializeError
+from xepcodec.model.values import STRING, Value
+
+if TYPE_CHECKING:
+    from xepcodec.model.codec import Codec
+
+__all__ = ["compile_decoder", "compile_encoder"]
+
+# Characters that send a string attribute or text to the careful path: those that
+# need escaping, and those XML 1.0 cannot carry at all (the careful path refuses them).
+_NOT_PLAIN_ATTR = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_NOT_PLAIN_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class _Source:
+    """Lines of a function being generated, and the constants it refers to."""
+
+    def __init__(self, scope: dict[str, Any]) -> None:
+        self.lines: list[str] = []
+        self.scope = scope
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def const(self, prefix: str, value: Any) -> str:
+        name = f"{prefix}{len(self.scope)}"
+        self.scope[name] = value
+        return name
+
+    def build(self, name: str) -> Callable[..., Any]:
+        exec("\n".join(self.lines), self.scope)  # generated from declarations only
+        made: Callable[..., Any] = self.scope[name]
+        return made
+
+
+def _clark(namespace: str, name: str) -> str:
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
+    """The fast decoder of ``codec`` for elements in ``namespace``."""
+    from xepcodec.model import codec as machinery
+
+    missing = machinery._MISSING
+    src = _Source({"MISSING": missing, "slow": codec.explain, "new": object.__new__,
+                   "cls": codec.cls, "setattr": object.__setattr__, "ParseError": ParseError,
+                   "decode_child": machinery.decode_child})
+    names = codec.field_names
+    src.line(0, "def decode(el):")
+    for index, default in enumerate(codec.defaults):
+        if index in codec.repeated:
+            start = "[]"
+        elif default is missing or default is None:
+            start = "MISSING" if default is missing else "None"
+        else:
+            start = src.const("d", default)
+        src.line(1, f"v{index} = {start}")
+    src.line(1, "try:")
+    _decode_attributes(src, codec)
+    _decode_text(src, codec)
+    _decode_children(src, codec, namespace)
+    for spec in codec.required_attrs:
+        src.line(2, f"if v{spec.index} is MISSING: return slow(el)")
+    for want in codec.required_children:
+        src.line(2, f"if v{want.index} is MISSING: return slow(el)")
+    for index in codec.repeated:
+        src.line(2, f"v{index} = tuple(v{index}) if v{index} else ()")
+    if codec.xmlns is not None:
+        src.line(2, f"v{codec.xmlns} = {namespace!r}")
+    if codec.local_name is not None:
+        local = "el.tag.rpartition('}')[2]"
+        kind = codec.attrs_local_kind
+        src.line(2, f"v{codec.local_name} = "
+                    + (f"{src.const('k', kind.parse)}({local})" if kind else local))
+    src.line(2, "obj = new(cls)")
+    for index, name in enumerate(names):
+        src.line(2, f"setattr(obj, {name!r}, v{index})")
+    if hasattr(codec.cls, "__post_init__"):
+        src.line(2, "obj.__post_init__()")
+    src.line(2, "return obj")
+    # Anything unexpected, including a child's error: the careful path says what.
+    src.line(1, "except (ValueError, ParseError):")
+    src.line(2, "return slow(el)")
+    return src.build("decode")
+
+
+def _parser(src: _Source, kind: Value[Any], raw: str) -> str:
+    return raw if kind is STRING else f"{src.const('k', kind.parse)}({raw})"
+
+
+def _decode_attributes(src: _Source, codec: Codec) -> None:
+    if not codec.attrs:
+        src.line(2, "if el.keys(): return slow(el)")
+        return
+    src.line(2, "for key, raw in el.items():")
+    keyword = "if"
+    for spec in codec.attrs.values():
+        src.line(3, f"{keyword} key == {spec.xml_name!r}: "
+                    f"v{spec.index} = {_parser(src, spec.value, 'raw')}")
+        keyword = "elif"
+    src.line(3, "else: return slow(el)")
+
+
+def _decode_text(src: _Source, codec: Codec) -> None:
+    src.line(2, "text = el.text")
+    if codec.text is None:
+        src.line(2, "if text and not text.isspace(): return slow(el)")
+        return
+    index, _, kind = codec.text
+    value = _parser(src, kind, "text or ''")
+    src.line(2, f"if text is not None or v{index} is MISSING: v{index} = {value}")
+
+
+def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
+    from xepcodec.model import codec as machinery
+
+    handlers = [h for h in codec.children if h.kind != machinery.EXTENSIONS]
+    if not codec.children:
+        src.line(2, "if len(el): return slow(el)")
+        return
+    src.line(2, "if len(el):")
+    src.line(3, "for node in el:")
+    src.line(4, "tag = node.tag")
+    src.line(4, "tail = node.tail")
+    src.line(4, "if tail and not tail.isspace(): return slow(el)")
+    keyword = "if"
+    for handler in handlers:
+        tags = list(machinery._tags(handler, namespace))
+        test = (f"tag == {tags[0]!r}" if len(tags) == 1
+                else f"tag in {src.const('t', frozenset(tags))}")
+        src.line(4, f"{keyword} {test}:")
+        keyword = "elif"
+        _decode_child(src, handler, tags)
+    if codec.extensions is not None:
+        src.line(4, f"{'else' if handlers else 'if True'}:")
+        src.line(5, "if not isinstance(tag, str): return slow(el)")
+        src.line(5, f"v{codec.extensions}.append(decode_child(node))")
+    elif handlers:
+        src.line(4, "else: return slow(el)")
+    else:
+        src.line(4, "return slow(el)")
+
+
+def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
+    from xepcodec.model import codec as machinery
+
+    slot = f"v{handler.index}"
+    kind = handler.kind
+    if kind in (machinery.CHILD, machinery.CHILDREN):
+        if len(handler.classes) == 1:
+            run = f"{src.const('c', machinery.codec_of(handler.classes[0]))}.run(node)"
+        else:
+            by_tag = {tag: machinery.codec_of(machinery._class_for(handler, tag))
+                      for tag in tags}
+            run = f"{src.const('m', by_tag)}[tag].run(node)"
+        if kind == machinery.CHILD:
+            src.line(5, f"if {slot} is not None and {slot} is not MISSING: return slow(el)")
+            src.line(5, f"{slot} = {run}")
+        else:
+            src.line(5, f"{slot}.append({run})")
+        return
+    src.line(5, "if len(node) or node.keys(): return slow(el)")
+    if kind == machinery.FLAG:
+        src.line(5, "text = node.text")
+        src.line(5, "if text and not text.isspace(): return slow(el)")
+        src.line(5, f"{slot} = True")
+        return
+    value = _parser(src, handler.value, "node.text or ''")
+    if kind == machinery.TEXT_CHILDREN:
+        src.line(5, f"{slot}.append({value})")
+    else:
+        src.line(5, f"if {slot} is not None and {slot} is not MISSING: return slow(el)")
+        src.line(5, f"{slot} = {value}")
+
+
+# -- encoding -------------------------------------------------------------------------
+
+
+def _careful(codec: Codec, field: str, kind: Value[Any],
+             escape: Callable[[str], str]) -> Callable[[Any], str]:
+    """Format and escape one value the slow way, refusing what XML cannot carry."""
+
+    def write(value: Any) -> str:
+        try:
+            return escape(kind.format(value))
+        except ValueError as error:
+            raise SerializeError(f"{codec.cls.__name__}.{field}: {error}") from None
+
+    return write
+
+
+def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
+                attribute: bool) -> str:
+    """An expression giving the escaped text of ``v``: plain strings go straight out,
+    everything else through the careful formatter."""
+    from xepcodec.model import codec as machinery
+
+    escape = machinery.escape_attr if attribute else machinery.escape_text
+    careful = src.const("f", _careful(codec, field, kind, escape))
+    if kind is not STRING:
+        return f"{careful}(v)"
+    plain = src.const("p", (_NOT_PLAIN_ATTR if attribute else _NOT_PLAIN_TEXT).search)
+    return f"(v if type(v) is str and not {plain}(v) else {careful}(v))"
+
+
+def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None]:
+    """The fast encoder of ``codec``: appends the element's XML to a list of strings."""
+    from xepcodec.model import codec as machinery
+
+    src = _Source({"encode_into": machinery.encode_into, "escape_attr": machinery.escape_attr,
+                   "codec": codec, "SerializeError": SerializeError,
+                   "encode_known": machinery._encode_known})
+    src.line(0, "def encode(obj, out, parent):")
+    src.line(1, "a = out.append")
+    if len(codec.namespaces) == 1:
+        src.line(1, f"ns = {codec.namespaces[0]!r}")
+    else:
+        src.line(1, "ns = codec._namespace_for(obj, parent)")
+    if codec.local_name is not None:
+        src.line(1, "name = codec._local_name_of(obj)")
+    else:
+        src.line(1, f"name = {codec.name!r}")
+    src.line(1, "a('<' + name if ns == parent else "
+                "'<' + name + ' xmlns=\"' + escape_attr(ns) + '\"')")
+    for spec in codec.attrs.values():
+        src.line(1, f"v = obj.{spec.field}")
+        src.line(1, "if v is not None:")
+        value = _value_expr(src, codec, spec.field, spec.value, attribute=True)
+        src.line(2, f"a({spec.declaration + ' ' + spec.written + '=' + chr(34)!r} "
+                    f"+ {value} + '\"')")
+    src.line(1, "start = len(out)")
+    src.line(1, "a('>')")
+    if codec.text is not None:
+        _, field, kind = codec.text
+        src.line(1, f"v = obj.{field}")
+        src.line(1, "if v is not None and v != '':")
+        src.line(2, f"a({_value_expr(src, codec, field, kind, attribute=False)})")
+    for handler in codec.children:
+        _encode_child(src, codec, handler)
+    src.line(1, "if len(out) == start + 1: out[start] = '/>'")
+    src.line(1, "else: a('</' + name + '>')")
+    return src.build("encode")
+
+
+def _opening(src: _Source, handler: Any) -> str:
+    if handler.namespace is None:
+        return repr("<" + handler.name)
+    foreign = f'<{handler.name} xmlns="{handler.namespace}"'
+    return f"({'<' + handler.name!r} if ns == {handler.namespace!r} else {foreign!r})"
+
+
+def _encode_child(src: _Source, codec: Codec, handler: Any) -> None:
+    from xepcodec.model import codec as machinery
+
+    kind = handler.kind
+    if kind != machinery.TEXT_CHILDREN:
+        src.line(1, f"v = obj.{handler.field}")
+    if kind == machinery.EXTENSIONS:
+        src.line(1, "for item in v: encode_into(item, out, ns)")
+    elif kind in (machinery.CHILD, machinery.CHILDREN):
+        spec = src.const("h", handler)
+        write = f"encode_known(item, {spec}, out, ns)"
+        if len(handler.classes) == 1:
+            only = src.const("C", handler.classes[0])
+            child_codec = src.const("c", machinery.codec_of(handler.classes[0]))
+            write = (f"{child_codec}.write(item, out, ns) if type(item) is {only} "
+                     f"else {write}")
+        if kind == machinery.CHILD:
+            src.line(1, "if v is not None:")
+            src.line(2, "item = v")
+            src.line(2, write)
+        else:
+            src.line(1, f"for item in v: {write}")
+    elif kind == machinery.FLAG:
+        src.line(1, f"if v: a({_opening(src, handler)} + '/>')")
+    else:
+        depth = 2
+        if kind == machinery.TEXT_CHILDREN:
+            src.line(1, f"for v in obj.{handler.field}:")
+        else:
+            src.line(1, "if v is not None:")
+        value = _value_expr(src, codec, handler.field, handler.value, attribute=False)
+        src.line(depth, f"s = {value}")
+        opening = _opening(src, handler)
+        src.line(depth, f"a({opening} + '>' + s + '</{handler.name}>' if s "
+                        f"else {opening} + '/>')")
