@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from lxml import etree
@@ -17,11 +18,14 @@ def parse(data: bytes | str | etree._Element, *, limits: Limits = DEFAULT_LIMITS
     """The typed, frozen object for one stanza or payload.
 
     Bytes and text are read as restricted XML (RFC 6120 §11.1) within ``limits``; an
-    lxml element is taken as it is.  Everything that cannot be accepted raises
+    lxml element is copied and taken as it is.  Everything that cannot be accepted raises
     :class:`~xepcodec.errors.ParseError` with its RFC 6120 condition.
     """
-    element = data if isinstance(data, etree._Element) else parse_xml(data, limits)
-    return decode(element)
+    if isinstance(data, etree._Element):
+        # The typed object may keep parts of the tree (unknown payloads): keep a private
+        # copy, so that changing the caller's tree later cannot change the object.
+        return decode(copy.deepcopy(data))
+    return decode(parse_xml(data, limits))
 
 
 def serialize(obj: Any) -> bytes:

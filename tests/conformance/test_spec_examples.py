@@ -13,6 +13,7 @@ outlive the rule that made it necessary.  An erratum never covers a fault in xep
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import re
@@ -97,6 +98,51 @@ def _difference(original: str, rewritten: str) -> str:
                                            "xepcodec", n=2, lineterm=""))
 
 
+def _islands(element: etree._Element) -> list[etree._Element]:
+    """Elements with a declared class inside elements without one (an RSM ``<set/>``
+    in a ``jabber:iq:search`` query, say): the whole example is kept as raw XML there,
+    so these are checked on their own as well."""
+    found = []
+    for node in element.iterdescendants():
+        if not isinstance(node.tag, str) or lookup(node.tag) is None:
+            continue
+        parent = node.getparent()
+        if parent is not None and lookup(str(parent.tag)) is None:
+            island = copy.deepcopy(node)
+            island.tail = None
+            found.append(island)
+    return found
+
+
+def _round_trip(element: etree._Element, where: str, dropped: int) -> Result | None:
+    """None if ``element`` decodes, re-encodes to the same canonical XML and decodes
+    again to an equal object; otherwise what went wrong."""
+    try:
+        obj: Any = decode(element)
+    except ParseError as exc:
+        return Result("rejected", f"{where}: {exc}", exc, dropped)
+    typed_but_raw = [f"{path} {fragment.tag}" for path, fragment in _raw_parts(obj, "")
+                     if lookup(fragment.tag) is not None]
+    if typed_but_raw:
+        return Result("untyped",
+                      f"{where}: elements with a declared class were kept as raw XML: "
+                      + ", ".join(typed_but_raw), comments_removed=dropped)
+    written = encode(obj)
+    original, rewritten = canonical(element), canonical_bytes(written)
+    if original != rewritten:
+        return Result("changed",
+                      f"{where} is written back differently:\n"
+                      + _difference(original, rewritten),
+                      comments_removed=dropped)
+    again = decode(etree.fromstring(written))
+    if again != obj:
+        return Result("unstable",
+                      f"{where}: decoding the written bytes gives another object:\n"
+                      f"  first:  {obj!r}\n  second: {again!r}",
+                      comments_removed=dropped)
+    return None
+
+
 def check(example: SpecExample) -> Result:
     """Read the example, decode and re-encode each top-level element, compare.
 
@@ -112,29 +158,13 @@ def check(example: SpecExample) -> Result:
     dropped = parsed.comments_removed
     for position, element in enumerate(parsed.elements, start=1):
         where = f"element {position} <{_tag(element)}/>"
-        try:
-            obj: Any = decode(element)
-        except ParseError as exc:
-            return Result("rejected", f"{where}: {exc}", exc, dropped)
-        typed_but_raw = [f"{path} {fragment.tag}" for path, fragment in _raw_parts(obj, "")
-                         if lookup(fragment.tag) is not None]
-        if typed_but_raw:
-            return Result("untyped",
-                          f"{where}: elements with a declared class were kept as raw XML: "
-                          + ", ".join(typed_but_raw), comments_removed=dropped)
-        written = encode(obj)
-        original, rewritten = canonical(element), canonical_bytes(written)
-        if original != rewritten:
-            return Result("changed",
-                          f"{where} is written back differently:\n"
-                          + _difference(original, rewritten),
-                          comments_removed=dropped)
-        again = decode(etree.fromstring(written))
-        if again != obj:
-            return Result("unstable",
-                          f"{where}: decoding the written bytes gives another object:\n"
-                          f"  first:  {obj!r}\n  second: {again!r}",
-                          comments_removed=dropped)
+        failure = _round_trip(element, where, dropped)
+        if failure is not None:
+            return failure
+        for island in _islands(element):
+            failure = _round_trip(island, f"{where}, in it <{_tag(island)}/>", dropped)
+            if failure is not None:
+                return failure
     return Result("ok", comments_removed=dropped)
 
 
@@ -209,6 +239,32 @@ def test_errata_cover_only_examples_with_markup() -> None:
         example = BY_KEY.get(erratum.key)
         if example is not None:
             assert example.has_markup, f"{example.id} is not XML and needs no erratum"
+
+
+def test_an_erratum_on_an_example_xepcodec_handles_fails() -> None:
+    example = BY_KEY[(199, 1)]
+    stale = Erratum(xep=199, example=1, caption=example.caption,
+                    reason="pretend the ping request were wrong", outcome="rejected")
+    with pytest.raises(pytest.fail.Exception, match="remove the entry"):
+        _check_erratum(example, stale, check(example))
+
+
+def test_an_erratum_must_name_what_really_happens() -> None:
+    example = BY_KEY[(30, 26)]  # an iq without id: refused
+    result = check(example)
+    assert result.outcome == "rejected"
+    wrong_outcome = Erratum(xep=30, example=26, caption=example.caption,
+                            reason="the iq lacks its id attribute", outcome="changed")
+    with pytest.raises(AssertionError, match="says 'changed'"):
+        _check_erratum(example, wrong_outcome, result)
+    wrong_cause = dataclasses.replace(wrong_outcome, outcome="rejected", match="identity")
+    with pytest.raises(AssertionError, match="another reason"):
+        _check_erratum(example, wrong_cause, result)
+
+
+def test_check_tells_xml_that_is_not_well_formed() -> None:
+    elided = SpecExample(xep=1, number=1, caption="elided", text="<iq type='get' ...>")
+    assert check(elided).outcome == "not-well-formed"
 
 
 # --- the extraction ---------------------------------------------------------------------

@@ -286,10 +286,8 @@ def test_rejected(xml: str, where: str, words: str) -> None:
     assert caught.value.path is not None and where in caught.value.path
 
 
-@pytest.mark.xfail(reason="model gap: a repeated flag child is merged into one True "
-                          "instead of being refused", raises=pytest.fail.Exception)
 def test_repeated_action_flag_is_rejected() -> None:
-    with pytest.raises(ParseError):
+    with pytest.raises(ParseError, match="only one <next/>"):
         _parse(f"<actions xmlns='{NS}'><next/><next/></actions>")
 
 

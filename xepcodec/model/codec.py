@@ -292,6 +292,8 @@ class Codec:
         if handler.kind == FLAG:
             if not _blank(node.text):
                 raise fail(node, f"<{handler.name}/> must be empty")
+            if values[handler.index] is True:
+                raise fail(node, f"<{self.name}/> allows only one <{handler.name}/> child")
             return True
         try:
             value = handler.value.parse(node.text or "")
@@ -381,7 +383,7 @@ def _encode_known(value: Any, spec: _Child, out: list[str], namespace: str) -> N
 def encode_into(item: Any, out: list[str], parent: str | None) -> None:
     """Write a typed element or an :class:`XmlFragment` into ``out``."""
     if isinstance(item, XmlFragment):
-        xml = item.xml.decode("utf-8")
+        xml = item.write()
         if not item.tag.startswith("{") and parent and 'xmlns=""' not in xml[:xml.find(">")]:
             # A fragment in no namespace must undeclare the default it would inherit.
             cut = len(item.tag) + 1

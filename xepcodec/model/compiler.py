@@ -181,6 +181,7 @@ def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
         return
     src.line(5, "if len(node) or node.keys(): return slow(el)")
     if kind == machinery.FLAG:
+        src.line(5, f"if {slot}: return slow(el)")
         src.line(5, "text = node.text")
         src.line(5, "if text and not text.isspace(): return slow(el)")
         src.line(5, f"{slot} = True")

@@ -12,14 +12,9 @@ from xepcodec.model.codec import build_codec
 from xepcodec.model.fields import (
     attr,
     child,
-    children,
-    extensions,
-    flag,
     local_name,
     text,
     text_child,
-    text_children,
-    xmlns,
 )
 
 __all__ = ["element"]
@@ -27,11 +22,13 @@ __all__ = ["element"]
 C = TypeVar("C", bound=type)
 
 
+# Only the kinds that can be required are named as field specifiers: type checkers treat
+# a specifier call without ``default=`` as required, while a plain call (children(),
+# flag(), extensions(), xmlns()) reads to them as the default value it is.
 @dataclass_transform(
     frozen_default=True,
     kw_only_default=True,
-    field_specifiers=(attr, text, child, children, text_child, text_children, flag,
-                      extensions, xmlns, local_name, dataclasses.field),
+    field_specifiers=(attr, text, child, text_child, local_name, dataclasses.field),
 )
 def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
             register: bool = True) -> Callable[[C], C]:

@@ -211,8 +211,8 @@ class EnumValue(Value[E]):
 
     def parse(self, text: str) -> E:
         try:
-            return self.enum(text)
-        except ValueError:
+            return self.enum._value2member_map_[text]  # type: ignore[return-value]
+        except KeyError:
             allowed = ", ".join(str(member.value) for member in self.enum)
             raise ValueError(f"{text!r} is not one of: {allowed}") from None
 

@@ -42,15 +42,20 @@ def _attribute_name(name: str) -> str:
     return local_name(name)
 
 
-def _step(node: etree._Element) -> str:
+def _is_stream_root(node: etree._Element | None) -> bool:
+    return node is not None and node.tag == STREAM_TAG and node.getparent() is None
+
+
+def _step(node: etree._Element, parent: etree._Element | None) -> str:
     tag = node.tag
     if not isinstance(tag, str):
         # Comments and processing instructions never survive our parsers, but a
         # caller may hand us a tree built elsewhere.
         return "node()"
     name = local_name(tag)
-    parent = node.getparent()
-    if parent is None:
+    if parent is None or _is_stream_root(parent):
+        # A stanza is named alone: how many stanzas the stream reader still holds
+        # depends on how the bytes happened to be split, and must not show.
         return name
     count = 0
     index = 0
@@ -75,9 +80,9 @@ def path_of(element: etree._Element, attribute: str | None = None) -> str:
     node: etree._Element | None = element
     while node is not None:
         parent = node.getparent()
-        if parent is None and node is not element and node.tag == STREAM_TAG:
+        steps.append(_step(node, parent))
+        if _is_stream_root(parent):
             break
-        steps.append(_step(node))
         node = parent
     steps.reverse()
     path = "/" + "/".join(steps)

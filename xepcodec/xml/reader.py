@@ -229,8 +229,35 @@ def markup_problem(data: bytes, pos: int) -> tuple[str, str] | None:
             "XML allows in content")
 
 
+def _first_suspect(data: bytes, start: int, mark: int) -> int:
+    """Where the first "<" followed by *mark* ("!" or "?") is, or -1.
+
+    "!" and "?" are rare in stanzas and memchr finds them at once; the regular
+    expression is only worth running where one of them follows a "<".  Text full of
+    "!" would make this loop slow, so after a few misses the regular expression
+    takes over.
+    """
+    found = data.find(mark, start)
+    misses = 0
+    while found > start:
+        if data[found - 1] == 0x3C:  # "<"
+            return found - 1
+        misses += 1
+        if misses > 8:
+            return start
+        found = data.find(mark, found + 1)
+    return found  # -1, or start itself when the input begins with the mark
+
+
 def _check_markup(data: bytes, start: int) -> None:
-    for match in _MARKUP.finditer(data, start):
+    # The first "<!" or "<?" cannot lie inside a CDATA section, since that section
+    # would have begun with an earlier "<!"; the scan starts there.
+    bang = _first_suspect(data, start, 0x21)
+    query = _first_suspect(data, start, 0x3F)
+    if bang < 0 and query < 0:
+        return
+    first = min(bang, query) if bang >= 0 and query >= 0 else max(bang, query)
+    for match in _MARKUP.finditer(data, first):
         if match.end() - match.start() > 2:
             continue  # a complete CDATA section: its content is text
         problem = markup_problem(data, match.start())
@@ -359,14 +386,20 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
     *size* bounds the bytes the tree was read from, *elements* its number of
     elements; *attributes_suspect* says some element may have too many attributes.
     """
+    deep = check_depth and elements > limits.max_depth and size >= limits._depth_floor
+    wide = elements > limits.max_children + 1
+    long_values = size > limits.max_attribute_length
+    long_texts = size > limits.max_text_length
+    if not (deep or wide or attributes_suspect or long_values or long_texts):
+        return
     checks = _tree_checks(limits)
-    if check_depth and elements > limits.max_depth and size >= limits._depth_floor:
+    if deep:
         found = _first(checks.depth(root))
         if found is not None:
             raise ParseError(f"elements are nested more than {limits.max_depth} deep",
                              condition="policy-violation", path=shorten(path_of(found)),
                              line=found.sourceline)
-    if elements > limits.max_children + 1:
+    if wide:
         found = _first(checks.children(root))
         if found is not None:
             raise ParseError(f"an element has {len(found)} child elements, more than the "
@@ -378,7 +411,7 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
             raise ParseError(f"an element has {len(found.attrib)} attributes, more than the "
                              f"{limits.max_attributes} allowed", condition="policy-violation",
                              path=path_of(found), line=found.sourceline)
-    if size > limits.max_attribute_length:
+    if long_values:
         found = _first(checks.attribute_length(root))
         if found is not None:
             owner = found.getparent()
@@ -386,7 +419,7 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
                              f"the {limits.max_attribute_length} allowed",
                              condition="policy-violation",
                              path=path_of(owner, str(found.attrname)), line=owner.sourceline)
-    if size > limits.max_text_length:
+    if long_texts:
         found = _first(checks.text_length(root))
         if found is not None:
             owner = found.getparent()
@@ -444,11 +477,12 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     if data.startswith(_BOM_UTF8):
         start = 3
     else:
-        check_encoding_start(data)
+        if data[0] != 0x3C or data[1:2] == b"\x00":  # anything but "<" and a non-NUL
+            check_encoding_start(data)
         start = 0
-    start = declaration_end(data, start)
-    if data.find(b"!", start) >= 0 or data.find(b"?", start) >= 0:
-        _check_markup(data, start)
+    if data.startswith(b"<?xml", start):
+        start = declaration_end(data, start)
+    _check_markup(data, start)
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
