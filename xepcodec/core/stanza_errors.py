@@ -8,7 +8,7 @@ from typing import Any, Final
 from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import STANZA_NAMESPACES, STANZAS, XML_LANG
 from xepcodec.model import attr, child, element, extensions, local_name, text
-from xepcodec.model.values import String
+from xepcodec.model.values import Integer, String
 
 __all__ = [
     "Condition",
@@ -120,6 +120,9 @@ class StanzaError:
 
     type: ErrorType = attr()
     by: JID | None = attr(default=None)
+    #: the numeric code of the pre-RFC protocol (XEP-0086); servers still send it, so it
+    #: is read and written back, never required
+    code: int | None = attr(default=None, value=Integer(minimum=100, maximum=999))
     defined: DefinedCondition = child(DefinedCondition)
     description: ErrorText | None = child(ErrorText, default=None)
     application: tuple[Any, ...] = extensions()

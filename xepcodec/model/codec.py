@@ -133,6 +133,7 @@ class Codec:
         "name",
         "names",
         "namespaces",
+        "prefix",
         "repeated",
         "required_attrs",
         "required_children",
@@ -142,8 +143,10 @@ class Codec:
         "xmlns",
     )
 
-    def __init__(self, cls: type, namespaces: tuple[str, ...], names: tuple[str, ...]) -> None:
+    def __init__(self, cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
+                 prefix: str | None = None) -> None:
         self.cls = cls
+        self.prefix = prefix
         self.namespaces = namespaces
         self.names = names
         self.name = names[0]
@@ -462,8 +465,9 @@ def _default_of(field: dataclasses.Field[Any]) -> Any:
     return _MISSING
 
 
-def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...]) -> Codec:
-    codec = Codec(cls, namespaces, names)
+def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
+                prefix: str | None = None) -> Codec:
+    codec = Codec(cls, namespaces, names, prefix)
     fields = dataclasses.fields(cls)
     for index, field in enumerate(fields):
         spec: FieldSpec | None = field.metadata.get(SPEC)

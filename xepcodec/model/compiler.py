@@ -241,8 +241,15 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
         src.line(1, "name = codec._local_name_of(obj)")
     else:
         src.line(1, f"name = {codec.name!r}")
-    src.line(1, "a('<' + name if ns == parent else "
-                "'<' + name + ' xmlns=\"' + escape_attr(ns) + '\"')")
+    if codec.prefix:
+        # A prefixed element (``stream:features``) leaves the default namespace of its
+        # children as it found it.
+        src.line(1, f"name = {codec.prefix!r} + ':' + name")
+        src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attr(ns) + '\"')")
+        src.line(1, "ns = parent")
+    else:
+        src.line(1, "a('<' + name if ns == parent else "
+                    "'<' + name + ' xmlns=\"' + escape_attr(ns) + '\"')")
     for spec in codec.attrs.values():
         src.line(1, f"v = obj.{spec.field}")
         src.line(1, "if v is not None:")

@@ -31,7 +31,7 @@ C = TypeVar("C", bound=type)
     field_specifiers=(attr, text, child, text_child, local_name, dataclasses.field),
 )
 def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
-            register: bool = True) -> Callable[[C], C]:
+            prefix: str | None = None, register: bool = True) -> Callable[[C], C]:
     """Declare an XML element class.
 
     The class becomes a frozen, slotted, keyword-only dataclass; each field says how it
@@ -46,7 +46,7 @@ def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
 
     def declare(cls: C) -> C:
         made: Any = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
-        made.__xml_codec__ = build_codec(made, namespaces, names)
+        made.__xml_codec__ = build_codec(made, namespaces, names, prefix)
         if register:
             for each in namespaces:
                 for local in names:

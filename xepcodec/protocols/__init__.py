@@ -39,6 +39,7 @@ def xep(number: int) -> ModuleType:
 def load_all() -> None:
     """Import every protocol module (and the stanzas), declaring their elements."""
     importlib.import_module("xepcodec.core.stanzas")
+    importlib.import_module("xepcodec.core.streams")
     for name in sorted(set(MODULES.values())):
         try:
             importlib.import_module(f"{__name__}.{name}")

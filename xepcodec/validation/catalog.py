@@ -110,8 +110,11 @@ class Catalog:
             import xmlschema  # only needed to explain failures, so loaded only then
 
             try:
+                # use_fallback=False: xmlschema must not bring schemas of its own (XHTML,
+                # XML Signature…) that libxml2 does not know, or the two would disagree.
                 self._xmlschema = xmlschema.XMLSchema10(
-                    self.combined_source().decode(), base_url=str(schema_dir()))
+                    self.combined_source().decode(), base_url=str(schema_dir()),
+                    use_fallback=False)
             except xmlschema.XMLSchemaException as error:
                 raise SchemaError(f"the schema catalog does not load in xmlschema: {error}") \
                     from None

@@ -1,0 +1,477 @@
+"""The sans-IO XMPP stream reader: bytes in, events out.
+
+::
+
+    reader = StreamReader()
+    for event in reader.feed(chunk):        # chunk: whatever the socket gave
+        match event:
+            case StreamOpened(attributes=attrs, namespace=ns): ...
+            case StanzaReceived(stanza=stanza): ...
+            case StanzaFailed(error=error, element=element): ...   # answer with a stanza error
+            case StreamClosed(): ...
+
+Bytes may be split anywhere, in the middle of a tag or of a UTF-8 character.  Each
+complete child of ``stream:stream`` is handed to the decoder (by default
+:func:`xepcodec.model.decode`) and then detached from the parser's tree, so memory
+stays flat however long the stream runs.  Whitespace between stanzas (keep-alives)
+is dropped; any other text directly inside the stream is a ``bad-format`` error.
+
+The restricted-XML rules of :func:`~xepcodec.xml.reader.parse_xml` hold here too, and
+because nothing may reach libxml2 before it is checked, a small guard scans the
+bytes first for DTDs, comments, processing instructions and entity references,
+carrying its state (inside a CDATA section or not, an incomplete ``<!`` or ``&amp``
+at the end of a chunk) from one chunk to the next.  :class:`Limits` apply to every
+stanza (``max_size`` to the bytes of one stanza) and to the stream header's
+attributes.  Unlike :func:`parse_xml`, a leading U+FEFF is refused: RFC 6120 §11.6
+forbids sending a byte order mark and says a received U+FEFF is a character, which
+before the stream header makes the stream not well-formed.
+
+Errors.  Everything wrong with the XML itself, and any stream-level condition the
+decoder raises, ends the stream: :meth:`StreamReader.feed` raises the
+:class:`~xepcodec.errors.ParseError`, and every later call raises that same error
+again, because the stream cannot be resynchronised (RFC 6120 §4.9: stream errors are
+unrecoverable).  A stanza-level condition from the decoder (a malformed JID, an
+unknown payload...) does not end the stream: it arrives in order as
+:class:`StanzaFailed`, with the error (its path and line placed in the stream) and
+the element, whose ``id``, ``from`` and ``to`` are needed to answer with a stanza
+error.  ``stream:features`` and ``stream:error`` the decoder does not know arrive as
+:class:`StanzaReceived` carrying the raw element.
+
+After a stream restart (STARTTLS, SASL success) the new stream needs a new
+StreamReader, as it needs a new XML parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+from lxml import etree
+
+from xepcodec.errors import ParseError
+from xepcodec.xml.paths import STREAM_NS, STREAM_TAG, local_name, path_of, shorten
+from xepcodec.xml.reader import (
+    DEFAULT_LIMITS,
+    PARSER_OPTIONS,
+    Limits,
+    check_encoding_start,
+    check_tree,
+    declaration_end,
+    markup_problem,
+    skeleton,
+    syntax_error,
+)
+
+__all__ = [
+    "Decoder",
+    "Event",
+    "StanzaFailed",
+    "StanzaReceived",
+    "StreamClosed",
+    "StreamOpened",
+    "StreamReader",
+]
+
+#: Turns one complete top-level element into its typed object; raises ParseError.
+Decoder = Callable[[etree._Element], object]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOpened:
+    """The stream header arrived.
+
+    ``attributes`` uses Clark notation for namespaced names
+    (``{http://www.w3.org/XML/1998/namespace}lang``); ``namespace`` is the content
+    namespace declared as the default (``jabber:client``, ``jabber:server``, ...).
+    """
+
+    attributes: Mapping[str, str] = field(hash=False)
+    namespace: str
+    tag: str = STREAM_TAG
+
+
+@dataclass(frozen=True, slots=True)
+class StanzaReceived:
+    """A complete top-level element and what the decoder made of it.
+
+    ``element`` is the lxml element, detached from the stream; the decoder saw it
+    while it was still inside the stream, with the stream's namespace declarations
+    in scope.  (After detaching, lxml re-declares the content namespace with a
+    generated prefix, so serialize what you keep of it during decoding.)
+    """
+
+    stanza: object = field(hash=False)
+    element: etree._Element | None = field(default=None, compare=False, hash=False,
+                                           repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StanzaFailed:
+    """The decoder refused a stanza with a stanza-level condition; the stream goes on.
+
+    Answer with a stanza error built from ``error.condition`` and the ``id``,
+    ``from`` and ``to`` of ``element`` (RFC 6120 §8.3).
+    """
+
+    error: ParseError = field(hash=False)
+    element: etree._Element | None = field(default=None, compare=False, hash=False,
+                                           repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamClosed:
+    """``</stream:stream>`` arrived."""
+
+
+Event = StreamOpened | StanzaReceived | StanzaFailed | StreamClosed
+
+# ---------------------------------------------------------------------------------------
+# The guard: restricted-XML markup found in the bytes before libxml2 sees them
+
+# Proper prefixes of "[CDATA[" after "<!", and of the predefined entity names after
+# "&": at the end of a chunk they might still become something allowed, so they are
+# held back until the next chunk says.
+_CDATA_PREFIX: Final = rb"(?:\[(?:C(?:D(?:A(?:T(?:A)?)?)?)?)?)?"
+_ENTITY_PREFIX: Final = rb"(?:a(?:m(?:p)?|p(?:o(?:s)?)?)?|l(?:t)?|g(?:t)?|q(?:u(?:o(?:t)?)?)?)?"
+_GUARD: Final = re.compile(
+    rb"<!\[CDATA\["                                   # a CDATA section opens
+    rb"|<\?"                                          # a processing instruction
+    rb"|<!(?!" + _CDATA_PREFIX + rb"\Z)"               # "<!" that cannot become CDATA
+    rb"|&(?!amp;|lt;|gt;|quot;|apos;|#|" + _ENTITY_PREFIX + rb"\Z)"  # other references
+)
+_GUARD_TAIL: Final = re.compile(rb"(?:<(?:!" + _CDATA_PREFIX + rb")?|&" + _ENTITY_PREFIX
+                                + rb")\Z")
+_ENTITY_NAME: Final = re.compile(rb"&([^\s;<>&'\"]{1,40});")
+_BOM_UTF8: Final = b"\xef\xbb\xbf"
+
+#: Input is handed to libxml2 in slices of at most this many bytes, so that the
+#: per-stanza size accounting stays tight and limits are noticed early.
+_SLICE: Final = 16 * 1024
+#: How long an XML declaration at the start of a stream may be.
+_MAX_DECLARATION: Final = 1024
+
+
+class StreamReader:
+    """Incremental reader for one XMPP stream (see the module documentation).
+
+    *decoder* turns each complete top-level element into a typed object; by default
+    :func:`xepcodec.model.decode`.  *limits* apply to each stanza.
+    """
+
+    def __init__(self, decoder: Decoder | None = None, *,
+                 limits: Limits = DEFAULT_LIMITS) -> None:
+        if decoder is None:
+            # Imported here: the model imports this package for its paths.
+            from xepcodec.model import decode
+
+            decoder = decode
+        self._decoder: Decoder = decoder
+        self._limits = limits
+        self._parser = etree.XMLPullParser(events=("start", "end", "comment", "pi"),
+                                           **PARSER_OPTIONS)
+        self._root: etree._Element | None = None
+        self._depth = 0  # open elements, the stream element included
+        self._closed = False
+        self._error: BaseException | None = None
+        # Bytes held back until the start of the stream can be judged; None after.
+        self._head: bytes | None = b""
+        # The guard's state across chunks.
+        self._carry = b""
+        self._in_cdata = False
+        self._newlines = 0  # in everything handed to libxml2, for error lines
+        # Accounting for the stanza that is open or about to open: an upper bound on
+        # its bytes, the "=" since the last "<" (an upper bound on the attributes of
+        # the tag being read), whether some tag may have too many attributes, and
+        # how many elements it has.
+        self._span = 0
+        self._equals = 0
+        self._attributes_suspect = False
+        self._elements = 0
+
+    # -- public ----------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> list[Event]:
+        """Take the next bytes of the stream; return the events they complete."""
+        if self._error is not None:
+            raise self._error
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        events: list[Event] = []
+        try:
+            if self._head is not None:
+                data = self._judge_start(data)
+            for offset in range(0, len(data), _SLICE):
+                self._feed_slice(data[offset : offset + _SLICE], events)
+        except ParseError as error:
+            self._error = error
+            raise
+        except BaseException as error:
+            # A bug (most likely in a decoder): the tree is in an unknown state, so
+            # the reader stops, with an error a caller can answer the peer with.
+            self._error = ParseError(f"the stream reader failed: {error!r}",
+                                     condition="internal-server-error")
+            raise
+        return events
+
+    # -- the start of the stream -------------------------------------------------------
+
+    def _judge_start(self, data: bytes) -> bytes:
+        head = (self._head or b"") + data
+        if len(head) < 6 and b">" not in head:
+            self._head = head  # too little to tell a BOM or "<?xml " from a stanza
+            return b""
+        if head.startswith(_BOM_UTF8):
+            raise ParseError("the stream starts with U+FEFF (a byte order mark): RFC 6120 §11.6 "
+                             "forbids sending one and makes it a character, and there is no "
+                             "text before the stream header", condition="not-well-formed",
+                             line=1)
+        check_encoding_start(head)
+        start = 0
+        if head.startswith(b"<?xml"):
+            if head.find(b"?>") < 0:
+                if len(head) > _MAX_DECLARATION:
+                    raise ParseError("the XML declaration does not end", condition="not-well-formed",
+                                     line=1)
+                self._head = head
+                return b""
+            start = declaration_end(head, 0)
+        self._head = None
+        if start:
+            # The declaration is checked; it goes to libxml2 unscanned, because the
+            # guard would take its "<?" for a processing instruction.
+            self._feed_parser(head[:start])
+        return head[start:]
+
+    # -- one slice -------------------------------------------------------------------------
+
+    def _feed_slice(self, chunk: bytes, events: list[Event]) -> None:
+        safe = self._guard(chunk)
+        if not safe:
+            return
+        limits = self._limits
+        self._span += len(safe)
+        shape = skeleton(safe)
+        probe = b"=" * self._equals + shape if self._equals else shape
+        if limits._equals_run in probe:
+            self._attributes_suspect = True
+        last_lt = shape.rfind(b"<")
+        self._equals = min(len(shape) - last_lt - 1 + (0 if last_lt >= 0 else self._equals),
+                           limits.max_attributes + 1)
+        if self._span > limits.max_size:
+            raise ParseError(f"a stanza is larger than the {limits.max_size} bytes allowed",
+                             condition="policy-violation", path=self._open_path(self._depth))
+        self._feed_parser(safe)
+        self._process(events)
+        if self._depth <= 1:
+            # No stanza is open, so the next one begins at the last "<" or later.
+            lt = safe.rfind(b"<")
+            if lt >= 0:
+                self._span = len(safe) - lt
+                self._attributes_suspect = self._equals > limits.max_attributes
+            root = self._root
+            if root is not None and root.text is not None:
+                self._drop_stream_text(root.text)
+                root.text = None
+
+    def _feed_parser(self, data: bytes) -> None:
+        try:
+            self._parser.feed(data)
+        except etree.XMLSyntaxError as error:
+            raise self._syntax_error(error) from None
+        self._newlines += data.count(b"\n")
+
+    def _process(self, events: list[Event]) -> None:
+        limits = self._limits
+        for event, element in self._parser.read_events():
+            if event == "start":
+                self._depth += 1
+                if self._depth == 1:
+                    self._open_stream(element, events)
+                elif self._depth == 2:
+                    self._elements = 1
+                else:
+                    self._elements += 1
+                    if self._depth - 1 > limits.max_depth:
+                        raise ParseError(f"elements are nested more than {limits.max_depth} "
+                                         "deep", condition="policy-violation",
+                                         path=shorten(path_of(element)),
+                                         line=element.sourceline)
+            elif event == "end":
+                self._depth -= 1
+                if self._depth == 1:
+                    self._finish_stanza(element, events)
+                elif self._depth == 0:
+                    self._closed = True
+                    events.append(StreamClosed())
+            else:
+                # The guard stops comments and PIs before libxml2 sees them; this is
+                # the second line of defence.
+                raise ParseError(f"{event} found; XMPP forbids comments and processing "
+                                 "instructions (RFC 6120 §11.1)", condition="restricted-xml",
+                                 path=self._open_path(self._depth))
+
+    def _open_stream(self, element: etree._Element, events: list[Event]) -> None:
+        tag = element.tag
+        if tag != STREAM_TAG:
+            name = local_name(tag) if isinstance(tag, str) else "?"
+            if name == "stream":
+                raise ParseError(f"the stream element is {tag}, not in the namespace "
+                                 f"{STREAM_NS}", condition="invalid-namespace", line=1)
+            raise ParseError(f"the stream starts with <{name}>, not <stream:stream>",
+                             condition="bad-format", path="/" + name,
+                             line=element.sourceline)
+        namespace = element.nsmap.get(None)
+        if not namespace:
+            raise ParseError("the stream header declares no content namespace (such as "
+                             "xmlns='jabber:client')", condition="invalid-namespace",
+                             path="/stream", line=element.sourceline)
+        attributes = dict(element.attrib)
+        limits = self._limits
+        if len(attributes) > limits.max_attributes:
+            raise ParseError(f"the stream header has {len(attributes)} attributes, more than "
+                             f"the {limits.max_attributes} allowed",
+                             condition="policy-violation", path="/stream",
+                             line=element.sourceline)
+        for name, value in attributes.items():
+            if len(value) > limits.max_attribute_length:
+                raise ParseError(f"a stream header attribute is {len(value)} characters "
+                                 f"long, more than the {limits.max_attribute_length} allowed",
+                                 condition="policy-violation", path=path_of(element, name),
+                                 line=element.sourceline)
+        self._root = element
+        events.append(StreamOpened(MappingProxyType(attributes), namespace, tag))
+
+    def _finish_stanza(self, element: etree._Element, events: list[Event]) -> None:
+        check_tree(element, self._limits, size=self._span, elements=self._elements,
+                   attributes_suspect=self._attributes_suspect, check_depth=False)
+        events.append(self._decode(element))
+        # Detach the stanza so the tree does not grow.  Its tail (the whitespace
+        # after it) is dropped first so that it does not travel with the element,
+        # then the stream's own text before it.
+        tail = element.tail
+        if tail is not None:
+            self._drop_stream_text(tail)
+            element.tail = None
+        root = self._root
+        assert root is not None  # a stanza ends only inside the stream element
+        root.remove(element)
+        if root.text is not None:
+            self._drop_stream_text(root.text)
+            root.text = None
+
+    def _decode(self, element: etree._Element) -> Event:
+        try:
+            return StanzaReceived(self._decoder(element), element)
+        except ParseError as error:
+            tag = element.tag
+            if isinstance(tag, str) and tag.startswith("{" + STREAM_NS + "}"):
+                # stream:features, stream:error and the like: the caller decides.
+                return StanzaReceived(element, element)
+            placed = ParseError(error.message, condition=error.condition,
+                                path=error.path or path_of(element),
+                                line=error.line if error.line is not None else element.sourceline,
+                                stream=error.stream)
+            placed.__cause__ = error
+            if placed.stream:
+                raise placed from error
+            return StanzaFailed(placed, element)
+
+    def _drop_stream_text(self, text: str) -> None:
+        if not text.isspace():
+            raise ParseError(f"text {text.strip()[:40]!r} directly inside the stream; only "
+                             "whitespace may appear between stanzas", condition="bad-format",
+                             path="/stream")
+
+    # -- the guard -------------------------------------------------------------------------
+
+    def _guard(self, chunk: bytes) -> bytes:
+        """Check *chunk* for forbidden markup; return the part that may be parsed.
+
+        A few bytes at the end that could still become something allowed ("<!" may
+        open a CDATA section, "&am" may become "&amp;") are held back for the next
+        chunk; they never delay an event, since nothing can complete inside them.
+        """
+        buf = self._carry + chunk if self._carry else chunk
+        if not self._in_cdata and b"&" not in buf and b"!" not in buf and b"?" not in buf:
+            if buf.endswith(b"<"):
+                self._carry = b"<"
+                return buf[:-1]
+            self._carry = b""
+            return buf
+        size = len(buf)
+        pos = 0
+        while True:
+            if self._in_cdata:
+                end = buf.find(b"]]>", pos)
+                if end < 0:
+                    # "]]>" may be split; keep a trailing "]" or "]]" for next time.
+                    keep = 2 if buf.endswith(b"]]") else 1 if buf.endswith(b"]") else 0
+                    cut = max(pos, size - keep)
+                    break
+                pos = end + 3
+                self._in_cdata = False
+                continue
+            match = _GUARD.search(buf, pos)
+            if match is None:
+                tail = _GUARD_TAIL.search(buf, max(pos, size - 8))
+                cut = tail.start() if tail is not None else size
+                break
+            if match.end() - match.start() == 9:  # "<![CDATA["
+                self._in_cdata = True
+                pos = match.end()
+                continue
+            raise self._guard_error(buf, match.start())
+        self._carry = buf[cut:]
+        return buf[:cut]
+
+    def _guard_error(self, buf: bytes, pos: int) -> ParseError:
+        if buf.startswith(b"&", pos):
+            name = _ENTITY_NAME.match(buf, pos)
+            if name is not None:
+                text = name[1].decode("utf-8", "replace")
+                condition, message = ("restricted-xml", f"entity reference &{text}; found; "
+                                      "XMPP allows only &amp; &lt; &gt; &quot; &apos; and "
+                                      "character references (RFC 6120 §11.1)")
+            else:
+                condition, message = ("not-well-formed", "'&' that starts no entity or "
+                                      "character reference (write &amp;)")
+        else:
+            problem = markup_problem(buf, pos)
+            condition, message = problem or ("not-well-formed", "malformed '<!'")
+        line = 1 + self._newlines + buf.count(b"\n", 0, pos)
+        return ParseError(message, condition=condition, path=self._open_path(self._depth),
+                          line=line)
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def _open_path(self, depth: int) -> str | None:
+        """The path of the innermost open element below the stream element."""
+        node = self._root
+        if node is None or depth < 2:
+            return None
+        for _ in range(depth - 1):
+            if len(node) == 0:
+                break
+            node = node[-1]
+        return shorten(path_of(node))
+
+    def _syntax_error(self, error: etree.XMLSyntaxError) -> ParseError:
+        # The events libxml2 produced before failing are still queued: count them to
+        # know which element was open.
+        depth = self._depth
+        root = self._root
+        for event, element in self._parser.read_events():
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = self._root = element
+            elif event == "end":
+                depth -= 1
+        placed = syntax_error(error, self._open_path(depth))
+        if self._closed:
+            return ParseError(f"data after the end of the stream: {placed.message}",
+                              condition=placed.condition, line=placed.line)
+        return placed
