@@ -163,6 +163,7 @@ def test_the_schema_refuses_legacy(schema: etree.XMLSchema) -> None:
     ("hash='sha-1' node='http://q.example' ver=''", ["ver", "empty"]),
     ("hash='' node='http://q.example' ver='v'", ["hash", "empty"]),
     ("hash='sha 1' node='http://q.example' ver='v'", ["hash", "pattern"]),
+    ("hash='-sha' node='http://q.example' ver='v'", ["hash", "pattern"]),
     ("hash='sha-1' node='http://q.example' ver='v' ext='a,b'", ["ext", "pattern"]),
     ("hash='sha-1' node='http://q.example' ver='v' extra='1'", ["extra"]),
 ])
@@ -273,8 +274,8 @@ def test_identities_sort_by_category_then_type_then_language() -> None:
     # Field by field: "en" comes before "en-GB" (a joined string would put the '-'
     # first, as it sorts before '/').
     assert ver_input(info) == (
-        "automation/command-list//<client/bot//<client/pc//N<client/pc/en/A<"
-        "client/pc/en-GB/B<").encode()
+        b"automation/command-list//<client/bot//<client/pc//N<client/pc/en/A<"
+        b"client/pc/en-GB/B<")
 
 
 def test_features_sort_by_octets() -> None:

@@ -72,10 +72,11 @@ HASH_FUNCTIONS: Final[dict[str, Callable[[bytes], Any]]] = {
     "sha-512": hashlib.sha512,
 }
 
-# ASCII name tokens: what a hash function name and a legacy ext bundle name are made
-# of.  (XML allows more letters in an NMTOKEN; no name in use needs them.)
+# A hash function name: IANA's names are letters, digits and hyphens.
+_HASH_NAME: Final = String(min_length=1, pattern=r"[A-Za-z0-9][A-Za-z0-9._\-]*")
+# ASCII name tokens, what legacy ext bundle names are made of.  (XML allows more
+# letters in an NMTOKEN; no bundle name in use needs them.)
 _TOKEN_CHARS = r"[A-Za-z0-9._:\-]"
-_TOKEN: Final = String(min_length=1, pattern=f"{_TOKEN_CHARS}+")
 _TOKENS: Final = String(min_length=1,
                         pattern=f"[ \\t\\n\\r]*{_TOKEN_CHARS}+(?:[ \\t\\n\\r]+{_TOKEN_CHARS}+)*"
                                 "[ \\t\\n\\r]*")
@@ -124,7 +125,7 @@ class Caps:
     the software), ``ver`` (the verification string, or in the legacy format the
     software's version) and the deprecated ``ext`` (space-separated bundle names)."""
 
-    hash: str | None = attr(default=None, value=_TOKEN)
+    hash: str | None = attr(default=None, value=_HASH_NAME)
     node: str = attr(value=_NON_EMPTY)
     ver: str = attr(value=_NON_EMPTY)
     ext: str | None = attr(default=None, value=_TOKENS)

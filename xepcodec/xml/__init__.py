@@ -2,10 +2,40 @@
 
 from xepcodec.xml.paths import STREAM_NS, XML_NS, path_of
 from xepcodec.xml.reader import DEFAULT_LIMITS, Limits, parse_xml
+from xepcodec.xml.stream import (
+    Decoder,
+    Event,
+    StanzaFailed,
+    StanzaReceived,
+    StreamClosed,
+    StreamOpened,
+    StreamReader,
+)
+from xepcodec.xml.writer import (
+    StreamWriter,
+    escape_attribute,
+    escape_text,
+    stream_footer,
+    stream_header,
+)
 
-try:
-    from xepcodec.xml.stream import StreamReader
-except ImportError:  # interim, while the stream reader is written
-    StreamReader = None  # type: ignore[assignment,misc]
-
-__all__ = ["DEFAULT_LIMITS", "STREAM_NS", "XML_NS", "Limits", "StreamReader", "parse_xml", "path_of"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "STREAM_NS",
+    "XML_NS",
+    "Decoder",
+    "Event",
+    "Limits",
+    "StanzaFailed",
+    "StanzaReceived",
+    "StreamClosed",
+    "StreamOpened",
+    "StreamReader",
+    "StreamWriter",
+    "escape_attribute",
+    "escape_text",
+    "parse_xml",
+    "path_of",
+    "stream_footer",
+    "stream_header",
+]

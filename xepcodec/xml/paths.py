@@ -17,7 +17,7 @@ from typing import Final
 
 from lxml import etree
 
-__all__ = ["STREAM_NS", "STREAM_TAG", "XML_NS", "local_name", "path_of", "shorten"]
+__all__ = ["STREAM_NS", "STREAM_TAG", "XML_NS", "line_of", "local_name", "path_of", "shorten"]
 
 #: The namespace of ``xml:lang`` and ``xml:space``.
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
@@ -32,6 +32,15 @@ _XML_PREFIX: Final = "{" + XML_NS + "}"
 def local_name(tag: str) -> str:
     """The local part of a Clark-notation name (``{ns}local`` or ``local``)."""
     return tag.rpartition("}")[2]
+
+
+def line_of(element: etree._Element) -> int | None:
+    """The line *element* starts on, if libxml2 recorded it.
+
+    (lxml-stubs leave ``sourceline`` untyped; this gives it its real type.)
+    """
+    line = element.sourceline
+    return line if isinstance(line, int) else None
 
 
 def _attribute_name(name: str) -> str:

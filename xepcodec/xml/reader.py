@@ -33,7 +33,7 @@ from typing import Any, Final, cast
 from lxml import etree
 
 from xepcodec.errors import ParseError
-from xepcodec.xml.paths import path_of, shorten
+from xepcodec.xml.paths import line_of, path_of, shorten
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "parse_xml"]
 
@@ -296,7 +296,7 @@ _LOCATION_SUFFIX: Final = re.compile(r",? line \d+, column \d+\s*$")
 
 def syntax_error(error: etree.XMLSyntaxError, path: str | None) -> ParseError:
     """Turn libxml2's complaint into a ParseError with the RFC 6120 condition."""
-    code = error.code
+    code: int = getattr(error, "code", 0)  # lxml-stubs do not declare it
     text = _LOCATION_SUFFIX.sub("", " ".join(str(error.msg).split()))
     line, column = error.position
     if code in _ENCODING_ERRORS:
@@ -334,9 +334,9 @@ def open_path(data: bytes) -> str | None:
     except etree.LxmlError:
         pass  # the events read before the failure are what we want
     stack: list[etree._Element] = []
-    for event, element in parser.read_events():
+    for event, node in parser.read_events():
         if event == "start":
-            stack.append(element)
+            stack.append(cast(etree._Element, node))
         elif stack:
             stack.pop()
     return shorten(path_of(stack[-1])) if stack else None
@@ -398,19 +398,19 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
         if found is not None:
             raise ParseError(f"elements are nested more than {limits.max_depth} deep",
                              condition="policy-violation", path=shorten(path_of(found)),
-                             line=found.sourceline)
+                             line=line_of(found))
     if wide:
         found = _first(checks.children(root))
         if found is not None:
             raise ParseError(f"an element has {len(found)} child elements, more than the "
                              f"{limits.max_children} allowed", condition="policy-violation",
-                             path=path_of(found), line=found.sourceline)
+                             path=path_of(found), line=line_of(found))
     if attributes_suspect:
         found = _first(checks.attributes(root))
         if found is not None:
             raise ParseError(f"an element has {len(found.attrib)} attributes, more than the "
                              f"{limits.max_attributes} allowed", condition="policy-violation",
-                             path=path_of(found), line=found.sourceline)
+                             path=path_of(found), line=line_of(found))
     if long_values:
         found = _first(checks.attribute_length(root))
         if found is not None:
@@ -418,7 +418,7 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
             raise ParseError(f"an attribute value is {len(found)} characters long, more than "
                              f"the {limits.max_attribute_length} allowed",
                              condition="policy-violation",
-                             path=path_of(owner, str(found.attrname)), line=owner.sourceline)
+                             path=path_of(owner, str(found.attrname)), line=line_of(owner))
     if long_texts:
         found = _first(checks.text_length(root))
         if found is not None:
@@ -427,7 +427,7 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
                 owner = owner.getparent()
             raise ParseError(f"a text is {len(found)} characters long, more than the "
                              f"{limits.max_text_length} allowed", condition="policy-violation",
-                             path=path_of(owner) + "/text()", line=owner.sourceline)
+                             path=path_of(owner) + "/text()", line=line_of(owner))
 
 
 #: Every byte except "<" and "=": deleting them leaves a skeleton in which a run of
@@ -462,10 +462,11 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     elements: nothing is ever included.
     """
     if isinstance(data, str):
+        text = data
         try:
-            data = data.encode("utf-8")
+            data = text.encode("utf-8")
         except UnicodeEncodeError as error:
-            raise _surrogate_error(data, error) from None
+            raise _surrogate_error(text, error) from None
     elif not isinstance(data, bytes):
         data = bytes(data)  # bytearray, memoryview: accepted for convenience
     size = len(data)

@@ -43,16 +43,17 @@ StreamReader, as it needs a new XML parser.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final
+from typing import Final, cast
 
 from lxml import etree
 
 from xepcodec.errors import ParseError
-from xepcodec.xml.paths import STREAM_NS, STREAM_TAG, local_name, path_of, shorten
+from xepcodec.xml.paths import STREAM_NS, STREAM_TAG, line_of, local_name, path_of, shorten
 from xepcodec.xml.reader import (
     DEFAULT_LIMITS,
     PARSER_OPTIONS,
@@ -164,7 +165,7 @@ class StreamReader:
     def __init__(self, decoder: Decoder | None = None, *,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         if decoder is None:
-            # Imported here: the model imports this package for its paths.
+            # Imported here, not at the top: the model imports this package.
             from xepcodec.model import decode
 
             decoder = decode
@@ -233,8 +234,8 @@ class StreamReader:
         if head.startswith(b"<?xml"):
             if head.find(b"?>") < 0:
                 if len(head) > _MAX_DECLARATION:
-                    raise ParseError("the XML declaration does not end", condition="not-well-formed",
-                                     line=1)
+                    raise ParseError("the XML declaration does not end",
+                                     condition="not-well-formed", line=1)
                 self._head = head
                 return b""
             start = declaration_end(head, 0)
@@ -260,9 +261,6 @@ class StreamReader:
         last_lt = shape.rfind(b"<")
         self._equals = min(len(shape) - last_lt - 1 + (0 if last_lt >= 0 else self._equals),
                            limits.max_attributes + 1)
-        if self._span > limits.max_size:
-            raise ParseError(f"a stanza is larger than the {limits.max_size} bytes allowed",
-                             condition="policy-violation", path=self._open_path(self._depth))
         self._feed_parser(safe)
         self._process(events)
         if self._depth <= 1:
@@ -275,6 +273,11 @@ class StreamReader:
             if root is not None and root.text is not None:
                 self._drop_stream_text(root.text)
                 root.text = None
+        # Checked once the slice is parsed, so a stanza is refused once it has grown
+        # past max_size (by at most one slice), before it can grow much further.
+        if self._span > limits.max_size:
+            raise ParseError(f"a stanza has grown past the {limits.max_size} bytes allowed",
+                             condition="policy-violation", path=self._open_path(self._depth))
 
     def _feed_parser(self, data: bytes) -> None:
         try:
@@ -285,7 +288,9 @@ class StreamReader:
 
     def _process(self, events: list[Event]) -> None:
         limits = self._limits
-        for event, element in self._parser.read_events():
+        element: etree._Element
+        for event, element in self._parser.read_events():  # type: ignore[assignment]
+            # (start, end, comment and pi events always carry a node.)
             if event == "start":
                 self._depth += 1
                 if self._depth == 1:
@@ -298,7 +303,7 @@ class StreamReader:
                         raise ParseError(f"elements are nested more than {limits.max_depth} "
                                          "deep", condition="policy-violation",
                                          path=shorten(path_of(element)),
-                                         line=element.sourceline)
+                                         line=line_of(element))
             elif event == "end":
                 self._depth -= 1
                 if self._depth == 1:
@@ -322,25 +327,25 @@ class StreamReader:
                                  f"{STREAM_NS}", condition="invalid-namespace", line=1)
             raise ParseError(f"the stream starts with <{name}>, not <stream:stream>",
                              condition="bad-format", path="/" + name,
-                             line=element.sourceline)
+                             line=line_of(element))
         namespace = element.nsmap.get(None)
         if not namespace:
             raise ParseError("the stream header declares no content namespace (such as "
                              "xmlns='jabber:client')", condition="invalid-namespace",
-                             path="/stream", line=element.sourceline)
-        attributes = dict(element.attrib)
+                             path="/stream", line=line_of(element))
+        attributes: dict[str, str] = {str(k): str(v) for k, v in element.attrib.items()}
         limits = self._limits
         if len(attributes) > limits.max_attributes:
             raise ParseError(f"the stream header has {len(attributes)} attributes, more than "
                              f"the {limits.max_attributes} allowed",
                              condition="policy-violation", path="/stream",
-                             line=element.sourceline)
+                             line=line_of(element))
         for name, value in attributes.items():
             if len(value) > limits.max_attribute_length:
                 raise ParseError(f"a stream header attribute is {len(value)} characters "
                                  f"long, more than the {limits.max_attribute_length} allowed",
                                  condition="policy-violation", path=path_of(element, name),
-                                 line=element.sourceline)
+                                 line=line_of(element))
         self._root = element
         events.append(StreamOpened(MappingProxyType(attributes), namespace, tag))
 
@@ -372,7 +377,7 @@ class StreamReader:
                 return StanzaReceived(element, element)
             placed = ParseError(error.message, condition=error.condition,
                                 path=error.path or path_of(element),
-                                line=error.line if error.line is not None else element.sourceline,
+                                line=error.line if error.line is not None else line_of(element),
                                 stream=error.stream)
             placed.__cause__ = error
             if placed.stream:
@@ -442,7 +447,11 @@ class StreamReader:
             problem = markup_problem(buf, pos)
             condition, message = problem or ("not-well-formed", "malformed '<!'")
         line = 1 + self._newlines + buf.count(b"\n", 0, pos)
-        return ParseError(message, condition=condition, path=self._open_path(self._depth),
+        # Let libxml2 read up to the problem (checked, so safe) to learn which
+        # element it is in; the stream is over anyway.
+        with contextlib.suppress(etree.XMLSyntaxError):
+            self._parser.feed(buf[:pos])
+        return ParseError(message, condition=condition, path=self._open_path(self._drain()),
                           line=line)
 
     # -- errors ----------------------------------------------------------------------------
@@ -458,19 +467,26 @@ class StreamReader:
             node = node[-1]
         return shorten(path_of(node))
 
-    def _syntax_error(self, error: etree.XMLSyntaxError) -> ParseError:
-        # The events libxml2 produced before failing are still queued: count them to
-        # know which element was open.
+    def _drain(self) -> int:
+        """Count the events libxml2 queued but nobody processed; return the depth.
+
+        Only called once the stream has failed: the events are not acted on, they
+        only tell which element was open.
+        """
         depth = self._depth
-        root = self._root
-        for event, element in self._parser.read_events():
+        for event, node in self._parser.read_events():
             if event == "start":
                 depth += 1
-                if root is None:
-                    root = self._root = element
+                if self._root is None:
+                    self._root = cast(etree._Element, node)
             elif event == "end":
                 depth -= 1
-        placed = syntax_error(error, self._open_path(depth))
+                if depth == 0:
+                    self._closed = True
+        return depth
+
+    def _syntax_error(self, error: etree.XMLSyntaxError) -> ParseError:
+        placed = syntax_error(error, self._open_path(self._drain()))
         if self._closed:
             return ParseError(f"data after the end of the stream: {placed.message}",
                               condition=placed.condition, line=placed.line)

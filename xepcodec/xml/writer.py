@@ -1,0 +1,149 @@
+"""Writing an XMPP stream: the header, the stanzas, the footer.
+
+Sans-IO like the reader: every call returns the bytes to send and sends nothing.
+The bytes are UTF-8; what :class:`~xepcodec.xml.stream.StreamReader` reads back from
+them is what was written (the tests feed one into the other).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from lxml import etree
+
+from xepcodec.errors import ProtocolError, SerializeError
+from xepcodec.xml.paths import STREAM_NS
+
+__all__ = [
+    "Serializer",
+    "StreamWriter",
+    "escape_attribute",
+    "escape_text",
+    "stream_footer",
+    "stream_header",
+]
+
+#: Turns a stanza object into its UTF-8 bytes.
+Serializer = Callable[[object], bytes]
+
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# In attribute values tab, newline and carriage return must be references, or the
+# reader's attribute-value normalisation turns them into spaces; both quotes are
+# escaped so the value is safe whichever quote surrounds it.
+_ATTRIBUTE_ESCAPES: Final = str.maketrans({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;",
+    "\t": "&#9;", "\n": "&#10;", "\r": "&#13;",
+})
+# In text a carriage return must be a reference or it reads back as a newline, and
+# ">" is escaped so that "]]>" can never appear.
+_TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_NCNAME: Final = re.compile(r"[^\W\d][\w.\-]*\Z")
+
+
+def _check_characters(value: str, what: str) -> None:
+    bad = _NOT_XML.search(value)
+    if bad is not None:
+        raise SerializeError(f"{what} contains U+{ord(bad[0]):04X}, which XML 1.0 cannot carry")
+
+
+def escape_attribute(value: str) -> str:
+    """*value* escaped for use inside a quoted attribute value (either quote)."""
+    _check_characters(value, "an attribute value")
+    return value.translate(_ATTRIBUTE_ESCAPES)
+
+
+def escape_text(value: str) -> str:
+    """*value* escaped for use as element text."""
+    _check_characters(value, "a text")
+    return value.translate(_TEXT_ESCAPES)
+
+
+def stream_header(*, to: str | None = None, from_: str | None = None, id: str | None = None,
+                  version: str | None = "1.0", lang: str | None = None,
+                  namespace: str = "jabber:client",
+                  namespaces: Mapping[str, str] | None = None,
+                  xml_declaration: bool = False) -> bytes:
+    """The opening ``<stream:stream ...>`` tag (RFC 6120 §4.7).
+
+    ``to``, ``from_`` and ``id`` are left out when None, as is ``version`` (for a
+    pre-RFC peer) and ``xml:lang``.  *namespace* is the content namespace, declared as
+    the default; *namespaces* maps further prefixes to namespaces declared on the
+    stream element (server dialback's ``db``, say).  With *xml_declaration* the
+    header is preceded by ``<?xml version='1.0'?>``.
+    """
+    parts = ["<?xml version='1.0'?>" if xml_declaration else "", "<stream:stream"]
+    for name, value in (("from", from_), ("id", id), ("to", to), ("version", version),
+                        ("xml:lang", lang)):
+        if value is not None:
+            parts.append(f" {name}='{escape_attribute(value)}'")
+    parts.append(f" xmlns='{escape_attribute(namespace)}' xmlns:stream='{STREAM_NS}'")
+    for prefix, uri in (namespaces or {}).items():
+        if not _NCNAME.match(prefix) or prefix in ("stream", "xml", "xmlns"):
+            raise SerializeError(f"{prefix!r} cannot be declared as a namespace prefix on "
+                                 "the stream element")
+        parts.append(f" xmlns:{prefix}='{escape_attribute(uri)}'")
+    parts.append(">")
+    return "".join(parts).encode("utf-8")
+
+
+def stream_footer() -> bytes:
+    """The closing ``</stream:stream>`` tag."""
+    return b"</stream:stream>"
+
+
+class StreamWriter:
+    """Writes one stream: :meth:`open`, any number of :meth:`send`, then :meth:`close`.
+
+    *serializer* turns a stanza object into bytes; by default
+    :func:`xepcodec.model.encode`, told the stream's content namespace so that it is
+    not declared again on every stanza.  An lxml element is written as it is.
+    Calling :meth:`open` again restarts the stream (as after STARTTLS or SASL);
+    sending before :meth:`open` or after :meth:`close` is a ProtocolError.
+    """
+
+    def __init__(self, serializer: Serializer | None = None) -> None:
+        self._serializer = serializer
+        self._namespace: str | None = None
+        self._closed = False
+
+    def open(self, *, to: str | None = None, from_: str | None = None, id: str | None = None,
+             version: str | None = "1.0", lang: str | None = None,
+             namespace: str = "jabber:client", namespaces: Mapping[str, str] | None = None,
+             xml_declaration: bool = False) -> bytes:
+        """The stream header; see :func:`stream_header`."""
+        if self._closed:
+            raise ProtocolError("the stream is closed; open a new StreamWriter")
+        header = stream_header(to=to, from_=from_, id=id, version=version, lang=lang,
+                               namespace=namespace, namespaces=namespaces,
+                               xml_declaration=xml_declaration)
+        self._namespace = namespace
+        return header
+
+    def send(self, stanza: object) -> bytes:
+        """The bytes of one stanza (or of any top-level element)."""
+        if self._closed:
+            raise ProtocolError("the stream is closed")
+        if self._namespace is None:
+            raise ProtocolError("the stream is not open yet: call open() first")
+        if isinstance(stanza, etree._Element):
+            return etree.tostring(stanza, encoding="utf-8")
+        if self._serializer is not None:
+            data = self._serializer(stanza)
+        else:
+            # Imported here, not at the top: the model imports this package.
+            from xepcodec.model import encode
+
+            data = encode(stanza, parent_namespace=self._namespace)
+        if not isinstance(data, bytes):
+            raise SerializeError(f"the serializer returned {type(data).__name__}, not bytes")
+        return data
+
+    def close(self) -> bytes:
+        """The stream footer; the writer refuses everything after it."""
+        if self._closed:
+            raise ProtocolError("the stream is already closed")
+        self._closed = True
+        return stream_footer()
