@@ -156,11 +156,11 @@ def check_encoding_start(data: bytes) -> None:
     if data.startswith(_BOMS_OTHER):
         raise ParseError("the input starts with a UTF-16 or UTF-32 byte order mark; XMPP "
                          "allows only UTF-8 (RFC 6120 §11.6)",
-                         condition="unsupported-encoding", line=1)
+                         condition="unsupported-encoding", stream=True, line=1)
     if b"\x00" in data[:2]:
         raise ParseError("the input starts with NUL bytes, so it is UTF-16 or UTF-32 "
                          "encoded; XMPP allows only UTF-8 (RFC 6120 §11.6)",
-                         condition="unsupported-encoding", line=1)
+                         condition="unsupported-encoding", stream=True, line=1)
 
 
 def declaration_end(data: bytes, pos: int) -> int:
@@ -173,17 +173,19 @@ def declaration_end(data: bytes, pos: int) -> int:
         return pos
     match = _XML_DECL.match(data, pos)
     if match is None:
-        raise ParseError("malformed XML declaration", condition="not-well-formed", line=1)
+        raise ParseError("malformed XML declaration", condition="not-well-formed", stream=True,
+                         line=1)
     encoding = match["e1"] if match["e1"] is not None else match["e2"]
     if encoding is not None and encoding.lower() not in _UTF8_NAMES:
         name = encoding.decode("ascii", "replace")
         raise ParseError(f"the XML declaration names the encoding {name!r}; XMPP allows only "
-                         "UTF-8 (RFC 6120 §11.6)", condition="unsupported-encoding", line=1)
+                         "UTF-8 (RFC 6120 §11.6)", condition="unsupported-encoding", stream=True,
+                         line=1)
     version = match["v1"] if match["v1"] is not None else match["v2"]
     if version != b"1.0":
         name = version.decode("ascii", "replace")
         raise ParseError(f"the XML declaration says version {name!r}; XMPP uses XML 1.0 "
-                         "(RFC 6120 §11)", condition="not-well-formed", line=1)
+                         "(RFC 6120 §11)", condition="not-well-formed", stream=True, line=1)
     return match.end()
 
 
@@ -269,7 +271,7 @@ def _check_markup(data: bytes, start: int) -> None:
 def _located(data: bytes, pos: int, condition: str, message: str) -> ParseError:
     line = data.count(b"\n", 0, pos) + 1
     column = pos - data.rfind(b"\n", 0, pos)
-    return ParseError(f"{message} (column {column})", condition=condition,
+    return ParseError(f"{message} (column {column})", condition=condition, stream=True,
                       path=open_path(data[:pos]), line=line)
 
 
@@ -315,7 +317,7 @@ def syntax_error(error: etree.XMLSyntaxError, path: str | None) -> ParseError:
     else:
         condition = "not-well-formed"
         message = f"not well-formed XML: {text}"
-    return ParseError(f"{message} (column {column})", condition=condition, path=path,
+    return ParseError(f"{message} (column {column})", condition=condition, stream=True, path=path,
                       line=line or None)
 
 
@@ -397,27 +399,27 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
         found = _first(checks.depth(root))
         if found is not None:
             raise ParseError(f"elements are nested more than {limits.max_depth} deep",
-                             condition="policy-violation", path=shorten(path_of(found)),
-                             line=line_of(found))
+                             condition="policy-violation", stream=True,
+                             path=shorten(path_of(found)), line=line_of(found))
     if wide:
         found = _first(checks.children(root))
         if found is not None:
             raise ParseError(f"an element has {len(found)} child elements, more than the "
                              f"{limits.max_children} allowed", condition="policy-violation",
-                             path=path_of(found), line=line_of(found))
+                             stream=True, path=path_of(found), line=line_of(found))
     if attributes_suspect:
         found = _first(checks.attributes(root))
         if found is not None:
             raise ParseError(f"an element has {len(found.attrib)} attributes, more than the "
                              f"{limits.max_attributes} allowed", condition="policy-violation",
-                             path=path_of(found), line=line_of(found))
+                             stream=True, path=path_of(found), line=line_of(found))
     if long_values:
         found = _first(checks.attribute_length(root))
         if found is not None:
             owner = found.getparent()
             raise ParseError(f"an attribute value is {len(found)} characters long, more than "
                              f"the {limits.max_attribute_length} allowed",
-                             condition="policy-violation",
+                             condition="policy-violation", stream=True,
                              path=path_of(owner, str(found.attrname)), line=line_of(owner))
     if long_texts:
         found = _first(checks.text_length(root))
@@ -427,7 +429,7 @@ def check_tree(root: etree._Element, limits: Limits, *, size: int, elements: int
                 owner = owner.getparent()
             raise ParseError(f"a text is {len(found)} characters long, more than the "
                              f"{limits.max_text_length} allowed", condition="policy-violation",
-                             path=path_of(owner) + "/text()", line=line_of(owner))
+                             stream=True, path=path_of(owner) + "/text()", line=line_of(owner))
 
 
 #: Every byte except "<" and "=": deleting them leaves a skeleton in which a run of
@@ -472,9 +474,9 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     size = len(data)
     if size > limits.max_size:
         raise ParseError(f"the document is {size} bytes, more than the {limits.max_size} "
-                         "allowed", condition="policy-violation")
+                         "allowed", condition="policy-violation", stream=True)
     if not data:
-        raise ParseError("the document is empty", condition="not-well-formed")
+        raise ParseError("the document is empty", condition="not-well-formed", stream=True)
     if data.startswith(_BOM_UTF8):
         start = 3
     else:
@@ -498,4 +500,5 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
 def _surrogate_error(text: str, error: UnicodeEncodeError) -> ParseError:
     line = text.count("\n", 0, error.start) + 1
     return ParseError(f"lone surrogate U+{ord(text[error.start]):04X} is not an XML character "
-                      "and cannot be encoded in UTF-8", condition="not-well-formed", line=line)
+                      "and cannot be encoded in UTF-8", condition="not-well-formed", stream=True,
+                      line=line)

@@ -213,7 +213,7 @@ class StreamReader:
             # A bug (most likely in a decoder): the tree is in an unknown state, so
             # the reader stops, with an error a caller can answer the peer with.
             self._error = ParseError(f"the stream reader failed: {error!r}",
-                                     condition="internal-server-error")
+                                     condition="internal-server-error", stream=True)
             raise
         return events
 
@@ -228,14 +228,14 @@ class StreamReader:
             raise ParseError("the stream starts with U+FEFF (a byte order mark): RFC 6120 §11.6 "
                              "forbids sending one and makes it a character, and there is no "
                              "text before the stream header", condition="not-well-formed",
-                             line=1)
+                             stream=True, line=1)
         check_encoding_start(head)
         start = 0
         if head.startswith(b"<?xml"):
             if head.find(b"?>") < 0:
                 if len(head) > _MAX_DECLARATION:
                     raise ParseError("the XML declaration does not end",
-                                     condition="not-well-formed", line=1)
+                                     condition="not-well-formed", stream=True, line=1)
                 self._head = head
                 return b""
             start = declaration_end(head, 0)
@@ -277,7 +277,8 @@ class StreamReader:
         # past max_size (by at most one slice), before it can grow much further.
         if self._span > limits.max_size:
             raise ParseError(f"a stanza has grown past the {limits.max_size} bytes allowed",
-                             condition="policy-violation", path=self._open_path(self._depth))
+                             condition="policy-violation", stream=True,
+                             path=self._open_path(self._depth))
 
     def _feed_parser(self, data: bytes) -> None:
         try:
@@ -301,7 +302,7 @@ class StreamReader:
                     self._elements += 1
                     if self._depth - 1 > limits.max_depth:
                         raise ParseError(f"elements are nested more than {limits.max_depth} "
-                                         "deep", condition="policy-violation",
+                                         "deep", condition="policy-violation", stream=True,
                                          path=shorten(path_of(element)),
                                          line=line_of(element))
             elif event == "end":
@@ -316,7 +317,7 @@ class StreamReader:
                 # the second line of defence.
                 raise ParseError(f"{event} found; XMPP forbids comments and processing "
                                  "instructions (RFC 6120 §11.1)", condition="restricted-xml",
-                                 path=self._open_path(self._depth))
+                                 stream=True, path=self._open_path(self._depth))
 
     def _open_stream(self, element: etree._Element, events: list[Event]) -> None:
         tag = element.tag
@@ -324,28 +325,28 @@ class StreamReader:
             name = local_name(tag) if isinstance(tag, str) else "?"
             if name == "stream":
                 raise ParseError(f"the stream element is {tag}, not in the namespace "
-                                 f"{STREAM_NS}", condition="invalid-namespace", line=1)
+                                 f"{STREAM_NS}", condition="invalid-namespace", stream=True, line=1)
             raise ParseError(f"the stream starts with <{name}>, not <stream:stream>",
-                             condition="bad-format", path="/" + name,
+                             condition="bad-format", stream=True, path="/" + name,
                              line=line_of(element))
         namespace = element.nsmap.get(None)
         if not namespace:
             raise ParseError("the stream header declares no content namespace (such as "
-                             "xmlns='jabber:client')", condition="invalid-namespace",
+                             "xmlns='jabber:client')", condition="invalid-namespace", stream=True,
                              path="/stream", line=line_of(element))
         attributes: dict[str, str] = {str(k): str(v) for k, v in element.attrib.items()}
         limits = self._limits
         if len(attributes) > limits.max_attributes:
             raise ParseError(f"the stream header has {len(attributes)} attributes, more than "
                              f"the {limits.max_attributes} allowed",
-                             condition="policy-violation", path="/stream",
+                             condition="policy-violation", stream=True, path="/stream",
                              line=line_of(element))
         for name, value in attributes.items():
             if len(value) > limits.max_attribute_length:
                 raise ParseError(f"a stream header attribute is {len(value)} characters "
                                  f"long, more than the {limits.max_attribute_length} allowed",
-                                 condition="policy-violation", path=path_of(element, name),
-                                 line=line_of(element))
+                                 condition="policy-violation", stream=True,
+                                 path=path_of(element, name), line=line_of(element))
         self._root = element
         events.append(StreamOpened(MappingProxyType(attributes), namespace, tag))
 
@@ -388,7 +389,7 @@ class StreamReader:
         if not text.isspace():
             raise ParseError(f"text {text.strip()[:40]!r} directly inside the stream; only "
                              "whitespace may appear between stanzas", condition="bad-format",
-                             path="/stream")
+                             stream=True, path="/stream")
 
     # -- the guard -------------------------------------------------------------------------
 
@@ -451,8 +452,8 @@ class StreamReader:
         # element it is in; the stream is over anyway.
         with contextlib.suppress(etree.XMLSyntaxError):
             self._parser.feed(buf[:pos])
-        return ParseError(message, condition=condition, path=self._open_path(self._drain()),
-                          line=line)
+        return ParseError(message, condition=condition, stream=True,
+                          path=self._open_path(self._drain()), line=line)
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -489,5 +490,5 @@ class StreamReader:
         placed = syntax_error(error, self._open_path(self._drain()))
         if self._closed:
             return ParseError(f"data after the end of the stream: {placed.message}",
-                              condition=placed.condition, line=placed.line)
+                              condition=placed.condition, stream=True, line=placed.line)
         return placed

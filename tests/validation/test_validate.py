@@ -1,0 +1,110 @@
+"""xepcodec.validate: the whole stanza, every nested namespace, never raising."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import xepcodec
+from xepcodec.validation import Catalog, default_catalog
+
+INFO = "http://jabber.org/protocol/disco#info"
+
+
+def iq(payload: str, *, kind: str = "result") -> bytes:
+    return (f"<iq xmlns='jabber:client' type='{kind}' id='v1' to='a@example.org/r'>"
+            f"{payload}</iq>").encode()
+
+
+def test_a_valid_stanza_with_nested_namespaces() -> None:
+    report = xepcodec.validate(iq(
+        f"<query xmlns='{INFO}'><identity category='client' type='pc'/>"
+        "<feature var='urn:xmpp:ping'/><x xmlns='jabber:x:data' type='result'>"
+        "<field var='FORM_TYPE' type='hidden'><value>urn:example</value></field></x></query>"))
+    assert report.ok and bool(report)
+    assert report.errors == () and report.warnings == ()
+    assert report.root == "{jabber:client}iq"
+
+
+def test_a_schema_error_deep_inside_names_path_line_and_namespace() -> None:
+    report = xepcodec.validate(iq(f"<query xmlns='{INFO}'>\n<identity type='pc'/></query>"))
+    assert not report.ok
+    (error,) = report.errors
+    assert "category" in error.message
+    assert error.path == "/iq/query/identity"
+    assert error.line == 2
+    assert error.namespace == INFO
+
+
+def test_a_nested_data_form_is_checked_too() -> None:
+    report = xepcodec.validate(iq(
+        f"<query xmlns='{INFO}'><identity category='client' type='pc'/>"
+        "<x xmlns='jabber:x:data' type='sideways'/></query>"))
+    assert not report.ok
+    assert any(e.namespace == "jabber:x:data" for e in report.errors)
+
+
+def test_rules_beyond_the_schema_come_from_the_model() -> None:
+    # The schema cannot say that a get carries exactly one payload; the model can.
+    report = xepcodec.validate(iq("", kind="get"))
+    assert not report.ok
+    assert "exactly one payload" in report.errors[0].message
+    assert report.errors[0].condition == "bad-request"
+
+
+def test_unknown_namespaces_are_warnings_or_under_strict_errors() -> None:
+    stanza = iq("<thing xmlns='urn:example:unknown'/>")
+    relaxed = xepcodec.validate(stanza)
+    assert relaxed.ok
+    assert [w.namespace for w in relaxed.warnings] == ["urn:example:unknown"]
+    strict = xepcodec.validate(stanza, strict=True)
+    assert not strict.ok and strict.errors[0].namespace == "urn:example:unknown"
+
+
+def test_a_payload_root_validates_on_its_own() -> None:
+    assert xepcodec.validate(b"<ping xmlns='urn:xmpp:ping'/>").ok
+    assert not xepcodec.validate(b"<ping xmlns='urn:xmpp:ping'>text</ping>").ok
+
+
+@pytest.mark.parametrize(("data", "condition"), [
+    (b"<iq", "not-well-formed"),
+    (b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", "restricted-xml"),
+    (b"\xff\xfe<\x00x\x00/\x00>\x00", "unsupported-encoding"),
+    (b"", "not-well-formed"),
+])
+def test_bad_xml_is_reported_not_raised(data: bytes, condition: str) -> None:
+    report = xepcodec.validate(data)
+    assert not report.ok
+    assert report.errors[0].condition == condition
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_validate_never_raises(data: bytes) -> None:
+    report = xepcodec.validate(data)
+    assert isinstance(report.ok, bool)
+
+
+def test_a_user_schema_folder_extends_the_catalog(tmp_path: Path) -> None:
+    (tmp_path / "mine.xsd").write_text(
+        "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema' targetNamespace='urn:mine' "
+        "elementFormDefault='qualified'><xs:element name='thing'><xs:complexType>"
+        "<xs:attribute name='size' type='xs:int' use='required'/></xs:complexType>"
+        "</xs:element></xs:schema>")
+    catalog: Catalog = default_catalog().extended([tmp_path])
+    assert "urn:mine" in catalog.namespaces
+    good = xepcodec.validate(iq("<thing xmlns='urn:mine' size='3'/>"), catalog=catalog,
+                             strict=True)
+    assert good.ok, good.errors
+    bad = xepcodec.validate(iq("<thing xmlns='urn:mine'/>"), catalog=catalog)
+    assert not bad.ok and "size" in bad.errors[0].message
+
+
+def test_the_fast_and_explaining_engines_agree_on_the_examples() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for path in examples.glob("*.xml"):
+        report = xepcodec.validate(path.read_bytes(), strict=True)
+        assert report.ok, (path.name, report.errors)
