@@ -40,7 +40,7 @@ def test_datetimes_read(text: str, expected: datetime) -> None:
     "19690721T02:56:15",  # the legacy form is only read by its own function
 ])
 def test_malformed_datetimes_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="XEP-0082|out of range|month|hour"):
+    with pytest.raises(ValueError, match=r"XEP-0082|out of range|month|hour"):
         parse_datetime(text)
 
 

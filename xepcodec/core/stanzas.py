@@ -1,4 +1,4 @@
-"""Message, presence and iq (RFC 6120 §8, RFC 6121 §4–5).
+"""Message, presence and iq (RFC 6120 §8, RFC 6121 §4-5).
 
 Each stanza keeps the namespace it was read in (``jabber:client``, ``jabber:server`` or
 ``jabber:component:accept``) and writes itself back in it.  Payloads sit in the open
@@ -115,7 +115,8 @@ class _Stanza:
         """The first payload of class ``cls``, or None."""
         for item in self.extensions:
             if isinstance(item, cls):
-                return item
+                found: T = item
+                return found
         return None
 
     def find_all(self, cls: type[T]) -> tuple[T, ...]:
@@ -252,7 +253,7 @@ def error_reply(stanza: S, condition: Condition | str | StanzaError, *,
                                "from_": stanza.to, "error": error}
     if not include_payload:
         changes.update(_CONTENT[kind])
-    return dataclasses.replace(stanza, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(stanza, **changes)
 
 
 _ERROR_TYPES: dict[type, Any] = {

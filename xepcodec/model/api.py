@@ -8,7 +8,7 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import registry
-from xepcodec.model.codec import codec_of, encode_into
+from xepcodec.model.codec import codec_of, encode_into, line_of
 from xepcodec.xml.paths import path_of
 
 __all__ = ["decode", "encode"]
@@ -27,7 +27,7 @@ def decode(element: etree._Element) -> Any:
         local = tag.rpartition("}")[2]
         raise ParseError(f"no protocol is known for <{local}/> in {namespace}",
                          condition="feature-not-implemented", path=path_of(element),
-                         line=element.sourceline)
+                         line=line_of(element))
     return codec_of(cls).run(element)
 
 

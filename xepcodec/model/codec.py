@@ -12,7 +12,7 @@ import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from lxml import etree
 
@@ -26,9 +26,9 @@ from xepcodec.model.fields import (
     ExtensionsSpec,
     FieldSpec,
     FlagSpec,
+    LocalNameSpec,
     TextChildrenSpec,
     TextChildSpec,
-    LocalNameSpec,
     TextSpec,
     XmlnsSpec,
 )
@@ -71,11 +71,17 @@ def _clark(namespace: str, name: str) -> str:
     return f"{{{namespace}}}{name}" if namespace else name
 
 
+def line_of(node: etree._Element) -> int | None:
+    """The node's line in its input, when lxml knows it."""
+    line = node.sourceline
+    return line if isinstance(line, int) else None
+
+
 def fail(element: etree._Element, message: str, *, condition: str = "bad-request",
          attribute: str | None = None) -> ParseError:
     """A ParseError that names ``element`` (and ``attribute``) by path and line."""
     return ParseError(message, condition=condition, path=path_of(element, attribute),
-                      line=element.sourceline)
+                      line=line_of(element))
 
 
 def _located(error: ParseError, element: etree._Element,
@@ -84,7 +90,7 @@ def _located(error: ParseError, element: etree._Element,
     if error.path is not None:
         return error
     located = ParseError(error.message, condition=error.condition, stream=error.stream,
-                         path=path_of(element, attribute), line=element.sourceline)
+                         path=path_of(element, attribute), line=line_of(element))
     located.__cause__ = error
     return located
 
@@ -121,15 +127,15 @@ class Codec:
 
     __slots__ = (
         "attrs",
+        "attrs_local_kind",
         "child_maps",
         "children",
         "cls",
         "defaults",
         "extensions",
         "field_names",
-        "make",
-        "attrs_local_kind",
         "local_name",
+        "make",
         "name",
         "names",
         "namespaces",
@@ -137,8 +143,8 @@ class Codec:
         "repeated",
         "required_attrs",
         "required_children",
-        "text",
         "run",
+        "text",
         "write",
         "xmlns",
     )
@@ -204,7 +210,7 @@ class Codec:
         for index in self.repeated:
             values[index] = []
         attrs = self.attrs
-        for key, raw in element.items():
+        for key, raw in cast("list[tuple[str, str]]", element.items()):
             spec = attrs.get(key)
             if spec is None:
                 raise fail(element, f"<{self.name}/> has no attribute {_pretty(key)!r}",
@@ -220,7 +226,7 @@ class Codec:
                 raise fail(element, f"attribute {_pretty(key)!r} must be "
                            f"{spec.value.description}: {error}", attribute=key) from None
         if self.text is not None:
-            index, field, value = self.text
+            index, _, value = self.text
             raw_text = element.text
             if raw_text is not None or values[index] is _MISSING:
                 try:
@@ -240,7 +246,7 @@ class Codec:
                            f"{_pretty(spec.xml_name)!r}")
         for want in self.required_children:
             if values[want.index] is _MISSING:
-                expected = want.name and f"<{want.name}/>" or _one_of(
+                expected = (want.name and f"<{want.name}/>") or _one_of(
                     [name for c in want.classes for name in codec_of(c).names])
                 raise fail(element, f"<{self.name}/> lacks its required child {expected}")
         for index in self.repeated:
@@ -331,7 +337,7 @@ class Codec:
                 raise SerializeError(f"{type(obj).__name__} cannot be written in the "
                                      f"namespace {chosen!r}")
             return chosen
-        return parent if parent in self.namespaces else self.namespaces[0]  # type: ignore[return-value]
+        return parent if parent is not None and parent in self.namespaces else self.namespaces[0]
 
 
 def _no_maker(values: list[Any]) -> Any:  # pragma: no cover - replaced at build time
@@ -461,7 +467,7 @@ def _default_of(field: dataclasses.Field[Any]) -> Any:
     if field.default is not _MISSING:
         return field.default
     if field.default_factory is not _MISSING:
-        return field.default_factory()
+        return field.default_factory()  # type: ignore[operator]
     return _MISSING
 
 
@@ -504,8 +510,8 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
             codec.xmlns = index
         elif isinstance(spec, LocalNameSpec):
             codec.local_name = index
-            kind = value_for(_annotation(cls, field))
-            codec.attrs_local_kind = None if kind is STRING else kind
+            name_kind = value_for(_annotation(cls, field))
+            codec.attrs_local_kind = None if name_kind is STRING else name_kind
         if isinstance(spec, ChildrenSpec | TextChildrenSpec | ExtensionsSpec):
             codec.repeated.append(index)
     codec.required_children = [c for c in codec.children if c.required]

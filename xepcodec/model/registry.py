@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-__all__ = ["lookup", "register", "registered", "namespaces"]
+__all__ = ["lookup", "namespaces", "register", "registered"]
 
 _BY_TAG: dict[str, type] = {}
 

@@ -13,7 +13,7 @@ formatting writes no fraction, milliseconds or microseconds, whichever is exact.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 __all__ = [
     "format_date",
@@ -40,7 +40,7 @@ _LEGACY_RE = re.compile(
 
 def _zone(text: str) -> timezone:
     if text == "Z":
-        return timezone.utc
+        return UTC
     hours, minutes = int(text[1:3]), int(text[4:6])
     if hours > 23 or minutes > 59:
         raise ValueError(f"time zone offset {text!r} is out of range")
@@ -87,7 +87,7 @@ def parse_legacy_datetime(text: str) -> datetime:
     """Read the legacy ``CCYYMMDDThh:mm:ss`` form, which is always UTC."""
     m = _match(_LEGACY_RE, text, "legacy date-time (CCYYMMDDThh:mm:ss)")
     return datetime(int(m["year"]), int(m["month"]), int(m["day"]),
-                    int(m["hour"]), int(m["minute"]), int(m["second"]), tzinfo=timezone.utc)
+                    int(m["hour"]), int(m["minute"]), int(m["second"]), tzinfo=UTC)
 
 
 def _format_zone(offset: timedelta | None) -> str:

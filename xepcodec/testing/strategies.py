@@ -14,7 +14,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 from lxml import etree
@@ -62,10 +62,11 @@ def xml_text(*, min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]
     """Strings XML 1.0 can carry, including the whitespace and markup characters that
     need escaping."""
     allowed = st.characters(min_codepoint=0x20, max_codepoint=0xFFFD,
-                            exclude_categories=("Cs",)) | st.sampled_from("\t\n\r&<>\"'")
+                            exclude_categories=_SURROGATES) | st.sampled_from("\t\n\r&<>\"'")
     return st.text(alphabet=allowed, min_size=min_size, max_size=max_size)
 
 
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 _LANGS = st.sampled_from(["en", "de", "fr-CA", "es-419", "zh-Hant-TW", "i-klingon"])
 _ZONES = st.sampled_from([UTC, timezone(timedelta(hours=2)),
                           timezone(-timedelta(hours=5, minutes=30))])
@@ -100,7 +101,7 @@ def values(kind: Value[Any]) -> st.SearchStrategy[Any]:
     if isinstance(kind, JIDValue):
         return jids()
     if isinstance(kind, EnumValue):
-        return st.sampled_from(list(kind.enum))
+        return st.sampled_from(_members(kind))
     raise TypeError(f"no strategy for the value kind {kind!r}; register one for its class")
 
 
@@ -124,6 +125,15 @@ def for_class(cls: type) -> st.SearchStrategy[Any]:
     return _derived(cls)
 
 
+def _members(kind: EnumValue[Any]) -> list[Any]:
+    return [*kind.enum.__members__.values()]
+
+
+def _deferred(cls: type) -> st.SearchStrategy[Any]:
+    # Deferred, because element classes may refer to each other recursively.
+    return st.deferred(lambda: for_class(cls))
+
+
 def _derived(cls: type) -> st.SearchStrategy[Any]:
     codec = codec_of(cls)
     fields: dict[str, st.SearchStrategy[Any]] = {}
@@ -140,7 +150,7 @@ def _derived(cls: type) -> st.SearchStrategy[Any]:
         elif handler.kind == FLAG:
             fields[name] = st.booleans()
         elif handler.kind in (CHILD, CHILDREN):
-            one = st.one_of([st.deferred(lambda c=c: for_class(c)) for c in handler.classes])
+            one = st.one_of([_deferred(c) for c in handler.classes])
             if handler.kind == CHILDREN:
                 fields[name] = st.lists(one, max_size=3).map(tuple)
             else:
@@ -154,7 +164,7 @@ def _derived(cls: type) -> st.SearchStrategy[Any]:
     if codec.xmlns is not None:
         fields[codec.field_names[codec.xmlns]] = st.sampled_from(codec.namespaces)
     if codec.local_name is not None:
-        kind = codec.attrs_local_kind
-        names = list(kind.enum) if isinstance(kind, EnumValue) else list(codec.names)
+        named = codec.attrs_local_kind
+        names = _members(named) if isinstance(named, EnumValue) else list(codec.names)
         fields[codec.field_names[codec.local_name]] = st.sampled_from(names)
     return st.builds(cls, **fields)

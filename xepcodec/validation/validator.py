@@ -23,6 +23,7 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, registry
+from xepcodec.model.codec import line_of
 from xepcodec.validation.catalog import Catalog, default_catalog
 from xepcodec.xml import parse_xml
 from xepcodec.xml.paths import path_of
@@ -76,7 +77,7 @@ def _unknown_namespaces(root: etree._Element, known: frozenset[str]) -> Iterator
         if namespace not in known and namespace not in seen:
             seen.add(namespace)
             yield Issue(f"no schema is known for the namespace {namespace or '(none)'!r}; "
-                        "its elements were not checked", path_of(node), node.sourceline,
+                        "its elements were not checked", path_of(node), line_of(node),
                         namespace or None)
 
 
@@ -91,12 +92,12 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
             issues.append(Issue(
                 error.reason or str(error),
                 path_of(node) if node is not None else error.path,
-                getattr(error, "sourceline", None) or (node.sourceline if node is not None
+                getattr(error, "sourceline", None) or (line_of(node) if node is not None
                                                       else None),
                 _namespace(str(node.tag)) if node is not None else None,
                 "bad-request",
             ))
-    except Exception:  # noqa: BLE001 - libxml2's account below is still a good answer
+    except Exception:  # libxml2's account below is still a good answer
         issues = []
     if not issues:
         issues = [Issue(entry.message, entry.path or None, entry.line or None, None,
