@@ -43,7 +43,8 @@ VALID = [
     ("JULIET@EXAMPLE.COM/Balcony", "juliet@example.com/Balcony"),
     # fullwidth forms are mapped to ASCII in localparts and domainparts
     ("\uff4a\uff55\uff4c\uff49\uff45\uff54@example.com", "juliet@example.com"),
-    ("juliet@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d", "juliet@example.com"),
+    ("juliet@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d",
+     "juliet@example.com"),
     # ASCII punctuation other than the excluded eight is allowed in localparts
     ("foo\\20bar@example.com", "foo\\20bar@example.com"),
     ("first.last+tag_1-2@example.com", "first.last+tag_1-2@example.com"),
@@ -71,7 +72,8 @@ VALID = [
     ("stra\u00dfe.example", "stra\u00dfe.example"),
     ("\u4f8b\u3048.\u30c6\u30b9\u30c8", "\u4f8b\u3048.\u30c6\u30b9\u30c8"),
     ("\u4f8b\u3048\u3002\u30c6\u30b9\u30c8", "\u4f8b\u3048.\u30c6\u30b9\u30c8"),  # ideographic dot
-    ("\u0627\u0644\u0639\u0631\u0628\u064a\u0629.example", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629.example"),
+    ("\u0627\u0644\u0639\u0631\u0628\u064a\u0629.example",
+     "\u0627\u0644\u0639\u0631\u0628\u064a\u0629.example"),
     ("a-b.c-d.example", "a-b.c-d.example"),
     ("1example.org", "1example.org"),
     ("a.1b", "a.1b"),

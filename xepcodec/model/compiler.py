@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from xepcodec.errors import ParseError, SerializeError
-from xepcodec.model.values import STRING, Value
+from xepcodec.model.values import STRING, String, Value
 
 if TYPE_CHECKING:
     from xepcodec.model.codec import Codec
@@ -104,8 +104,19 @@ def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
     return src.build("decode")
 
 
+def _refuse() -> None:
+    raise ValueError  # caught by the generated decoder, which hands over to the careful one
+
+
 def _parser(src: _Source, kind: Value[Any], raw: str) -> str:
-    return raw if kind is STRING else f"{src.const('k', kind.parse)}({raw})"
+    """An expression reading ``raw`` with ``kind``: plain and non-empty strings inline
+    (they are most values), everything else through the kind's ``parse``."""
+    if kind is STRING:
+        return raw
+    if isinstance(kind, String) and kind.pattern is None and kind.max_length is None:
+        src.scope["refuse"] = _refuse
+        return f"(w if len(w := {raw}) >= {kind.min_length} else refuse())"
+    return f"{src.const('k', kind.parse)}({raw})"
 
 
 def _decode_attributes(src: _Source, codec: Codec) -> None:
@@ -218,10 +229,11 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
 
     escape = machinery.escape_attr if attribute else machinery.escape_text
     careful = src.const("f", _careful(codec, field, kind, escape))
-    if kind is not STRING:
+    if not isinstance(kind, String) or kind.pattern is not None or kind.max_length is not None:
         return f"{careful}(v)"
     plain = src.const("p", (_NOT_PLAIN_ATTR if attribute else _NOT_PLAIN_TEXT).search)
-    return f"(v if type(v) is str and not {plain}(v) else {careful}(v))"
+    long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
+    return f"(v if type(v) is str{long_enough} and not {plain}(v) else {careful}(v))"
 
 
 def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None]:

@@ -146,6 +146,13 @@ _GUARD: Final = re.compile(
 _GUARD_TAIL: Final = re.compile(rb"(?:<(?:!" + _CDATA_PREFIX + rb")?|&" + _ENTITY_PREFIX
                                 + rb")\Z")
 _ENTITY_NAME: Final = re.compile(rb"&([^\s;<>&'\"]{1,40});")
+# What the guard needs to see in full to name the problem it found.
+_KEYWORDS: Final = (b"<!--", b"<!DOCTYPE", b"<!ENTITY", b"<!ELEMENT", b"<!ATTLIST",
+                    b"<!NOTATION", b"<?xml ")
+_LONGEST_KEYWORD: Final = max(len(keyword) for keyword in _KEYWORDS)
+_KEYWORD_PREFIX: Final = re.compile(
+    b"(?:" + b"|".join(sorted({re.escape(keyword[:n]) for keyword in _KEYWORDS
+                               for n in range(2, len(keyword))})) + rb")\Z")
 _BOM_UTF8: Final = b"\xef\xbb\xbf"
 
 #: Input is handed to libxml2 in slices of at most this many bytes, so that the
@@ -429,7 +436,13 @@ class StreamReader:
                 self._in_cdata = True
                 pos = match.end()
                 continue
-            raise self._guard_error(buf, match.start())
+            start = match.start()
+            if size - start < _LONGEST_KEYWORD and _KEYWORD_PREFIX.match(buf, start):
+                # "<!DOC" at the end: refused either way, but the next bytes say
+                # whether as a DTD or as something else, so wait for them.
+                cut = start
+                break
+            raise self._guard_error(buf, start)
         self._carry = buf[cut:]
         return buf[:cut]
 
