@@ -41,8 +41,4 @@ def load_all() -> None:
     importlib.import_module("xepcodec.core.stanzas")
     importlib.import_module("xepcodec.core.streams")
     for name in sorted(set(MODULES.values())):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as error:  # INTERIM while modules are being written
-            if error.name != f"{__name__}.{name}":
-                raise
+        importlib.import_module(f"{__name__}.{name}")

@@ -146,6 +146,7 @@ _GUARD: Final = re.compile(
 _GUARD_TAIL: Final = re.compile(rb"(?:<(?:!" + _CDATA_PREFIX + rb")?|&" + _ENTITY_PREFIX
                                 + rb")\Z")
 _ENTITY_NAME: Final = re.compile(rb"&([^\s;<>&'\"]{1,40});")
+_ENTITY_OPEN: Final = re.compile(rb"&[^\s;<>&'\"]{0,40}\Z")
 # What the guard needs to see in full to name the problem it found.
 _KEYWORDS: Final = (b"<!--", b"<!DOCTYPE", b"<!ENTITY", b"<!ELEMENT", b"<!ATTLIST",
                     b"<!NOTATION", b"<?xml ")
@@ -437,9 +438,10 @@ class StreamReader:
                 pos = match.end()
                 continue
             start = match.start()
-            if size - start < _LONGEST_KEYWORD and _KEYWORD_PREFIX.match(buf, start):
-                # "<!DOC" at the end: refused either way, but the next bytes say
-                # whether as a DTD or as something else, so wait for them.
+            if (size - start < _LONGEST_KEYWORD and _KEYWORD_PREFIX.match(buf, start)) or (
+                    _ENTITY_OPEN.match(buf, start)):
+                # "<!DOC" or "&nbs" at the end: refused either way, but the next bytes
+                # say whether as a DTD (an entity) or as something else, so wait.
                 cut = start
                 break
             raise self._guard_error(buf, start)
