@@ -90,7 +90,7 @@ def _corpus() -> list[Case]:
              "attribute"),
         Case("many attributes", b"<r " + b" ".join(b"a%d='1'" % i for i in range(20_000))
              + b"/>", "policy-violation", "attributes"),
-        Case("many children", b"<r>" + b"<c/>" * 200_000 + b"</r>", "policy-violation",
+        Case("many children", b"<r>" + b"<c/>" * 20_000 + b"</r>", "policy-violation",
              "child"),
         Case("huge text", b"<r>" + b"x" * (MB // 2) + b"</r>", "policy-violation", "text"),
         Case("huge CDATA", b"<r><![CDATA[" + b"x" * (MB // 2) + b"]]></r>", "policy-violation",
@@ -223,10 +223,9 @@ def test_stream_reader_refuses(case: Case) -> None:
     assert peak < PEAK_BOUND
 
 
-@pytest.mark.parametrize("case", STREAM_CASES[:20], ids=str)
+@pytest.mark.parametrize("case", [case for case in STREAM_CASES if len(case.data) < 1000],
+                         ids=str)
 def test_stream_reader_refuses_byte_by_byte(case: Case) -> None:
-    if len(case.data) > 1000:
-        pytest.skip("long inputs are covered chunk-wise")
     data = stream_header() + b"<message>" + case.data + b"</message>"
     reader = StreamReader(lambda element: element)
     with pytest.raises(ParseError) as caught:
@@ -265,8 +264,10 @@ def test_nothing_is_fetched_even_past_the_guards(tmp_path: Path) -> None:
         except etree.XMLSyntaxError:
             continue
         assert b"TOPSECRET" not in etree.tostring(root)
+    for document in documents[:3]:
         with pytest.raises(ParseError):
             parse_xml(document)
+    assert b"TOPSECRET" not in etree.tostring(parse_xml(documents[3]))
 
 
 def test_billion_laughs_expansion_never_happens_even_past_the_guards() -> None:
