@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,8 +39,6 @@ from xepcodec.protocols.disco import Feature, Identity, InfoQuery
 from xepcodec.testing.disco import well_formed_infos
 from xepcodec.testing.strategies import for_class
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "caps.xsd"
-
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 MUC = "http://jabber.org/protocol/muc"
@@ -71,10 +68,6 @@ COMPLEX = InfoQuery(
 )
 COMPLEX_VER = "q07IKJEyjvHSyhy//CH0CxmKi8w="
 
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(file=str(SCHEMA_FILE))
 
 
 def _parse(xml: str) -> Any:

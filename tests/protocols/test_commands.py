@@ -5,7 +5,6 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,14 +41,9 @@ from xepcodec.protocols.commands import (
 from xepcodec.protocols.rsm import ResultSet
 from xepcodec.testing.strategies import for_class
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "commands.xsd"
 NS = COMMANDS
 FORM = "<x xmlns='urn:example:form' kind='submit'><v>1</v></x>"
 
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(file=str(SCHEMA_FILE))
 
 
 def _parse(xml: str) -> Any:

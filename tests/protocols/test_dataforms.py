@@ -6,7 +6,6 @@ of forms the XEPs discuss (bot configuration, search results) without being copi
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,14 +31,9 @@ from xepcodec.protocols.dataforms import (
 )
 from xepcodec.testing.strategies import for_class
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "data-forms.xsd"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 X = f"xmlns='{DATA_FORMS}'"
 
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_FILE), PARSER))
 
 
 def read(xml: str) -> Any:

@@ -6,7 +6,6 @@ The XML below is written for these tests; none of it is taken from the XEPs.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,14 +38,6 @@ from xepcodec.protocols.disco import (
 )
 from xepcodec.protocols.rsm import ResultSet
 from xepcodec.testing.strategies import for_class
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "catalog.xsd"
-
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    # The catalog: data forms and RSM sets inside the queries are checked in depth.
-    return etree.XMLSchema(file=str(SCHEMA_FILE))
 
 
 def _parse(xml: str) -> Any:

@@ -5,8 +5,6 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from lxml import etree
@@ -18,13 +16,6 @@ from xepcodec.errors import ParseError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.ping import NS_PING, Ping, is_ping, ping_request, pong
 from xepcodec.testing.strategies import for_class
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "ping.xsd"
-
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(file=str(SCHEMA_FILE))
 
 
 @given(ping=for_class(Ping))

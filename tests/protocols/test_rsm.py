@@ -5,7 +5,6 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,13 +25,6 @@ from xepcodec.protocols.rsm import (
     paginate,
 )
 from xepcodec.testing.strategies import for_class
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "rsm.xsd"
-
-
-@pytest.fixture(scope="module")
-def schema() -> etree.XMLSchema:
-    return etree.XMLSchema(file=str(SCHEMA_FILE))
 
 
 def _parse(xml: str) -> Any:

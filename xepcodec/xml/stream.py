@@ -191,14 +191,19 @@ class StreamReader:
         self._carry = b""
         self._in_cdata = False
         self._newlines = 0  # in everything handed to libxml2, for error lines
-        # Accounting for the stanza that is open or about to open: an upper bound on
-        # its bytes, the "=" since the last "<" (an upper bound on the attributes of
-        # the tag being read), whether some tag may have too many attributes, and
-        # how many elements it has.
-        self._span = 0
+        # Size accounting.  libxml2 does not say where in the bytes an element began,
+        # so the reader keeps upper bounds instead: bytes since the last "<" (where
+        # the next stanza can begin at the earliest) and the "=" among them (the
+        # attributes of a tag still being read); for the open stanza, its bytes,
+        # its elements, and whether one of its tags may have too many attributes.
+        self._since_lt = 0
         self._equals = 0
-        self._attributes_suspect = False
+        self._span = 0
         self._elements = 0
+        self._attributes_suspect = False
+        # The same bounds for a stanza that starts within the slice being parsed.
+        self._slice_span = 0
+        self._slice_suspect = False
 
     # -- public ----------------------------------------------------------------------
 
@@ -261,29 +266,33 @@ class StreamReader:
         if not safe:
             return
         limits = self._limits
-        self._span += len(safe)
+        size = len(safe)
         shape = skeleton(safe)
         probe = b"=" * self._equals + shape if self._equals else shape
-        if limits._equals_run in probe:
-            self._attributes_suspect = True
+        suspect = limits._equals_run in probe
+        # A stanza whose start event comes in this slice began at the last "<"
+        # before it at the earliest (its start tag may have been split).
+        self._slice_span = self._since_lt + size
+        self._slice_suspect = suspect
+        if self._depth >= 2:  # the open stanza goes on into this slice
+            self._span += size
+            self._attributes_suspect = self._attributes_suspect or suspect
         last_lt = shape.rfind(b"<")
-        self._equals = min(len(shape) - last_lt - 1 + (0 if last_lt >= 0 else self._equals),
-                           limits.max_attributes + 1)
+        if last_lt >= 0:
+            self._since_lt = size - safe.rfind(b"<")
+            self._equals = min(len(shape) - last_lt - 1, limits.max_attributes + 1)
+        else:
+            self._since_lt += size
+            self._equals = min(self._equals + len(shape), limits.max_attributes + 1)
         self._feed_parser(safe)
         self._process(events)
-        if self._depth <= 1:
-            # No stanza is open, so the next one begins at the last "<" or later.
-            lt = safe.rfind(b"<")
-            if lt >= 0:
-                self._span = len(safe) - lt
-                self._attributes_suspect = self._equals > limits.max_attributes
-            root = self._root
-            if root is not None and root.text is not None:
-                self._drop_stream_text(root.text)
-                root.text = None
-        # Checked once the slice is parsed, so a stanza is refused once it has grown
-        # past max_size (by at most one slice), before it can grow much further.
-        if self._span > limits.max_size:
+        root = self._root
+        if self._depth <= 1 and root is not None and root.text is not None:
+            self._drop_stream_text(root.text)
+            root.text = None
+        # Checked once the slice is parsed, so a stanza (or a tag, or text between
+        # stanzas) is refused once it has grown past max_size, by at most one slice.
+        if (self._span if self._depth >= 2 else self._since_lt) > limits.max_size:
             raise ParseError(f"a stanza has grown past the {limits.max_size} bytes allowed",
                              condition="policy-violation", stream=True,
                              path=self._open_path(self._depth))
@@ -306,6 +315,8 @@ class StreamReader:
                     self._open_stream(element, events)
                 elif self._depth == 2:
                     self._elements = 1
+                    self._span = self._slice_span
+                    self._attributes_suspect = self._slice_suspect
                 else:
                     self._elements += 1
                     if self._depth - 1 > limits.max_depth:
