@@ -72,6 +72,7 @@ class Catalog:
     def __init__(self, entries: Sequence[SchemaEntry]) -> None:
         self.entries = tuple(entries)
         self.by_namespace = {entry.namespace: entry for entry in self.entries}
+        self.namespaces = frozenset(self.by_namespace)
         self._libxml2: etree.XMLSchema | None = None
         self._xmlschema: Any = None
 
@@ -81,10 +82,6 @@ class Catalog:
         for folder in folders:
             entries.extend(_entries_from_folder(Path(folder)))
         return Catalog(entries)
-
-    @property
-    def namespaces(self) -> frozenset[str]:
-        return frozenset(self.by_namespace)
 
     def combined_source(self) -> bytes:
         """An XSD with no target namespace that imports every namespace of the catalog."""

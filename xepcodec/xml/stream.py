@@ -156,9 +156,11 @@ _KEYWORD_PREFIX: Final = re.compile(
                                for n in range(2, len(keyword))})) + rb")\Z")
 _BOM_UTF8: Final = b"\xef\xbb\xbf"
 
-#: Input is handed to libxml2 in slices of at most this many bytes, so that the
-#: per-stanza size accounting stays tight and limits are noticed early.
+#: Input is handed to libxml2 in slices of at most this many bytes (and at most an
+#: eighth of max_size), so that the per-stanza size accounting stays tight and
+#: limits are noticed early.
 _SLICE: Final = 16 * 1024
+_MIN_SLICE: Final = 256
 #: How long an XML declaration at the start of a stream may be.
 _MAX_DECLARATION: Final = 1024
 
@@ -179,6 +181,7 @@ class StreamReader:
             decoder = decode
         self._decoder: Decoder = decoder
         self._limits = limits
+        self._slice = min(_SLICE, max(_MIN_SLICE, limits.max_size // 8))
         self._parser = etree.XMLPullParser(events=("start", "end", "comment", "pi"),
                                            **PARSER_OPTIONS)
         self._root: etree._Element | None = None
@@ -217,8 +220,9 @@ class StreamReader:
         try:
             if self._head is not None:
                 data = self._judge_start(data)
-            for offset in range(0, len(data), _SLICE):
-                self._feed_slice(data[offset : offset + _SLICE], events)
+            step = self._slice
+            for offset in range(0, len(data), step):
+                self._feed_slice(data[offset : offset + step], events)
         except ParseError as error:
             self._error = error
             raise
@@ -291,7 +295,9 @@ class StreamReader:
             self._drop_stream_text(root.text)
             root.text = None
         # Checked once the slice is parsed, so a stanza (or a tag, or text between
-        # stanzas) is refused once it has grown past max_size, by at most one slice.
+        # stanzas) is refused once it has grown past max_size.  A stanza that ends
+        # in this slice is not checked: its bound is too loose to refuse it on, so
+        # the limit holds to within a slice (an eighth of max_size at most).
         if (self._span if self._depth >= 2 else self._since_lt) > limits.max_size:
             raise ParseError(f"a stanza has grown past the {limits.max_size} bytes allowed",
                              condition="policy-violation", stream=True,
