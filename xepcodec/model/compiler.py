@@ -14,7 +14,6 @@ condition).  So errors are written once, in ``codec.py``, and the fast path stay
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["compile_decoder", "compile_encoder"]
 
-# Characters that send a string attribute or text to the careful path: those that
-# need escaping, and those XML 1.0 cannot carry at all (the careful path refuses them).
-_NOT_PLAIN_ATTR = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
-_NOT_PLAIN_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Source:
@@ -231,9 +226,13 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
     careful = src.const("f", _careful(codec, field, kind, escape))
     if not isinstance(kind, String) or kind.pattern is not None or kind.max_length is not None:
         return f"{careful}(v)"
-    plain = src.const("p", (_NOT_PLAIN_ATTR if attribute else _NOT_PLAIN_TEXT).search)
+    # isprintable() is false for every character XML cannot carry and for tab, newline
+    # and carriage return, so with the markup characters absent nothing needs escaping.
+    markup = '&<>"' if attribute else "&<>"
+    plain = " and ".join(f"{char!r} not in v" for char in markup)
     long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
-    return f"(v if type(v) is str{long_enough} and not {plain}(v) else {careful}(v))"
+    return (f"(v if type(v) is str{long_enough} and v.isprintable() and {plain} "
+            f"else {careful}(v))")
 
 
 def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None]:
