@@ -254,3 +254,22 @@ def test_forests_round_trip(forest: Forest) -> None:
 def test_utc_is_written_as_z() -> None:
     assert b'at="2021-05-06T07:08:09Z"' in encode(
         Leaf(name="x", at=datetime(2021, 5, 6, 7, 8, 9, tzinfo=UTC)))
+
+
+def test_fragments_compare_by_information_not_spelling() -> None:
+    import xepcodec
+
+    spelled = [
+        b"<message xmlns='jabber:client'><f:x xmlns:f='urn:f' b='2' a='1'><inner/></f:x></message>",
+        b"<c:message xmlns:c='jabber:client'><x xmlns='urn:f' a='1' b='2'>"
+        b"<c:inner/></x></c:message>",
+    ]
+    first, second = (xepcodec.parse(data) for data in spelled)
+    assert first == second and hash(first) == hash(second)
+    reader = xepcodec.StreamReader()
+    events = reader.feed(b"<stream:stream xmlns='jabber:client' "
+                         b"xmlns:stream='http://etherx.jabber.org/streams'><message>"
+                         + spelled[0].partition(b">")[2])
+    assert events[-1].stanza == first  # read from a stream, detached: still equal
+    different = xepcodec.parse(spelled[0].replace(b"a='1'", b"a='9'"))
+    assert different != first

@@ -302,10 +302,9 @@ def test_path_of() -> None:
 
 
 def test_path_of_leaves_out_the_stream() -> None:
-    pull = etree.XMLPullParser(events=("end",))
-    pull.feed(b"<stream:stream xmlns='jabber:client' xmlns:stream="
-              b"'http://etherx.jabber.org/streams'><message><body/></message><message/>")
-    stream = next(iter(pull.read_events()))[1].getparent().getparent()
+    stream = etree.fromstring(b"<stream:stream xmlns='jabber:client' xmlns:stream="
+                              b"'http://etherx.jabber.org/streams'><message><body/></message>"
+                              b"<message/></stream:stream>")
     first = stream[0]
     assert path_of(first) == "/message"  # no index: it depends on how bytes were split
     assert path_of(first[0]) == "/message/body"
@@ -322,3 +321,12 @@ def test_shorten() -> None:
     assert shorten("/a/b/c") == "/a/b/c"
     deep = "/" + "/".join(f"e{i}" for i in range(20))
     assert shorten(deep) == "/e0/e1/e2/e3/…/e16/e17/e18/e19"
+
+
+def test_libxml2_error_codes_match_lxml() -> None:
+    from xepcodec.xml import reader
+
+    for name in ("INVALID_CHAR", "UNDECLARED_ENTITY", "UNPARSED_ENTITY", "UNKNOWN_ENCODING",
+                 "UNSUPPORTED_ENCODING", "INVALID_ENCODING", "ENTITY_LOOP", "NAME_TOO_LONG",
+                 "RESOURCE_LIMIT"):
+        assert getattr(reader, f"_ERR_{name}") == getattr(etree.ErrorTypes, f"ERR_{name}")

@@ -7,6 +7,7 @@ import os
 import sys
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -137,7 +138,7 @@ def test_decoder_sees_stanza_relative_paths() -> None:
 def test_default_decoder_is_the_model() -> None:
     events = StreamReader().feed(
         HEADER + b"<message to='romeo@example.net' type='chat' id='m1'><body>hi</body></message>")
-    stanza = events[1].stanza  # type: ignore[union-attr]
+    stanza: Any = events[1].stanza  # type: ignore[union-attr]
     assert type(stanza).__name__ == "Message"
     assert stanza.bodies[0].text == "hi"
 

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 __all__ = ["XmlFragment"]
 
 
+def _infoset(node: etree._Element) -> tuple[Any, ...]:
+    """What XML says about a subtree, without how it was spelled: Clark names (so no
+    prefixes or declarations), attributes as a sorted set, text, children and tails."""
+    tag = node.tag
+    if not isinstance(tag, str):  # a comment or PI in a caller-built tree
+        return (repr(tag), node.text or "")
+    return (tag, tuple(sorted(node.items())), node.text or "",
+            tuple((_infoset(child), child.tail or "") for child in node))
+
+
 class XmlFragment:
     """An element the model does not know, kept as received and written back as it was.
 
-    Its value is the element in exclusive canonical form (C14N 1.0, exclusive): every
-    namespace declaration it uses and none it does not, attributes in canonical order.
-    So the same element read in two different documents gives equal fragments, and
-    equality and hashing are byte comparisons.
+    Two fragments are equal when they hold the same XML information: the same names
+    (by namespace, whatever the prefixes), attributes, text and children, in order.  So
+    the same element read from two documents is equal whatever declarations surrounded
+    it.  It is written back with the same information; a fragment of a stanza read from a
+    stream may spell a namespace with another prefix, since its stream-level
+    declarations are gone once the stanza is detached.
 
-    A fragment read from a document holds on to its (detached, private) lxml subtree
-    and computes the canonical bytes only when they are asked for: most unknown
-    payloads are passed along, not compared, and canonicalizing costs more than the
-    whole typed decode of a small stanza.
+    A fragment read from a document holds on to its private lxml subtree and serializes
+    it only when asked: most unknown payloads are passed along, not compared, and
+    serializing costs more than the whole typed decode of a small stanza.
     """
 
-    __slots__ = ("_element", "_xml", "tag")
+    __slots__ = ("_element", "_key", "_xml", "tag")
 
     def __init__(self, xml: bytes, tag: str = "") -> None:
         self._xml: bytes | None = xml
         self._element: etree._Element | None = None
-        self.tag = tag or str(self.element().tag)
+        self._key: tuple[Any, ...] | None = None
+        self.tag = tag or str(self._tree().tag)
 
     @classmethod
     def from_element(cls, element: etree._Element) -> XmlFragment:
@@ -35,24 +49,30 @@ class XmlFragment:
         made = cls.__new__(cls)
         made._xml = None
         made._element = element
+        made._key = None
         made.tag = str(element.tag)
         return made
 
+    def _tree(self) -> etree._Element:
+        if self._element is None:
+            from xepcodec.xml import parse_xml
+
+            assert self._xml is not None
+            self._element = parse_xml(self._xml)
+        return self._element
+
     @property
     def xml(self) -> bytes:
-        """The canonical bytes of the element."""
+        """The element as UTF-8 XML."""
         if self._xml is None:
-            assert self._element is not None
-            self._xml = etree.tostring(self._element, method="c14n", exclusive=True,
-                                       with_comments=False)
+            self._xml = etree.tostring(self._tree(), encoding="utf-8", with_tail=False)
         return self._xml
 
     def write(self) -> str:
-        """The element as XML text that can stand anywhere: canonical bytes when they
-        are known, otherwise a plain (faster) serialization of the kept subtree."""
-        if self._xml is None and self._element is not None:
-            return etree.tostring(self._element, encoding="unicode", with_tail=False)
-        return self.xml.decode("utf-8")
+        """The element as XML text that can stand anywhere."""
+        if self._xml is None:
+            return etree.tostring(self._tree(), encoding="unicode", with_tail=False)
+        return self._xml.decode("utf-8")
 
     @property
     def namespace(self) -> str:
@@ -68,13 +88,18 @@ class XmlFragment:
 
         return parse_xml(self.xml)
 
+    def _infoset(self) -> tuple[Any, ...]:
+        if self._key is None:
+            self._key = _infoset(self._tree())
+        return self._key
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, XmlFragment):
             return NotImplemented
-        return self.tag == other.tag and self.xml == other.xml
+        return self.tag == other.tag and self._infoset() == other._infoset()
 
     def __hash__(self) -> int:
-        return hash(self.xml)
+        return hash(self._infoset())
 
     def __setattr__(self, name: str, value: object) -> None:
         if name == "tag" and hasattr(self, "tag"):

@@ -7,8 +7,9 @@ parent has more than one child with that local name, so the common case stays sh
 siblings are counted by local name because that is all the path shows.
 
 Paths are stanza-relative: when an element sits inside an XMPP stream, the
-``stream:stream`` element above it is left out, so a stanza read from a stream and the
-same stanza parsed on its own are described the same way.
+``stream:stream`` element above it is left out and the stanza gets no index, so a
+stanza read from a stream and the same stanza parsed on its own are described the
+same way, however the stream's bytes happened to be split.
 """
 
 from __future__ import annotations

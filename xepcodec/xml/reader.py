@@ -71,10 +71,12 @@ class Limits:
     #: Bytes of one document, or of one stanza in a stream.
     max_size: int = 1024 * 1024
 
-    # Derived bounds, computed once: documents shorter than _floor cannot break any
-    # limit, whatever they contain.
+    # Derived bounds, computed once: the smallest document that could break each
+    # limit.  Documents shorter than _floor cannot break any, whatever they contain.
     _floor: int = field(init=False, repr=False, compare=False)
     _depth_floor: int = field(init=False, repr=False, compare=False)
+    _elements_floor: int = field(init=False, repr=False, compare=False)
+    _attributes_floor: int = field(init=False, repr=False, compare=False)
     _equals_run: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -86,19 +88,18 @@ class Limits:
         if self.max_depth > LIBXML2_MAX_DEPTH - 1:
             raise ValueError(f"Limits.max_depth cannot exceed {LIBXML2_MAX_DEPTH - 1}: libxml2 "
                              "itself stops at that depth unless huge_tree is on, which it never is")
-        # The smallest document that could break each limit: nesting d+1 levels takes
-        # at least "<a>" + "</a>" per level and "<a/>" inside; n+1 children take 4
-        # bytes each; n+1 attributes take at least ' a=""' each; a value or text
-        # longer than n characters takes more than n bytes.
+        # Nesting d+1 levels takes at least "<a>" + "</a>" per level and "<a/>" inside;
+        # n+1 children take 4 bytes each; n+1 attributes take at least ' a=""' each;
+        # a value or text longer than n characters takes more than n bytes.
         depth_floor = 7 * self.max_depth + 4
+        children_floor = 7 + 4 * (self.max_children + 1)
+        attributes_floor = 4 + 5 * (self.max_attributes + 1)
         object.__setattr__(self, "_depth_floor", depth_floor)
+        object.__setattr__(self, "_elements_floor", min(depth_floor, children_floor))
+        object.__setattr__(self, "_attributes_floor", attributes_floor)
         object.__setattr__(self, "_floor", min(
-            depth_floor,
-            7 + 4 * (self.max_children + 1),
-            4 + 5 * (self.max_attributes + 1),
-            self.max_attribute_length + 1,
-            self.max_text_length + 1,
-        ))
+            depth_floor, children_floor, attributes_floor,
+            self.max_attribute_length + 1, self.max_text_length + 1))
         object.__setattr__(self, "_equals_run", b"=" * (self.max_attributes + 1))
 
 
@@ -495,9 +496,15 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     except etree.XMLSyntaxError as error:
         raise syntax_error(error, open_path(data)) from None
     if size >= limits._floor:
-        shape = skeleton(data)
-        check_tree(root, limits, size=size, elements=shape.count(b"<"),
-                   attributes_suspect=limits._equals_run in shape)
+        # Bounds from the bytes, cheapest first; the tree is only walked (in C, by
+        # XPath) for a limit they do not settle.  Every element has a "<".
+        elements = data.count(b"<") if size >= limits._elements_floor else 0
+        suspect = (size >= limits._attributes_floor
+                   and data.count(b"=") > limits.max_attributes
+                   and limits._equals_run in skeleton(data))
+        if (suspect or elements > limits.max_depth or elements > limits.max_children + 1
+                or size > limits.max_attribute_length or size > limits.max_text_length):
+            check_tree(root, limits, size=size, elements=elements, attributes_suspect=suspect)
     return root
 
 

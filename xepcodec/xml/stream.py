@@ -21,10 +21,13 @@ because nothing may reach libxml2 before it is checked, a small guard scans the
 bytes first for DTDs, comments, processing instructions and entity references,
 carrying its state (inside a CDATA section or not, an incomplete ``<!`` or ``&amp``
 at the end of a chunk) from one chunk to the next.  :class:`Limits` apply to every
-stanza (``max_size`` to the bytes of one stanza) and to the stream header's
-attributes.  Unlike :func:`parse_xml`, a leading U+FEFF is refused: RFC 6120 §11.6
-forbids sending a byte order mark and says a received U+FEFF is a character, which
-before the stream header makes the stream not well-formed.
+stanza and to the stream header's attributes.  ``max_size`` bounds the bytes of one
+stanza (and of anything between two stanzas); as libxml2 does not report byte
+offsets, it holds to within an eighth of itself (or 16 KiB).
+
+Unlike :func:`parse_xml`, the reader refuses a leading U+FEFF: RFC 6120 §11.6 forbids
+sending a byte order mark and says a received U+FEFF is a character, which before the
+stream header makes the stream not well-formed.
 
 Errors.  Everything wrong with the XML itself, and any stream-level condition the
 decoder raises, ends the stream: :meth:`StreamReader.feed` raises the
@@ -376,8 +379,12 @@ class StreamReader:
         events.append(StreamOpened(MappingProxyType(attributes), namespace, tag))
 
     def _finish_stanza(self, element: etree._Element, events: list[Event]) -> None:
-        check_tree(element, self._limits, size=self._span, elements=self._elements,
-                   attributes_suspect=self._attributes_suspect, check_depth=False)
+        limits = self._limits
+        span = self._span
+        if (self._attributes_suspect or self._elements > limits.max_children + 1
+                or span > limits.max_attribute_length or span > limits.max_text_length):
+            check_tree(element, limits, size=span, elements=self._elements,
+                       attributes_suspect=self._attributes_suspect, check_depth=False)
         events.append(self._decode(element))
         # Detach the stanza so the tree does not grow.  Its tail (the whitespace
         # after it) is dropped first so that it does not travel with the element,
