@@ -410,3 +410,16 @@ def test_memory_stays_flat_over_many_stanzas() -> None:
     if rss_before is not None and rss_after is not None and sys.platform.startswith("linux"):
         # 200k stanzas kept would be hundreds of MB; allow for allocator noise.
         assert rss_after - rss_before < 30 * 1024 * 1024
+
+
+def test_an_unknown_top_level_element_is_unsupported_stanza_type() -> None:
+    from xepcodec.errors import ParseError
+    from xepcodec.xml import StreamReader
+
+    reader = StreamReader()
+    reader.feed(b"<stream:stream xmlns='jabber:client' "
+                b"xmlns:stream='http://etherx.jabber.org/streams'>")
+    with pytest.raises(ParseError) as caught:
+        reader.feed(b"<gossip xmlns='urn:example:gossip'/>")
+    assert caught.value.condition == "unsupported-stanza-type"
+    assert caught.value.stream is True

@@ -9,7 +9,6 @@ into a list, declaring a namespace only where it changes; no intermediate tree.
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Final, cast
@@ -35,6 +34,7 @@ from xepcodec.model.fields import (
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import STRING, Value, value_for
 from xepcodec.xml.paths import path_of
+from xepcodec.xml.writer import escape_attribute
 
 __all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
 
@@ -44,22 +44,6 @@ XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 CHILD, CHILDREN, TEXT_CHILD, TEXT_CHILDREN, FLAG, EXTENSIONS = range(6)
 
 _MISSING: Any = dataclasses.MISSING
-_ATTR_ESCAPE = re.compile('[&<"\t\n\r]')
-_TEXT_ESCAPE = re.compile("[&<>\r]")
-_ATTR_TABLE = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
-)
-_TEXT_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-
-
-def escape_attr(value: str) -> str:
-    return value.translate(_ATTR_TABLE) if _ATTR_ESCAPE.search(value) else value
-
-
-def escape_text(value: str) -> str:
-    return value.translate(_TEXT_TABLE) if _TEXT_ESCAPE.search(value) else value
-
-
 def _split(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")
@@ -367,7 +351,7 @@ def _element_name(tag: str, parent: str) -> str:
 def _simple_open(spec: _Child, namespace: str) -> str:
     if spec.namespace is None or spec.namespace == namespace:
         return "<" + spec.name
-    return f'<{spec.name} xmlns="{escape_attr(spec.namespace)}"'
+    return f'<{spec.name} xmlns="{escape_attribute(spec.namespace)}"'
 
 
 def _class_for(handler: _Child, tag: str) -> type:
@@ -460,7 +444,7 @@ def _attr_written(xml_name: str, position: int) -> tuple[str, str]:
     if namespace == XML_NS:
         return f"xml:{local}", ""
     prefix = f"a{position}"
-    return f"{prefix}:{local}", f' xmlns:{prefix}="{escape_attr(namespace)}"'
+    return f"{prefix}:{local}", f' xmlns:{prefix}="{escape_attribute(namespace)}"'
 
 
 def _default_of(field: dataclasses.Field[Any]) -> Any:

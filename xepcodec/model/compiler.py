@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model.values import STRING, String, Value
+from xepcodec.xml.writer import escape_attribute, escape_text
 
 if TYPE_CHECKING:
     from xepcodec.model.codec import Codec
@@ -220,9 +221,8 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
                 attribute: bool) -> str:
     """An expression giving the escaped text of ``v``: plain strings go straight out,
     everything else through the careful formatter."""
-    from xepcodec.model import codec as machinery
 
-    escape = machinery.escape_attr if attribute else machinery.escape_text
+    escape = escape_attribute if attribute else escape_text
     careful = src.const("f", _careful(codec, field, kind, escape))
     if not isinstance(kind, String) or kind.pattern is not None or kind.max_length is not None:
         return f"{careful}(v)"
@@ -239,7 +239,8 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
     """The fast encoder of ``codec``: appends the element's XML to a list of strings."""
     from xepcodec.model import codec as machinery
 
-    src = _Source({"encode_into": machinery.encode_into, "escape_attr": machinery.escape_attr,
+    src = _Source({"encode_into": machinery.encode_into,
+                   "escape_attribute": escape_attribute,
                    "codec": codec, "SerializeError": SerializeError,
                    "encode_known": machinery._encode_known})
     src.line(0, "def encode(obj, out, parent):")
@@ -256,11 +257,11 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
         # A prefixed element (``stream:features``) leaves the default namespace of its
         # children as it found it.
         src.line(1, f"name = {codec.prefix!r} + ':' + name")
-        src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attr(ns) + '\"')")
+        src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attribute(ns) + '\"')")
         src.line(1, "ns = parent")
     else:
         src.line(1, "a('<' + name if ns == parent else "
-                    "'<' + name + ' xmlns=\"' + escape_attr(ns) + '\"')")
+                    "'<' + name + ' xmlns=\"' + escape_attribute(ns) + '\"')")
     for spec in codec.attrs.values():
         src.line(1, f"v = obj.{spec.field}")
         src.line(1, "if v is not None:")

@@ -408,6 +408,15 @@ class StreamReader:
             if isinstance(tag, str) and tag.startswith("{" + STREAM_NS + "}"):
                 # stream:features, stream:error and the like: the caller decides.
                 return StanzaReceived(element, element)
+            if error.condition == "feature-not-implemented" and error.path in (
+                    None, path_of(element)):
+                # No protocol knows the top-level element itself: RFC 6120 §4.9.3.24
+                # makes that a stream error, not a stanza error.
+                unknown = ParseError(f"{error.message}; it is not a stanza this stream "
+                                     "carries", condition="unsupported-stanza-type",
+                                     stream=True, path=path_of(element),
+                                     line=line_of(element))
+                raise unknown from error
             placed = ParseError(error.message, condition=error.condition,
                                 path=error.path or path_of(element),
                                 line=error.line if error.line is not None else line_of(element),

@@ -49,16 +49,21 @@ def _check_characters(value: str, what: str) -> None:
         raise SerializeError(f"{what} contains U+{ord(bad[0]):04X}, which XML 1.0 cannot carry")
 
 
+# Most values need no escaping: one scan finds out, and only then is a copy made.
+_ATTRIBUTE_SPECIAL: Final = re.compile("[&<>\"'\t\n\r]")
+_TEXT_SPECIAL: Final = re.compile("[&<>\r]")
+
+
 def escape_attribute(value: str) -> str:
     """*value* escaped for use inside a quoted attribute value (either quote)."""
     _check_characters(value, "an attribute value")
-    return value.translate(_ATTRIBUTE_ESCAPES)
+    return value.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(value) else value
 
 
 def escape_text(value: str) -> str:
     """*value* escaped for use as element text."""
     _check_characters(value, "a text")
-    return value.translate(_TEXT_ESCAPES)
+    return value.translate(_TEXT_ESCAPES) if _TEXT_SPECIAL.search(value) else value
 
 
 def stream_header(*, to: str | None = None, from_: str | None = None, id: str | None = None,
