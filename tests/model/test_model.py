@@ -14,6 +14,7 @@ from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import XML_LANG
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model import (
+    ANY_NAME,
     XmlFragment,
     attr,
     child,
@@ -79,6 +80,18 @@ class Shared:
 @element(NS, ("alpha", "beta"))
 class Named:
     which: str = local_name()
+
+
+@element(OTHER, ANY_NAME)
+class Anything:
+    name: str = local_name()
+    value: str = text(default="")
+
+
+@element(OTHER, "bag")
+class Bag:
+    label: str | None = text_child("label", default=None)
+    things: tuple[Anything, ...] = children(Anything)
 
 
 def xml(body: str) -> etree._Element:
@@ -273,3 +286,26 @@ def test_fragments_compare_by_information_not_spelling() -> None:
     assert events[-1].stanza == first  # read from a stream, detached: still equal
     different = xepcodec.parse(spelled[0].replace(b"a='1'", b"a='9'"))
     assert different != first
+
+
+def test_a_class_for_any_name_takes_what_exact_names_leave() -> None:
+    bag = decode(xml(f'<bag xmlns="{OTHER}"><label>L</label><flavour>mint</flavour>'
+                     '<size.x_y-z>2</size.x_y-z></bag>'))
+    assert bag.label == "L"
+    assert bag.things == (Anything(name="flavour", value="mint"),
+                          Anything(name="size.x_y-z", value="2"))
+    assert decode(etree.fromstring(encode(bag))) == bag
+    assert lookup(f"{{{OTHER}}}flavour") is None  # reached through its container only
+    with pytest.raises(ParseError, match="does not allow"):
+        decode(xml(f'<bag xmlns="{OTHER}"><x xmlns="urn:elsewhere"/></bag>'))
+
+
+@pytest.mark.parametrize("name", ["1st", "with space", "colon:name", ""])
+def test_a_name_that_is_not_an_ncname_cannot_be_written(name: str) -> None:
+    with pytest.raises(SerializeError, match="NCName"):
+        encode(Bag(things=(Anything(name=name),)))
+
+
+@given(for_class(Bag))
+def test_bags_round_trip(bag: Bag) -> None:
+    assert decode(etree.fromstring(encode(bag))) == bag

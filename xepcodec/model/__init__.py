@@ -4,6 +4,7 @@ codec every declared class gets."""
 from xepcodec.model.api import decode, encode
 from xepcodec.model.element import element
 from xepcodec.model.fields import (
+    ANY_NAME,
     attr,
     child,
     children,
@@ -19,6 +20,7 @@ from xepcodec.model.raw import XmlFragment
 from xepcodec.model.registry import lookup
 
 __all__ = [
+    "ANY_NAME",
     "XmlFragment",
     "attr",
     "child",

@@ -9,6 +9,7 @@ into a list, declaring a namespace only where it changes; no intermediate tree.
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Final, cast
@@ -18,6 +19,7 @@ from lxml import etree
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model import registry
 from xepcodec.model.fields import (
+    ANY_NAME,
     SPEC,
     AttrSpec,
     ChildrenSpec,
@@ -44,6 +46,11 @@ XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 CHILD, CHILDREN, TEXT_CHILD, TEXT_CHILDREN, FLAG, EXTENSIONS = range(6)
 
 _MISSING: Any = dataclasses.MISSING
+# XML's NCName, near enough: a letter or underscore, then letters, digits, '.', '-', '_'
+# (Python's \w is Unicode-aware, as NCName is).
+_NCNAME: Final = re.compile(r"[^\W\d][\w.\-]*")
+
+
 def _split(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")
@@ -263,6 +270,8 @@ class Codec:
                 raise fail(element, f"<{self.name}/> holds no text between its children")
             handler = handlers.get(tag)
             if handler is None:
+                handler = handlers.get(tag[:tag.find("}") + 1] + ANY_NAME)
+            if handler is None:
                 if extensions is None:
                     raise fail(node, f"<{self.name}/> does not allow the child "
                                f"{_element_name(tag, namespace)} here")
@@ -308,7 +317,11 @@ class Codec:
     def _local_name_of(self, obj: Any) -> str:
         local = getattr(obj, self.field_names[self.local_name])  # type: ignore[index]
         name: str = self.attrs_local_kind.format(local) if self.attrs_local_kind else local
-        if name not in self.names:
+        if self.names == (ANY_NAME,):
+            if not isinstance(name, str) or _NCNAME.fullmatch(name) is None:
+                raise SerializeError(f"{type(obj).__name__}: {name!r} is not an XML name "
+                                     "(an NCName) and cannot name an element")
+        elif name not in self.names:
             raise SerializeError(f"{type(obj).__name__} cannot be written as <{name}/>")
         return name
 
@@ -523,6 +536,10 @@ def _tags(handler: _Child, parent: str) -> Iterable[str]:
     if handler.kind == EXTENSIONS:
         return
     if handler.kind in (CHILD, CHILDREN):
+        if len(handler.classes) > 1 and any(
+                codec_of(cls).names == (ANY_NAME,) for cls in handler.classes):
+            raise TypeError(f"{handler.field}: a class declared with ANY_NAME must be the only "
+                            "class of its field")
         for cls in handler.classes:
             child_codec = codec_of(cls)
             within = (parent,) if parent in child_codec.namespaces else child_codec.namespaces

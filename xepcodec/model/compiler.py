@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from xepcodec.errors import ParseError, SerializeError
+from xepcodec.model.fields import ANY_NAME
 from xepcodec.model.values import STRING, String, Value
 from xepcodec.xml.writer import escape_attribute, escape_text
 
@@ -151,10 +152,16 @@ def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
     src.line(4, "tail = node.tail")
     src.line(4, "if tail and not tail.isspace(): return slow(el)")
     keyword = "if"
-    for handler in handlers:
-        tags = list(machinery._tags(handler, namespace))
-        test = (f"tag == {tags[0]!r}" if len(tags) == 1
-                else f"tag in {src.const('t', frozenset(tags))}")
+    tagged = [(handler, list(machinery._tags(handler, namespace))) for handler in handlers]
+    # Exact names first: a class declared with ANY_NAME takes only what they leave.
+    tagged.sort(key=lambda pair: pair[1][0].endswith("}" + ANY_NAME))
+    for handler, tags in tagged:
+        if tags[0].endswith("}" + ANY_NAME):
+            test = f"tag.startswith({tags[0][:-len(ANY_NAME)]!r})"
+        elif len(tags) == 1:
+            test = f"tag == {tags[0]!r}"
+        else:
+            test = f"tag in {src.const('t', frozenset(tags))}"
         src.line(4, f"{keyword} {test}:")
         keyword = "elif"
         _decode_child(src, handler, tags)

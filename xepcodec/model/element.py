@@ -10,6 +10,7 @@ from typing import Any, TypeVar, dataclass_transform
 from xepcodec.model import registry
 from xepcodec.model.codec import build_codec
 from xepcodec.model.fields import (
+    ANY_NAME,
     attr,
     child,
     local_name,
@@ -50,7 +51,8 @@ def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
         if register:
             for each in namespaces:
                 for local in names:
-                    registry.register(made, each, local)
+                    if local != ANY_NAME:  # reached through its container only
+                        registry.register(made, each, local)
         return made  # type: ignore[no-any-return]
 
     return declare

@@ -28,6 +28,7 @@ from typing import Any
 from xepcodec.model.values import Value
 
 __all__ = [
+    "ANY_NAME",
     "AttrSpec",
     "ChildSpec",
     "ChildrenSpec",
@@ -52,6 +53,9 @@ __all__ = [
 ]
 
 SPEC = "xepcodec"
+#: Declares a class for every element of its namespace that no other class names
+#: exactly (XEP-0464 cookies are named by their cookie name); give it a local_name().
+ANY_NAME = "*"
 MISSING: Any = dataclasses.MISSING
 
 

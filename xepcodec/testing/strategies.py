@@ -28,6 +28,7 @@ from xepcodec.model.codec import (
     TEXT_CHILD,
     codec_of,
 )
+from xepcodec.model.fields import ANY_NAME
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import (
     Boolean,
@@ -165,6 +166,10 @@ def _derived(cls: type) -> st.SearchStrategy[Any]:
         fields[codec.field_names[codec.xmlns]] = st.sampled_from(codec.namespaces)
     if codec.local_name is not None:
         named = codec.attrs_local_kind
-        names = _members(named) if isinstance(named, EnumValue) else list(codec.names)
-        fields[codec.field_names[codec.local_name]] = st.sampled_from(names)
+        name_field = codec.field_names[codec.local_name]
+        if codec.names == (ANY_NAME,):
+            fields[name_field] = st.from_regex(r"[a-z_][a-z0-9._-]{0,11}", fullmatch=True)
+        else:
+            names = _members(named) if isinstance(named, EnumValue) else list(codec.names)
+            fields[name_field] = st.sampled_from(names)
     return st.builds(cls, **fields)
