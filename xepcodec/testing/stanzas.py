@@ -1,5 +1,6 @@
-"""Strategies for the core stanzas, whose fields the RFC ties together: an error stanza
-carries an ``<error/>`` and no other does; an iq get or set carries one payload."""
+"""Strategies for the core stanzas and stream elements, whose fields the RFC ties
+together: an error stanza carries an ``<error/>`` and no other does; an iq get or set
+carries one payload; only some error conditions carry an address."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from xepcodec.core.namespaces import STANZA_NAMESPACES
-from xepcodec.core.stanza_errors import StanzaError
+from xepcodec.core.stanza_errors import Condition, DefinedCondition, StanzaError
 from xepcodec.core.stanzas import (
     Body,
     Iq,
@@ -21,6 +22,12 @@ from xepcodec.core.stanzas import (
     Status,
     Subject,
     Thread,
+)
+from xepcodec.core.streams import (
+    StreamCondition,
+    StreamError,
+    StreamErrorCondition,
+    StreamErrorText,
 )
 from xepcodec.model.values import String
 from xepcodec.testing.jids import jids
@@ -90,7 +97,7 @@ def presences() -> st.SearchStrategy[Presence]:
 
 @register(StanzaError)
 def stanza_errors() -> st.SearchStrategy[StanzaError]:
-    from xepcodec.core.stanza_errors import Condition, ErrorType
+    from xepcodec.core.stanza_errors import ErrorType
 
     def build(condition: Condition, kind: ErrorType, text: str | None,
               app: tuple[Any, ...]) -> StanzaError:
@@ -101,6 +108,33 @@ def stanza_errors() -> st.SearchStrategy[StanzaError]:
     return st.builds(build, st.sampled_from(Condition), st.sampled_from(ErrorType),
                      st.none() | values(String()),
                      st.lists(foreign_elements(), max_size=1).map(tuple))
+
+
+@register(DefinedCondition)
+def defined_conditions() -> st.SearchStrategy[DefinedCondition]:
+    """Conditions; only gone and redirect carry an address."""
+    def build(condition: Condition, address: str) -> DefinedCondition:
+        carries = condition in (Condition.GONE, Condition.REDIRECT)
+        return DefinedCondition(condition=condition, address=address if carries else None)
+
+    return st.builds(build, st.sampled_from(Condition), values(String(min_length=1)))
+
+
+@register(StreamErrorCondition)
+def stream_error_conditions() -> st.SearchStrategy[StreamErrorCondition]:
+    """Stream conditions; only see-other-host carries an address."""
+    def build(condition: StreamCondition, address: str) -> StreamErrorCondition:
+        carries = condition == StreamCondition.SEE_OTHER_HOST
+        return StreamErrorCondition(condition=condition, address=address if carries else None)
+
+    return st.builds(build, st.sampled_from(StreamCondition), values(String(min_length=1)))
+
+
+@register(StreamError)
+def stream_errors() -> st.SearchStrategy[StreamError]:
+    return st.builds(StreamError, defined=stream_error_conditions(),
+                     description=st.none() | for_class(StreamErrorText),
+                     application=st.lists(foreign_elements(), max_size=1).map(tuple))
 
 
 def stanzas() -> st.SearchStrategy[Message | Presence | Iq]:
