@@ -108,3 +108,19 @@ def test_the_fast_and_explaining_engines_agree_on_the_examples() -> None:
     for path in examples.glob("*.xml"):
         report = xepcodec.validate(path.read_bytes(), strict=True)
         assert report.ok, (path.name, report.errors)
+
+
+@pytest.mark.parametrize("data", [
+    b"<thing/>",
+    b"<thing><inner/></thing>",
+    iq("<x xmlns=''/>"),
+    iq("<p:x xmlns:p='urn:example:prefixed'/>"),
+])
+def test_elements_in_unknown_or_no_namespace_are_always_found(data: bytes) -> None:
+    assert xepcodec.validate(data).warnings
+    assert not xepcodec.validate(data, strict=True).ok
+
+
+def test_a_declared_but_unused_unknown_namespace_is_not_reported() -> None:
+    report = xepcodec.validate(iq("<ping xmlns='urn:xmpp:ping' xmlns:u='urn:unused'/>"))
+    assert report.ok and report.warnings == ()

@@ -15,6 +15,7 @@ Namespaces no schema describes are warnings, or errors under ``strict=True``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,21 @@ class ValidationReport:
 
 def _namespace(tag: str) -> str:
     return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+# A namespace declaration: an element can only be in a namespace declared somewhere
+# in the document (or the xml namespace, which needs none).
+_DECLARATION = re.compile(rb"""xmlns(?::[^\s=]+)?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _all_declared_known(data: bytes | str | etree._Element, known: frozenset[str]) -> bool:
+    """True when every namespace the raw document declares has a schema: then no element
+    can be in an unknown one, and the tree need not be walked to find out."""
+    if isinstance(data, etree._Element):
+        return False
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return all((double or single).decode("utf-8", "replace") in known
+               for double, single in _DECLARATION.findall(raw))
 
 
 def _unknown_namespaces(root: etree._Element, known: frozenset[str]) -> Iterator[Issue]:
@@ -120,7 +136,9 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
                                               error.condition),))
     tag = str(root.tag)
     schema = catalog.libxml2()
-    unknown = list(_unknown_namespaces(root, catalog.namespaces))
+    known = catalog.namespaces
+    unknown = [] if _namespace(tag) in known and _all_declared_known(data, known) else list(
+        _unknown_namespaces(root, known))
     errors: list[Issue] = []
     if _namespace(tag) not in catalog.namespaces:
         pass  # nothing to check it against: the unknown-namespace finding says so
