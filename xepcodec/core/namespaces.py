@@ -2,13 +2,15 @@
 
 from typing import Final
 
+from xepcodec.xml.paths import STREAM_NS, XML_NS
+
 CLIENT: Final = "jabber:client"
 SERVER: Final = "jabber:server"
 COMPONENT: Final = "jabber:component:accept"
 #: Stanzas exist in each of these; the first is the default.
 STANZA_NAMESPACES: Final = (CLIENT, SERVER, COMPONENT)
 STANZAS: Final = "urn:ietf:params:xml:ns:xmpp-stanzas"
-STREAMS: Final = "http://etherx.jabber.org/streams"
-XML: Final = "http://www.w3.org/XML/1998/namespace"
+STREAMS: Final = STREAM_NS
+XML: Final = XML_NS
 #: The xml:lang attribute in Clark notation.
-XML_LANG: Final = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_LANG: Final = f"{{{XML_NS}}}lang"

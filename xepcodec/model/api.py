@@ -8,8 +8,8 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import registry
-from xepcodec.model.codec import codec_of, encode_into, line_of
-from xepcodec.xml.paths import path_of
+from xepcodec.model.codec import codec_of, encode_into
+from xepcodec.xml.paths import line_of, path_of
 
 __all__ = ["decode", "encode"]
 

@@ -1,9 +1,11 @@
 """The codec of one element class, built once when the class is declared.
 
-Decoding walks an lxml element exactly once: attributes through one dict lookup each,
-children through one dict lookup each (keyed by Clark tag), then builds the frozen
-object without going through keyword arguments.  Encoding writes strings straight
-into a list, declaring a namespace only where it changes; no intermediate tree.
+A ``Codec`` holds what the declaration says (attributes, text, children by Clark tag,
+the open slot) in the shape the compiler (``compiler.py``) turns into a fast decoder
+and encoder on first use.  It also holds the careful decoder, ``Codec.explain``: it
+reads the same element field by field and, where the element breaks a rule, raises
+the ParseError that names the node, the rule and the condition.  The fast decoder
+hands over to it at the first surprise, so every error message is written here once.
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ from xepcodec.model.fields import (
 )
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import STRING, Value, value_for
-from xepcodec.xml.paths import path_of
+from xepcodec.xml.paths import XML_NS, line_of, path_of
 from xepcodec.xml.writer import escape_attribute
 
 __all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
 
-XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 
 # Kinds of child handlers, small ints so the decode loop compares cheaply.
 CHILD, CHILDREN, TEXT_CHILD, TEXT_CHILDREN, FLAG, EXTENSIONS = range(6)
@@ -60,12 +61,6 @@ def _split(tag: str) -> tuple[str, str]:
 
 def _clark(namespace: str, name: str) -> str:
     return f"{{{namespace}}}{name}" if namespace else name
-
-
-def line_of(node: etree._Element) -> int | None:
-    """The node's line in its input, when lxml knows it."""
-    line = node.sourceline
-    return line if isinstance(line, int) else None
 
 
 def fail(element: etree._Element, message: str, *, condition: str = "bad-request",
@@ -359,12 +354,6 @@ def _element_name(tag: str, parent: str) -> str:
     parent's: ``<leaf/>``, ``<x xmlns='jabber:x:data'/>``."""
     namespace, local = _split(tag)
     return f"<{local}/>" if namespace == parent else f"<{local} xmlns='{namespace}'/>"
-
-
-def _simple_open(spec: _Child, namespace: str) -> str:
-    if spec.namespace is None or spec.namespace == namespace:
-        return "<" + spec.name
-    return f'<{spec.name} xmlns="{escape_attribute(spec.namespace)}"'
 
 
 def _class_for(handler: _Child, tag: str) -> type:

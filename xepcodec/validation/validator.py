@@ -24,10 +24,9 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, registry
-from xepcodec.model.codec import line_of
 from xepcodec.validation.catalog import Catalog, default_catalog
 from xepcodec.xml import parse_xml
-from xepcodec.xml.paths import path_of
+from xepcodec.xml.paths import line_of, path_of
 
 __all__ = ["Issue", "ValidationReport", "validate"]
 
