@@ -11,10 +11,9 @@ hands over to it at the first surprise, so every error message is written here o
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, Final, cast
+from typing import Any, cast
 
 from lxml import etree
 
@@ -38,7 +37,7 @@ from xepcodec.model.fields import (
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import STRING, Value, value_for
 from xepcodec.xml.paths import XML_NS, line_of, path_of
-from xepcodec.xml.writer import escape_attribute
+from xepcodec.xml.writer import escape_attribute, is_ncname
 
 __all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
 
@@ -47,11 +46,6 @@ __all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
 CHILD, CHILDREN, TEXT_CHILD, TEXT_CHILDREN, FLAG, EXTENSIONS = range(6)
 
 _MISSING: Any = dataclasses.MISSING
-# XML's NCName, near enough: a letter or underscore, then letters, digits, '.', '-', '_'
-# (Python's \w is Unicode-aware, as NCName is).
-_NCNAME: Final = re.compile(r"[^\W\d][\w.\-]*")
-
-
 def _split(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         namespace, _, local = tag[1:].partition("}")
@@ -313,7 +307,7 @@ class Codec:
         local = getattr(obj, self.field_names[self.local_name])  # type: ignore[index]
         name: str = self.attrs_local_kind.format(local) if self.attrs_local_kind else local
         if self.names == (ANY_NAME,):
-            if not isinstance(name, str) or _NCNAME.fullmatch(name) is None:
+            if not is_ncname(name):
                 raise SerializeError(f"{type(obj).__name__}: {name!r} is not an XML name "
                                      "(an NCName) and cannot name an element")
         elif name not in self.names:

@@ -6,11 +6,12 @@ declared element; importing this package registers the protocol-specific strateg
 Hypothesis is a test dependency: import this package from tests only.
 """
 
-from xepcodec.testing import commands, dataforms, disco, rsm, stanzas
+from xepcodec.testing import commands, cookies, dataforms, disco, rsm, stanzas
 from xepcodec.testing.strategies import for_class, foreign_elements, register, values, xml_text
 
 __all__ = [
     "commands",
+    "cookies",
     "dataforms",
     "disco",
     "for_class",

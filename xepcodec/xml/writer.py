@@ -21,6 +21,7 @@ __all__ = [
     "StreamWriter",
     "escape_attribute",
     "escape_text",
+    "is_ncname",
     "stream_footer",
     "stream_header",
 ]
@@ -40,7 +41,20 @@ _ATTRIBUTE_ESCAPES: Final = str.maketrans({
 # In text a carriage return must be a reference or it reads back as a newline, and
 # ">" is escaped so that "]]>" can never appear.
 _TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_NCNAME: Final = re.compile(r"[^\W\d][\w.\-]*\Z")
+# XML 1.0 (fifth edition) §2.3 NameStartChar and NameChar, without the colon: an NCName.
+_NAME_START: Final = (
+    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff"
+)
+_NCNAME: Final = re.compile(
+    f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+
+
+def is_ncname(name: object) -> bool:
+    """Whether ``name`` is an XML NCName: a name an element or attribute can have
+    without a prefix."""
+    return isinstance(name, str) and _NCNAME.fullmatch(name) is not None
 
 
 def _check_characters(value: str, what: str) -> None:
@@ -86,7 +100,7 @@ def stream_header(*, to: str | None = None, from_: str | None = None, id: str | 
             parts.append(f" {name}='{escape_attribute(value)}'")
     parts.append(f" xmlns='{escape_attribute(namespace)}' xmlns:stream='{STREAM_NS}'")
     for prefix, uri in (namespaces or {}).items():
-        if not _NCNAME.match(prefix) or prefix in ("stream", "xml", "xmlns"):
+        if not is_ncname(prefix) or prefix in ("stream", "xml", "xmlns"):
             raise SerializeError(f"{prefix!r} cannot be declared as a namespace prefix on "
                                  "the stream element")
         parts.append(f" xmlns:{prefix}='{escape_attribute(uri)}'")
