@@ -24,6 +24,7 @@ MODULES: Final[dict[int, str]] = {
     115: "caps",
     128: "disco",
     199: "ping",
+    239: "binary",
     464: "cookies",
 }
 
