@@ -82,6 +82,11 @@ class XmlFragment:
     def name(self) -> str:
         return self.tag.rpartition("}")[2]
 
+    def contains(self, tag: str) -> bool:
+        """Whether the fragment, or any element inside it, has the Clark tag ``tag``;
+        read from the kept tree, without a copy."""
+        return next(self._tree().iter(tag), None) is not None
+
     def element(self) -> etree._Element:
         """A fresh, mutable lxml copy of the fragment."""
         from xepcodec.xml import parse_xml

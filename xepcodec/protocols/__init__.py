@@ -20,11 +20,13 @@ MODULES: Final[dict[int, str]] = {
     50: "commands",
     59: "rsm",
     68: "dataforms",
+    76: "evil",
     82: "datetime",
     115: "caps",
     128: "disco",
     199: "ping",
     239: "binary",
+    419: "security",
     464: "cookies",
 }
 
