@@ -15,7 +15,7 @@ from lxml import etree
 from xepcodec.api import parse, serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, IqType, Message
-from xepcodec.errors import ParseError, SerializeError
+from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols.cookies import (
     FEATURE_COOKIES,
