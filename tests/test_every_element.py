@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-import xepcodec  # noqa: F401 - declares every element class
+import xepcodec
 import xepcodec.testing  # noqa: F401 - registers the protocol strategies
 from xepcodec.model import decode, encode
 from xepcodec.model.registry import registered
