@@ -26,6 +26,7 @@ MODULES: Final[dict[int, str]] = {
     128: "disco",
     199: "ping",
     239: "binary",
+    267: "server_buddies",
     419: "security",
     464: "cookies",
 }

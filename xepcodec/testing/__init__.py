@@ -6,7 +6,7 @@ declared element; importing this package registers the protocol-specific strateg
 Hypothesis is a test dependency: import this package from tests only.
 """
 
-from xepcodec.testing import commands, cookies, dataforms, disco, rsm, stanzas
+from xepcodec.testing import commands, cookies, dataforms, disco, rsm, server_buddies, stanzas
 from xepcodec.testing.strategies import for_class, foreign_elements, register, values, xml_text
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "foreign_elements",
     "register",
     "rsm",
+    "server_buddies",
     "stanzas",
     "values",
     "xml_text",

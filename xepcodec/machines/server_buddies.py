@@ -1,0 +1,1161 @@
+"""The server roster of XEP-0267 (Server Buddies), as a sans-IO machine.
+
+One :class:`ServerBuddies` machine speaks for one local server domain.  It keeps the
+*server roster*: for every peer domain, the state of the presence subscriptions
+between the two servers, with the nine states of RFC 6121 (:class:`State`).  The
+caller drives it:
+
+* every stanza that arrives for the domain goes to :meth:`ServerBuddies.handle`;
+* what an administrator (or the server's own console) wants goes to a method:
+  :meth:`~ServerBuddies.subscribe`, :meth:`~ServerBuddies.unsubscribe`,
+  :meth:`~ServerBuddies.approve`, :meth:`~ServerBuddies.deny`,
+  :meth:`~ServerBuddies.revoke`, :meth:`~ServerBuddies.remove`.
+
+**Every call returns a list of events, and nothing else.**  Stanzas to send are
+:class:`Send` events among them, in the order they are to be sent; the other events
+report what happened (:class:`RosterChanged`, :class:`ApprovalNeeded`,
+:class:`Approved`, :class:`SubscribeAuthorized`, :class:`PeerError`,
+:class:`Ignored`).  The machine never sends, reads a clock or draws randomness: ids
+(session ids, stanza ids) come from the ``ids`` callable the caller may pass, and by
+default from a counter that is part of the snapshot.
+
+The subscription rules are those of RFC 6121 (§3 and its state tables), with the
+server in both of the RFC's roles: it is the "user" whose roster changes, and it is
+the server that checks what the user sends and what arrives for it.
+
+* A subscription presence the machine sends is routed, or not, and changes the
+  state as the RFC's tables for outbound stanzas say.  One restriction: the machine
+  sends a ``subscribe`` only when it asks for something new, never while a request is
+  pending or the subscription is held (the RFC would route such a repeat, but a
+  repeated request can cross the peer's refusal of the first one and leave the two
+  servers disagreeing for good).  Asking again is a ProtocolError for
+  :meth:`~ServerBuddies.subscribe` and a ``conflict`` error for the command; to start
+  over, unsubscribe first.
+* A subscription presence that arrives changes the state, or is dropped as redundant
+  (reported as :class:`Ignored`, never as an error), as the RFC's tables for inbound
+  stanzas say.  A ``subscribe`` from a peer that already holds an approved
+  subscription is answered at once with ``subscribed``, as RFC 6121 §3.1.3 requires.
+* Only these presences move the state; there is no "pre-approval" (RFC 6121 §3.4),
+  which servers may leave out: a ``subscribed`` is only ever sent to answer a
+  pending request.
+* Duplicates are dropped: the machine remembers the ids of the last
+  :attr:`Config.duplicate_memory` subscription presences from each peer, and one that
+  arrives again with the same type and id (a stanza delivered twice, as a resumed
+  stream may do) is :class:`Ignored`.  Presences without an id cannot be told apart
+  and are always processed.
+* RFC 6121 presences do not name the request they answer, so when both sides act
+  while stanzas are crossing, an answer can be taken for the answer to a later
+  request.  Acting once an exchange has been delivered, the two rosters always agree,
+  whatever the order of the stanzas within it (docs/server-buddies.md shows a case
+  that cannot be helped, and how an administrator repairs it).
+
+What XEP-0267 adds:
+
+* **No ``subscribe`` without an administrator.**  The one place that emits a
+  ``subscribe`` takes an :class:`Authorization`, and the machine reports it as
+  :class:`SubscribeAuthorized` just before the :class:`Send`.  An authorization comes
+  from: the ad-hoc command (an administrator submits the form), an explicit call
+  ``subscribe(peer, by=admin)``, or an approval (the reciprocal request after the
+  administrator, or a configured auto-approval, granted the peer's request).
+  Administrators are the bare JIDs in :attr:`Config.admins`; anyone else is refused
+  (:class:`NotAuthorizedError` for a call, ``forbidden`` for the command).
+* **Inbound requests wait for an administrator** (:class:`ApprovalNeeded`; the
+  state has ``pending-in`` and :meth:`~ServerBuddies.pending_approvals` lists it)
+  unless the configuration approves them: an allow-list of domains or all domains
+  (:attr:`Config.auto_approve`), and requests from peers the administrator already
+  asked to be buddies with (:attr:`Config.approve_reciprocal`).  Both exist only in
+  version 0.5 of the XEP; version 0.1 requires an administrator every time, and the
+  configuration refuses to say otherwise.
+* **After approving**, the machine asks for the reciprocal subscription, as the XEP
+  recommends (:attr:`Config.reciprocate`, on by default), unless it already holds or
+  awaits one.
+* **The ad-hoc command** ``http://jabber.org/protocol/admin#server-buddy`` (version
+  0.5; it appeared in 0.2) is run by :meth:`~ServerBuddies.handle`: ``execute`` opens
+  a session and answers with the form; the submission is checked (``bad-request`` for
+  a missing ``peerjid``, ``jid-malformed`` for one that is not a bare domain) and
+  subscribes; ``cancel`` ends the session.  With version 0.1 the command answers
+  ``feature-not-implemented``.
+* **Trust.** :meth:`~ServerBuddies.is_trusted` says whether a peer is a buddy, by the
+  rule in :attr:`Config.trust` (both directions by default);
+  :meth:`~ServerBuddies.roster` gives the whole roster for other access rules.
+* **Discovery.** :meth:`~ServerBuddies.disco_features`,
+  :meth:`~ServerBuddies.answer_disco_info` and :meth:`~ServerBuddies.command_items`
+  (the feature ``urn:xmpp:server-presence`` exists from version 0.4).
+
+:meth:`~ServerBuddies.snapshot` exports everything (configuration, roster, open
+command sessions, the ids of recently received presences, the id counter) as a
+JSON-safe dict, and
+:meth:`ServerBuddies.restore` brings it back unchanged: a request waiting for an
+administrator is still waiting after a restart.
+
+Presence availability (available, unavailable, probes) is not the subject of the
+XEP and is left to the caller: :meth:`~ServerBuddies.handle` reports it as
+:class:`Ignored`, as it does any stanza that is not for this machine (another domain,
+another command node, a user's address).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final, Literal, TypeAlias
+
+from xepcodec.core.jid import JID
+from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
+from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
+from xepcodec.errors import JIDError, ParseError, ProtocolError
+from xepcodec.protocols.commands import (
+    FEATURE as COMMANDS_FEATURE,
+)
+from xepcodec.protocols.commands import (
+    Action,
+    Command,
+    CommandCondition,
+    stanza_error_for,
+)
+from xepcodec.protocols.dataforms import Form
+from xepcodec.protocols.disco import Feature, Identity, InfoQuery, Item
+from xepcodec.protocols.server_buddies import (
+    FEATURE,
+    NODE,
+    DomainAddressError,
+    DomainSubscription,
+    SubmissionError,
+    SubscriptionType,
+    canceled,
+    check_domain,
+    command_item,
+    command_node_info,
+    completion,
+    form_stage,
+    read_peerjid,
+)
+
+__all__ = [
+    "AUTO_APPROVE_ALL",
+    "ApprovalNeeded",
+    "Approved",
+    "Authorization",
+    "AuthorizationSource",
+    "Config",
+    "Event",
+    "Ignored",
+    "NotAuthorizedError",
+    "PeerError",
+    "RosterChanged",
+    "Send",
+    "ServerBuddies",
+    "State",
+    "SubscribeAuthorized",
+    "Subscription",
+    "Trust",
+    "Version",
+    "inbound_rule",
+    "outbound_rule",
+]
+
+_SNAPSHOT_FORMAT: Final = "xepcodec.server-buddies"
+_SNAPSHOT_VERSION: Final = 1
+_SESSION_PREFIX: Final = "server-buddy:"
+#: How many ended command sessions are remembered, to tell "expired" from "unknown".
+_ENDED_MEMORY: Final = 64
+#: For how many peers (the most recent) the ids of received presences are remembered.
+_SEEN_PEERS: Final = 1024
+
+#: The value of :attr:`Config.auto_approve` that approves every domain.
+AUTO_APPROVE_ALL: Final = "all"
+
+
+class Version(enum.StrEnum):
+    """Which published version of XEP-0267 the machine follows."""
+
+    #: 2009: every inbound request needs an administrator; no command, no feature.
+    V0_1 = "0.1"
+    #: 2012: auto-approval if configured; the admin command; the disco feature.
+    V0_5 = "0.5"
+
+
+class Subscription(enum.StrEnum):
+    """Who receives whose presence: ``to`` means this server is subscribed to the
+    peer's presence, ``from`` that the peer is subscribed to this server's."""
+
+    NONE = "none"
+    TO = "to"
+    FROM = "from"
+    BOTH = "both"
+
+
+class State(enum.StrEnum):
+    """The nine subscription states of RFC 6121, from this server's side.
+
+    ``pending-out``: this server asked for the peer's presence and awaits an answer.
+    ``pending-in``: the peer asked for this server's presence and awaits an answer.
+    """
+
+    NONE = "none"
+    NONE_PENDING_OUT = "none+pending-out"
+    NONE_PENDING_IN = "none+pending-in"
+    NONE_PENDING_OUT_IN = "none+pending-out+in"
+    TO = "to"
+    TO_PENDING_IN = "to+pending-in"
+    FROM = "from"
+    FROM_PENDING_OUT = "from+pending-out"
+    BOTH = "both"
+
+    @property
+    def subscription(self) -> Subscription:
+        return Subscription(self.value.partition("+")[0])
+
+    @property
+    def pending_out(self) -> bool:
+        return self in _PENDING_OUT
+
+    @property
+    def pending_in(self) -> bool:
+        return self in _PENDING_IN
+
+    @property
+    def mirror(self) -> State:
+        """The state the peer holds when the two servers agree: ``to`` and ``from``
+        swapped, ``pending-out`` and ``pending-in`` swapped."""
+        return _MIRROR[self]
+
+    @classmethod
+    def of(cls, subscription: Subscription | str, *, pending_out: bool = False,
+           pending_in: bool = False) -> State:
+        """The state with these parts; ``ValueError`` for a combination RFC 6121 does
+        not have (a request pending for a subscription already held)."""
+        for state in cls:
+            if (state.subscription == subscription and state.pending_out == pending_out
+                    and state.pending_in == pending_in):
+                return state
+        raise ValueError(f"there is no subscription state {subscription} with "
+                         f"pending-out={pending_out} and pending-in={pending_in}: a request "
+                         "cannot be pending for a subscription already held")
+
+
+_PENDING_OUT: Final = frozenset({State.NONE_PENDING_OUT, State.NONE_PENDING_OUT_IN,
+                                 State.FROM_PENDING_OUT})
+_PENDING_IN: Final = frozenset({State.NONE_PENDING_IN, State.NONE_PENDING_OUT_IN,
+                                State.TO_PENDING_IN})
+_MIRROR: Final = MappingProxyType({
+    State.NONE: State.NONE,
+    State.NONE_PENDING_OUT: State.NONE_PENDING_IN,
+    State.NONE_PENDING_IN: State.NONE_PENDING_OUT,
+    State.NONE_PENDING_OUT_IN: State.NONE_PENDING_OUT_IN,
+    State.TO: State.FROM,
+    State.TO_PENDING_IN: State.FROM_PENDING_OUT,
+    State.FROM: State.TO,
+    State.FROM_PENDING_OUT: State.TO_PENDING_IN,
+    State.BOTH: State.BOTH,
+})
+
+
+# -- the RFC 6121 tables ------------------------------------------------------------------
+#
+# Written out state by state so each row can be read against the RFC.  For a stanza the
+# server sends: (is it routed to the peer?, the new state).  For one that arrives: (what
+# the server does with it, the new state).
+
+_S = State
+
+
+class _Inbound(enum.Enum):
+    #: a real change: report it to the caller
+    ACCEPT = "accept"
+    #: redundant or out of order: drop it silently
+    DROP = "drop"
+    #: a request for a subscription already granted: answer "subscribed" at once
+    CONFIRM = "confirm"
+
+
+_OUTBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[bool, State]]]] = {
+    # Asking for the peer's presence.  Always routed; adds pending-out unless the
+    # subscription is already held.
+    SubscriptionType.SUBSCRIBE: {
+        _S.NONE: (True, _S.NONE_PENDING_OUT),
+        _S.NONE_PENDING_OUT: (True, _S.NONE_PENDING_OUT),
+        _S.NONE_PENDING_IN: (True, _S.NONE_PENDING_OUT_IN),
+        _S.NONE_PENDING_OUT_IN: (True, _S.NONE_PENDING_OUT_IN),
+        _S.TO: (True, _S.TO),
+        _S.TO_PENDING_IN: (True, _S.TO_PENDING_IN),
+        _S.FROM: (True, _S.FROM_PENDING_OUT),
+        _S.FROM_PENDING_OUT: (True, _S.FROM_PENDING_OUT),
+        _S.BOTH: (True, _S.BOTH),
+    },
+    # Giving up the peer's presence, or the request for it.  Always routed.
+    SubscriptionType.UNSUBSCRIBE: {
+        _S.NONE: (True, _S.NONE),
+        _S.NONE_PENDING_OUT: (True, _S.NONE),
+        _S.NONE_PENDING_IN: (True, _S.NONE_PENDING_IN),
+        _S.NONE_PENDING_OUT_IN: (True, _S.NONE_PENDING_IN),
+        _S.TO: (True, _S.NONE),
+        _S.TO_PENDING_IN: (True, _S.NONE_PENDING_IN),
+        _S.FROM: (True, _S.FROM),
+        _S.FROM_PENDING_OUT: (True, _S.FROM),
+        _S.BOTH: (True, _S.FROM),
+    },
+    # Granting the peer's request.  Only routed when there is one to grant.
+    SubscriptionType.SUBSCRIBED: {
+        _S.NONE: (False, _S.NONE),
+        _S.NONE_PENDING_OUT: (False, _S.NONE_PENDING_OUT),
+        _S.NONE_PENDING_IN: (True, _S.FROM),
+        _S.NONE_PENDING_OUT_IN: (True, _S.FROM_PENDING_OUT),
+        _S.TO: (False, _S.TO),
+        _S.TO_PENDING_IN: (True, _S.BOTH),
+        _S.FROM: (False, _S.FROM),
+        _S.FROM_PENDING_OUT: (False, _S.FROM_PENDING_OUT),
+        _S.BOTH: (False, _S.BOTH),
+    },
+    # Refusing the peer's request or withdrawing its subscription.  Only routed when
+    # there is one of the two.
+    SubscriptionType.UNSUBSCRIBED: {
+        _S.NONE: (False, _S.NONE),
+        _S.NONE_PENDING_OUT: (False, _S.NONE_PENDING_OUT),
+        _S.NONE_PENDING_IN: (True, _S.NONE),
+        _S.NONE_PENDING_OUT_IN: (True, _S.NONE_PENDING_OUT),
+        _S.TO: (False, _S.TO),
+        _S.TO_PENDING_IN: (True, _S.TO),
+        _S.FROM: (True, _S.NONE),
+        _S.FROM_PENDING_OUT: (True, _S.NONE_PENDING_OUT),
+        _S.BOTH: (True, _S.TO),
+    },
+}
+
+_INBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[_Inbound, State]]]] = {
+    # The peer asks for this server's presence.
+    SubscriptionType.SUBSCRIBE: {
+        _S.NONE: (_Inbound.ACCEPT, _S.NONE_PENDING_IN),
+        _S.NONE_PENDING_OUT: (_Inbound.ACCEPT, _S.NONE_PENDING_OUT_IN),
+        _S.NONE_PENDING_IN: (_Inbound.DROP, _S.NONE_PENDING_IN),
+        _S.NONE_PENDING_OUT_IN: (_Inbound.DROP, _S.NONE_PENDING_OUT_IN),
+        _S.TO: (_Inbound.ACCEPT, _S.TO_PENDING_IN),
+        _S.TO_PENDING_IN: (_Inbound.DROP, _S.TO_PENDING_IN),
+        _S.FROM: (_Inbound.CONFIRM, _S.FROM),
+        _S.FROM_PENDING_OUT: (_Inbound.CONFIRM, _S.FROM_PENDING_OUT),
+        _S.BOTH: (_Inbound.CONFIRM, _S.BOTH),
+    },
+    # The peer gives up this server's presence, or its request for it.
+    SubscriptionType.UNSUBSCRIBE: {
+        _S.NONE: (_Inbound.DROP, _S.NONE),
+        _S.NONE_PENDING_OUT: (_Inbound.DROP, _S.NONE_PENDING_OUT),
+        _S.NONE_PENDING_IN: (_Inbound.ACCEPT, _S.NONE),
+        _S.NONE_PENDING_OUT_IN: (_Inbound.ACCEPT, _S.NONE_PENDING_OUT),
+        _S.TO: (_Inbound.DROP, _S.TO),
+        _S.TO_PENDING_IN: (_Inbound.ACCEPT, _S.TO),
+        _S.FROM: (_Inbound.ACCEPT, _S.NONE),
+        _S.FROM_PENDING_OUT: (_Inbound.ACCEPT, _S.NONE_PENDING_OUT),
+        _S.BOTH: (_Inbound.ACCEPT, _S.TO),
+    },
+    # The peer grants this server's request; without one pending it means nothing.
+    SubscriptionType.SUBSCRIBED: {
+        _S.NONE: (_Inbound.DROP, _S.NONE),
+        _S.NONE_PENDING_OUT: (_Inbound.ACCEPT, _S.TO),
+        _S.NONE_PENDING_IN: (_Inbound.DROP, _S.NONE_PENDING_IN),
+        _S.NONE_PENDING_OUT_IN: (_Inbound.ACCEPT, _S.TO_PENDING_IN),
+        _S.TO: (_Inbound.DROP, _S.TO),
+        _S.TO_PENDING_IN: (_Inbound.DROP, _S.TO_PENDING_IN),
+        _S.FROM: (_Inbound.DROP, _S.FROM),
+        _S.FROM_PENDING_OUT: (_Inbound.ACCEPT, _S.BOTH),
+        _S.BOTH: (_Inbound.DROP, _S.BOTH),
+    },
+    # The peer refuses this server's request or withdraws its subscription.
+    SubscriptionType.UNSUBSCRIBED: {
+        _S.NONE: (_Inbound.DROP, _S.NONE),
+        _S.NONE_PENDING_OUT: (_Inbound.ACCEPT, _S.NONE),
+        _S.NONE_PENDING_IN: (_Inbound.DROP, _S.NONE_PENDING_IN),
+        _S.NONE_PENDING_OUT_IN: (_Inbound.ACCEPT, _S.NONE_PENDING_IN),
+        _S.TO: (_Inbound.ACCEPT, _S.NONE),
+        _S.TO_PENDING_IN: (_Inbound.ACCEPT, _S.NONE_PENDING_IN),
+        _S.FROM: (_Inbound.DROP, _S.FROM),
+        _S.FROM_PENDING_OUT: (_Inbound.ACCEPT, _S.FROM),
+        _S.BOTH: (_Inbound.ACCEPT, _S.FROM),
+    },
+}
+
+for _table in (*_OUTBOUND.values(), *_INBOUND.values()):
+    assert set(_table) == set(State), "every table covers all nine states"
+del _table
+
+
+def outbound_rule(kind: SubscriptionType | str, state: State | str) -> tuple[bool, State]:
+    """RFC 6121's rule for a subscription presence this server sends in ``state``:
+    whether it goes to the peer, and the new state."""
+    return _OUTBOUND[SubscriptionType(kind)][State(state)]
+
+
+def inbound_rule(kind: SubscriptionType | str, state: State | str) -> tuple[str, State]:
+    """RFC 6121's rule for a subscription presence that arrives in ``state``: what
+    the server does (``accept``, ``drop`` or ``confirm``: answer ``subscribed``), and
+    the new state."""
+    effect, after = _INBOUND[SubscriptionType(kind)][State(state)]
+    return effect.value, after
+
+
+# -- configuration ---------------------------------------------------------------------
+
+
+class Trust(enum.StrEnum):
+    """When :meth:`ServerBuddies.is_trusted` calls a peer a buddy."""
+
+    #: subscriptions both ways (the XEP's "buddies")
+    MUTUAL = "mutual"
+    #: the peer holds a subscription this server granted (``from`` or ``both``)
+    GRANTED = "granted"
+    #: any established subscription (``to``, ``from`` or ``both``)
+    ANY = "any"
+
+
+_TRUSTED: Final = MappingProxyType({
+    Trust.MUTUAL: frozenset({Subscription.BOTH}),
+    Trust.GRANTED: frozenset({Subscription.FROM, Subscription.BOTH}),
+    Trust.ANY: frozenset({Subscription.TO, Subscription.FROM, Subscription.BOTH}),
+})
+
+AutoApprove: TypeAlias = "frozenset[JID] | Literal['all']"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """How a machine behaves.  Values are checked and normalized on construction.
+
+    ``admins``: the JIDs allowed to authorize (compared as bare JIDs).
+    ``auto_approve``: domains whose requests are approved without an administrator, or
+    ``"all"`` (version 0.5 only).  ``approve_reciprocal``: approve at once a request
+    from a peer this server itself asked to be buddies with (``to`` or
+    ``pending-out``); ``None`` means on for 0.5, off for 0.1 (where it cannot be on).
+    ``reciprocate``: after approving a request, ask for the peer's presence in return.
+    ``trust``: the rule of :meth:`ServerBuddies.is_trusted`.  ``result_form``: the
+    command's completion carries the processed data as a form.  ``max_sessions``: open
+    command sessions kept; beyond it the oldest expires.  ``duplicate_memory``: how
+    many ids of received subscription presences are remembered per peer to drop
+    duplicates (0: none).  ``namespace``: the stanza
+    namespace of the presences the machine sends (``jabber:server`` for a server,
+    ``jabber:component:accept`` for a component).
+    """
+
+    version: Version = Version.V0_5
+    admins: frozenset[JID] = frozenset()
+    auto_approve: AutoApprove = frozenset()
+    approve_reciprocal: bool | None = None
+    reciprocate: bool = True
+    trust: Trust = Trust.MUTUAL
+    result_form: bool = False
+    max_sessions: int = 32
+    duplicate_memory: int = 32
+    namespace: str = SERVER
+
+    def __post_init__(self) -> None:
+        version = Version(self.version)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "trust", Trust(self.trust))
+        try:
+            admins = frozenset(_jid(admin).bare for admin in self.admins)
+        except ParseError as error:
+            raise ValueError(f"an admin is not a valid JID: {error.message}") from None
+        object.__setattr__(self, "admins", admins)
+        auto = self.auto_approve
+        if isinstance(auto, str):
+            if auto != AUTO_APPROVE_ALL:
+                raise ValueError(f"auto_approve is a collection of domains or {AUTO_APPROVE_ALL!r}"
+                                 f", not {auto!r}")
+        else:
+            try:
+                auto = frozenset(check_domain(_jid(domain), "auto_approve domain")
+                                 for domain in auto)
+            except ParseError as error:
+                raise ValueError(error.message) from None
+            object.__setattr__(self, "auto_approve", auto)
+        if version is Version.V0_1:
+            if auto:
+                raise ValueError("version 0.1 of XEP-0267 requires an administrator to approve "
+                                 "every request, so auto_approve must stay empty")
+            if self.approve_reciprocal:
+                raise ValueError("version 0.1 of XEP-0267 requires an administrator to approve "
+                                 "every request, so approve_reciprocal cannot be on")
+        _check_count("max_sessions", self.max_sessions, minimum=1)
+        _check_count("duplicate_memory", self.duplicate_memory, minimum=0)
+        if self.namespace not in STANZA_NAMESPACES:
+            raise ValueError(f"namespace must be one of {', '.join(STANZA_NAMESPACES)}, not "
+                             f"{self.namespace!r}")
+
+    @property
+    def approves_reciprocal(self) -> bool:
+        """Whether requests from peers this server asked are approved at once."""
+        if self.approve_reciprocal is None:
+            return self.version is Version.V0_5
+        return self.approve_reciprocal
+
+    def auto_approves(self, peer: JID) -> bool:
+        """Whether the configuration approves requests from ``peer`` by itself."""
+        if self.auto_approve == AUTO_APPROVE_ALL:
+            return True
+        return peer in self.auto_approve
+
+    def to_json(self) -> dict[str, Any]:
+        auto: str | list[str] = (AUTO_APPROVE_ALL if self.auto_approve == AUTO_APPROVE_ALL
+                                 else sorted(str(domain) for domain in self.auto_approve))
+        return {
+            "version": self.version.value,
+            "admins": sorted(str(admin) for admin in self.admins),
+            "auto_approve": auto,
+            "approve_reciprocal": self.approve_reciprocal,
+            "reciprocate": self.reciprocate,
+            "trust": self.trust.value,
+            "result_form": self.result_form,
+            "max_sessions": self.max_sessions,
+            "duplicate_memory": self.duplicate_memory,
+            "namespace": self.namespace,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Config:
+        saved = data["auto_approve"]
+        auto: AutoApprove = AUTO_APPROVE_ALL if saved == AUTO_APPROVE_ALL else \
+            frozenset(JID.parse(domain) for domain in saved)
+        return cls(version=Version(data["version"]),
+                   admins=frozenset(JID.parse(admin) for admin in data["admins"]),
+                   auto_approve=auto,
+                   approve_reciprocal=data["approve_reciprocal"],
+                   reciprocate=bool(data["reciprocate"]), trust=Trust(data["trust"]),
+                   result_form=bool(data["result_form"]),
+                   max_sessions=data["max_sessions"],
+                   duplicate_memory=data["duplicate_memory"], namespace=str(data["namespace"]))
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+def _check_count(name: str, value: object, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer of at least {minimum}, not {value!r}")
+
+
+class AuthorizationSource(enum.StrEnum):
+    """Where the authority to send a ``subscribe`` (or to approve a request) came
+    from."""
+
+    #: an administrator submitted the ad-hoc command
+    COMMAND = "command"
+    #: an administrator called a method of the machine
+    CALL = "call"
+    #: the reciprocal request after an approval (by the approving administrator, or by
+    #: the configuration when no administrator was involved)
+    RECIPROCAL = "reciprocal"
+    #: the configuration's allow-list (or "all")
+    AUTO_APPROVE = "auto-approve"
+    #: the peer's request answers a request this server's administrator made
+    OWN_REQUEST = "own-request"
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """Who allowed an action: the source, and the administrator (bare JID) when one
+    acted, with the command session it acted in."""
+
+    source: AuthorizationSource
+    admin: JID | None = None
+    session: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """A stanza for the caller to send."""
+
+    stanza: Presence | Iq
+
+
+@dataclass(frozen=True, slots=True)
+class RosterChanged:
+    """The subscription state with ``peer`` changed."""
+
+    peer: JID
+    before: State
+    after: State
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalNeeded:
+    """``peer`` asks for this server's presence and an administrator has to answer
+    (with :meth:`ServerBuddies.approve` or :meth:`ServerBuddies.deny`).  ``request`` is
+    the presence that asked."""
+
+    peer: JID
+    request: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """This server granted ``peer``'s request, on ``authorization``."""
+
+    peer: JID
+    authorization: Authorization
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeAuthorized:
+    """A ``subscribe`` to ``peer`` follows, on ``authorization``.  Every ``subscribe``
+    the machine sends comes right after one of these."""
+
+    peer: JID
+    authorization: Authorization
+
+
+@dataclass(frozen=True, slots=True)
+class PeerError:
+    """``peer`` answered a presence with an error (it may be unreachable); the state
+    is unchanged.  ``error`` is the error presence."""
+
+    peer: JID
+    error: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A stanza the machine did nothing with, and why: not for it, or redundant
+    under RFC 6121 (a request already pending, an answer to nothing)."""
+
+    stanza: object
+    reason: str
+
+
+Event: TypeAlias = (Send | RosterChanged | ApprovalNeeded | Approved | SubscribeAuthorized
+                    | PeerError | Ignored)
+
+
+class NotAuthorizedError(ProtocolError):
+    """The JID given as administrator is not one (see :attr:`Config.admins`)."""
+
+
+# -- the machine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    requester: JID
+    #: the language the session started in (XEP-0050: the first one given applies)
+    lang: str | None = None
+
+
+@dataclass(slots=True)
+class _Counter:
+    """The default id source: ``sb-1``, ``sb-2``…, saved with the snapshot."""
+
+    next: int = 1
+
+    def __call__(self) -> str:
+        value = self.next
+        self.next += 1
+        return f"sb-{value}"
+
+
+class ServerBuddies:
+    """The server roster of one local domain (see the module documentation).
+
+    ``domain`` is the server's domain; ``config`` its :class:`Config`; ``ids`` a
+    callable returning a fresh id each call (stanza ids and command session ids), by
+    default a counter saved with the snapshot.
+    """
+
+    def __init__(self, domain: JID | str, config: Config | None = None, *,
+                 ids: Callable[[], str] | None = None) -> None:
+        try:
+            self._domain = check_domain(_jid(domain), "local domain")
+        except ParseError as error:
+            raise ValueError(error.message) from None
+        self._config = config if config is not None else Config()
+        self._counter: _Counter | None = None
+        if ids is None:
+            self._counter = _Counter()
+            ids = self._counter
+        self._ids: Callable[[], str] = ids
+        self._roster: dict[JID, State] = {}
+        self._sessions: dict[str, _Session] = {}
+        self._ended: list[str] = []
+        # peer -> (type, id) of its last subscription presences, most recent peer last
+        self._seen: dict[JID, list[tuple[str, str]]] = {}
+
+    # -- reading ------------------------------------------------------------------------
+
+    @property
+    def domain(self) -> JID:
+        return self._domain
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def reconfigure(self, config: Config) -> None:
+        """Use ``config`` from now on.  Requests already waiting stay waiting."""
+        self._config = config
+
+    def state(self, peer: JID | str) -> State:
+        """The subscription state with ``peer`` (``none`` for a domain not on the
+        roster)."""
+        return self._roster.get(_jid(peer), State.NONE)
+
+    def roster(self) -> Mapping[JID, State]:
+        """Every peer whose state is not ``none``, ordered by domain (read-only)."""
+        return MappingProxyType(dict(sorted(self._roster.items(), key=lambda kv: str(kv[0]))))
+
+    def pending_approvals(self) -> tuple[JID, ...]:
+        """The peers whose requests wait for an administrator, ordered by domain."""
+        return tuple(peer for peer, state in self.roster().items() if state.pending_in)
+
+    def is_trusted(self, peer: JID | str) -> bool:
+        """Whether ``peer`` is a buddy under :attr:`Config.trust`.  Only a bare domain
+        can be one: any other address is not trusted."""
+        jid = _jid(peer)
+        if not jid.is_domain:
+            return False
+        return self.state(jid).subscription in _TRUSTED[self._config.trust]
+
+    def is_admin(self, jid: JID | str | None) -> bool:
+        """Whether ``jid`` (compared as a bare JID) is an administrator."""
+        return jid is not None and _jid(jid).bare in self._config.admins
+
+    # -- what arrives -------------------------------------------------------------------
+
+    def handle(self, stanza: object) -> list[Event]:
+        """Process one received stanza; the events say what happened and what to send.
+
+        Subscription presences between this domain and a peer domain move the roster;
+        error presences from a peer are reported; iqs carrying the server-buddy command
+        run the command.  Everything else is :class:`Ignored`.
+        """
+        if isinstance(stanza, Presence):
+            return self._handle_presence(stanza)
+        if isinstance(stanza, Iq):
+            return self._handle_iq(stanza)
+        return [Ignored(stanza, "not a presence or iq stanza")]
+
+    def _handle_presence(self, presence: Presence) -> list[Event]:
+        if presence.type is PresenceType.ERROR:
+            return self._handle_error(presence)
+        try:
+            request = DomainSubscription.from_presence(presence)
+        except (ValueError, ParseError) as error:
+            reason = error.message if isinstance(error, ParseError) else str(error)
+            return [Ignored(presence, f"not a server buddy subscription: {reason}")]
+        if request.to != self._domain:
+            return [Ignored(presence, f"addressed to {request.to}, not to {self._domain}")]
+        if self._duplicate(request):
+            return [Ignored(presence, f"a duplicate of the {request.type} {request.id!r} "
+                                      f"already received from {request.from_}")]
+        return self._inbound(request, presence)
+
+    def _duplicate(self, request: DomainSubscription) -> bool:
+        """Whether ``request`` was received before (same peer, type and id); if not,
+        remember it."""
+        memory = self._config.duplicate_memory
+        if request.id is None or memory == 0:
+            return False
+        key = (request.type.value, request.id)
+        seen = self._seen.pop(request.from_, [])
+        self._seen[request.from_] = seen  # now the most recent peer
+        if key in seen:
+            return True
+        seen.append(key)
+        del seen[:-memory]
+        while len(self._seen) > _SEEN_PEERS:
+            del self._seen[next(iter(self._seen))]
+        return False
+
+    def _handle_error(self, presence: Presence) -> list[Event]:
+        if presence.to is not None and presence.to != self._domain:
+            return [Ignored(presence, f"addressed to {presence.to}, not to {self._domain}")]
+        if presence.from_ is None or not presence.from_.is_domain:
+            return [Ignored(presence, "an error presence that does not come from a server "
+                                      "domain")]
+        return [PeerError(presence.from_, presence)]
+
+    def _inbound(self, request: DomainSubscription, presence: Presence) -> list[Event]:
+        peer = request.from_
+        before = self.state(peer)
+        effect, after = _INBOUND[request.type][before]
+        if effect is _Inbound.DROP:
+            return [Ignored(presence, f"a {request.type} from {peer} means nothing in state "
+                                      f"{before} (RFC 6121 drops it)")]
+        if effect is _Inbound.CONFIRM:
+            # The peer already holds the subscription: confirm it again, on the
+            # server's own authority (RFC 6121 §3.1.3).
+            return [self._send(SubscriptionType.SUBSCRIBED, peer)]
+        events: list[Event] = []
+        self._set(peer, after, events)
+        if request.type is SubscriptionType.SUBSCRIBE:
+            events.extend(self._on_request(peer, presence))
+        return events
+
+    def _on_request(self, peer: JID, presence: Presence) -> list[Event]:
+        """A new request from ``peer`` is pending: approve it if the configuration
+        says so, or ask an administrator."""
+        config = self._config
+        state = self.state(peer)
+        if config.version is Version.V0_5 and config.auto_approves(peer):
+            return self._grant(peer, Authorization(AuthorizationSource.AUTO_APPROVE))
+        if config.approves_reciprocal and (state.pending_out or
+                                           state.subscription is Subscription.TO):
+            return self._grant(peer, Authorization(AuthorizationSource.OWN_REQUEST))
+        return [ApprovalNeeded(peer, presence)]
+
+    # -- the command -----------------------------------------------------------------------
+
+    def _handle_iq(self, iq: Iq) -> list[Event]:
+        command = iq.payload
+        if not isinstance(command, Command) or command.node != NODE:
+            return [Ignored(iq, "not the server-buddy command")]
+        if iq.to is not None and iq.to != self._domain:
+            return [Ignored(iq, f"addressed to {iq.to}, not to {self._domain}")]
+        if iq.type is not IqType.SET:
+            if iq.type is IqType.GET:
+                return [_error(iq, StanzaError.of(
+                    Condition.BAD_REQUEST, text="ad-hoc commands are run with an iq of type "
+                                                "set"))]
+            return [Ignored(iq, f"an iq {iq.type} needs no answer")]
+        if self._config.version is Version.V0_1:
+            return [_error(iq, StanzaError.of(
+                Condition.FEATURE_NOT_IMPLEMENTED,
+                text="version 0.1 of XEP-0267 has no server-buddy command"))]
+        requester = iq.from_
+        if requester is None or not self.is_admin(requester):
+            return [_error(iq, StanzaError.of(
+                Condition.FORBIDDEN, type=ErrorType.CANCEL,
+                text="only a server administrator may run this command"))]
+        if command.sessionid is None:
+            return self._start_session(iq, command, requester)
+        session = self._sessions.get(command.sessionid)
+        if session is None:
+            specific = (CommandCondition.SESSION_EXPIRED if command.sessionid in self._ended
+                        else CommandCondition.BAD_SESSIONID)
+            return [_error(iq, stanza_error_for(specific))]
+        if session.requester != requester:
+            return [_error(iq, stanza_error_for(
+                CommandCondition.BAD_SESSIONID,
+                text="this session belongs to another requester"))]
+        action = command.effective_action
+        if action is Action.CANCEL:
+            self._end_session(command.sessionid)
+            return [Send(iq.result(canceled(command, lang=session.lang)))]
+        if action in (Action.PREV, Action.NEXT):
+            return [_error(iq, stanza_error_for(
+                CommandCondition.BAD_ACTION,
+                text=f"the command has a single stage; {action} is not offered"))]
+        return self._submit(iq, command, requester, command.sessionid, session.lang)
+
+    def _start_session(self, iq: Iq, command: Command, requester: JID) -> list[Event]:
+        if command.effective_action is not Action.EXECUTE:
+            return [_error(iq, stanza_error_for(
+                CommandCondition.MALFORMED_ACTION,
+                text=f"{command.effective_action} needs a session; start with execute"))]
+        sessionid = self._new_session_id()
+        lang = command.lang or iq.lang
+        self._sessions[sessionid] = _Session(requester=requester, lang=lang)
+        while len(self._sessions) > self._config.max_sessions:
+            self._end_session(next(iter(self._sessions)))
+        return [Send(iq.result(form_stage(command, sessionid, lang=lang)))]
+
+    def _new_session_id(self) -> str:
+        while True:
+            sessionid = _SESSION_PREFIX + self._ids()
+            if sessionid not in self._sessions and sessionid not in self._ended:
+                return sessionid
+
+    def _end_session(self, sessionid: str) -> None:
+        self._sessions.pop(sessionid, None)
+        self._ended.append(sessionid)
+        del self._ended[:-_ENDED_MEMORY]
+
+    def _submit(self, iq: Iq, command: Command, requester: JID, sessionid: str,
+                lang: str | None) -> list[Event]:
+        try:
+            peer = read_peerjid(command.find(Form))
+        except SubmissionError as problem:
+            if problem.condition == Condition.BAD_REQUEST:
+                error = stanza_error_for(CommandCondition.BAD_PAYLOAD, text=problem.message)
+            else:
+                error = StanzaError.of(problem.condition, type=ErrorType.MODIFY,
+                                       text=problem.message)
+            return [_error(iq, error)]
+        if peer == self._domain:
+            return [_error(iq, stanza_error_for(
+                CommandCondition.BAD_PAYLOAD,
+                text=f"{peer} is this server's own domain; name a peer server"))]
+        redundant = self._redundant_request(peer)
+        if redundant is not None:
+            self._end_session(sessionid)
+            return [_error(iq, StanzaError.of(Condition.CONFLICT, text=redundant))]
+        authorization = Authorization(AuthorizationSource.COMMAND, admin=requester.bare,
+                                      session=sessionid)
+        events = self._subscribe(peer, authorization)
+        self._end_session(sessionid)
+        reply = completion(command, peer=peer if self._config.result_form else None,
+                           lang=lang)
+        events.append(Send(iq.result(reply)))
+        return events
+
+    # -- what the administrator wants ---------------------------------------------------
+
+    def subscribe(self, peer: JID | str, *, by: JID | str) -> list[Event]:
+        """Ask for ``peer``'s presence, on the authority of the administrator ``by``.
+
+        :class:`NotAuthorizedError` when ``by`` is not an administrator; ProtocolError
+        for this server's own domain, and when a request is already pending or the
+        subscription already held (see the module documentation).
+        """
+        admin = self._require_admin(by)
+        jid = self._peer(peer)
+        problem = self._redundant_request(jid)
+        if problem is not None:
+            raise ProtocolError(problem)
+        return self._subscribe(jid, Authorization(AuthorizationSource.CALL, admin=admin))
+
+    def _redundant_request(self, peer: JID) -> str | None:
+        state = self.state(peer)
+        if state.pending_out:
+            return (f"a subscription request to {peer} is already pending; unsubscribe "
+                    "first to withdraw it")
+        if state.subscription in (Subscription.TO, Subscription.BOTH):
+            return f"{peer} has already granted this server a subscription"
+        return None
+
+    def unsubscribe(self, peer: JID | str) -> list[Event]:
+        """Give up ``peer``'s presence, or withdraw the request for it.  Routed in
+        every state, so a peer that still believes in a subscription learns otherwise."""
+        return self._outbound(SubscriptionType.UNSUBSCRIBE, self._peer(peer))
+
+    def approve(self, peer: JID | str, *, by: JID | str) -> list[Event]:
+        """Grant ``peer``'s pending request, on the authority of the administrator
+        ``by``; then ask for the peer's presence in return if so configured.
+
+        ProtocolError when no request from ``peer`` is pending;
+        :class:`NotAuthorizedError` when ``by`` is not an administrator.
+        """
+        admin = self._require_admin(by)
+        jid = self._peer(peer)
+        if not self.state(jid).pending_in:
+            raise ProtocolError(f"{jid} has no request waiting for approval (state "
+                                f"{self.state(jid)})")
+        return self._grant(jid, Authorization(AuthorizationSource.CALL, admin=admin))
+
+    def deny(self, peer: JID | str) -> list[Event]:
+        """Refuse ``peer``'s pending request.  ProtocolError when none is pending
+        (to end a subscription already granted, use :meth:`revoke`)."""
+        jid = self._peer(peer)
+        state = self.state(jid)
+        if not state.pending_in:
+            hint = " (use revoke to end the subscription it holds)" if \
+                state.subscription in (Subscription.FROM, Subscription.BOTH) else ""
+            raise ProtocolError(f"{jid} has no request waiting for approval (state "
+                                f"{state}){hint}")
+        return self._outbound(SubscriptionType.UNSUBSCRIBED, jid)
+
+    def revoke(self, peer: JID | str) -> list[Event]:
+        """End the subscription to this server's presence that ``peer`` holds.
+        ProtocolError when it holds none (to refuse a pending request, use
+        :meth:`deny`)."""
+        jid = self._peer(peer)
+        state = self.state(jid)
+        if state.subscription not in (Subscription.FROM, Subscription.BOTH):
+            hint = " (use deny to refuse its pending request)" if state.pending_in else ""
+            raise ProtocolError(f"{jid} holds no subscription to revoke (state {state})"
+                                f"{hint}")
+        return self._outbound(SubscriptionType.UNSUBSCRIBED, jid)
+
+    def remove(self, peer: JID | str) -> list[Event]:
+        """Forget ``peer``: give up its presence or the request for it, and end or
+        refuse its subscription or request (RFC 6121 §2.5.2), leaving state ``none``.
+        ProtocolError when ``peer`` is not on the roster."""
+        jid = self._peer(peer)
+        state = self.state(jid)
+        if state is State.NONE:
+            raise ProtocolError(f"{jid} is not on the roster")
+        events: list[Event] = []
+        if state.subscription in (Subscription.TO, Subscription.BOTH) or state.pending_out:
+            events.extend(self._outbound(SubscriptionType.UNSUBSCRIBE, jid))
+        if self.state(jid) is not State.NONE:
+            events.extend(self._outbound(SubscriptionType.UNSUBSCRIBED, jid))
+        return events
+
+    # -- the transitions -------------------------------------------------------------------
+
+    def _grant(self, peer: JID, authorization: Authorization) -> list[Event]:
+        """Send ``subscribed`` for the pending request of ``peer``, then the reciprocal
+        request when configured and needed."""
+        events = self._outbound(SubscriptionType.SUBSCRIBED, peer)
+        events.append(Approved(peer, authorization))
+        if self._config.reciprocate and self._redundant_request(peer) is None:
+            reciprocal = Authorization(AuthorizationSource.RECIPROCAL, admin=authorization.admin,
+                                       session=authorization.session)
+            events.extend(self._subscribe(peer, reciprocal))
+        return events
+
+    def _subscribe(self, peer: JID, authorization: Authorization) -> list[Event]:
+        """The only place a ``subscribe`` is made, and it needs an authorization."""
+        if not isinstance(authorization, Authorization):
+            raise ProtocolError("a subscribe needs an administrator's authorization")
+        events: list[Event] = [SubscribeAuthorized(peer, authorization)]
+        events.extend(self._outbound(SubscriptionType.SUBSCRIBE, peer))
+        return events
+
+    def _outbound(self, kind: SubscriptionType, peer: JID) -> list[Event]:
+        before = self.state(peer)
+        routed, after = _OUTBOUND[kind][before]
+        events: list[Event] = []
+        if routed:
+            events.append(self._send(kind, peer))
+        self._set(peer, after, events)
+        return events
+
+    def _send(self, kind: SubscriptionType, peer: JID) -> Send:
+        presence = DomainSubscription(type=kind, from_=self._domain, to=peer,
+                                      id=self._ids()).presence(self._config.namespace)
+        return Send(presence)
+
+    def _set(self, peer: JID, after: State, events: list[Event]) -> None:
+        before = self.state(peer)
+        if after is before:
+            return
+        if after is State.NONE:
+            del self._roster[peer]
+        else:
+            self._roster[peer] = after
+        events.append(RosterChanged(peer, before, after))
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _require_admin(self, by: JID | str) -> JID:
+        admin = _jid(by).bare
+        if admin not in self._config.admins:
+            raise NotAuthorizedError(f"{admin} is not an administrator of {self._domain}; "
+                                     "only an administrator can authorize this")
+        return admin
+
+    def _peer(self, peer: JID | str) -> JID:
+        try:
+            jid = check_domain(_jid(peer), "peer")
+        except (DomainAddressError, JIDError) as error:
+            raise ProtocolError(f"a server buddy is a peer server's domain: {error.message}") \
+                from None
+        if jid == self._domain:
+            raise ProtocolError(f"{jid} is this server's own domain, not a peer")
+        return jid
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def disco_features(self) -> tuple[str, ...]:
+        """The disco#info features this machine adds to the server's (the feature was
+        defined in version 0.4, so a 0.1 machine adds none)."""
+        return (FEATURE,) if self._config.version is Version.V0_5 else ()
+
+    def answer_disco_info(self, iq: Iq, *, identities: Iterable[Identity] = (),
+                          features: Iterable[str] = ()) -> Iq | None:
+        """The result for a disco#info ``get`` to this domain, or None when the query
+        is not for this machine to answer.
+
+        Without a node: the server's ``identities`` and ``features`` (give at least
+        one identity, e.g. ``server``/``im``) plus :meth:`disco_features`, each
+        feature once.  With the command's node (version 0.5): the command node's
+        information.  Any other node is left to the caller (None).
+        """
+        query = iq.payload
+        if iq.type is not IqType.GET or not isinstance(query, InfoQuery):
+            return None
+        if iq.to is not None and iq.to != self._domain:
+            return None
+        if query.node is None:
+            names = list(dict.fromkeys([*features, *self.disco_features()]))
+            return iq.result(InfoQuery(identities=tuple(identities),
+                                       features=tuple(Feature(var=name) for name in names)))
+        if query.node == NODE and self._config.version is Version.V0_5:
+            return iq.result(command_node_info())
+        return None
+
+    def command_items(self, requester: JID | str | None) -> tuple[Item, ...]:
+        """The entry this machine adds to the server's command list for ``requester``:
+        the server-buddy command for an administrator (version 0.5), nothing for
+        anyone else."""
+        if self._config.version is Version.V0_5 and self.is_admin(requester):
+            return (command_item(self._domain),)
+        return ()
+
+    @staticmethod
+    def commands_feature() -> str:
+        """The feature of XEP-0050, which a server offering the command advertises."""
+        return COMMANDS_FEATURE
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the machine knows, as a JSON-safe dict (see :meth:`restore`)."""
+        return {
+            "format": _SNAPSHOT_FORMAT,
+            "version": _SNAPSHOT_VERSION,
+            "domain": str(self._domain),
+            "config": self._config.to_json(),
+            "roster": {str(peer): state.value for peer, state in self.roster().items()},
+            "sessions": [{"id": sessionid, "requester": str(session.requester),
+                          "lang": session.lang}
+                         for sessionid, session in self._sessions.items()],
+            "ended_sessions": list(self._ended),
+            "received_ids": [[str(peer), [list(key) for key in keys]]
+                             for peer, keys in self._seen.items()],
+            "next_id": self._counter.next if self._counter is not None else None,
+        }
+
+    @classmethod
+    def restore(cls, data: Mapping[str, Any], *, ids: Callable[[], str] | None = None,
+                config: Config | None = None) -> ServerBuddies:
+        """A machine with the state of a :meth:`snapshot`.
+
+        ``ids`` replaces the id source (the saved counter is used when None);
+        ``config`` replaces the saved configuration.  A snapshot that is not one, or
+        is damaged, raises ValueError saying what is wrong.
+        """
+        try:
+            return cls._restore(data, ids, config)
+        except (KeyError, TypeError, ValueError, ParseError) as error:
+            detail = error.message if isinstance(error, ParseError) else \
+                f"missing {error}" if isinstance(error, KeyError) else str(error)
+            raise ValueError(f"not a usable server-buddies snapshot: {detail}") from None
+
+    @classmethod
+    def _restore(cls, data: Mapping[str, Any], ids: Callable[[], str] | None,
+                 config: Config | None) -> ServerBuddies:
+        if data.get("format") != _SNAPSHOT_FORMAT or data.get("version") != _SNAPSHOT_VERSION:
+            raise ValueError(f"expected format {_SNAPSHOT_FORMAT!r} version "
+                             f"{_SNAPSHOT_VERSION}, found {data.get('format')!r} version "
+                             f"{data.get('version')!r}")
+        machine = cls(JID.parse(data["domain"]),
+                      config if config is not None else Config.from_json(data["config"]),
+                      ids=ids)
+        if machine._counter is not None and data["next_id"] is not None:
+            machine._counter.next = int(data["next_id"])
+        for peer, state in data["roster"].items():
+            jid = check_domain(JID.parse(peer), "roster peer")
+            if State(state) is not State.NONE:
+                machine._roster[jid] = State(state)
+        for session in data["sessions"]:
+            requester = JID.parse(session["requester"])
+            lang = session["lang"]
+            machine._sessions[str(session["id"])] = _Session(
+                requester=requester, lang=str(lang) if lang is not None else None)
+        machine._ended = [str(sessionid) for sessionid in data["ended_sessions"]]
+        for peer, keys in data["received_ids"]:
+            machine._seen[JID.parse(peer)] = [(str(kind), str(id)) for kind, id in keys]
+        return machine
+
+    def __repr__(self) -> str:
+        return (f"<ServerBuddies {self._domain} v{self._config.version} "
+                f"{len(self._roster)} peers>")
+
+
+def _jid(value: JID | str) -> JID:
+    return JID.parse(value) if isinstance(value, str) else value
+
+
+def _error(iq: Iq, error: StanzaError) -> Send:
+    return Send(error_reply(iq, error))
+
