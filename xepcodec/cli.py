@@ -1,152 +1,480 @@
-"""The ``xepcodec`` command: ``xepcodec validate [--format F] [--strict] PATH...``.
+"""The ``xepcodec`` command (``python -m xepcodec`` is the same program).
 
-Exit status: 0 when everything is valid, 1 when something is not, 2 for a usage or
-input/output error.  Each path is a file holding one stanza or payload, a directory
-(its ``*.xml`` files, recursively), or ``-`` for standard input.
+::
+
+    xepcodec validate [--format text|json|junit|github] [--strict] [--xep N]...
+                      [--jobs N] [--schema-dir DIR]... [--include GLOB]...
+                      [--exclude GLOB]... [--output FILE] PATH...
+    xepcodec schemas list [--format text|json]
+    xepcodec schemas export DIR
+    xepcodec explain FILE
+
+``validate`` exits 0 when everything is valid, 1 when something is not, and 2 for a
+usage error or an input that cannot be read (missing, unreadable, empty, binary, not
+XML), which is reported in one line naming the file.  docs/validate.md has the
+details.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import importlib
+import os
+import shutil
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import tempfile
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from typing import IO, Any, Final
 
-from xepcodec.validation import Issue, ValidationReport, validate
+from lxml import etree
 
-__all__ = ["main"]
+from xepcodec.errors import ParseError, SchemaError
+from xepcodec.validation.catalog import default_catalog, schema_dir
+from xepcodec.validation.checking import (
+    Checker,
+    CheckOptions,
+    FileSummary,
+    Finding,
+    UnknownProtocol,
+)
+from xepcodec.validation.explain import explain_element
+from xepcodec.validation.inputs import (
+    DEFAULT_INCLUDE,
+    InputError,
+    Placement,
+    Problem,
+    Source,
+    StanzaSplitter,
+    discover,
+    read_chunks,
+    resolve_path,
+)
+from xepcodec.validation.reports import (
+    FORMATS,
+    Document,
+    Sink,
+    Totals,
+    document,
+    file_report,
+    summary_line,
+    text_line,
+)
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_USAGE: Final = 2
+_EXIT_INTERRUPTED: Final = 130
 
 
-class _InputError(Exception):
-    """A path that cannot be read; reported in one line, exit status 2."""
+class _UsageError(Exception):
+    """Reported as ``xepcodec: MESSAGE``, exit status 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Result:
-    name: str
-    report: ValidationReport
+def _error(message: str) -> None:
+    print(f"xepcodec: {message}", file=sys.stderr, flush=True)
 
 
-def _inputs(paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    for raw in paths:
-        if raw == "-":
-            yield "<stdin>", sys.stdin.buffer.read()
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.xml") if p.is_file())
-        elif path.exists():
-            files = [path]
+# ---------------------------------------------------------------------------------------
+# validate: one input at a time, in this process
+
+
+def _check(checker: Checker, source: Source, out: Sink, format_: str,
+           progress: Callable[[int], None] | None) -> FileSummary:
+    """Check one input, writing its part of the report; an unreadable input is
+    recorded in the summary (and reported on standard error by the caller)."""
+    check, events = checker.run(source, progress=progress)
+    report = file_report(format_, out, source.name)
+    with contextlib.suppress(InputError):  # recorded in check.summary
+        for event in events:
+            report.event(event)
+    report.finish(check.summary)
+    return check.summary
+
+
+# ---------------------------------------------------------------------------------------
+# validate --jobs N: inputs in parallel, in worker processes
+
+_WORKER: Checker | None = None
+_SPILL_LIMIT: Final = 1024 * 1024
+
+
+def _start_worker(options: CheckOptions) -> None:
+    global _WORKER
+    _WORKER = Checker(options)
+
+
+class _Spill:
+    """A worker's part of the report: kept in memory while small, then in a file."""
+
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+        self._parts: list[str] = []
+        self._size = 0
+        self._file: IO[str] | None = None
+
+    def write(self, text: str) -> int:
+        if self._file is not None:
+            return self._file.write(text)
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > _SPILL_LIMIT:
+            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in result()
+                "w", encoding="utf-8", dir=self._folder, suffix=".part", delete=False)
+            self._file.write("".join(self._parts))
+            self._parts = []
+        return len(text)
+
+    def result(self) -> tuple[str, str | None]:
+        """(text, None) or ("", the path of the file holding it)."""
+        if self._file is None:
+            return "".join(self._parts), None
+        self._file.close()
+        return "", self._file.name
+
+
+def _work(source: Source, format_: str, folder: str) -> tuple[FileSummary, str, str | None]:
+    assert _WORKER is not None
+    spill = _Spill(folder)
+    summary = _check(_WORKER, source, spill, format_, None)
+    text, path = spill.result()
+    return summary, text, path
+
+
+def _parallel(checker: Checker, sources: list[Source], jobs: int, format_: str,
+              doc: Document, record: Callable[[FileSummary], None],
+              progress: Callable[[int], None] | None) -> None:
+    """Check files in ``jobs`` processes; the report keeps the order of ``sources``.
+    Standard input is read here, in its turn."""
+    window = jobs * 4  # inputs in flight at most, so results do not pile up
+    with tempfile.TemporaryDirectory(prefix="xepcodec-") as folder, ProcessPoolExecutor(
+            jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+            initargs=(checker.options,)) as pool:
+        pending: deque[tuple[Source, Future[tuple[FileSummary, str, str | None]] | None]] = (
+            deque())
+        queue = iter(sources)
+
+        def fill() -> None:
+            while len(pending) < window:
+                source = next(queue, None)
+                if source is None:
+                    return
+                pending.append((source, None if source.is_stdin
+                                else pool.submit(_work, source, format_, folder)))
+
+        try:
+            fill()
+            while pending:
+                source, future = pending.popleft()
+                out = doc.next_file()
+                if future is None:
+                    summary = _check(checker, source, out, format_, progress)
+                else:
+                    summary, text, path = future.result()
+                    if path is None:
+                        out.write(text)
+                    else:
+                        with open(path, encoding="utf-8") as part:
+                            shutil.copyfileobj(part, out)
+                        os.unlink(path)
+                    if progress is not None:
+                        progress(source.size or 0)
+                record(summary)
+                fill()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+# ---------------------------------------------------------------------------------------
+# validate: the command
+
+
+def _progress_bar(sources: list[Source], enabled: bool) -> Any:
+    """A tqdm bar on standard error, only when it is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    # Imported by name: the bar is only driven through its documented methods, and
+    # tqdm ships no type information.
+    tqdm = importlib.import_module("tqdm").tqdm
+    sizes = [source.size for source in sources]
+    total = None if any(size is None for size in sizes) else sum(s or 0 for s in sizes)
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                desc="xepcodec validate", file=sys.stderr, leave=False,
+                dynamic_ncols=True, mininterval=0.25)
+
+
+class _AroundBar:
+    """Writes to the terminal without tearing the progress bar."""
+
+    def __init__(self, out: Sink, bar: Any) -> None:
+        self._out = out
+        self._bar = bar
+
+    def write(self, text: str) -> int:
+        with self._bar.external_write_mode(file=sys.stdout):
+            self._out.write(text)
+            flush = getattr(self._out, "flush", None)
+            if flush is not None:
+                flush()
+        return len(text)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    options = CheckOptions(strict=args.strict, xeps=tuple(args.xep),
+                           schema_dirs=tuple(args.schema_dir),
+                           default_namespace=args.default_namespace)
+    try:
+        checker = Checker(options)
+    except (UnknownProtocol, SchemaError) as error:
+        raise _UsageError(str(error)) from None
+    sources, missing = discover(args.paths, include=args.include or DEFAULT_INCLUDE,
+                                exclude=args.exclude)
+    for problem in missing:
+        _error(str(problem))
+    if args.output:
+        try:
+            stream: IO[str] = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise _UsageError(f"{args.output}: cannot be written "
+                              f"({error.strerror or error})") from None
+    else:
+        stream = sys.stdout
+    bar = _progress_bar(sources, not args.no_progress)
+    out: Sink = _AroundBar(stream, bar) if bar is not None and stream.isatty() else stream
+    totals = Totals()
+    doc = document(args.format, out)
+
+    def record(summary: FileSummary) -> None:
+        totals.add(summary)
+        if summary.input_error is not None:
+            _error(summary.input_error)
+
+    progress = None if bar is None else bar.update
+    try:
+        doc.begin()
+        for problem in missing:  # in machine reports too, as inputs that failed
+            summary = FileSummary(problem.name, input_error=str(problem))
+            report = doc.file_report(doc.next_file(), summary.name)
+            report.finish(summary)
+            totals.add(summary)
+        jobs = args.jobs or os.cpu_count() or 1
+        files = sum(not source.is_stdin for source in sources)
+        if jobs > 1 and files > 1:
+            _parallel(checker, sources, min(jobs, files), args.format, doc, record, progress)
         else:
-            raise _InputError(f"{raw}: no such file or directory")
-        for file in files:
-            try:
-                data = file.read_bytes()
-            except OSError as error:
-                raise _InputError(f"{file}: cannot be read ({error.strerror})") from None
-            if not data.strip():
-                raise _InputError(f"{file}: the file is empty")
-            yield str(file), data
+            for source in sources:
+                record(_check(checker, source, doc.next_file(), args.format, progress))
+        doc.end(totals)
+    finally:
+        if bar is not None:
+            bar.close()
+        if stream is not sys.stdout:
+            stream.close()
+        else:
+            stream.flush()
+    if args.format == "github":
+        print(summary_line(totals), file=sys.stderr)
+    if missing or totals.unreadable:
+        return EXIT_USAGE
+    return EXIT_OK if totals.valid else EXIT_INVALID
 
 
-def _text(results: list[_Result]) -> str:
-    lines = []
-    for result in results:
-        for issue in result.report.errors:
-            lines.append(f"{result.name}:{issue.line or 0}: error: {_describe(issue)}")
-        for issue in result.report.warnings:
-            lines.append(f"{result.name}:{issue.line or 0}: warning: {_describe(issue)}")
-    bad = sum(not r.report.ok for r in results)
-    lines.append(f"{len(results)} checked, {len(results) - bad} valid, {bad} invalid")
-    return "\n".join(lines)
+# ---------------------------------------------------------------------------------------
+# schemas
 
 
-def _describe(issue: Issue) -> str:
-    return f"{issue.message} (at {issue.path})" if issue.path else issue.message
+def _schemas_list(args: argparse.Namespace) -> int:
+    entries = default_catalog().entries
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"namespace": e.namespace, "file": e.path.name, "xep": e.xep,
+                           "rfc": e.rfc, "title": e.title} for e in entries], indent=2))
+        return EXIT_OK
+    rows = [(e.namespace, e.path.name,
+             f"XEP-{e.xep:04d}" if e.xep else f"RFC {e.rfc}" if e.rfc else "", e.title)
+            for e in entries]
+    header = ("NAMESPACE", "FILE", "SPEC", "TITLE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+              + "  " + row[3])
+    return EXIT_OK
 
 
-def _issue_json(issue: Issue) -> dict[str, object]:
-    return {"message": issue.message, "path": issue.path, "line": issue.line,
-            "namespace": issue.namespace, "condition": issue.condition}
+def _schemas_export(args: argparse.Namespace) -> int:
+    target = Path(args.directory)
+    source = schema_dir()
+    files = sorted(p for p in source.iterdir()
+                   if p.is_file() and (p.suffix == ".xsd" or p.name == "catalog.json"))
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for path in files:
+            shutil.copyfile(path, target / path.name)
+    except OSError as error:
+        raise _UsageError(f"{target}: cannot export the schemas there "
+                          f"({error.strerror or error})") from None
+    print(f"exported {len(files)} files to {target}; for example:\n"
+          f"  xmllint --noout --schema {target / 'catalog.xsd'} stanza.xml")
+    return EXIT_OK
 
 
-def _json(results: list[_Result]) -> str:
-    return json.dumps({
-        "valid": all(r.report.ok for r in results),
-        "files": [{"file": r.name, "valid": r.report.ok,
-                   "errors": [_issue_json(i) for i in r.report.errors],
-                   "warnings": [_issue_json(i) for i in r.report.warnings]}
-                  for r in results],
-    }, indent=2)
+# ---------------------------------------------------------------------------------------
+# explain
 
 
-def _junit(results: list[_Result]) -> str:
-    failures = sum(not r.report.ok for r in results)
-    cases = []
-    for result in results:
-        name = quoteattr(result.name)
-        if result.report.ok:
-            cases.append(f"  <testcase classname=\"xepcodec.validate\" name={name}/>")
-            continue
-        body = escape("\n".join(str(issue) for issue in result.report.errors))
-        message = quoteattr(result.report.errors[0].message)
-        cases.append(f"  <testcase classname=\"xepcodec.validate\" name={name}>"
-                     f"<failure message={message}>{body}</failure></testcase>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="xepcodec validate" '
-            f'tests="{len(results)}" failures="{failures}" errors="0">\n'
-            + "\n".join(cases) + "\n</testsuite>")
+def _explain(args: argparse.Namespace) -> int:
+    sources, missing = discover([args.file], include=("*",))
+    if missing:
+        raise _UsageError(str(missing[0]))
+    (source,) = sources
+
+    def show(element: etree._Element, place: Placement) -> tuple[bool, list[str]]:
+        """(explained, the lines to print)."""
+        try:
+            return True, explain_element(element)
+        except ParseError as error:
+            node = resolve_path(element, error.path)
+            line, column = (place.locate(node) if node is not None
+                            else (place.line(error.line), None))
+            finding = Finding("error", error.message, line, column, error.path, None,
+                              error.condition, place.index)
+            return False, [text_line(source.name, finding)]
+
+    splitter: StanzaSplitter[tuple[bool, list[str]]] = StanzaSplitter(
+        show, default_namespace=args.default_namespace, name=source.name)
+    failed = False
+    first = True
+
+    def emit(results: list[tuple[bool, list[str]] | Problem]) -> None:
+        nonlocal failed, first
+        for result in results:
+            if isinstance(result, Problem):
+                failed = failed or result.severity == "error"
+                print(text_line(source.name, Finding(result.severity, result.message,
+                                                     result.line, result.column,
+                                                     result.path, None, result.condition)))
+                continue
+            explained, lines = result
+            failed = failed or not explained
+            if not first:
+                print()
+            first = False
+            print("\n".join(lines))
+
+    try:
+        for chunk in read_chunks(source):
+            emit(splitter.feed(chunk))
+        emit(splitter.close())
+    except InputError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    return EXIT_INVALID if failed else EXIT_OK
 
 
-def _github(results: list[_Result]) -> str:
-    def clean(text: str) -> str:  # workflow commands end at a newline; % must be escaped
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    lines = []
-    for result in results:
-        for level, issues in (("error", result.report.errors),
-                              ("warning", result.report.warnings)):
-            for issue in issues:
-                lines.append(f"::{level} file={clean(result.name)},line={issue.line or 1}::"
-                             f"{clean(_describe(issue))}")
-    return "\n".join(lines)
+# ---------------------------------------------------------------------------------------
+# arguments
 
 
-_FORMATS = {"text": _text, "json": _json, "junit": _junit, "github": _github}
+def _xep_number(text: str) -> int:
+    digits = text.lower().removeprefix("xep-").removeprefix("xep")
+    if not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"not a XEP number: {text!r}")
+    return int(digits)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a number of jobs: {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xepcodec",
-                                     description="Codecs and validation for XMPP extensions.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("validate", help="validate stanza files against the schemas")
+    from xepcodec import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="xepcodec", description="Codecs, schemas and validation for XMPP extensions.")
+    parser.add_argument("--version", action="version", version=f"xepcodec {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "validate", help="validate stanza files, stanza logs and stream captures",
+        description="Validate stanzas against the protocols' schemas and rules. Exit "
+        "status: 0 all valid, 1 something invalid, 2 usage or input error.")
+    check.set_defaults(run=_validate)
     check.add_argument("paths", nargs="+", metavar="PATH",
-                       help="files, directories (their *.xml files) or - for stdin")
-    check.add_argument("--format", choices=sorted(_FORMATS), default="text")
+                       help="a file (one stanza, a stanza log or a stream capture), a "
+                       "directory (walked for --include files), or - for standard input")
+    check.add_argument("-f", "--format", choices=FORMATS, default="text",
+                       help="report format (default: text)")
+    check.add_argument("-o", "--output", metavar="FILE",
+                       help="write the report to FILE instead of standard output")
     check.add_argument("--strict", action="store_true",
                        help="namespaces without a schema are errors, not warnings")
+    check.add_argument("--xep", type=_xep_number, action="append", default=[], metavar="N",
+                       help="check only this protocol (repeatable); the stanza envelope "
+                       "is always checked, other namespaces are treated as unknown")
+    check.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                       help="check N files in parallel processes (0: one per CPU)")
+    check.add_argument("--schema-dir", action="append", default=[], metavar="DIR",
+                       help="a folder of your own XSDs (its catalog.json, or each XSD's "
+                       "targetNamespace), merged into the catalog (repeatable)")
+    check.add_argument("--include", action="append", default=[], metavar="GLOB",
+                       help="files to take from directories (repeatable; default *.xml)")
+    check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                       help="files or folders to skip in directories (repeatable)")
+    check.add_argument("--default-namespace", default="jabber:client", metavar="NS",
+                       help="namespace of top-level elements written without one in "
+                       "stanza files and logs (default: jabber:client)")
+    check.add_argument("--no-progress", action="store_true",
+                       help="no progress bar, even on a terminal")
+
+    schemas = commands.add_parser("schemas", help="list or export the shipped XSDs")
+    actions = schemas.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the namespaces and their schemas")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(run=_schemas_list)
+    export = actions.add_parser("export", help="copy the XSDs (and catalog.xsd) to DIR")
+    export.add_argument("directory", metavar="DIR")
+    export.set_defaults(run=_schemas_export)
+
+    explain = commands.add_parser(
+        "explain", help="show a stanza as a tree of typed elements and their protocols")
+    explain.add_argument("file", metavar="FILE", help="a stanza file, log or capture; - "
+                         "for standard input")
+    explain.add_argument("--default-namespace", default="jabber:client", metavar="NS")
+    explain.set_defaults(run=_explain)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit status."""
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_OK
     try:
-        results = [_Result(name, validate(data, strict=args.strict))
-                   for name, data in _inputs(args.paths)]
-    except _InputError as error:
-        print(f"xepcodec: {error}", file=sys.stderr)
+        status: int = args.run(args)
+        return status
+    except _UsageError as error:
+        _error(str(error))
         return EXIT_USAGE
-    output = _FORMATS[args.format](results)
-    if output:
-        print(output)
-    return EXIT_OK if all(r.report.ok for r in results) else EXIT_INVALID
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return _EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): nothing more to say, and nowhere to say it.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

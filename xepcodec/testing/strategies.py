@@ -11,6 +11,7 @@ This module imports hypothesis, which is a test dependency: import it from tests
 
 from __future__ import annotations
 
+import importlib
 import string
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -44,6 +45,23 @@ from xepcodec.model.values import (
 from xepcodec.testing.jids import jids
 
 __all__ = ["for_class", "foreign_elements", "register", "values", "xml_text"]
+
+# Stanza and invalid-input strategies live in their own modules (which import this one);
+# they are offered here too, so that this module is the one place to import from.
+_ELSEWHERE = {
+    "messages": "xepcodec.testing.stanzas",
+    "presences": "xepcodec.testing.stanzas",
+    "iqs": "xepcodec.testing.stanzas",
+    "stanzas": "xepcodec.testing.stanzas",
+    "minimally_invalid": "xepcodec.testing.invalid",
+    "invalid_stanzas": "xepcodec.testing.invalid",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _OVERRIDES: dict[type, Callable[[], st.SearchStrategy[Any]]] = {}
 
@@ -118,8 +136,24 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
     return st.builds(build, names, st.integers(0, 3), xml_text(max_size=8))
 
 
+# The modules whose strategies know rules a declaration cannot say; imported on first
+# use, since they import this module to register themselves.
+_PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "cookies",
+                        "server_buddies")
+_loaded = False
+
+
+def _load_protocol_strategies() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for name in _PROTOCOL_STRATEGIES:
+            importlib.import_module(f"xepcodec.testing.{name}")
+
+
 def for_class(cls: type) -> st.SearchStrategy[Any]:
     """A strategy for instances of a declared element class."""
+    _load_protocol_strategies()
     override = _OVERRIDES.get(cls)
     if override is not None:
         return override()

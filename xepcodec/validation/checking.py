@@ -1,0 +1,380 @@
+"""Checking whole inputs stanza by stanza: what ``xepcodec validate`` and the pytest
+plugin run.
+
+:class:`Checker` holds what a run was asked for (:class:`CheckOptions`: strictness, the
+protocols selected with ``--xep``, the user's own schemas); :meth:`Checker.start` gives
+a :class:`FileCheck` for one input, fed bytes and returning a :class:`StanzaOutcome` per
+stanza and a :class:`Finding` for whatever concerns the input as a whole.  Each
+stanza is validated with :func:`xepcodec.validation.validate` while it is still in its
+stream; the findings get the input's line and column.
+
+Rules of the report:
+
+* A namespace without a schema is a warning, given once per input (the first stanza
+  where it appears); with ``strict`` it is an error in every stanza it appears in.
+* With a selection of protocols (``xeps``) only their namespaces are checked, besides
+  the envelope every stanza needs (RFC 6120 stanzas and stanza errors, the XML
+  namespace) and the user's own schemas; a namespace of another protocol is treated as
+  one without a schema.
+* Top-level elements of the stream namespace (``stream:features``,
+  ``stream:error``) are part of a capture, not unknown: only what they carry is
+  checked.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from lxml import etree
+
+from xepcodec.core.namespaces import COMPONENT, STANZA_NAMESPACES, STANZAS, XML
+from xepcodec.errors import ParseError, SchemaError
+from xepcodec.model import decode, registry
+from xepcodec.protocols import MODULES
+from xepcodec.validation.catalog import Catalog, default_catalog
+from xepcodec.validation.inputs import (
+    InputError,
+    Placement,
+    Problem,
+    Source,
+    StanzaSplitter,
+    read_chunks,
+    resolve_path,
+)
+from xepcodec.validation.validator import Issue, validate
+from xepcodec.xml.paths import STREAM_NS, line_of, local_name
+
+__all__ = [
+    "CORE_NAMESPACES",
+    "CheckOptions",
+    "Checker",
+    "FileCheck",
+    "FileEvent",
+    "FileSummary",
+    "Finding",
+    "StanzaOutcome",
+    "UnknownProtocol",
+    "check_bytes",
+    "protocol_namespaces",
+]
+
+#: The envelope: always checked, whatever protocols are selected.
+CORE_NAMESPACES: Final = frozenset({XML, STANZAS, *STANZA_NAMESPACES, COMPONENT})
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing wrong (or worth a warning), placed in its input."""
+
+    severity: Severity
+    message: str
+    line: int | None = None
+    column: int | None = None  # 1-based, in characters
+    path: str | None = None
+    namespace: str | None = None
+    condition: str | None = None
+    #: The 1-based number of the stanza it is about; None when about the input itself.
+    stanza: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StanzaOutcome:
+    """The verdict on one top-level element of an input."""
+
+    index: int
+    name: str  # local name: message, iq, presence, features...
+    id: str | None
+    line: int | None
+    column: int | None
+    errors: tuple[Finding, ...] = ()
+    warnings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+FileEvent = StanzaOutcome | Finding
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """Counts for one input, final once its check is closed."""
+
+    name: str
+    kind: str | None = None  # "stanza", "log" or "capture"
+    stanzas: int = 0
+    invalid: int = 0  # stanzas with errors
+    errors: int = 0  # every error finding, the input's own included
+    warnings: int = 0
+    problems: int = 0  # errors about the input as a whole (its XML ends, is cut short)
+    input_error: str | None = None  # the input could not be read at all
+
+    @property
+    def valid(self) -> bool:
+        return self.input_error is None and self.invalid == 0 and self.problems == 0
+
+
+class UnknownProtocol(LookupError):
+    """``--xep N`` for a protocol xepcodec has neither a module nor a schema for."""
+
+
+def protocol_namespaces(number: int) -> frozenset[str]:
+    """The namespaces of XEP ``number``: its schemas' and its module's element classes'."""
+    catalog = default_catalog()
+    found = {entry.namespace for entry in catalog.entries if entry.xep == number}
+    module = MODULES.get(number)
+    if module is not None:
+        name = f"xepcodec.protocols.{module}"
+        found.update(tag[1:].partition("}")[0] for tag, cls in registry.registered()
+                     if cls.__module__ == name and tag.startswith("{"))
+    if not found and module is None:
+        known = sorted({*MODULES, *(e.xep for e in catalog.entries if e.xep is not None)})
+        raise UnknownProtocol(f"xepcodec knows no protocol XEP-{number:04d} (it knows "
+                              f"{', '.join(str(n) for n in known)})")
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a run checks.  Plain data, so it travels to worker processes."""
+
+    strict: bool = False
+    xeps: tuple[int, ...] = ()
+    schema_dirs: tuple[str, ...] = ()
+    #: The namespace of top-level elements written without one (stanza files, logs).
+    default_namespace: str = "jabber:client"
+
+
+@functools.cache
+def _catalog(xeps: tuple[int, ...],
+             schema_dirs: tuple[str, ...]) -> tuple[Catalog, frozenset[str] | None]:
+    """The catalog for a selection, and the namespaces checked (None: all of them)."""
+    base = default_catalog()
+    selected: frozenset[str] | None = None
+    if xeps:
+        chosen = set(CORE_NAMESPACES)
+        for number in xeps:
+            chosen |= protocol_namespaces(number)
+        selected = frozenset(chosen)
+        base = Catalog([entry for entry in base.entries if entry.namespace in selected])
+    catalog = base
+    if schema_dirs:
+        for folder in schema_dirs:
+            if not Path(folder).is_dir():
+                raise SchemaError(f"{folder}: not a directory of XML schemas")
+        catalog = base.extended(Path(folder) for folder in schema_dirs)
+        if selected is not None:
+            selected = selected | (catalog.namespaces - base.namespaces)
+    catalog.libxml2()  # a schema that does not load is a usage error, found now
+    return catalog, selected
+
+
+class Checker:
+    """Validation as configured by :class:`CheckOptions`.
+
+    Building it loads the schemas, so a user's schema that does not load raises
+    :class:`~xepcodec.errors.SchemaError` here, and a ``--xep`` number xepcodec does
+    not know raises :class:`UnknownProtocol`.
+    """
+
+    def __init__(self, options: CheckOptions | None = None) -> None:
+        self.options = options or CheckOptions()
+        self.catalog, self.selected = _catalog(tuple(self.options.xeps),
+                                               tuple(self.options.schema_dirs))
+        self._all_known = default_catalog().namespaces | self.catalog.namespaces
+
+    def start(self, name: str) -> FileCheck:
+        """A check of one input, to be fed its bytes."""
+        return FileCheck(self, name)
+
+    def run(self, source: Source, *, progress: Callable[[int], None] | None = None
+            ) -> tuple[FileCheck, Iterator[FileEvent]]:
+        """Check ``source``: the FileCheck (its ``summary`` is final once the events are
+        exhausted) and the events, read lazily; ``progress`` is told how many bytes
+        each chunk had.  An unreadable input raises :class:`InputError` while the
+        events are read."""
+        check = self.start(source.name)
+        return check, check.events(read_chunks(source), progress)
+
+
+class FileCheck:
+    """The check of one input: feed it bytes, then close it."""
+
+    def __init__(self, checker: Checker, name: str) -> None:
+        self.checker = checker
+        self.summary = FileSummary(name)
+        self._warned: set[tuple[str | None, str]] = set()
+        options = checker.options
+        self._splitter: StanzaSplitter[StanzaOutcome] = StanzaSplitter(
+            self._stanza, default_namespace=options.default_namespace, name=name)
+
+    # -- feeding ----------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> list[FileEvent]:
+        return self._events(self._splitter.feed(data))
+
+    def close(self) -> list[FileEvent]:
+        events = self._events(self._splitter.close())
+        summary = self.summary
+        if self._splitter.mode == "capture":
+            summary.kind = "capture"
+        elif self._splitter.mode == "log":
+            summary.kind = "stanza" if summary.stanzas == 1 else "log"
+        return events
+
+    def events(self, chunks: Iterable[bytes],
+               progress: Callable[[int], None] | None = None) -> Iterator[FileEvent]:
+        """Feed every chunk and close; InputError is recorded in the summary too."""
+        try:
+            for chunk in chunks:
+                yield from self.feed(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+            yield from self.close()
+        except InputError as error:
+            self.summary.input_error = str(error)
+            raise
+
+    def _events(self, results: list[StanzaOutcome | Problem]) -> list[FileEvent]:
+        events: list[FileEvent] = []
+        summary = self.summary
+        for result in results:
+            if isinstance(result, StanzaOutcome):
+                summary.stanzas += 1
+                summary.invalid += not result.ok
+                summary.errors += len(result.errors)
+                summary.warnings += len(result.warnings)
+                events.append(result)
+                continue
+            finding = Finding(result.severity, result.message, result.line, result.column,
+                              result.path, None, result.condition)
+            if result.severity == "error":
+                summary.problems += 1
+                summary.errors += 1
+            else:
+                summary.warnings += 1
+            events.append(finding)
+        return events
+
+    # -- one stanza -------------------------------------------------------------------
+
+    def _stanza(self, element: etree._Element, place: Placement) -> StanzaOutcome:
+        checker = self.checker
+        options = checker.options
+        tag = str(element.tag)
+        namespace = _namespace(tag)
+        try:
+            report = validate(element, catalog=checker.catalog)
+            errors, warnings = list(report.errors), list(report.warnings)
+        except Exception as error:  # a bug in xepcodec: reported, and the run goes on
+            errors = [Issue(f"xepcodec failed while checking this stanza: {error!r}",
+                            condition="internal-server-error")]
+            warnings = []
+        if namespace == STREAM_NS:
+            # stream:features, stream:error: the capture's own elements.
+            warnings = [issue for issue in warnings if issue.namespace != STREAM_NS]
+            if registry.lookup(tag) is not None and not errors:
+                try:
+                    decode(element)
+                except ParseError as error:
+                    errors.append(Issue(error.message, error.path, error.line, STREAM_NS,
+                                        error.condition))
+        line, column = place.locate(element)
+        index = place.index
+        found_errors = []
+        for issue in errors:
+            finding = self._place(issue, "error", element, place)
+            if checker.selected is None or finding.namespace is None or (
+                    finding.namespace in checker.selected):
+                found_errors.append(finding)
+        found_warnings = []
+        for issue in warnings:
+            finding = self._place(issue, "warning", element, place)
+            if finding.namespace in checker._all_known:
+                finding = _replace_message(
+                    finding, f"the namespace {finding.namespace!r} belongs to a protocol "
+                    "not selected with --xep; its elements were not checked")
+            if options.strict:
+                found_errors.append(_as_error(finding))
+                continue
+            key = (finding.namespace, finding.message)
+            if key not in self._warned:  # once per input is enough
+                self._warned.add(key)
+                found_warnings.append(finding)
+        ident = element.get("id")
+        return StanzaOutcome(index, local_name(tag), ident, line, column,
+                             tuple(found_errors), tuple(found_warnings))
+
+    def _place(self, issue: Issue, severity: Severity, root: etree._Element,
+               place: Placement) -> Finding:
+        node = resolve_path(root, issue.path)
+        if node is None and issue.path is None and (issue.line is None
+                                                     or issue.line == line_of(root)):
+            node = root
+        if node is not None:
+            line, column = place.locate(node)
+            namespace = _namespace(str(node.tag)) or None
+            if issue.namespace is not None and issue.path is None:
+                namespace = issue.namespace
+        else:
+            line, column = place.line(issue.line), None
+            namespace = issue.namespace
+        return Finding(severity, issue.message, line, column, issue.path, namespace,
+                       issue.condition, place.index)
+
+
+def _namespace(tag: str) -> str:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+def _replace_message(finding: Finding, message: str) -> Finding:
+    return Finding(finding.severity, message, finding.line, finding.column, finding.path,
+                   finding.namespace, finding.condition, finding.stanza)
+
+
+def _as_error(finding: Finding) -> Finding:
+    return Finding("error", finding.message, finding.line, finding.column, finding.path,
+                   finding.namespace, finding.condition or "bad-request", finding.stanza)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Everything found in one input held in memory (for small inputs: tests, the
+    pytest helpers)."""
+
+    summary: FileSummary
+    stanzas: list[StanzaOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the input itself
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.valid
+
+    def all_findings(self) -> list[Finding]:
+        """Every finding, stanza by stanza and in order of position."""
+        found = list(self.findings)
+        for outcome in self.stanzas:
+            found.extend(outcome.errors)
+            found.extend(outcome.warnings)
+        return sorted(found, key=lambda f: (f.line or 0, f.column or 0))
+
+
+def check_bytes(data: bytes, options: CheckOptions | None = None, *,
+                name: str = "<bytes>", checker: Checker | None = None) -> CheckResult:
+    """Check an input held in memory; InputError if it is not XML at all."""
+    checker = checker or Checker(options)
+    check = checker.start(name)
+    result = CheckResult(check.summary)
+    for event in check.events([data]):
+        if isinstance(event, StanzaOutcome):
+            result.stanzas.append(event)
+        else:
+            result.findings.append(event)
+    return result
