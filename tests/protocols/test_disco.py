@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from lxml import etree
 
 import xepcodec.testing.dataforms
@@ -37,7 +35,6 @@ from xepcodec.protocols.disco import (
     items_request,
 )
 from xepcodec.protocols.rsm import ResultSet
-from xepcodec.testing.strategies import for_class
 
 
 def _parse(xml: str) -> Any:
@@ -70,16 +67,6 @@ def _hidden_form(form_type: str, **values: str) -> Form:
 
 # -- round trips ----------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize("cls", [Identity, Feature, InfoQuery, Item, ItemsQuery])
-@given(data=st.data())
-def test_generated_objects_are_schema_valid_and_round_trip(
-        schema: etree.XMLSchema, cls: type, data: st.DataObject) -> None:
-    obj = data.draw(for_class(cls))
-    xml = encode(obj)
-    document = etree.fromstring(xml)
-    assert schema.validate(document), (xml, schema.error_log)
-    assert decode(document) == obj
 
 
 def test_constants() -> None:
