@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
@@ -43,18 +44,20 @@ T = TypeVar("T")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-class Value(Generic[T]):
-    """Base of the value kinds; subclasses override :meth:`parse` and :meth:`format`."""
+class Value(ABC, Generic[T]):
+    """Base of the value kinds: each says how to :meth:`parse` and :meth:`format`."""
 
     __slots__ = ()
     #: a short name used in error messages ("an integer", "a JID")
     description = "a value"
 
+    @abstractmethod
     def parse(self, text: str) -> T:
-        raise NotImplementedError  # pragma: no cover - every kind overrides it
+        """The value ``text`` spells; ValueError when it spells none."""
 
+    @abstractmethod
     def format(self, value: T) -> str:
-        raise NotImplementedError  # pragma: no cover - every kind overrides it
+        """The text for ``value``; ValueError when XML cannot carry it."""
 
 
 @dataclass(frozen=True, slots=True)
