@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import SpecStanzas
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -760,28 +761,9 @@ def test_a_restored_jar_behaves_identically(jar: CookieJar, before: list[tuple[A
 
 # -- the specification's own examples, read at test time ------------------------------
 
-# Where the conformance tests look for the XEP sources too.
-SPEC = Path(os.environ.get("XEPCODEC_SPECS") or
-            Path(__file__).resolve().parents[3] / "shared" / "specs") / "xep-0464.xml"
-
-
-def spec_examples() -> list[Any]:
-    """The XEP's examples as typed stanzas, read from the XEP source beside the checkout."""
-    if not SPEC.is_file():
-        pytest.skip(f"the XEP-0464 source is not at {SPEC}")
-    from lxml import etree
-
-    reader = etree.XMLParser(load_dtd=False, resolve_entities=False, no_network=True)
-    stanzas = []
-    for node in etree.parse(str(SPEC), reader).iter("example"):
-        # Each example is one stanza, shown without the stream's default namespace.
-        wrapper = etree.fromstring(f"<x xmlns='jabber:client'>{node.text}</x>".encode())
-        stanzas.append(parse(etree.tostring(wrapper[0])))
-    return stanzas
-
-
-def test_the_specification_examples() -> None:
-    setting_message, setting_presence, setting_iq, settee_message, *_ = spec_examples()
+def test_the_specification_examples(spec_stanzas: SpecStanzas) -> None:
+    examples = [parse(element) for _, element in spec_stanzas(464)]
+    setting_message, setting_presence, setting_iq, settee_message, *_ = examples
     jar = CookieJar()
     iago = setting_message.from_.bare
     assert jar.handle(setting_message) == [CookieStored(iago, c.name, c.value) for c in

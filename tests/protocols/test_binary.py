@@ -8,12 +8,12 @@ of its Binary XMPP examples decodes to the traditional XML shown before it.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conformance.examples import specs_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -519,16 +519,9 @@ def test_empty_input() -> None:
 # The XEP's own examples, read from its source at test time
 
 
-def _specs_dir() -> Path:
-    override = os.environ.get("XEPCODEC_SPECS")
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[3] / "shared" / "specs"
-
-
 def _example_pairs() -> Iterator[tuple[str, str, str]]:
     """(caption, traditional XML, Binary XMPP) for each binary example of XEP-0239."""
-    source = _specs_dir() / "xep-0239.xml"
+    source = specs_dir() / "xep-0239.xml"
     if not source.is_file():
         return
     parser = etree.XMLParser(load_dtd=False, resolve_entities=False, no_network=True)

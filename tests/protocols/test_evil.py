@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SpecStanzas
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
@@ -43,7 +44,6 @@ from xepcodec.testing.stanzas import iqs, messages, presences, stanzas
 from xepcodec.testing.strategies import for_class
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
 
 
 @pytest.fixture(scope="module")
@@ -451,21 +451,8 @@ def test_mark_evil_refuses_an_iq(iq: Iq) -> None:
 # -- the specification's examples -------------------------------------------------------------
 
 
-def _spec_stanzas(number: int) -> list[tuple[str, etree._Element]]:
-    source = SPECS / f"xep-{number:04d}.xml"
-    if not source.is_file():
-        pytest.skip(f"the specification sources are not beside the checkout ({source})")
-    reader = etree.XMLParser(load_dtd=False, resolve_entities=False, no_network=True)
-    found = []
-    for example in etree.parse(str(source), reader).iter("example"):
-        wrapped = f"<w xmlns='jabber:client'>{example.text}</w>".encode()
-        for node in etree.fromstring(wrapped):
-            found.append((example.get("caption", ""), node))
-    return found
-
-
-def test_the_xep_examples() -> None:
-    examples = _spec_stanzas(76)
+def test_the_xep_examples(spec_stanzas: SpecStanzas) -> None:
+    examples = spec_stanzas(76)
     assert len(examples) == 5
     verdicts = []
     for _, node in examples:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import string
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from conftest import SpecStanzas
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
@@ -41,8 +41,6 @@ from xepcodec.protocols.security import (
 from xepcodec.testing.stanzas import stanzas
 from xepcodec.testing.strategies import for_class, xml_text
 from xepcodec.xml import Limits
-
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
 
 
 def canonical(xml: bytes | str) -> str:
@@ -362,22 +360,10 @@ def test_stanzas_without_affected_namespaces_are_unchanged(stanza: Message | Pre
 # -- the specification's examples -------------------------------------------------------------
 
 
-def _spec_stanzas(number: int) -> list[etree._Element]:
-    source = SPECS / f"xep-{number:04d}.xml"
-    if not source.is_file():
-        pytest.skip(f"the specification sources are not beside the checkout ({source})")
-    reader = etree.XMLParser(load_dtd=False, resolve_entities=False, no_network=True)
-    found: list[etree._Element] = []
-    for example in etree.parse(str(source), reader).iter("example"):
-        wrapped = f"<w xmlns='jabber:client'>{example.text}</w>".encode()
-        found.extend(etree.fromstring(wrapped))
-    return found
-
-
-def test_the_xep_examples() -> None:
-    examples = _spec_stanzas(419)
+def test_the_xep_examples(spec_stanzas: SpecStanzas) -> None:
+    examples = spec_stanzas(419)
     assert len(examples) == 4
-    for node in examples:
+    for _, node in examples:
         stanza = parse(node)
         assert isinstance(stanza, Message)
         assert stanza.body == "Hey, Lucas!"
