@@ -32,6 +32,7 @@ from xepcodec.model.codec import (
 from xepcodec.model.fields import ANY_NAME
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import (
+    Base64Binary,
     Boolean,
     DateTimeValue,
     DateValue,
@@ -121,6 +122,8 @@ def values(kind: Value[Any]) -> st.SearchStrategy[Any]:
         return jids()
     if isinstance(kind, EnumValue):
         return st.sampled_from(_members(kind))
+    if isinstance(kind, Base64Binary):
+        return st.binary(min_size=kind.min_length, max_size=max(kind.min_length, 64))
     raise TypeError(f"no strategy for the value kind {kind!r}; register one for its class")
 
 
