@@ -534,8 +534,8 @@ UNKNOWN_EXTENSIONS = [
     "<body xmlns='http://www.w3.org/1999/xhtml'><p><blink>hi</blink></p></body></html>"
     "</message>",
     iq("<archive xmlns='urn:example:archive'>"
-       "<EncryptedData xmlns='http://www.w3.org/2001/04/xmlenc#'><CipherData>"
-       "<CipherValue>not base64!</CipherValue></CipherData></EncryptedData></archive>", "set"),
+       "<Signature xmlns='http://www.w3.org/2000/09/xmldsig#'><SignatureValue>not base64!"
+       "</SignatureValue></Signature></archive>", "set"),
 ]
 
 

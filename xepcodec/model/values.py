@@ -113,6 +113,8 @@ class Integer(Value[int]):
     description = "an integer"
 
     def parse(self, text: str) -> int:
+        if text.isascii() and text.isdigit():  # the common case, without the regex
+            return self._check(int(text))
         if _INTEGER.fullmatch(text) is None:
             raise ValueError(f"{text!r} is not an integer")
         return self._check(int(text))

@@ -1,0 +1,1561 @@
+"""Tests for xepcodec.machines.archive_server: the XEP-0136/XEP-0241 archive server.
+
+Every request type is run with its answers and every error condition, in both
+namespaces, over both stores (the ``store`` fixture is parametrized over MemoryStore
+and SQLiteStore); every stanza the server sends is checked against the schema
+catalog.  Automatic archiving is run with and without encryption, and what XEP-0241
+asks of the symmetric keys is checked on the objects themselves: the buffer is zeroed
+when a collection is finished, the server keeps no reference, and the key never
+reaches the store or a snapshot.  The stanzas are written for these tests; none is
+taken from a spec.
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import random
+import types
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec as ec_key
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+import xepcodec
+import xepcodec.machines.archive_server as archive_server
+from xepcodec.api import parse, serialize
+from xepcodec.core.jid import JID
+from xepcodec.core.stanza_errors import Condition, ErrorType
+from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType, Thread
+from xepcodec.crypto import (
+    PublicKey,
+    SymmetricKey,
+    decrypt_collection,
+    encrypt_collection,
+    key_name,
+)
+from xepcodec.errors import ProtocolError
+from xepcodec.machines.archive_server import (
+    ArchiveServer,
+    AutoSetting,
+    CollectionFinished,
+    CollectionOpened,
+    Defaults,
+    FinishReason,
+    Limits,
+    MessageArchived,
+    NotArchived,
+    NotArchivedReason,
+    collection_uid,
+)
+from xepcodec.machines.archive_store import ArchiveStore, MemoryStore, SQLiteStore
+from xepcodec.protocols.archive import (
+    ARCHIVE,
+    ARCHIVE_TMP,
+    Auto,
+    Change,
+    ChangeKind,
+    Chat,
+    Default,
+    Delete,
+    Direction,
+    Entry,
+    Feature,
+    Item,
+    ItemRemove,
+    Keys,
+    Link,
+    LinkKind,
+    Method,
+    MethodType,
+    MethodUse,
+    Modified,
+    Note,
+    OtrMode,
+    Pref,
+    Remove,
+    Retrieve,
+    Save,
+    SaveMode,
+    Scope,
+    Session,
+    SessionRemove,
+)
+from xepcodec.protocols.archive import List as ListQuery
+from xepcodec.protocols.dataforms import Form, FormType
+from xepcodec.protocols.disco import Identity, InfoQuery
+from xepcodec.protocols.pubkey import Print, PubKey, RSAKey, rsakey_fingerprint
+from xepcodec.protocols.rsm import ResultSet
+from xepcodec.protocols.xmlenc import KeyInfo
+
+ROMEO = JID.parse("romeo@montague.net/orchard")
+ROMEO_PDA = JID.parse("romeo@montague.net/pda")
+ROMEO_BARE = ROMEO.bare
+BENVOLIO = JID.parse("benvolio@montague.net/street")
+JULIET = JID.parse("juliet@capulet.com")
+JULIET_BALCONY = JID.parse("juliet@capulet.com/balcony")
+JULIET_CHAMBER = JID.parse("juliet@capulet.com/chamber")
+NURSE = JID.parse("nurse@capulet.com")
+CAPULET = JID.parse("capulet.com")
+ROOM = JID.parse("balcony@house.capulet.com")
+T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
+#: The names of the two public keys (published, extra), as their PublicKey objects say.
+NAMES = ("romeo-published", "romeo-extra")
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+# -- keys, stores, servers -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """Two RSA keys, made once for the module: the user's published key and another one
+    given in an <auto/> request."""
+    return (rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
+@pytest.fixture
+def published(private_keys: tuple[rsa.RSAPrivateKey, ...]) -> PublicKey:
+    return PublicKey.from_key(private_keys[0].public_key(), name="romeo-published",
+                              confirmed=True)
+
+
+@pytest.fixture
+def extra(private_keys: tuple[rsa.RSAPrivateKey, ...]) -> PublicKey:
+    return PublicKey.from_key(private_keys[1].public_key(), name="romeo-extra", confirmed=True)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ArchiveStore]:
+    made: ArchiveStore = MemoryStore() if request.param == "memory" else \
+        SQLiteStore(tmp_path / "archive.db")
+    yield made
+    made.close()
+
+
+def seeded() -> Callable[[int], bytes]:
+    return random.Random(241).randbytes
+
+
+@pytest.fixture
+def server(store: ArchiveStore) -> ArchiveServer:
+    return ArchiveServer(store, random=seeded())
+
+
+@pytest.fixture
+def made_keys(monkeypatch: pytest.MonkeyPatch) -> list[SymmetricKey]:
+    """Every symmetric key the server makes, as it makes it."""
+    made: list[SymmetricKey] = []
+    real = archive_server.new_symmetric_key
+
+    def spy(name: str, **options: Any) -> SymmetricKey:
+        key = real(name, **options)
+        made.append(key)
+        return key
+
+    monkeypatch.setattr(archive_server, "new_symmetric_key", spy)
+    return made
+
+
+# -- talking to the server --------------------------------------------------------------------
+
+_ids = iter(range(1, 1_000_000))
+
+
+def sent_ok(stanza: Iq) -> Iq:
+    """Every stanza the server sends is valid against the schema catalog and parses back
+    to the same object."""
+    data = serialize(stanza)
+    report = xepcodec.validate(data)
+    assert report.ok, (data, [issue.message for issue in report.errors])
+    assert parse(data) == stanza
+    return stanza
+
+
+def ask(server: ArchiveServer, payload: Any, kind: str = "get", *, owner: JID = ROMEO,
+        now: datetime = T0) -> list[Iq]:
+    iq = Iq(type=IqType(kind), id=f"q{next(_ids)}", extensions=(payload,))
+    answers = server.handle(iq, owner=owner, now=now)
+    assert answers and answers[0].id == iq.id
+    return [sent_ok(answer) for answer in answers]
+
+
+def ok(server: ArchiveServer, payload: Any, kind: str = "get", **options: Any) -> Any:
+    """The payload of the result (None for an empty one)."""
+    answer = ask(server, payload, kind, **options)[0]
+    assert answer.type is IqType.RESULT, serialize(answer)
+    return answer.payload
+
+
+def refused(server: ArchiveServer, payload: Any, kind: str = "get", **options: Any
+            ) -> Condition:
+    answer = ask(server, payload, kind, **options)[0]
+    assert answer.type is IqType.ERROR and answer.error is not None, serialize(answer)
+    assert answer.payload is None  # the request is not echoed
+    assert answer.error.text  # every refusal says why
+    return answer.error.condition
+
+
+def chat(with_: JID = JULIET_BALCONY, start: datetime = T0, *items: Entry | Note,
+         namespace: str = ARCHIVE, **fields: Any) -> Save:
+    return Save(namespace=namespace, chat=Chat(namespace=namespace, with_=with_, start=start,
+                                               entries=items, **fields))
+
+
+def to(text: str, secs: int = 0) -> Entry:
+    return Entry(direction=Direction.TO, secs=secs, bodies=(text,))
+
+
+def from_(text: str, secs: int = 0) -> Entry:
+    return Entry(direction=Direction.FROM, secs=secs, bodies=(text,))
+
+
+def saved(server: ArchiveServer, save: Save, **options: Any) -> Chat:
+    answer = ok(server, save, "set", **options)
+    assert isinstance(answer, Save) and answer.namespace == save.namespace
+    return answer.chat
+
+
+def retrieve(server: ArchiveServer, with_: JID = JULIET_BALCONY, start: datetime = T0,
+             **fields: Any) -> Chat:
+    answer = ok(server, Retrieve(with_=with_, start=start, **fields))
+    assert isinstance(answer, Chat)
+    return answer
+
+
+def listed(server: ArchiveServer, **fields: Any) -> ListQuery:
+    answer = ok(server, ListQuery(**fields))
+    assert isinstance(answer, ListQuery)
+    return answer
+
+
+def message(text: str | None, *, to: JID | None = None, from_: JID | None = None,
+            thread: str | None = None, kind: MessageType | None = MessageType.CHAT,
+            extensions: tuple[Any, ...] = ()) -> Message:
+    return Message(type=kind, to=to, from_=from_,
+                   bodies=(Body(text=text),) if text is not None else (),
+                   thread=Thread(id=thread) if thread is not None else None,
+                   extensions=extensions)
+
+
+def encrypted_save(keys: list[PublicKey], texts: list[str], *, key_name: str = "dk1",
+                   with_: JID = JULIET_BALCONY, start: datetime = T0,
+                   namespace: str = ARCHIVE) -> Save:
+    sealed = encrypt_collection([to(text) for text in texts], keys, key_name=key_name,
+                                random=seeded(), namespace=namespace)
+    sealed.key.destroy()
+    return Save(namespace=namespace, chat=Chat(namespace=namespace, with_=with_, start=start,
+                                               encrypted_data=(sealed.data,),
+                                               encrypted_keys=sealed.keys))
+
+
+# -- what the server is ------------------------------------------------------------------------
+
+
+def test_disco_features_in_both_namespaces(server: ArchiveServer) -> None:
+    features = server.disco_features()
+    for namespace in (ARCHIVE, ARCHIVE_TMP):
+        for suffix in ("", ":auto", ":manage", ":manual", ":pref", ":encrypt"):
+            assert namespace + suffix in features
+    assert len(features) == len(set(features)) == 12
+
+
+def test_disco_features_follow_the_configuration(store: ArchiveStore) -> None:
+    plain = ArchiveServer(store, namespace=ARCHIVE_TMP, encryption=False)
+    assert plain.disco_features() == ("urn:xmpp:tmp:archive", "urn:xmpp:tmp:archive:auto",
+                                      "urn:xmpp:tmp:archive:manage",
+                                      "urn:xmpp:tmp:archive:manual",
+                                      "urn:xmpp:tmp:archive:pref")
+    assert plain.namespaces == (ARCHIVE_TMP,) and not plain.encryption
+
+
+def test_disco_info_is_a_correct_result(server: ArchiveServer) -> None:
+    query = server.disco_info(identities=[Identity(category="server", type="im")],
+                              features=["http://jabber.org/protocol/disco#info",
+                                        "urn:xmpp:archive"])
+    assert isinstance(query, InfoQuery)
+    assert query.feature_vars[:2] == ("http://jabber.org/protocol/disco#info",
+                                      "urn:xmpp:archive")
+    assert query.has_feature("urn:xmpp:tmp:archive:encrypt")
+    assert len(query.feature_vars) == 13  # the archive namespace only once
+    request = Iq(type=IqType.GET, id="disco1", to=JID.parse("montague.net"), from_=ROMEO,
+                 extensions=(InfoQuery(),))
+    answer = sent_ok(request.result(query))
+    assert answer.type is IqType.RESULT  # not the 'get' the XEPs' examples show
+    assert server.disco_info("some-node").features == ()
+    assert server.disco_info("some-node").node == "some-node"
+
+
+def test_stream_feature(store: ArchiveStore) -> None:
+    assert ArchiveServer(store, encryption=False).stream_feature() == Feature(
+        namespace=ARCHIVE, optional=True, default=False)
+    compulsory = ArchiveServer(store, encryption=False, defaults=Defaults(compulsory=True))
+    assert compulsory.stream_feature(ARCHIVE_TMP) == Feature(
+        namespace=ARCHIVE_TMP, optional=True, default=True)
+
+
+def test_construction_is_checked(store: ArchiveStore) -> None:
+    with pytest.raises(ValueError, match="random"):
+        ArchiveServer(store)
+    with pytest.raises(ValueError, match="namespace"):
+        ArchiveServer(store, namespace="urn:example", encryption=False)
+    with pytest.raises(TypeError, match="ArchiveStore"):
+        ArchiveServer({}, encryption=False)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_page_size"):
+        Limits(max_page_size=0)
+    with pytest.raises(ValueError, match="require"):
+        Defaults(otr=OtrMode.REQUIRE, save=SaveMode.BODY)
+
+
+def test_accepts_only_archiving_gets_and_sets(server: ArchiveServer) -> None:
+    assert server.accepts(Iq(type=IqType.GET, id="a", extensions=(Pref(),)))
+    assert server.accepts(Iq(type=IqType.SET, id="a", extensions=(chat(),)))
+    assert not server.accepts(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)))
+    assert not server.accepts(Iq(type=IqType.RESULT, id="a", extensions=(Pref(),)))
+
+
+def test_answers_to_pushes_are_absorbed(server: ArchiveServer) -> None:
+    assert server.handle(Iq(type=IqType.RESULT, id="push1"), owner=ROMEO, now=T0) == []
+    error = xepcodec.parse(b"<iq xmlns='jabber:client' type='error' id='push2'><error "
+                           b"type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:"
+                           b"xmpp-stanzas'/></error></iq>")
+    assert server.handle(error, owner=ROMEO, now=T0) == []
+
+
+def test_caller_misuse_is_a_protocol_error(server: ArchiveServer) -> None:
+    with pytest.raises(ProtocolError, match="accepts"):
+        server.handle(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)), owner=ROMEO,
+                      now=T0)
+    with pytest.raises(ProtocolError, match="Iq"):
+        server.handle(message("hi", to=JULIET), owner=ROMEO, now=T0)  # type: ignore[arg-type]
+    with pytest.raises(ProtocolError, match="naive"):
+        server.handle(Iq(type=IqType.GET, id="a", extensions=(Pref(),)), owner=ROMEO,
+                      now=datetime(2024, 3, 1))
+    with pytest.raises(ProtocolError, match="Message"):
+        server.archive_message(Iq(type=IqType.GET, id="a", extensions=(Pref(),)),  # type: ignore[arg-type]
+                               owner=ROMEO, direction=Direction.TO, now=T0)
+
+
+# -- iq types ------------------------------------------------------------------------------------
+
+_WRONG_TYPE = [
+    (Pref(), None),
+    (ItemRemove(items=(Item(jid=JULIET),)), "get"),
+    (SessionRemove(sessions=(Session(thread="t"),)), "get"),
+    (Auto(save=True), "get"),
+    (chat(), "get"),
+    (ListQuery(), "set"),
+    (Retrieve(with_=JULIET, start=T0), "set"),
+    (Remove(), "get"),
+    (Modified(start=T0), "set"),
+    (Keys(), "set"),
+]
+
+
+@pytest.mark.parametrize(("payload", "kind"), [case for case in _WRONG_TYPE if case[1]])
+def test_a_request_in_the_wrong_iq_type_is_a_bad_request(server: ArchiveServer, payload: Any,
+                                                         kind: str) -> None:
+    answer = ask(server, payload, kind)[0]
+    assert answer.error is not None and answer.error.condition is Condition.BAD_REQUEST
+    assert answer.error.type is ErrorType.MODIFY
+    assert f"'{kind}'" in (answer.error.text or "")
+
+
+def test_an_archiving_element_that_is_no_request_is_a_bad_request(server: ArchiveServer) -> None:
+    assert refused(server, chat().chat, "set") is Condition.BAD_REQUEST
+    assert refused(server, Feature(optional=True), "get") is Condition.BAD_REQUEST
+
+
+# -- namespaces ----------------------------------------------------------------------------------
+
+
+def test_answers_come_in_the_request_namespace(server: ArchiveServer) -> None:
+    answer = saved(server, chat(JULIET_BALCONY, T0, to("hi"), namespace=ARCHIVE_TMP))
+    assert answer.namespace == ARCHIVE_TMP
+    assert listed(server, namespace=ARCHIVE_TMP).chats[0].namespace == ARCHIVE_TMP
+    assert listed(server).chats[0].namespace == ARCHIVE
+    assert retrieve(server, namespace=ARCHIVE_TMP).namespace == ARCHIVE_TMP
+    # the same collection, whatever namespace it was written in
+    assert retrieve(server).entries == (to("hi"),)
+
+
+def test_a_server_of_one_namespace_refuses_the_other(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, namespace=ARCHIVE, encryption=False)
+    assert refused(server, ListQuery(namespace=ARCHIVE_TMP)) is Condition.SERVICE_UNAVAILABLE
+    assert listed(server).chats == ()
+
+
+# -- preferences ---------------------------------------------------------------------------------
+
+
+def test_preferences_of_a_new_user(server: ArchiveServer) -> None:
+    prefs = ok(server, Pref())
+    assert prefs == Pref(
+        namespace=ARCHIVE, auto=Auto(save=False),
+        default=Default(otr=OtrMode.CONCEDE, save=SaveMode.BODY, unset=True),
+        methods=(Method(type=MethodType.AUTO, use=MethodUse.CONCEDE),
+                 Method(type=MethodType.LOCAL, use=MethodUse.CONCEDE),
+                 Method(type=MethodType.MANUAL, use=MethodUse.CONCEDE)))
+
+
+def test_setting_the_default_pushes_it_to_registered_resources(server: ArchiveServer) -> None:
+    ok(server, Pref(), owner=ROMEO)
+    ok(server, Pref(namespace=ARCHIVE_TMP), owner=ROMEO_PDA)
+    ok(server, Pref(), owner=JULIET_BALCONY)  # another account: never told
+    answers = ask(server, Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.FALSE)),
+                  "set", owner=ROMEO)
+    assert answers[0].type is IqType.RESULT and answers[0].payload is None
+    pushes = answers[1:]
+    assert sorted(str(push.to) for push in pushes) == [str(ROMEO), str(ROMEO_PDA)]
+    assert all(push.type is IqType.SET for push in pushes)
+    assert len({push.id for push in pushes}) == 2
+    by_resource = {push.to: push.payload for push in pushes}
+    assert by_resource[ROMEO] == Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.FALSE))
+    assert by_resource[ROMEO_PDA] == Pref(namespace=ARCHIVE_TMP, default=Default(
+        otr=OtrMode.PREFER, save=SaveMode.FALSE))
+    # the stored default is no longer "unset"
+    assert ok(server, Pref()).default == Default(otr=OtrMode.PREFER, save=SaveMode.FALSE)
+
+
+def test_no_push_without_a_registered_resource(server: ArchiveServer) -> None:
+    answers = ask(server, Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.FALSE)), "set")
+    assert len(answers) == 1
+
+
+def test_a_closed_stream_gets_no_more_pushes(server: ArchiveServer) -> None:
+    ok(server, Pref(), owner=ROMEO)
+    ok(server, Pref(), owner=ROMEO_PDA)
+    server.stream_closed(ROMEO_PDA, now=T0)
+    answers = ask(server, Pref(methods=(Method(type=MethodType.AUTO, use=MethodUse.FORBID),)),
+                  "set")
+    assert [push.to for push in answers[1:]] == [ROMEO]
+
+
+def test_items_are_merged_and_pushed(server: ArchiveServer) -> None:
+    ok(server, Pref())
+    ok(server, Pref(items=(Item(jid=JULIET, otr=OtrMode.FORBID, save=SaveMode.MESSAGE,
+                                expire=3600),)), "set")
+    answers = ask(server, Pref(items=(Item(jid=JULIET, save=SaveMode.BODY),
+                                      Item(jid=CAPULET, exactmatch=True),)), "set")
+    merged_juliet = Item(jid=JULIET, otr=OtrMode.FORBID, save=SaveMode.BODY, expire=3600)
+    merged_capulet = Item(jid=CAPULET, otr=OtrMode.CONCEDE, save=SaveMode.BODY, exactmatch=True)
+    assert answers[1].payload == Pref(items=(merged_juliet, merged_capulet))
+    assert ok(server, Pref()).items == (merged_juliet, merged_capulet)
+
+
+def test_sessions_get_the_server_timeout(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False, limits=Limits(session_timeout=900))
+    ok(server, Pref())
+    answers = ask(server, Pref(sessions=(Session(thread="ffd7", save=SaveMode.FALSE,
+                                                 timeout=5),)), "set")
+    expected = Session(thread="ffd7", save=SaveMode.FALSE, timeout=900)
+    assert answers[1].payload == Pref(sessions=(expected,))
+    assert ok(server, Pref()).sessions == (expected,)
+
+
+def test_method_changes_push_all_three_methods(server: ArchiveServer) -> None:
+    ok(server, Pref())
+    answers = ask(server, Pref(methods=(Method(type=MethodType.LOCAL, use=MethodUse.FORBID),)),
+                  "set")
+    assert answers[1].payload == Pref(methods=(
+        Method(type=MethodType.AUTO, use=MethodUse.CONCEDE),
+        Method(type=MethodType.LOCAL, use=MethodUse.FORBID),
+        Method(type=MethodType.MANUAL, use=MethodUse.CONCEDE)))
+
+
+def test_itemremove_and_sessionremove(server: ArchiveServer) -> None:
+    ok(server, Pref(items=(Item(jid=JULIET, otr=OtrMode.CONCEDE, save=SaveMode.BODY),
+                           Item(jid=NURSE, otr=OtrMode.CONCEDE, save=SaveMode.FALSE)),
+                    sessions=(Session(thread="t1", save=SaveMode.BODY),
+                              Session(thread="t2", save=SaveMode.BODY))), "set")
+    ok(server, Pref())
+    answers = ask(server, ItemRemove(items=(Item(jid=JULIET), Item(jid=CAPULET))), "set")
+    assert answers[0].payload is None
+    assert answers[1].payload == ItemRemove(items=(Item(jid=JULIET), Item(jid=CAPULET)))
+    answers = ask(server, SessionRemove(namespace=ARCHIVE_TMP,
+                                        sessions=(Session(thread="t1"),)), "set")
+    assert answers[1].payload == SessionRemove(sessions=(Session(thread="t1"),))
+    prefs = ok(server, Pref())
+    assert [item.jid for item in prefs.items] == [NURSE]
+    assert [session.thread for session in prefs.sessions] == ["t2"]
+    # removing what is not there is no error
+    assert ok(server, ItemRemove(items=(Item(jid=JULIET),)), "set") is None
+
+
+@pytest.mark.parametrize(("payload", "condition"), [
+    (Pref(), Condition.BAD_REQUEST),
+    (Pref(default=Default(otr=OtrMode.REQUIRE, save=SaveMode.BODY)), Condition.BAD_REQUEST),
+    (Pref(items=(Item(jid=JULIET, otr=OtrMode.REQUIRE, save=SaveMode.MESSAGE),)),
+     Condition.BAD_REQUEST),
+])
+def test_bad_preferences(server: ArchiveServer, payload: Pref, condition: Condition) -> None:
+    assert refused(server, payload, "set") is condition
+    assert ok(server, Pref()).default == Default(otr=OtrMode.CONCEDE, save=SaveMode.BODY,
+                                                 unset=True)
+
+
+def test_a_pref_get_with_content_is_a_bad_request(server: ArchiveServer) -> None:
+    assert refused(server, Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.BODY))) \
+        is Condition.BAD_REQUEST
+
+
+def test_save_mode_stream_while_archiving_is_not_implemented(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    assert refused(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.STREAM)),
+                   "set") is Condition.FEATURE_NOT_IMPLEMENTED
+    ok(server, Auto(save=False), "set")
+    ok(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.STREAM)), "set")
+    # and archiving cannot be switched on while a preference asks for it
+    assert refused(server, Auto(save=True), "set") is Condition.FEATURE_NOT_IMPLEMENTED
+
+
+def test_compulsory_archiving(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False, defaults=Defaults(compulsory=True))
+    assert server.auto_setting(ROMEO).save
+    assert refused(server, Auto(save=False), "set") is Condition.NOT_ALLOWED
+    assert refused(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.FALSE)),
+                   "set") is Condition.NOT_ACCEPTABLE
+    events = server.archive_message(message("hi", to=JULIET), owner=ROMEO,
+                                    direction=Direction.TO, now=T0)
+    assert any(isinstance(event, MessageArchived) for event in events)
+
+
+# -- automatic archiving: the setting -------------------------------------------------------------
+
+
+def test_auto_on_and_off(server: ArchiveServer) -> None:
+    assert ok(server, Auto(save=True), "set") is None
+    assert server.auto_setting(ROMEO) == AutoSetting(save=True)
+    assert ok(server, Pref()).auto == Auto(save=True, scope=Scope.STREAM)
+    # another stream of the same account is not affected (scope 'stream')
+    assert not server.auto_setting(ROMEO_PDA).save
+    ok(server, Auto(save=False), "set")
+    assert not server.auto_setting(ROMEO).save
+
+
+def test_auto_inside_pref_is_applied_but_never_pushed(server: ArchiveServer) -> None:
+    ok(server, Pref())
+    answers = ask(server, Pref(auto=Auto(save=True)), "set")
+    assert len(answers) == 1 and server.auto_setting(ROMEO).save
+    answers = ask(server, Pref(auto=Auto(save=False), methods=(
+        Method(type=MethodType.AUTO, use=MethodUse.PREFER),)), "set")
+    assert not server.auto_setting(ROMEO).save
+    assert [push.payload.auto for push in answers[1:]] == [None]
+    assert refused(server, Pref(auto=Auto(save=True, encrypt=True)), "set") \
+        is Condition.NOT_ACCEPTABLE
+
+
+def test_auto_with_global_scope_lasts_for_next_streams(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False)
+    ok(server, Auto(save=True, scope=Scope.GLOBAL), "set")
+    assert server.auto_setting(ROMEO_PDA) == AutoSetting(save=True, scope=Scope.GLOBAL)
+    # and for a server restarted over the same store
+    assert ArchiveServer(store, encryption=False).auto_setting(ROMEO_PDA).save
+
+
+def test_auto_encrypt_without_encryption_is_not_implemented(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False)
+    assert refused(server, Auto(namespace=ARCHIVE_TMP, save=True, encrypt=True), "set") \
+        is Condition.FEATURE_NOT_IMPLEMENTED
+    assert not server.auto_setting(ROMEO).save
+
+
+def test_auto_encrypt_without_any_public_key_is_not_acceptable(server: ArchiveServer) -> None:
+    answer = ask(server, Auto(namespace=ARCHIVE_TMP, save=True, encrypt=True), "set")[0]
+    assert answer.error is not None and answer.error.condition is Condition.NOT_ACCEPTABLE
+    assert answer.error.type is ErrorType.MODIFY
+    assert not server.auto_setting(ROMEO).save
+
+
+def test_auto_encrypt_with_a_published_key(server: ArchiveServer, published: PublicKey) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    assert server.auto_setting(ROMEO) == AutoSetting(save=True, encrypt=True)
+    assert ok(server, Pref()).auto == Auto(save=True, scope=Scope.STREAM, encrypt=True)
+
+
+def test_auto_encrypt_with_a_key_in_the_request(server: ArchiveServer, extra: PublicKey) -> None:
+    ok(server, Auto(save=True, encrypt=True, key_infos=(extra.key_info(),)), "set")
+    assert server.auto_setting(ROMEO).key_infos == (extra.key_info(),)
+
+
+def test_auto_may_name_a_published_key(server: ArchiveServer, published: PublicKey) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True, key_infos=(KeyInfo(key_names=(published.name,)),)),
+       "set")
+    assert refused(server, Auto(save=True, encrypt=True, key_infos=(
+        KeyInfo(key_names=("unknown-key",)),)), "set") is Condition.NOT_ACCEPTABLE
+
+
+def test_auto_refuses_a_key_that_is_not_rsa(server: ArchiveServer) -> None:
+    info = parse(b"<KeyInfo xmlns='http://www.w3.org/2000/09/xmldsig#'><KeyValue>"
+                 b"<DSAKeyValue><Y>AAEC</Y></DSAKeyValue></KeyValue></KeyInfo>")
+    assert refused(server, Auto(save=True, encrypt=True, key_infos=(info,)), "set") \
+        is Condition.NOT_ACCEPTABLE
+
+
+# -- manual archiving ------------------------------------------------------------------------------
+
+
+def test_save_creates_at_version_zero_then_appends(server: ArchiveServer) -> None:
+    created = saved(server, chat(JULIET_CHAMBER, T0, from_("Art thou not Romeo?"),
+                                 to("Neither, fair saint", 11), thread="damduoeg08",
+                                 subject="She speaks!"))
+    assert created == Chat(with_=JULIET_CHAMBER, start=T0, subject="She speaks!",
+                           thread="damduoeg08", version=0)
+    appended = saved(server, chat(JULIET_CHAMBER, T0, from_("How cam'st thou hither?", 7),
+                                  Note(text="I think she might fancy me.", utc=at(500))))
+    assert appended.version == 1 and appended.subject == "She speaks!"
+    assert retrieve(server, JULIET_CHAMBER).entries == (
+        from_("Art thou not Romeo?"), to("Neither, fair saint", 11),
+        from_("How cam'st thou hither?", 7), Note(text="I think she might fancy me.",
+                                                  utc=at(500)))
+
+
+def test_the_version_the_client_sends_is_ignored(server: ArchiveServer) -> None:
+    assert saved(server, chat(JULIET, T0, to("a"), version=41)).version == 0
+
+
+def test_an_upload_that_changes_nothing_keeps_the_version(server: ArchiveServer) -> None:
+    saved(server, chat(JULIET, T0, to("a"), subject="s"))
+    assert saved(server, chat(JULIET, T0, subject="s")).version == 0
+    assert saved(server, chat(JULIET, T0)).version == 0
+
+
+def test_changing_the_subject_increments_the_version(server: ArchiveServer) -> None:
+    saved(server, chat(JULIET_CHAMBER, T0, to("a"), subject="She speaks!"))
+    answer = saved(server, chat(JULIET_CHAMBER, T0, subject="She speaks twice!"))
+    assert answer.version == 1 and answer.subject == "She speaks twice!"
+    assert listed(server).chats[0].subject == "She speaks twice!"
+
+
+def test_links_are_replaced_and_removed(server: ArchiveServer) -> None:
+    to_room = Link(kind=LinkKind.NEXT, with_=ROOM, start=at(900))
+    saved(server, chat(BENVOLIO, T0, to("O, I am fortune's fool!"), links=(to_room,)))
+    assert retrieve(server, BENVOLIO).links == (to_room,)
+    earlier = Link(kind=LinkKind.PREVIOUS, with_=NURSE, start=at(-900))
+    other_room = Link(kind=LinkKind.NEXT, with_=ROOM, start=at(1800))
+    assert saved(server, chat(BENVOLIO, T0, links=(other_room, earlier))).version == 1
+    # links come first, previous before next, whatever the upload's order
+    assert retrieve(server, BENVOLIO).links == (earlier, other_room)
+    answer = saved(server, chat(BENVOLIO, T0, links=(Link(kind=LinkKind.PREVIOUS),
+                                                     Link(kind=LinkKind.NEXT))))
+    assert answer.version == 2
+    assert retrieve(server, BENVOLIO).links == ()
+    # removing links that are not there: no error, no change
+    assert saved(server, chat(BENVOLIO, T0, links=(Link(kind=LinkKind.NEXT),))).version == 2
+
+
+def test_forms_are_replaced_and_an_empty_form_removes_the_form(server: ArchiveServer) -> None:
+    first = Form.submit({"task": "1"}, form_type="http://example.com/archiving")
+    saved(server, chat(BENVOLIO, T0, to("a"), form=first))
+    assert retrieve(server, BENVOLIO).form == first
+    second = Form.submit({"important": "1"})
+    assert saved(server, chat(BENVOLIO, T0, form=second)).version == 1
+    assert retrieve(server, BENVOLIO).form == second
+    assert saved(server, chat(BENVOLIO, T0, form=Form(type=FormType.SUBMIT))).version == 2
+    assert retrieve(server, BENVOLIO).form is None
+    # an empty form where there is none: no error, nothing changes
+    assert saved(server, chat(BENVOLIO, T0, form=Form(type=FormType.SUBMIT))).version == 2
+
+
+def test_an_empty_form_on_a_new_collection_is_no_error(server: ArchiveServer) -> None:
+    created = saved(server, chat(BENVOLIO, T0, form=Form(type=FormType.SUBMIT)))
+    assert created.version == 0
+    assert retrieve(server, BENVOLIO).form is None
+
+
+def test_an_encrypted_collection_is_stored_and_listed_with_crypt(
+        server: ArchiveServer, published: PublicKey, extra: PublicKey,
+        private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    upload = encrypted_save([published, extra], ["one", "two"], namespace=ARCHIVE_TMP)
+    answer = saved(server, upload)
+    assert answer.version == 0 and answer.crypt is True
+    assert listed(server, namespace=ARCHIVE_TMP).chats[0].crypt is True
+    got = retrieve(server, namespace=ARCHIVE_TMP)
+    assert got.encrypted_data == upload.chat.encrypted_data
+    assert got.encrypted_keys == upload.chat.encrypted_keys
+    assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_keys[1],
+        key_names=(NAMES[1],)) == (
+        to("one"), to("two"))
+
+
+def test_plain_and_encrypted_content_never_mix(server: ArchiveServer,
+                                               published: PublicKey) -> None:
+    saved(server, encrypted_save([published], ["secret"]))
+    assert refused(server, chat(JULIET_BALCONY, T0, to("plain")), "set") \
+        is Condition.NOT_ACCEPTABLE
+    saved(server, chat(NURSE, T0, to("plain")))
+    assert refused(server, encrypted_save([published], ["secret"], with_=NURSE), "set") \
+        is Condition.NOT_ACCEPTABLE
+    assert retrieve(server, NURSE).entries == (to("plain"),)
+
+
+def test_a_wrapped_key_uploaded_twice_is_kept_once(server: ArchiveServer,
+                                                   published: PublicKey) -> None:
+    upload = encrypted_save([published], ["secret"])
+    saved(server, upload)
+    again = Save(chat=Chat(with_=JULIET_BALCONY, start=T0,
+                           encrypted_keys=upload.chat.encrypted_keys))
+    assert saved(server, again).version == 0
+    assert len(retrieve(server).encrypted_keys) == 1
+
+
+@pytest.mark.parametrize("limits", [Limits(max_collection_items=3),
+                                    Limits(max_collection_size=200)])
+def test_a_collection_too_large_is_not_acceptable(store: ArchiveStore, limits: Limits) -> None:
+    server = ArchiveServer(store, encryption=False, limits=limits)
+    saved(server, chat(JULIET, T0, to("one"), to("two")))
+    assert refused(server, chat(JULIET, T0, to("three"), to("four" * 30)), "set") \
+        is Condition.NOT_ACCEPTABLE
+    # nothing of the refused upload was kept
+    assert retrieve(server, JULIET).entries == (to("one"), to("two"))
+    assert retrieve(server, JULIET).version == 0
+
+
+# -- listing -------------------------------------------------------------------------------
+
+
+def fill(server: ArchiveServer) -> dict[str, tuple[JID, datetime]]:
+    collections = {
+        "balcony": (JULIET_BALCONY, at(30)),
+        "bare": (JULIET, at(10)),
+        "chamber": (JULIET_CHAMBER, at(20)),
+        "nurse": (NURSE, at(40)),
+        "domain": (CAPULET, at(50)),
+        "benvolio": (BENVOLIO, at(60)),
+    }
+    for name, (with_, start) in collections.items():
+        saved(server, chat(with_, start, to(name)))
+    return collections
+
+
+def test_list_is_chronological_with_every_attribute(server: ArchiveServer) -> None:
+    fill(server)
+    saved(server, chat(JULIET, at(10), subject="bare", thread="t"))
+    answer = listed(server)
+    assert [(str(each.with_), each.start) for each in answer.chats] == [
+        ("juliet@capulet.com", at(10)), ("juliet@capulet.com/chamber", at(20)),
+        ("juliet@capulet.com/balcony", at(30)), ("nurse@capulet.com", at(40)),
+        ("capulet.com", at(50)), ("benvolio@montague.net/street", at(60))]
+    assert answer.chats[0] == Chat(with_=JULIET, start=at(10), subject="bare", thread="t",
+                                   version=1)
+    assert all(not each.entries for each in answer.chats)
+    assert answer.rsm is None  # everything, unasked
+
+
+@pytest.mark.parametrize(("pattern", "exact", "expected"), [
+    (JULIET_BALCONY, False, ["balcony"]),
+    (JULIET, False, ["bare", "chamber", "balcony"]),
+    (JULIET, True, ["bare"]),
+    (CAPULET, False, ["bare", "chamber", "balcony", "nurse", "domain"]),
+    (CAPULET, True, ["domain"]),
+    (JID.parse("montague.net"), False, ["benvolio"]),
+])
+def test_list_applies_jid_matching(server: ArchiveServer, pattern: JID, exact: bool,
+                                   expected: list[str]) -> None:
+    names = {value: key for key, value in fill(server).items()}
+    answer = listed(server, with_=pattern, exactmatch=True if exact else None)
+    assert [names[(each.with_, each.start)] for each in answer.chats] == expected
+
+
+def test_list_by_time(server: ArchiveServer) -> None:
+    fill(server)
+    assert [each.start for each in listed(server, start=at(30)).chats] == [at(30), at(40),
+                                                                           at(50), at(60)]
+    assert [each.start for each in listed(server, end=at(30)).chats] == [at(10), at(20)]
+    assert [each.start for each in listed(server, with_=JULIET, start=at(15),
+                                          end=at(60)).chats] == [at(20), at(30)]
+
+
+def test_an_empty_list(server: ArchiveServer) -> None:
+    assert listed(server) == ListQuery()
+    fill(server)
+    assert listed(server, with_=JID.parse("tybalt@capulet.com"),
+                  rsm=ResultSet.request(max=10)) == ListQuery()
+
+
+def test_list_pages(server: ArchiveServer) -> None:
+    fill(server)
+    first = listed(server, rsm=ResultSet.request(max=4))
+    assert [each.start for each in first.chats] == [at(10), at(20), at(30), at(40)]
+    assert first.rsm is not None and first.rsm.count == 6 and first.rsm.first_index == 0
+    assert first.rsm.first_uid == collection_uid(JULIET, at(10))
+    assert first.rsm.first_uid == "2024-03-01T12:00:10Zjuliet@capulet.com"
+    second = listed(server, rsm=first.rsm.next_page(4))
+    assert [each.start for each in second.chats] == [at(50), at(60)]
+    assert second.rsm is not None and second.rsm.first_index == 4
+    last = listed(server, rsm=ResultSet.request(max=2, before=""))
+    assert [each.start for each in last.chats] == [at(50), at(60)]
+    count = listed(server, rsm=ResultSet.request(max=0))
+    assert count.chats == () and count.rsm == ResultSet(count=6)
+    assert refused(server, ListQuery(rsm=ResultSet.request(after="nothing"))) \
+        is Condition.ITEM_NOT_FOUND
+
+
+def test_a_page_asked_by_index_and_identifier_is_a_bad_request(server: ArchiveServer) -> None:
+    fill(server)
+    request = ResultSet.request(index=1, after=collection_uid(JULIET, at(10)))
+    assert refused(server, ListQuery(rsm=request)) is Condition.BAD_REQUEST
+
+
+def test_list_pages_are_capped_by_the_server(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False, limits=Limits(max_page_size=2))
+    fill(server)
+    answer = listed(server)
+    assert len(answer.chats) == 2 and answer.rsm is not None and answer.rsm.count == 6
+    assert len(listed(server, rsm=ResultSet.request(max=5)).chats) == 2
+
+
+# -- retrieving ----------------------------------------------------------------------------------
+
+
+def test_retrieve_pages_through_a_collection(server: ArchiveServer) -> None:
+    texts = [f"line {number}" for number in range(7)]
+    saved(server, chat(JULIET_CHAMBER, T0, *(from_(text) for text in texts), subject="s"))
+    first = retrieve(server, JULIET_CHAMBER, rsm=ResultSet.request(max=3))
+    assert [entry.bodies[0] for entry in first.entries] == texts[:3]  # type: ignore[union-attr]
+    assert first.rsm == ResultSet.page(first="0", last="2", count=7, first_index=0)
+    assert first.subject == "s" and first.version == 0
+    second = retrieve(server, JULIET_CHAMBER, rsm=first.rsm.next_page(3))
+    assert second.rsm == ResultSet.page(first="3", last="5", count=7, first_index=3)
+    third = retrieve(server, JULIET_CHAMBER, rsm=second.rsm.next_page(3))
+    assert [entry.bodies[0] for entry in third.entries] == texts[6:]  # type: ignore[union-attr]
+    whole = retrieve(server, JULIET_CHAMBER)
+    assert len(whole.entries) == 7 and whole.rsm is None
+    assert refused(server, Retrieve(with_=JULIET_CHAMBER, start=T0,
+                                    rsm=ResultSet.request(after="99"))) \
+        is Condition.ITEM_NOT_FOUND
+
+
+def test_retrieve_an_unknown_collection(server: ArchiveServer) -> None:
+    saved(server, chat(JULIET_CHAMBER, T0, to("a")))
+    assert refused(server, Retrieve(with_=JULIET_CHAMBER, start=at(1))) \
+        is Condition.ITEM_NOT_FOUND
+    # retrieve always matches exactly: the bare JID does not find a resource's collection
+    assert refused(server, Retrieve(with_=JULIET, start=T0)) is Condition.ITEM_NOT_FOUND
+
+
+def test_retrieve_an_empty_collection(server: ArchiveServer) -> None:
+    saved(server, chat(JULIET_CHAMBER, T0, subject="She speaks!"))
+    answer = retrieve(server, JULIET_CHAMBER, rsm=ResultSet.request(max=100))
+    assert answer == Chat(with_=JULIET_CHAMBER, start=T0, subject="She speaks!", version=0)
+
+
+def test_retrieve_returns_the_keys_the_page_uses(
+        server: ArchiveServer, published: PublicKey, extra: PublicKey,
+        private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    first = encrypted_save([published, extra], ["one"], key_name="dk1")
+    second = encrypted_save([published, extra], ["two"], key_name="dk2")
+    saved(server, first)
+    saved(server, second)
+    page = retrieve(server, rsm=ResultSet.request(max=1))
+    assert page.encrypted_data == first.chat.encrypted_data
+    assert {(key.carried_key_name, key.key_name) for key in page.encrypted_keys} == {
+        ("dk1", "romeo-published"), ("dk1", "romeo-extra")}
+    assert page.crypt is True and page.entries == ()
+    assert decrypt_collection(page.encrypted_data, page.encrypted_keys, private_keys[0],
+        key_names=(NAMES[0],)) == (
+        to("one"),)
+    assert page.rsm is not None
+    rest = retrieve(server, rsm=page.rsm.next_page(1))
+    assert {key.carried_key_name for key in rest.encrypted_keys} == {"dk2"}
+    # limited to the public keys the request names
+    mine = retrieve(server, key_names=("romeo-extra",))
+    assert {(key.carried_key_name, key.key_name) for key in mine.encrypted_keys} == {
+        ("dk1", "romeo-extra"), ("dk2", "romeo-extra")}
+    assert decrypt_collection(mine.encrypted_data, mine.encrypted_keys, private_keys[1],
+        key_names=(NAMES[1],)) == (
+        to("one"), to("two"))
+    assert retrieve(server, key_names=("someone-else",)).encrypted_keys == ()
+
+
+def test_retrieve_includes_keys_for_an_encrypted_form(server: ArchiveServer,
+                                                      published: PublicKey) -> None:
+    sealed = encrypt_collection([to("hidden")], [published], key_name="form-key",
+                                random=seeded())
+    sealed.key.destroy()
+    form = Form(type=FormType.SUBMIT, extensions=(sealed.data,))
+    answer = saved(server, Save(chat=Chat(with_=BENVOLIO, start=T0, form=form,
+                                          encrypted_keys=sealed.keys)))
+    assert answer.crypt is True
+    got = retrieve(server, BENVOLIO)
+    assert got.form == form and got.encrypted_keys == sealed.keys
+
+
+# -- removing --------------------------------------------------------------------------------------
+
+
+def remaining(server: ArchiveServer) -> list[tuple[JID, datetime]]:
+    return [(each.with_, each.start) for each in listed(server).chats]
+
+
+def test_remove_one_collection(server: ArchiveServer) -> None:
+    collections = fill(server)
+    assert ok(server, Remove(with_=JULIET_BALCONY, start=at(30)), "set") is None
+    assert collections["balcony"] not in remaining(server) and len(remaining(server)) == 5
+    assert refused(server, Remove(with_=JULIET_BALCONY, start=at(30)), "set") \
+        is Condition.ITEM_NOT_FOUND
+    # with and start name one collection exactly: the bare JID is not a pattern here
+    assert refused(server, Remove(with_=JULIET, start=at(20)), "set") \
+        is Condition.ITEM_NOT_FOUND
+
+
+def test_remove_by_contact_and_time_range(server: ArchiveServer) -> None:
+    collections = fill(server)
+    ok(server, Remove(with_=JULIET, start=at(15), end=at(60)), "set")
+    assert remaining(server) == [collections[name] for name in
+                                 ("bare", "nurse", "domain", "benvolio")]
+    ok(server, Remove(with_=CAPULET, exactmatch=True), "set")
+    assert collections["domain"] not in remaining(server)
+    ok(server, Remove(start=at(45)), "set")
+    assert remaining(server) == [collections["bare"], collections["nurse"]]
+    ok(server, Remove(), "set")
+    assert remaining(server) == []
+    assert refused(server, Remove(), "set") is Condition.ITEM_NOT_FOUND
+
+
+def test_remove_by_contact(server: ArchiveServer) -> None:
+    collections = fill(server)
+    ok(server, Remove(with_=CAPULET), "set")
+    assert remaining(server) == [collections["benvolio"]]
+
+
+# -- replication ---------------------------------------------------------------------------------
+
+
+def changes(server: ArchiveServer, since: datetime = T0, **fields: Any) -> Modified:
+    answer = ok(server, Modified(start=since, **fields))
+    assert isinstance(answer, Modified)
+    return answer
+
+
+def test_modified_reports_the_latest_change_of_each_collection(server: ArchiveServer) -> None:
+    saved(server, chat(JULIET, T0, to("a")), now=at(100))
+    saved(server, chat(NURSE, T0, to("a")), now=at(200))
+    saved(server, chat(JULIET, T0, to("b")), now=at(300))
+    ok(server, Remove(with_=NURSE, start=T0), "set", now=at(400))
+    assert changes(server).changes == (
+        Change(kind=ChangeKind.CHANGED, with_=JULIET, start=T0, version=1),
+        Change(kind=ChangeKind.REMOVED, with_=NURSE, start=T0, version=0))
+    # at or after the time given
+    assert [each.with_ for each in changes(server, at(400)).changes] == [NURSE]
+    assert changes(server, at(401)) == Modified()
+
+
+def test_modified_pages(server: ArchiveServer) -> None:
+    for number in range(5):
+        saved(server, chat(JULIET, at(number), to("x")), now=at(100 + number))
+    first = changes(server, rsm=ResultSet.request(max=2))
+    assert [each.start for each in first.changes] == [at(0), at(1)]
+    assert first.rsm is not None and first.rsm.count == 5
+    second = changes(server, rsm=first.rsm.next_page(2))
+    assert [each.start for each in second.changes] == [at(2), at(3)]
+    # the client keeps the last identifier; the collection it names changes meanwhile,
+    # and the next synchronization still starts after it
+    assert second.rsm is not None and second.rsm.last is not None
+    saved(server, chat(JULIET, at(3), to("y")), now=at(200))
+    later = changes(server, rsm=ResultSet.request(max=10, after=second.rsm.last))
+    assert [(each.start, each.version) for each in later.changes] == [(at(4), 0), (at(3), 1)]
+    assert refused(server, Modified(start=T0, rsm=ResultSet.request(after="not-a-seq"))) \
+        is Condition.ITEM_NOT_FOUND
+
+
+# -- keys and their replacement -------------------------------------------------------------------
+
+
+def upload_keyed(server: ArchiveServer, published: PublicKey, extra: PublicKey) -> None:
+    saved(server, encrypted_save([published, extra], ["a"], key_name="dk1", with_=JULIET,
+                                 start=at(10)))
+    saved(server, encrypted_save([published], ["b"], key_name="dk2", with_=NURSE,
+                                 start=at(20)))
+    saved(server, encrypted_save([extra], ["c"], key_name="dk3", with_=CAPULET, start=at(30)))
+    saved(server, chat(BENVOLIO, at(40), to("plain")))
+
+
+def test_keys_groups_wrapped_keys_by_collection(server: ArchiveServer, published: PublicKey,
+                                                extra: PublicKey) -> None:
+    upload_keyed(server, published, extra)
+    answer = ok(server, Keys(namespace=ARCHIVE_TMP, key_names=("romeo-published",)))
+    assert isinstance(answer, Keys) and answer.namespace == ARCHIVE_TMP
+    assert [(each.with_, each.version) for each in answer.chats] == [(JULIET, 0), (NURSE, 0)]
+    assert all(key.key_name == "romeo-published"
+               for each in answer.chats for key in each.encrypted_keys)
+    assert [len(each.encrypted_keys) for each in answer.chats] == [1, 1]
+    everything = ok(server, Keys())
+    assert [each.with_ for each in everything.chats] == [JULIET, NURSE, CAPULET]
+    assert [len(each.encrypted_keys) for each in everything.chats] == [2, 1, 1]
+    assert ok(server, Keys(key_names=("unknown",))) == Keys()
+
+
+def test_keys_pages_over_collections(server: ArchiveServer, published: PublicKey,
+                                     extra: PublicKey) -> None:
+    upload_keyed(server, published, extra)
+    first = ok(server, Keys(rsm=ResultSet.request(max=2)))
+    assert [each.with_ for each in first.chats] == [JULIET, NURSE]
+    assert first.rsm.count == 3 and first.rsm.first_uid == collection_uid(JULIET, at(10))
+    second = ok(server, Keys(rsm=first.rsm.next_page(2)))
+    assert [each.with_ for each in second.chats] == [CAPULET]
+
+
+def test_delete_removes_the_named_keys(server: ArchiveServer, published: PublicKey,
+                                       extra: PublicKey) -> None:
+    upload_keyed(server, published, extra)
+    assert ok(server, Delete(namespace=ARCHIVE_TMP, with_=JULIET, start=at(10),
+                             key_names=("romeo-published",)), "set", now=at(500)) is None
+    got = retrieve(server, JULIET, at(10))
+    assert [key.key_name for key in got.encrypted_keys] == ["romeo-extra"]
+    assert got.version == 1
+    assert changes(server, at(500)).changes == (
+        Change(kind=ChangeKind.CHANGED, with_=JULIET, start=at(10), version=1),)
+    # nothing to delete: no error, no new version
+    ok(server, Delete(with_=JULIET, start=at(10), key_names=("romeo-published",)), "set")
+    assert retrieve(server, JULIET, at(10)).version == 1
+    assert refused(server, Delete(with_=JULIET, start=at(11), key_names=("x",)), "set") \
+        is Condition.ITEM_NOT_FOUND
+
+
+def test_delete_as_get_is_refused_unless_lenient(store: ArchiveStore, published: PublicKey,
+                                                 extra: PublicKey) -> None:
+    strict = ArchiveServer(store, encryption=False)
+    upload_keyed(strict, published, extra)
+    request = Delete(namespace=ARCHIVE_TMP, with_=JULIET, start=at(10),
+                     key_names=("romeo-published",))
+    answer = ask(strict, request, "get")[0]
+    assert answer.error is not None and answer.error.condition is Condition.BAD_REQUEST
+    assert "RFC 6120" in (answer.error.text or "")
+    assert len(retrieve(strict, JULIET, at(10)).encrypted_keys) == 2  # nothing happened
+    lenient = ArchiveServer(store, encryption=False, lenient=True)
+    assert lenient.lenient and not strict.lenient
+    assert ok(lenient, request, "get") is None
+    assert [key.key_name for key in retrieve(lenient, JULIET, at(10)).encrypted_keys] == [
+        "romeo-extra"]
+    # leniency changes nothing else: a list sent as 'set' is still a bad request
+    assert refused(lenient, ListQuery(), "set") is Condition.BAD_REQUEST
+
+
+def test_key_replacement_flow(server: ArchiveServer, published: PublicKey, extra: PublicKey,
+                              private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    """XEP-0241 §6 end to end: list the keys of the obsolete public key, re-wrap, save,
+    delete the old ones; the collection still opens with the new private key only."""
+    from xepcodec.crypto import rewrap_key
+
+    saved(server, encrypted_save([published], ["secret"], with_=JULIET, start=at(10)))
+    listed_keys = ok(server, Keys(key_names=("romeo-published",)))
+    for each in listed_keys.chats:
+        new = tuple(rewrap_key(key, private_keys[0], extra) for key in each.encrypted_keys)
+        saved(server, Save(chat=Chat(with_=each.with_, start=each.start, encrypted_keys=new)))
+        ok(server, Delete(with_=each.with_, start=each.start, key_names=("romeo-published",)),
+           "set")
+    got = retrieve(server, JULIET, at(10))
+    assert [key.key_name for key in got.encrypted_keys] == ["romeo-extra"]
+    assert got.version == 2
+    assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_keys[1],
+        key_names=(NAMES[1],)) == (
+        to("secret"),)
+    assert ok(server, Keys(key_names=("romeo-published",))) == Keys()
+
+
+# -- automatic archiving --------------------------------------------------------------------------
+
+
+def archive(server: ArchiveServer, stanza: Message, direction: Direction = Direction.TO,
+            seconds: float = 0, owner: JID = ROMEO) -> list[Any]:
+    return server.archive_message(stanza, owner=owner, direction=direction, now=at(seconds))
+
+
+def test_nothing_is_archived_while_auto_is_off(server: ArchiveServer) -> None:
+    events = archive(server, message("hi", to=JULIET_BALCONY))
+    assert events == [NotArchived(message("hi", to=JULIET_BALCONY), NotArchivedReason.AUTO_OFF)]
+    assert listed(server) == ListQuery()
+
+
+def test_plain_automatic_archiving(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    events = archive(server, message("Hello", to=JULIET_BALCONY), seconds=0.4)
+    start = at(0.4)
+    assert events == [
+        CollectionOpened(owner=ROMEO_BARE, with_=JULIET, start=start, thread=None,
+                         key_name=None),
+        MessageArchived(owner=ROMEO_BARE, with_=JULIET, start=start, position=0, version=0,
+                        encrypted=False)]
+    archive(server, message("Hi!", from_=JULIET_CHAMBER), Direction.FROM, seconds=1.0)
+    archive(server, message("How now?", to=JULIET_CHAMBER), seconds=1.9)
+    archive(server, message("Well.", from_=JULIET_CHAMBER), Direction.FROM, seconds=12.4)
+    got = retrieve(server, JULIET, start)
+    assert got.version == 3
+    # secs follow the absolute times: 0.4 -> 1.0 -> 1.9 -> 12.4 is 0, 1, 1, 10 (sum 12)
+    assert got.entries == (to("Hello", 0), from_("Hi!", 1), to("How now?", 1),
+                           from_("Well.", 10))
+    assert [each.with_ for each in listed(server).chats] == [JULIET]
+    assert server.open_collections()[0].with_ == JULIET
+
+
+def test_threads_go_to_separate_collections(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("one", to=JULIET, thread="t1"))
+    archive(server, message("two", to=JULIET, thread="t2"))
+    archive(server, message("three", to=JULIET, thread="t1"), seconds=1)
+    chats = listed(server).chats
+    assert [(each.thread, each.start) for each in chats] == [
+        ("t1", T0), ("t2", T0 + timedelta(milliseconds=1))]
+    assert len(retrieve(server, JULIET, T0).entries) == 2
+
+
+def test_group_chat_messages(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("She will invite him.", from_=ROOM.with_resource("benvolio"),
+                            kind=MessageType.GROUPCHAT), Direction.FROM)
+    got = retrieve(server, ROOM, T0)
+    assert got.entries == (Entry(direction=Direction.FROM, secs=0, name="benvolio",
+                                 bodies=("She will invite him.",)),)
+
+
+def test_what_is_not_archived(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    ok(server, Pref(items=(Item(jid=NURSE, otr=OtrMode.CONCEDE, save=SaveMode.FALSE),),
+                    sessions=(Session(thread="secret", save=SaveMode.FALSE),)), "set")
+    cases = [
+        (message("x", to=NURSE), NotArchivedReason.SAVE_FALSE),
+        (message("x", to=JULIET, thread="secret"), NotArchivedReason.SAVE_FALSE),
+        (message(None, to=JULIET), NotArchivedReason.NOTHING_TO_SAVE),
+        (message("x", to=None), NotArchivedReason.NO_PEER),
+    ]
+    for stanza, reason in cases:
+        assert archive(server, stanza) == [NotArchived(stanza, reason)]
+    error = xepcodec.parse(b"<message xmlns='jabber:client' type='error' from='juliet@capulet."
+                           b"com'><body>x</body><error type='cancel'><item-not-found "
+                           b"xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>")
+    assert archive(server, error, Direction.FROM) == [
+        NotArchived(error, NotArchivedReason.NOTHING_TO_SAVE)]
+    assert listed(server) == ListQuery()
+
+
+def test_save_mode_precedence(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    ok(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.FALSE),
+                    items=(Item(jid=CAPULET, otr=OtrMode.CONCEDE, save=SaveMode.BODY),
+                           Item(jid=JULIET, otr=OtrMode.CONCEDE, save=SaveMode.FALSE)),
+                    sessions=(Session(thread="keep", save=SaveMode.BODY),)), "set")
+    # the most specific item wins: juliet@ (false) over capulet.com (body)
+    assert isinstance(archive(server, message("x", to=JULIET_BALCONY))[0], NotArchived)
+    assert isinstance(archive(server, message("x", to=NURSE))[-1], MessageArchived)
+    # a session beats the items
+    assert isinstance(archive(server, message("x", to=JULIET, thread="keep"))[-1],
+                      MessageArchived)
+    # the default applies to everyone else
+    assert isinstance(archive(server, message("x", to=BENVOLIO))[0], NotArchived)
+
+
+def test_save_mode_message_keeps_payloads(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    ok(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.MESSAGE)), "set")
+    stanza = xepcodec.parse(b"<message xmlns='jabber:client' type='chat' to='juliet@capulet.com'>"
+                            b"<body>hi</body><active xmlns='http://jabber.org/protocol/"
+                            b"chatstates'/></message>")
+    archive(server, stanza)
+    state_only = xepcodec.parse(b"<message xmlns='jabber:client' type='chat' to='juliet@capulet"
+                                b".com'><paused xmlns='http://jabber.org/protocol/chatstates'/>"
+                                b"</message>")
+    archive(server, state_only, seconds=2)
+    entries = retrieve(server, JULIET, T0).entries
+    assert len(entries) == 2
+    assert isinstance(entries[0], Entry) and entries[0].bodies == ("hi",)
+    assert entries[0].extensions == stanza.extensions
+    assert isinstance(entries[1], Entry) and entries[1].bodies == ()
+    ok(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.BODY)), "set")
+    assert isinstance(archive(server, state_only, seconds=3)[0], NotArchived)
+
+
+def test_idle_and_full_collections_are_finished(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False,
+                           limits=Limits(collection_timeout=60, max_collection_items=2))
+    ok(server, Auto(save=True), "set")
+    archive(server, message("1", to=JULIET), seconds=0)
+    archive(server, message("2", to=JULIET), seconds=10)
+    events = archive(server, message("3", to=JULIET), seconds=20)
+    assert isinstance(events[0], CollectionFinished) and events[0].reason is FinishReason.FULL
+    events = archive(server, message("4", to=JULIET), seconds=200)
+    assert events[0].reason is FinishReason.IDLE
+    assert [each.start for each in listed(server).chats] == [at(0), at(20), at(200)]
+    assert server.expire(at(230)) == []
+    finished = server.expire(at(261))
+    assert [each.reason for each in finished] == [FinishReason.IDLE]
+    assert server.open_collections() == ()
+
+
+def test_finish_collection(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("1", to=JULIET))
+    archive(server, message("2", to=NURSE))
+    finished = server.finish_collection(ROMEO, JULIET_BALCONY, now=at(5))
+    assert [(each.with_, each.reason) for each in finished] == [(JULIET,
+                                                                 FinishReason.REQUESTED)]
+    assert server.finish_collection(ROMEO, JULIET, now=at(5)) == []
+    archive(server, message("3", to=JULIET), seconds=6)
+    assert [each.start for each in listed(server, with_=JULIET).chats] == [T0, at(6)]
+    assert [each.with_ for each in server.open_collections(ROMEO)] == [NURSE, JULIET]
+    assert server.open_collections(JULIET) == ()
+
+
+def test_switching_auto_off_finishes_collections(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    ok(server, Auto(save=True), "set", owner=ROMEO_PDA)
+    archive(server, message("1", to=JULIET))
+    ok(server, Auto(save=False), "set")
+    assert len(server.open_collections()) == 1  # the pda still archives
+    ok(server, Auto(save=False), "set", owner=ROMEO_PDA)
+    assert server.open_collections() == ()
+
+
+def test_a_closed_stream_finishes_its_collections(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("1", to=JULIET))
+    assert server.stream_closed(ROMEO_PDA, now=at(1)) == []
+    finished = server.stream_closed(ROMEO, now=at(1))
+    assert [each.reason for each in finished] == [FinishReason.STREAM_CLOSED]
+    assert not server.auto_setting(ROMEO).save
+
+
+def test_remove_open_collections(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    saved(server, chat(JULIET, at(-100), to("manual")))
+    archive(server, message("auto", to=JULIET))
+    ok(server, Remove(with_=JULIET, open=True), "set")
+    assert [each.start for each in listed(server).chats] == [at(-100)]
+    assert server.open_collections() == ()
+    assert refused(server, Remove(open=True), "set") is Condition.ITEM_NOT_FOUND
+    # the next message starts a new collection
+    archive(server, message("again", to=JULIET), seconds=5)
+    assert [each.start for each in listed(server).chats] == [at(-100), at(5)]
+
+
+def test_a_client_may_add_to_a_collection_being_recorded(server: ArchiveServer) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("auto", to=JULIET))
+    saved(server, chat(JULIET, T0, Note(text="remember this")))
+    archive(server, message("more", to=JULIET), seconds=3)
+    got = retrieve(server, JULIET, T0)
+    assert got.entries == (to("auto"), Note(text="remember this"), to("more", 3))
+    assert got.version == 2
+
+
+def test_encrypted_automatic_archiving(server: ArchiveServer, published: PublicKey,
+                                       extra: PublicKey,
+                                       private_keys: tuple[rsa.RSAPrivateKey, ...],
+                                       made_keys: list[SymmetricKey]) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(namespace=ARCHIVE_TMP, save=True, encrypt=True,
+                    key_infos=(extra.key_info(),)), "set")
+    events = archive(server, message("Hello", to=JULIET_BALCONY))
+    assert isinstance(events[0], CollectionOpened) and events[0].key_name is not None
+    assert len(made_keys) == 1 and events[0].key_name == made_keys[0].name
+    archive(server, message("Hi!", from_=JULIET_BALCONY), Direction.FROM, seconds=3)
+    assert listed(server).chats[0].crypt is True
+    got = retrieve(server, JULIET, T0)
+    assert got.entries == () and len(got.encrypted_data) == 2
+    assert {key.key_name for key in got.encrypted_keys} == {"romeo-published", "romeo-extra"}
+    assert {key.carried_key_name for key in got.encrypted_keys} == {made_keys[0].name}
+    for private_key, name in zip(private_keys, NAMES, strict=True):  # each key opens it
+        assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_key,
+                                  key_names=(name,)) == (to("Hello"), from_("Hi!", 3))
+
+
+def test_keys_published_later_are_wrapped_for_too(server: ArchiveServer, published: PublicKey,
+                                                   extra: PublicKey) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    archive(server, message("1", to=JULIET))
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info(), extra.key_info()])
+    archive(server, message("2", to=JULIET), seconds=1)
+    names = [key.key_name for key in retrieve(server, JULIET, T0).encrypted_keys]
+    assert names == ["romeo-published", "romeo-extra"]
+
+
+def test_no_plain_text_when_the_keys_are_gone(server: ArchiveServer,
+                                              published: PublicKey) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    server.store.set_public_keys(ROMEO_BARE, [])
+    stanza = message("1", to=JULIET)
+    assert archive(server, stanza) == [NotArchived(stanza, NotArchivedReason.NO_PUBLIC_KEY)]
+
+
+YESTERDAY, TOMORROW = T0 - timedelta(days=1), T0 + timedelta(days=1)
+
+
+def pubkey_of(private_key: rsa.RSAPrivateKey, *, shape: str, begin: datetime = YESTERDAY,
+              end: datetime = TOMORROW) -> PubKey:
+    public = private_key.public_key()
+    if shape == "rsakey":
+        numbers = public.public_numbers()
+        fingerprint = rsakey_fingerprint(begin, end, ROMEO_BARE, numbers.n, numbers.e)
+        return PubKey(begin=begin, end=end, jid=ROMEO_BARE, rsakey=RSAKey(
+            modulus=numbers.n, exponent=numbers.e, print_=Print(value=fingerprint)))
+    der = public.public_bytes(serialization.Encoding.DER,
+                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    return PubKey(begin=begin, end=end, jid=ROMEO_BARE, key=der,
+                  print_=Print(value=key_name(public)))
+
+
+def test_publish_keys_from_xep_0189(server: ArchiveServer,
+                                    private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    """Keys published as <pubkey/> are named by their fingerprint, the name a client's
+    decrypt_collection looks for by default: no names need to be agreed on."""
+    stored = server.publish_keys(ROMEO, [pubkey_of(private_keys[0], shape="rsakey"),
+                                         pubkey_of(private_keys[1], shape="der")])
+    assert [info.key_name for info in stored] == [
+        key_name(private_key.public_key()) for private_key in private_keys]
+    assert server.store.get_public_keys(ROMEO_BARE) == stored
+    ok(server, Auto(save=True, encrypt=True), "set")
+    archive(server, message("sealed", to=JULIET))
+    got = retrieve(server, JULIET, T0)
+    for private_key in private_keys:
+        assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_key) == (
+            to("sealed"),)
+
+
+def test_publish_keys_leaves_out_keys_out_of_their_validity(
+        server: ArchiveServer, private_keys: tuple[rsa.RSAPrivateKey, ...],
+        published: PublicKey) -> None:
+    expired = pubkey_of(private_keys[0], shape="der", begin=at(-200), end=at(-100))
+    future = pubkey_of(private_keys[1], shape="rsakey", begin=at(100), end=at(200))
+    given = KeyInfo(key_names=("by-name",), key_values=(published.key_value(),))
+    assert server.publish_keys(ROMEO, [expired, future, given, published], now=T0) == (
+        given, published.key_info())
+    assert len(server.publish_keys(ROMEO, [expired, future])) == 2  # no time: all of them
+
+
+def test_publish_keys_refuses_what_is_no_rsa_key(server: ArchiveServer) -> None:
+    with pytest.raises(ValueError, match="request"):
+        server.publish_keys(ROMEO, [PubKey()])
+    ec = ec_key.generate_private_key(ec_key.SECP256R1()).public_key()
+    der = ec.public_bytes(serialization.Encoding.DER,
+                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(ValueError, match="only RSA"):
+        server.publish_keys(ROMEO, [PubKey(begin=T0, end=at(1), jid=ROMEO_BARE, key=der,
+                                           print_=Print(value="x"))])
+    with pytest.raises(TypeError, match="PubKey"):
+        server.publish_keys(ROMEO, ["key"])  # type: ignore[list-item]
+    assert server.store.get_public_keys(ROMEO_BARE) == ()
+
+
+def referrers(key: SymmetricKey, *allowed: object) -> list[object]:
+    gc.collect()
+    return [each for each in gc.get_referrers(key)
+            if not any(each is other for other in allowed)
+            and not isinstance(each, types.FrameType)]
+
+
+def test_finishing_destroys_the_key_and_drops_every_reference(
+        server: ArchiveServer, published: PublicKey, made_keys: list[SymmetricKey]) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    archive(server, message("1", to=JULIET))
+    key = made_keys[0]
+    assert not key.destroyed and any(key._octets)
+    assert referrers(key, made_keys)  # the server holds it while recording
+    assert server.open_collections()[0].key_name == key.name
+    events = server.finish_collection(ROMEO, JULIET, now=at(5))
+    assert events == [CollectionFinished(owner=ROMEO_BARE, with_=JULIET, start=T0,
+                                         reason=FinishReason.REQUESTED, encrypted=True)]
+    assert key.destroyed
+    assert key._octets == bytearray(32)  # the buffer is zeroed
+    assert referrers(key, made_keys) == []  # nobody but this test refers to it
+
+
+@pytest.mark.parametrize("how", ["auto-off", "encrypt-off", "remove", "close", "idle",
+                                 "stream-closed"])
+def test_every_way_of_finishing_destroys_the_key(server: ArchiveServer, published: PublicKey,
+                                                 made_keys: list[SymmetricKey],
+                                                 how: str) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    archive(server, message("1", to=JULIET))
+    if how == "auto-off":
+        ok(server, Auto(save=False), "set")
+    elif how == "encrypt-off":
+        ok(server, Auto(save=True), "set")
+    elif how == "remove":
+        ok(server, Remove(with_=JULIET, start=T0), "set")
+    elif how == "close":
+        assert [each.reason for each in server.close(at(1))] == [FinishReason.SHUTDOWN]
+    elif how == "idle":
+        server.expire(at(24 * 3600))
+    else:
+        server.stream_closed(ROMEO, now=at(1))
+    key = made_keys[0]
+    assert key.destroyed and key._octets == bytearray(32)
+    assert referrers(key, made_keys) == []
+    assert server.open_collections() == ()
+
+
+def test_the_key_never_reaches_the_store_or_a_snapshot(
+        tmp_path: Path, published: PublicKey, made_keys: list[SymmetricKey]) -> None:
+    path = tmp_path / "archive.db"
+    store = SQLiteStore(path)
+    server = ArchiveServer(store, random=seeded())
+    store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    for number in range(3):
+        archive(server, message(f"secret {number}", to=JULIET), seconds=number)
+    octets = bytes(made_keys[0]._octets)
+    assert len(octets) == 32 and any(octets)
+    snapshot = json.dumps(server.snapshot()).encode()
+    store.close()
+    on_disk = b"".join(each.read_bytes() for each in tmp_path.iterdir())
+    for form in (octets, base64.b64encode(octets), octets.hex().encode()):
+        assert form not in on_disk
+        assert form not in snapshot
+    assert b"secret 1" not in on_disk  # and the messages are not in clear either
+
+
+class FlakyStore(MemoryStore):
+    """A store whose next append fails, as a full disk would."""
+
+    fail = False
+
+    def append_items(self, *args: Any, **kwargs: Any) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        super().append_items(*args, **kwargs)
+
+
+def test_a_store_failure_leaves_the_server_as_it_was(
+        published: PublicKey, extra: PublicKey, made_keys: list[SymmetricKey],
+        private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    store = FlakyStore()
+    server = ArchiveServer(store, random=seeded())
+    store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    store.fail = True
+    with pytest.raises(OSError):
+        archive(server, message("lost", to=JULIET))
+    # nothing was stored, nothing is open, and the key made for it is destroyed
+    assert store.find_collections(ROMEO_BARE) == [] and server.open_collections() == ()
+    assert made_keys[0].destroyed
+    archive(server, message("kept", to=JULIET), seconds=1)
+    store.set_public_keys(ROMEO_BARE, [published.key_info(), extra.key_info()])
+    store.fail = True
+    with pytest.raises(OSError):  # the key wrapped for the new public key is lost too...
+        archive(server, message("lost again", to=JULIET), seconds=2)
+    archive(server, message("kept again", to=JULIET), seconds=3)
+    got = retrieve(server, JULIET, at(1))
+    assert got.version == 1
+    # ...so the next message wraps it again: the new key opens everything
+    assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_keys[1],
+                              key_names=(NAMES[1],)) == (to("kept"), to("kept again", 2))
+
+
+def test_switching_encryption_on_encrypts_the_collection_being_recorded(
+        server: ArchiveServer, published: PublicKey,
+        private_keys: tuple[rsa.RSAPrivateKey, ...], made_keys: list[SymmetricKey]) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True), "set")
+    archive(server, message("plain one", to=JULIET))
+    archive(server, message("plain two", to=JULIET), seconds=2)
+    ok(server, Auto(save=True, encrypt=True), "set", now=at(3))
+    archive(server, message("after", to=JULIET), seconds=4)
+    got = retrieve(server, JULIET, T0)
+    assert got.entries == () and len(got.encrypted_data) == 2 and got.crypt
+    assert decrypt_collection(got.encrypted_data, got.encrypted_keys, private_keys[0],
+        key_names=(NAMES[0],)) == (
+        to("plain one"), to("plain two", 2), to("after", 2))
+    assert len(listed(server).chats) == 1 and got.version == 3
+    assert len(made_keys) == 1
+
+
+def test_encryption_off_server_archives_in_plain_text(store: ArchiveStore) -> None:
+    server = ArchiveServer(store, encryption=False)
+    ok(server, Auto(save=True), "set")
+    archive(server, message("x", to=JULIET))
+    assert retrieve(server, JULIET, T0).entries == (to("x"),)
+
+
+# -- persistence -----------------------------------------------------------------------------------
+
+
+def test_snapshot_is_json_safe_and_restores(server: ArchiveServer) -> None:
+    ok(server, Pref(namespace=ARCHIVE_TMP))
+    ok(server, Auto(save=True), "set")
+    archive(server, message("before", to=JULIET))
+    data = json.loads(json.dumps(server.snapshot()))
+    restored = ArchiveServer.restore(data, server.store, random=seeded())
+    assert restored.snapshot() == data
+    assert restored.auto_setting(ROMEO).save
+    # the plain collection goes on where it was
+    archive(restored, message("after", to=JULIET), seconds=5)
+    assert retrieve(restored, JULIET, T0).entries == (to("before"), to("after", 5))
+    # the push registration survived, in its namespace
+    answers = ask(restored, Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.BODY)),
+                  "set")
+    assert [push.payload.namespace for push in answers[1:]] == [ARCHIVE_TMP]
+
+
+def test_restore_finishes_encrypted_collections(server: ArchiveServer, published: PublicKey,
+                                                made_keys: list[SymmetricKey]) -> None:
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set")
+    archive(server, message("before", to=JULIET))
+    data = server.snapshot()
+    assert data["open"][0]["encrypted"] is True
+    restored = ArchiveServer.restore(data, server.store, random=seeded())
+    assert restored.open_collections() == ()
+    archive(restored, message("after", to=JULIET), seconds=5)
+    assert [each.start for each in listed(restored).chats] == [T0, at(5)]
+    assert len(made_keys) == 2 and made_keys[0] is not made_keys[1]
+
+
+def test_restore_refuses_what_is_no_snapshot(server: ArchiveServer) -> None:
+    with pytest.raises(ValueError, match="archive-server snapshot"):
+        ArchiveServer.restore({"format": "other"}, server.store, random=seeded())
+    data = server.snapshot()
+    del data["limits"]
+    with pytest.raises(ValueError, match="missing 'limits'"):
+        ArchiveServer.restore(data, server.store, random=seeded())
+
+
+def test_an_sqlite_restart_loses_nothing(tmp_path: Path, published: PublicKey,
+                                         private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    path = tmp_path / "archive.db"
+    store = SQLiteStore(path)
+    first = ArchiveServer(store, random=seeded())
+    store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(first, Pref(default=Default(otr=OtrMode.FORBID, save=SaveMode.BODY)), "set")
+    ok(first, Auto(save=True, encrypt=True, scope=Scope.GLOBAL), "set")
+    fill(first)
+    saved(first, encrypted_save([published], ["sealed"], with_=NURSE, start=at(-5)))
+    archive(first, message("auto", to=ROOM), seconds=70)
+    ok(first, Remove(with_=BENVOLIO, start=at(60)), "set", now=at(80))
+
+    def everything(server: ArchiveServer) -> list[Any]:
+        chats = listed(server).chats
+        return [ok(server, Pref()), chats,
+                [retrieve(server, each.with_, each.start) for each in chats],
+                changes(server, T0 - timedelta(days=1)), ok(server, Keys())]
+
+    before = everything(first)
+    store.close()  # the process ends; the open collection's key dies with it
+    reopened = SQLiteStore(path)
+    second = ArchiveServer(reopened, random=seeded())
+    assert everything(second) == before
+    assert decrypt_collection(
+        retrieve(second, ROOM, at(70)).encrypted_data,
+        retrieve(second, ROOM, at(70)).encrypted_keys, private_keys[0],
+        key_names=(NAMES[0],)) == (to("auto"),)
+    # the account's global setting survived; the collection recorded before is finished
+    assert second.auto_setting(ROMEO).encrypt
+    archive(second, message("again", to=ROOM), seconds=75)
+    assert len(listed(second, with_=ROOM).chats) == 2
+    reopened.close()
