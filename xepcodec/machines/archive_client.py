@@ -123,16 +123,16 @@ from xepcodec.crypto import (
     SymmetricKey,
     UnconfirmedKeyError,
     decrypt_collection,
+    decrypt_octets,
     encrypt_collection,
     encrypt_entries,
+    encrypt_octets,
     key_name,
-    keytransport,
+    new_symmetric_key,
     rewrap_key,
-    symmetric,
+    unwrap_key,
     wrap_key,
 )
-from xepcodec.crypto.algorithms import cipher
-from xepcodec.crypto.randomness import draw
 from xepcodec.errors import ParseError, ProtocolError
 from xepcodec.protocols.archive import (
     ARCHIVE,
@@ -1893,15 +1893,10 @@ def _encrypt_form(form: Form, recipients: Sequence[PublicKey], name: str, algori
     """The form's fields (each written with its own ``xmlns``, one after the other),
     encrypted with a new symmetric key wrapped for every recipient."""
     plaintext = b"".join(serialize(item) for item in form.fields)
-    octets = bytearray(draw(random, cipher(algorithm).key_size))
-    try:
-        ciphertext = symmetric.encrypt(algorithm, octets, plaintext, random=random,
-                                       allow_legacy=allow_legacy)
-        with SymmetricKey(name, algorithm, octets) as key:
-            keys = tuple(wrap_key(key, recipient, key_transport=key_transport,
-                                  allow_legacy=allow_legacy) for recipient in recipients)
-    finally:
-        octets[:] = bytes(len(octets))
+    with new_symmetric_key(name, algorithm=algorithm, random=random) as key:
+        ciphertext = encrypt_octets(key, plaintext, random=random, allow_legacy=allow_legacy)
+        keys = tuple(wrap_key(key, recipient, key_transport=key_transport,
+                              allow_legacy=allow_legacy) for recipient in recipients)
     data = EncryptedData(type=CONTENT, method=EncryptionMethod(algorithm=algorithm),
                          key_info=KeyInfo(key_names=(name,)),
                          cipher_data=CipherData(value=ciphertext))
@@ -1944,14 +1939,13 @@ def _open(data: EncryptedData, keys: Sequence[EncryptedKey], private_key: RSAPri
         if candidate.key_name is not None and candidate.key_name not in key_names:
             continue
         try:
-            octets = keytransport.unwrap(candidate.cipher_data.value, private_key,
-                                         candidate.method)
+            key = unwrap_key(candidate, private_key)
         except DecryptionError:
             continue
-        try:
-            return symmetric.decrypt(data.method.algorithm, octets, data.cipher_data.value)
-        except DecryptionError:
-            continue
-        finally:
-            octets[:] = bytes(len(octets))
+        with key:
+            try:
+                return decrypt_octets(key, data.cipher_data.value,
+                                      algorithm=data.method.algorithm)
+            except DecryptionError:
+                continue
     return None

@@ -332,10 +332,11 @@ class Entry:
     extensions: tuple[Any, ...] = extensions()
 
     def __post_init__(self) -> None:
-        if not self.bodies and not self.extensions:
+        if self.extensions:
+            _check_foreign(str(self.direction), self.extensions)
+        elif not self.bodies:
             raise ValueError(f"an archived message <{self.direction}/> holds a <body/> or "
                              "another element; it is never empty")
-        _check_foreign(str(self.direction), self.extensions)
 
 
 @element(NAMESPACES, "note")
