@@ -284,6 +284,42 @@ def test_handle_ignores_what_is_not_an_answer_to_a_request_in_flight() -> None:
 # -- discovery -----------------------------------------------------------------------------
 
 
+def _answer_as_get(iq_id: str) -> Iq:
+    """The disco#info answer as XEP-0136 and XEP-0241 show it: an iq of type 'get'."""
+    return parse(
+        f"<iq xmlns='jabber:client' type='get' id='{iq_id}' from='montague.lit'>"
+        "<query xmlns='http://jabber.org/protocol/disco#info'>"
+        "<feature var='urn:xmpp:archive'/><feature var='urn:xmpp:archive:encrypt'/>"
+        "</query></iq>")
+
+
+def test_a_disco_answer_of_type_get_is_a_request_unless_lenient() -> None:
+    strict = client()
+    [iq] = strict.discover()
+    [ignored] = strict.handle(_answer_as_get(iq.id))
+    assert isinstance(ignored, Ignored) and "is a request" in ignored.reason
+    assert strict.in_flight == (iq,)
+
+    lenient = client(lenient=True)
+    [iq] = lenient.discover()
+    [support] = lenient.handle(_answer_as_get(iq.id))
+    assert support == ServerSupport((ARCHIVE,), True,
+                                    ("urn:xmpp:archive", "urn:xmpp:archive:encrypt"))
+    assert lenient.is_idle()
+
+
+def test_the_lenient_mode_takes_a_get_only_as_the_answer_to_a_disco_request() -> None:
+    lenient = client(lenient=True)
+    [iq] = lenient.list_collections()
+    [ignored] = lenient.handle(_answer_as_get(iq.id))
+    assert isinstance(ignored, Ignored)
+    restored = ArchiveClient.restore(json.loads(json.dumps(lenient.snapshot())),
+                                     random=seeded())
+    [disco] = restored.discover()
+    assert isinstance(restored.handle(_answer_as_get(disco.id))[0], ServerSupport)
+
+
+
 def test_discover_reports_archiving_and_encryption_features() -> None:
     machine = client()
     [iq] = machine.discover()

@@ -814,7 +814,9 @@ class ArchiveClient:
     to encrypt: uploads and forms).  ``max_stanza_bytes`` bounds every ``save`` iq the
     machine builds, serialized.  ``algorithm`` and ``key_transport`` are the XML
     Encryption URIs used to encrypt data and wrap keys; the legacy ones (AES-CBC,
-    ``rsa-1_5``) need ``allow_legacy=True``.
+    ``rsa-1_5``) need ``allow_legacy=True``.  ``lenient=True`` also takes a disco#info
+    answer sent as an iq ``get``, as both XEPs' examples show it (RFC 6120 makes an
+    answer a ``result``; by default such an iq is :class:`Ignored` as a request).
     """
 
     def __init__(self, jid: JID | str, *, namespace: str = ARCHIVE,
@@ -822,7 +824,7 @@ class ArchiveClient:
                  random: Callable[[int], bytes] | None = None,
                  max_stanza_bytes: int = DEFAULT_MAX_STANZA_BYTES,
                  algorithm: str = AES256_GCM, key_transport: str = RSA_OAEP,
-                 allow_legacy: bool = False) -> None:
+                 allow_legacy: bool = False, lenient: bool = False) -> None:
         if namespace not in NAMESPACES:
             raise ValueError(f"{namespace!r} is not a message archiving namespace; use one "
                              f"of {', '.join(NAMESPACES)}")
@@ -843,6 +845,7 @@ class ArchiveClient:
         self._algorithm = algorithm
         self._key_transport = key_transport
         self._allow_legacy = allow_legacy
+        self._lenient = lenient
         # Private keys, by the name of their public key.  Never saved.
         self._keyring: dict[str, RSAPrivateKey] = {}
         self._pending: dict[str, _Request] = {}
@@ -1311,7 +1314,8 @@ class ArchiveClient:
         :class:`Ignored`."""
         if not isinstance(stanza, Iq):
             return [Ignored(stanza, "not an iq: the archive client only reads answers")]
-        if stanza.type not in (IqType.RESULT, IqType.ERROR):
+        if stanza.type not in (IqType.RESULT, IqType.ERROR) and not \
+                self._lenient_disco_answer(stanza):
             return [Ignored(stanza, f"an iq {stanza.type} is a request; the archive client "
                                     "answers none")]
         request = self._pending.get(stanza.id)
@@ -1326,6 +1330,16 @@ class ArchiveClient:
         error = stanza.error if stanza.type is IqType.ERROR else None
         handler = self._HANDLERS[request.kind]
         return handler(self, request, stanza, error)
+
+    def _lenient_disco_answer(self, stanza: Iq) -> bool:
+        """Whether, in the lenient mode, ``stanza`` is the disco#info answer XEP-0136
+        and XEP-0241 show: an iq ``get`` with the request's id and a disco#info query
+        that lists features."""
+        request = self._pending.get(stanza.id)
+        query = stanza.payload
+        return (self._lenient and stanza.type is IqType.GET and request is not None
+                and request.kind is RequestKind.DISCO and isinstance(query, InfoQuery)
+                and bool(query.feature_vars))
 
     def _failed(self, request: RequestKind, collection: CollectionId | None,
                 error: StanzaError | None, reason: str | None = None) -> RequestFailed:
@@ -1767,6 +1781,7 @@ class ArchiveClient:
             "algorithm": self._algorithm,
             "key_transport": self._key_transport,
             "allow_legacy": self._allow_legacy,
+            "lenient": self._lenient,
             "next_id": self._counter.next if self._counter is not None else None,
             "pending": [request.to_json() for request in self._pending.values()],
             "uploads": [[upload_id, upload.to_json()]
@@ -1803,7 +1818,8 @@ class ArchiveClient:
                      ids=ids, random=random, max_stanza_bytes=int(data["max_stanza_bytes"]),
                      algorithm=str(data["algorithm"]),
                      key_transport=str(data["key_transport"]),
-                     allow_legacy=bool(data["allow_legacy"]))
+                     allow_legacy=bool(data["allow_legacy"]),
+                     lenient=bool(data.get("lenient", False)))
         if client._counter is not None and data["next_id"] is not None:
             client._counter.next = int(data["next_id"])
         for item in data["pending"]:
