@@ -69,7 +69,8 @@ def test_stream_reader_is_sans_io() -> None:
 @pytest.mark.parametrize(("number", "module"), [
     (4, "dataforms"), (30, "disco"), (50, "commands"), (59, "rsm"), (68, "dataforms"),
     (76, "evil"), (82, "datetime"), (115, "caps"), (128, "disco"), (199, "ping"),
-    (239, "binary"), (267, "server_buddies"), (419, "security"), (464, "cookies"),
+    (136, "archive"), (189, "pubkey"), (239, "binary"), (241, "archive"),
+    (267, "server_buddies"), (419, "security"), (464, "cookies"),
 ])
 def test_protocol_modules_by_number(number: int, module: str) -> None:
     assert xepcodec.xep(number).__name__ == f"xepcodec.protocols.{module}"
