@@ -92,7 +92,7 @@ from xepcodec.protocols.dataforms import Form, FormType
 from xepcodec.protocols.disco import Identity, InfoQuery
 from xepcodec.protocols.pubkey import Print, PubKey, RSAKey, rsakey_fingerprint
 from xepcodec.protocols.rsm import ResultSet
-from xepcodec.protocols.xmlenc import KeyInfo
+from xepcodec.protocols.xmlenc import EncryptedKey, KeyInfo
 
 ROMEO = JID.parse("romeo@montague.net/orchard")
 ROMEO_PDA = JID.parse("romeo@montague.net/pda")
@@ -891,6 +891,77 @@ def test_retrieve_includes_keys_for_an_encrypted_form(server: ArchiveServer,
     assert answer.crypt is True
     got = retrieve(server, BENVOLIO)
     assert got.form == form and got.encrypted_keys == sealed.keys
+
+
+def sealed_form(keys: list[PublicKey], key_name: str) -> tuple[Form, tuple[EncryptedKey, ...]]:
+    """A form holding encrypted data, and the wrapped keys that open it."""
+    sealed = encrypt_collection([to("hidden")], keys, key_name=key_name, random=seeded())
+    sealed.key.destroy()
+    return Form(type=FormType.SUBMIT, extensions=(sealed.data,)), sealed.keys
+
+
+def carried(server: ArchiveServer, with_: JID = BENVOLIO) -> set[tuple[str | None, str | None]]:
+    """(carried key name, public key name) of every wrapped key the collection holds."""
+    return {(key.carried_key_name, key.key_name) for each in ok(server, Keys()).chats
+            if each.with_ == with_ for key in each.encrypted_keys}
+
+
+@pytest.mark.parametrize("new_form", [Form(type=FormType.SUBMIT), Form.submit({"task": "1"})],
+                         ids=["removed", "replaced-by-plain"])
+def test_keys_of_a_dropped_encrypted_form_go_with_it(server: ArchiveServer,
+                                                    published: PublicKey, extra: PublicKey,
+                                                    new_form: Form) -> None:
+    form, keys = sealed_form([published, extra], "form-key")
+    saved(server, Save(chat=Chat(with_=BENVOLIO, start=T0, form=form, encrypted_keys=keys)),
+          now=at(1))
+    assert carried(server) == {("form-key", NAMES[0]), ("form-key", NAMES[1])}
+    answer = saved(server, chat(BENVOLIO, T0, form=new_form), now=at(2))
+    assert answer.version == 1 and answer.crypt is None
+    assert carried(server) == set()
+    assert ok(server, Keys()) == Keys()
+    assert listed(server).chats[0].crypt is None
+    assert changes(server).changes == (
+        Change(kind=ChangeKind.CHANGED, with_=BENVOLIO, start=T0, version=1),)
+    # nothing encrypted is left, so plain messages are welcome
+    assert saved(server, chat(BENVOLIO, T0, to("plain"))).version == 2
+    got = retrieve(server, BENVOLIO)
+    assert got.entries == (to("plain"),) and got.encrypted_keys == () and got.crypt is None
+
+
+def test_a_dropped_form_keeps_the_keys_encrypted_messages_still_use(
+        server: ArchiveServer, published: PublicKey) -> None:
+    upload = encrypted_save([published], ["secret"], key_name="dk1", with_=BENVOLIO)
+    saved(server, upload)
+    form, _ = sealed_form([published], "dk1")  # encrypted with the messages' key
+    assert saved(server, chat(BENVOLIO, T0, form=form)).version == 1
+    answer = saved(server, chat(BENVOLIO, T0, form=Form(type=FormType.SUBMIT)))
+    assert answer.version == 2 and answer.crypt is True
+    assert carried(server) == {("dk1", NAMES[0])}
+    assert retrieve(server, BENVOLIO).encrypted_keys == upload.chat.encrypted_keys
+    assert refused(server, chat(BENVOLIO, T0, to("plain")), "set") is Condition.NOT_ACCEPTABLE
+
+
+def test_a_dropped_form_leaves_the_keys_of_other_symmetric_keys(
+        server: ArchiveServer, published: PublicKey, extra: PublicKey) -> None:
+    saved(server, encrypted_save([published, extra], ["secret"], key_name="dk1",
+                                 with_=BENVOLIO))
+    old_form, old_keys = sealed_form([published, extra], "form-key")
+    saved(server, Save(chat=Chat(with_=BENVOLIO, start=T0, form=old_form,
+                                 encrypted_keys=old_keys)))
+    # another collection's keys for the same symmetric key name stay too
+    saved(server, Save(chat=Chat(with_=NURSE, start=T0, form=old_form,
+                                 encrypted_keys=old_keys)))
+    # the form is replaced by one encrypted with a new key, uploaded with its keys
+    new_form, new_keys = sealed_form([published], "form-key-2")
+    answer = saved(server, Save(chat=Chat(with_=BENVOLIO, start=T0, form=new_form,
+                                          encrypted_keys=new_keys)))
+    assert answer.version == 2 and answer.crypt is True
+    assert carried(server) == {("dk1", NAMES[0]), ("dk1", NAMES[1]),
+                               ("form-key-2", NAMES[0])}
+    assert carried(server, NURSE) == {("form-key", NAMES[0]), ("form-key", NAMES[1])}
+    got = retrieve(server, BENVOLIO)
+    assert got.form == new_form
+    assert {key.carried_key_name for key in got.encrypted_keys} == {"dk1", "form-key-2"}
 
 
 # -- removing --------------------------------------------------------------------------------------

@@ -338,6 +338,34 @@ def test_keys_are_kept_in_order_and_deleted_by_public_key_name(store: ArchiveSto
     assert store.delete_keys(ROMEO, JULIET, T0, []) == 0
 
 
+def test_keys_are_deleted_by_carried_key_name(store: ArchiveStore) -> None:
+    store.put_collection(record())
+    store.put_collection(record(with_=NURSE))
+    store.add_keys(ROMEO, JULIET, T0, [wrapped("pk1", "dk1"), wrapped("pk1", "dk2"),
+                                       wrapped("pk2", "dk1"), wrapped("pk2", "dk3")])
+    store.add_keys(ROMEO, NURSE, T0, [wrapped("pk1", "dk1")])
+    assert store.delete_keys_carrying(ROMEO, JULIET, T0, ["dk1", "dk3", "absent"]) == 3
+    assert store.get_keys(ROMEO, JULIET, T0) == [wrapped("pk1", "dk2")]
+    assert store.get_keys(ROMEO, NURSE, T0) == [wrapped("pk1", "dk1")]
+    assert store.delete_keys_carrying(ROMEO, JULIET, T0, ["dk1"]) == 0
+    assert store.delete_keys_carrying(ROMEO, JULIET, T0, []) == 0
+    # keys added afterwards go after the ones that stayed
+    store.add_keys(ROMEO, JULIET, T0, [wrapped("pk3", "dk4")])
+    assert store.get_keys(ROMEO, JULIET, T0) == [wrapped("pk1", "dk2"), wrapped("pk3", "dk4")]
+    with pytest.raises(KeyError, match="no collection"):
+        store.delete_keys_carrying(ROMEO, CAPULET, T0, ["dk1"])
+
+
+def test_a_failed_transaction_restores_keys_deleted_by_carried_name(
+        store: ArchiveStore) -> None:
+    store.put_collection(record())
+    store.add_keys(ROMEO, JULIET, T0, [wrapped("pk", "dk1"), wrapped("pk", "dk2")])
+    with pytest.raises(Boom), store.transaction():
+        assert store.delete_keys_carrying(ROMEO, JULIET, T0, ["dk1"]) == 1
+        raise Boom
+    assert store.get_keys(ROMEO, JULIET, T0) == [wrapped("pk", "dk1"), wrapped("pk", "dk2")]
+
+
 def test_find_keys_groups_by_collection_chronologically(store: ArchiveStore) -> None:
     store.put_collection(record(with_=NURSE, start=at(20)))
     store.put_collection(record(start=at(10)))

@@ -105,7 +105,10 @@ Every request runs in one store transaction: it takes effect entirely or not at 
   whenever anything changes; an upload that changes nothing leaves the version).  A
   new ``subject`` (or ``thread``) replaces the old; a link replaces the one of its
   kind and a link without attributes removes it; a form replaces the form, and an
-  empty form (no fields, no content) removes it, without error if there was none.
+  empty form (no fields, no content) removes it, without error if there was none;
+  when a removed or replaced form held encrypted data, the wrapped keys for the
+  symmetric keys nothing else in the collection uses go with it, and a collection
+  left with no encrypted data and no wrapped key takes plain messages again.
   Encrypted data and keys are stored as they come; a wrapped key for a pair
   (public key, symmetric key) the collection already holds is skipped, so an upload
   repeated after a lost answer leaves no duplicate.  The answer is the collection's
@@ -1181,6 +1184,12 @@ class ArchiveServer:
                 if pair not in held:
                     held.add(pair)
                     keys.append(key)
+        orphaned: set[str] = set()
+        if "form" in updates and _form_data(record.form):
+            orphaned, still_encrypted = self._orphaned_keys(record, updates["form"], data,
+                                                            keys)
+            if record.encrypted and not still_encrypted:
+                updates["encrypted"] = False
         if items or keys:
             updates["item_count"] = record.item_count + len(items)
             updates["size"] = record.size + size
@@ -1194,6 +1203,9 @@ class ArchiveServer:
             self._store.put_collection(record)
             if items:
                 self._store.append_items(account, record.with_, record.start, items)
+            if orphaned:
+                self._store.delete_keys_carrying(account, record.with_, record.start,
+                                                 orphaned)
             if keys:
                 self._store.add_keys(account, record.with_, record.start, keys)
             self._store.log_change(account, ChangeKind.CHANGED, record.with_, record.start,
@@ -1202,6 +1214,31 @@ class ArchiveServer:
             namespace=namespace, with_=record.with_, start=record.start,
             subject=record.subject, thread=record.thread, version=record.version,
             crypt=True if _crypt(record) else None))
+
+    def _orphaned_keys(self, record: CollectionRecord, form: Form | None,
+                       upload: Sequence[ArchiveItem], keys: Sequence[EncryptedKey]
+                       ) -> tuple[set[str], bool]:
+        """For a save that replaces or removes the form of ``record``: the carried key
+        names that only the old form's encrypted data used (their wrapped keys go), and
+        whether the collection then still holds encrypted data or a wrapped key.
+
+        A name stays in use when a stored item, the upload or the new form encrypts
+        with it, when the upload brings keys carrying it, or when it is the key of the
+        collection being recorded automatically."""
+        account, with_, start = record.key
+        stored = self._store.get_items(account, with_, start) if record.item_count else []
+        remaining = [each for each in (*stored, *upload, *_form_data(form))
+                     if isinstance(each, EncryptedData)]
+        used = {each.key_name for each in remaining}
+        used.update(key.carried_key_name for key in keys)
+        used.update(item.key.name for item in self._open.values()
+                    if item.key is not None and (item.owner, item.with_, item.start) == (
+                        account, with_, start))
+        orphaned = {name for each in _form_data(record.form)
+                    if (name := each.key_name) is not None and name not in used}
+        left = [key for key in (*self._store.get_keys(account, with_, start), *keys)
+                if key.carried_key_name not in orphaned]
+        return orphaned, bool(remaining or left)
 
     # -- reading the archive -------------------------------------------------------------------
 

@@ -241,6 +241,13 @@ class ArchiveStore(abc.ABC):
         (:attr:`EncryptedKey.key_name`) is one of ``key_names``; how many went."""
 
     @abc.abstractmethod
+    def delete_keys_carrying(self, owner: JID, with_: JID, start: datetime,
+                             carried_names: Collection[str]) -> int:
+        """Remove the collection's wrapped keys whose carried (symmetric) key name
+        (:attr:`EncryptedKey.carried_key_name`) is one of ``carried_names``; how many
+        went."""
+
+    @abc.abstractmethod
     def find_keys(self, owner: JID, key_names: Collection[str] | None = None
                   ) -> list[tuple[CollectionRecord, list[EncryptedKey]]]:
         """For every collection holding wrapped keys for one of ``key_names`` (any
@@ -464,6 +471,16 @@ class MemoryStore(ArchiveStore):
         names = set(key_names)
         stored = self._keys[full]
         kept = [key for key in stored if key.key_name not in names]
+        if len(kept) != len(stored):
+            self._set_entry(self._keys, full, kept)
+        return len(stored) - len(kept)
+
+    def delete_keys_carrying(self, owner: JID, with_: JID, start: datetime,
+                             carried_names: Collection[str]) -> int:
+        full = self._require(owner, with_, start)
+        names = set(carried_names)
+        stored = self._keys[full]
+        kept = [key for key in stored if key.carried_key_name not in names]
         if len(kept) != len(stored):
             self._set_entry(self._keys, full, kept)
         return len(stored) - len(kept)
@@ -869,6 +886,22 @@ class SQLiteStore(ArchiveStore):
             return int(self._db.execute(
                 f"DELETE FROM wrapped_keys WHERE collection = ? AND key_name IN ({marks})",
                 (collection, *names)).rowcount)
+
+    def delete_keys_carrying(self, owner: JID, with_: JID, start: datetime,
+                             carried_names: Collection[str]) -> int:
+        names = set(carried_names)
+        with self.transaction():
+            collection = self._id(owner, with_, start)
+            if not names:
+                return 0
+            # The carried name has no column of its own: read each key to find it.
+            rows = self._db.execute("SELECT position, xml FROM wrapped_keys "
+                                    "WHERE collection = ?", (collection,)).fetchall()
+            doomed = [(collection, position) for position, xml in rows
+                      if _read(xml, EncryptedKey).carried_key_name in names]
+            self._db.executemany("DELETE FROM wrapped_keys WHERE collection = ? AND "
+                                 "position = ?", doomed)
+            return len(doomed)
 
     def find_keys(self, owner: JID, key_names: Collection[str] | None = None
                   ) -> list[tuple[CollectionRecord, list[EncryptedKey]]]:
