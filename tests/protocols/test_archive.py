@@ -15,12 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from payloads import rejects, schema_accepts, typed
 
 import xepcodec
 import xepcodec.testing.archive  # registers the archive strategies
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq
-from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols import archive, xep
 from xepcodec.protocols.archive import (
@@ -93,27 +93,8 @@ ENC_KEY = (f"<EncryptedKey xmlns='{XENC}'>"
 COLLECTION = "with='sailor@harbour.example' start='2031-04-02T09:15:00Z'"
 
 
-def _parse(xml: str) -> Any:
-    return decode(etree.fromstring(xml.encode("utf-8")))
-
-
-def _rejects(xml: str, *words: str, condition: str = "bad-request") -> ParseError:
-    with pytest.raises(ParseError) as caught:
-        _parse(xml)
-    error = caught.value
-    assert error.condition == condition, error
-    for word in words:
-        assert word in error.message, (word, error.message)
-    return error
-
-
 def _chat(inner: str = "", ns: str = ARCHIVE, attrs: str = COLLECTION) -> str:
     return f"<chat xmlns='{ns}' {attrs}>{inner}</chat>"
-
-
-def _valid(schema: etree.XMLSchema, xml: str | bytes) -> bool:
-    data = xml.encode() if isinstance(xml, str) else xml
-    return bool(schema.validate(etree.fromstring(data)))
 
 
 # -- constants and features -----------------------------------------------------------------------
@@ -161,7 +142,7 @@ def test_with_namespace_round_trips_in_the_other_namespace(
     written = encode(moved)
     assert ARCHIVE_TMP.encode() in written if other == ARCHIVE_TMP else (
         ARCHIVE_TMP.encode() not in written)
-    assert _valid(schema, written), f"{written!r}: {schema.error_log}"
+    assert schema_accepts(schema, written), f"{written!r}: {schema.error_log}"
     back = decode(etree.fromstring(written))
     assert back == moved
     assert with_namespace(back, obj.namespace) == obj
@@ -180,7 +161,7 @@ def test_the_two_archive_schemas_differ_only_in_their_namespace() -> None:
 
 @pytest.mark.parametrize("ns", NAMESPACES)
 def test_full_preferences(ns: str) -> None:
-    got = _parse(
+    got = typed(
         f"<pref xmlns='{ns}'>"
         "<auto save='true' scope='global'/>"
         "<default otr='oppose' save='message' expire='86400' unset='false'/>"
@@ -204,23 +185,23 @@ def test_full_preferences(ns: str) -> None:
 
 
 def test_empty_pref_is_a_request_and_writes_back_empty() -> None:
-    assert _parse(f"<pref xmlns='{ARCHIVE}'/>") == Pref()
+    assert typed(f"<pref xmlns='{ARCHIVE}'/>") == Pref()
     assert encode(Pref(namespace=ARCHIVE_TMP)) == b'<pref xmlns="urn:xmpp:tmp:archive"/>'
 
 
 def test_pref_children_are_written_in_the_schema_order() -> None:
-    pref = _parse(f"<pref xmlns='{ARCHIVE}'><method type='auto' use='forbid'/>"
-                  "<default otr='concede' save='body'/><auto save='false'/></pref>")
+    pref = typed(f"<pref xmlns='{ARCHIVE}'><method type='auto' use='forbid'/>"
+                 "<default otr='concede' save='body'/><auto save='false'/></pref>")
     assert encode(pref) == (b'<pref xmlns="urn:xmpp:archive"><auto save="false"/>'
                             b'<default otr="concede" save="body"/>'
                             b'<method type="auto" use="forbid"/></pref>')
 
 
 def test_auto_with_encryption_and_public_keys() -> None:
-    got = _parse(f"<auto xmlns='{ARCHIVE_TMP}' save='1' encrypt='true'>"
-                 f"<KeyInfo xmlns='{DSIG}'><KeyName>keeper-rsa-2</KeyName>"
-                 "<KeyValue><RSAKeyValue><Modulus>AQID</Modulus><Exponent>AQAB</Exponent>"
-                 "</RSAKeyValue></KeyValue></KeyInfo></auto>")
+    got = typed(f"<auto xmlns='{ARCHIVE_TMP}' save='1' encrypt='true'>"
+                f"<KeyInfo xmlns='{DSIG}'><KeyName>keeper-rsa-2</KeyName>"
+                "<KeyValue><RSAKeyValue><Modulus>AQID</Modulus><Exponent>AQAB</Exponent>"
+                "</RSAKeyValue></KeyValue></KeyInfo></auto>")
     assert got == Auto(namespace=ARCHIVE_TMP, save=True, encrypt=True, key_infos=(KeyInfo(
         key_names=("keeper-rsa-2",),
         key_values=(KeyValue(rsa=RSAKeyValue(modulus=b"\x01\x02\x03",
@@ -229,18 +210,18 @@ def test_auto_with_encryption_and_public_keys() -> None:
 
 
 def test_item_and_session_removal() -> None:
-    assert _parse(f"<itemremove xmlns='{ARCHIVE}'><item jid='harbour.example'/>"
-                  "</itemremove>") == ItemRemove(items=(Item(jid=JID.parse("harbour.example")),))
-    assert _parse(f"<sessionremove xmlns='{ARCHIVE_TMP}'><session thread='t1'/>"
-                  "<session thread='t2'/></sessionremove>") == SessionRemove(
+    assert typed(f"<itemremove xmlns='{ARCHIVE}'><item jid='harbour.example'/>"
+                 "</itemremove>") == ItemRemove(items=(Item(jid=JID.parse("harbour.example")),))
+    assert typed(f"<sessionremove xmlns='{ARCHIVE_TMP}'><session thread='t1'/>"
+                 "<session thread='t2'/></sessionremove>") == SessionRemove(
         namespace=ARCHIVE_TMP, sessions=(Session(thread="t1"), Session(thread="t2")))
 
 
 def test_the_stream_feature() -> None:
-    plain = _parse(f"<feature xmlns='{ARCHIVE}'><optional/></feature>")
+    plain = typed(f"<feature xmlns='{ARCHIVE}'><optional/></feature>")
     assert plain == Feature(optional=True)
     assert not plain.default
-    on = _parse(f"<feature xmlns='{ARCHIVE}'><optional/><default/></feature>")
+    on = typed(f"<feature xmlns='{ARCHIVE}'><optional/><default/></feature>")
     assert on.default
     assert encode(on) == b'<feature xmlns="urn:xmpp:archive"><optional/><default/></feature>'
 
@@ -250,7 +231,7 @@ def test_the_stream_feature() -> None:
 
 @pytest.mark.parametrize("ns", NAMESPACES)
 def test_plain_collection_with_every_field(ns: str) -> None:
-    got = _parse(_chat(
+    got = typed(_chat(
         "<previous with='keeper@lighthouse.example' start='2031-04-01T20:00:00Z'/>"
         "<next/>"
         "<x xmlns='jabber:x:data' type='submit'><field var='mood'><value>calm</value></field></x>"
@@ -284,7 +265,7 @@ def test_plain_collection_with_every_field(ns: str) -> None:
 
 
 def test_encrypted_collection() -> None:
-    got = _parse(_chat(ENC_DATA + ENC_KEY, ns=ARCHIVE_TMP, attrs=f"{COLLECTION} crypt='true'"))
+    got = typed(_chat(ENC_DATA + ENC_KEY, ns=ARCHIVE_TMP, attrs=f"{COLLECTION} crypt='true'"))
     assert got.encrypted
     assert got.entries == ()
     (data,) = got.encrypted_data
@@ -313,7 +294,7 @@ def test_links_absent() -> None:
 def test_children_are_written_in_the_retrieval_order() -> None:
     """An upload may give the form after the messages and keys before data; xepcodec
     writes links, form, messages (or data, then keys), result set."""
-    uploaded = _parse(_chat(
+    uploaded = typed(_chat(
         "<to secs='1'><body>a</body></to>"
         "<x xmlns='jabber:x:data' type='submit'/>"
         "<set xmlns='http://jabber.org/protocol/rsm'><max>1</max></set>"
@@ -323,19 +304,19 @@ def test_children_are_written_in_the_retrieval_order() -> None:
         b'start="2031-04-02T09:15:00Z"><next/><x xmlns="jabber:x:data" type="submit"/>'
         b'<to secs="1"><body>a</body></to>'
         b'<set xmlns="http://jabber.org/protocol/rsm"><max>1</max></set></chat>')
-    keys_first = _parse(_chat(ENC_KEY + ENC_DATA))
+    keys_first = typed(_chat(ENC_KEY + ENC_DATA))
     written = encode(keys_first)
     assert written.index(b"EncryptedData") < written.index(b"EncryptedKey")
 
 
 def test_entries_and_notes_keep_their_interleaving() -> None:
-    got = _parse(_chat("<note>n1</note><from><body>b</body></from><note>n2</note>"))
+    got = typed(_chat("<note>n1</note><from><body>b</body></from><note>n2</note>"))
     assert [type(item).__name__ for item in got.entries] == ["Note", "Entry", "Note"]
     assert encode(got).count(b"<note>") == 2
 
 
 def test_an_empty_note_and_a_removal_link() -> None:
-    got = _parse(_chat("<previous/><note/>"))
+    got = typed(_chat("<previous/><note/>"))
     assert got.entries == (Note(text=""),)
     assert got.previous == Link(kind=LinkKind.PREVIOUS)
 
@@ -345,31 +326,31 @@ def test_an_empty_note_and_a_removal_link() -> None:
 
 @pytest.mark.parametrize("ns", NAMESPACES)
 def test_save(ns: str) -> None:
-    got = _parse(f"<save xmlns='{ns}'>{_chat('<to><body>x</body></to>', ns=ns)}</save>")
+    got = typed(f"<save xmlns='{ns}'>{_chat('<to><body>x</body></to>', ns=ns)}</save>")
     assert got == Save(namespace=ns, chat=Chat(namespace=ns, with_=SAILOR, start=WHEN,
                                                entries=(Entry(direction=Direction.TO,
                                                               bodies=("x",)),)))
 
 
 def test_list_request_and_answer() -> None:
-    request = _parse(f"<list xmlns='{ARCHIVE}' with='harbour.example' exactmatch='true' "
-                     "start='2031-01-01T00:00:00Z' end='2031-12-31T23:59:59Z'>"
-                     "<set xmlns='http://jabber.org/protocol/rsm'><max>30</max></set></list>")
+    request = typed(f"<list xmlns='{ARCHIVE}' with='harbour.example' exactmatch='true' "
+                    "start='2031-01-01T00:00:00Z' end='2031-12-31T23:59:59Z'>"
+                    "<set xmlns='http://jabber.org/protocol/rsm'><max>30</max></set></list>")
     assert request == List(with_=JID.parse("harbour.example"), exactmatch=True,
                            start=datetime(2031, 1, 1, tzinfo=UTC),
                            end=datetime(2031, 12, 31, 23, 59, 59, tzinfo=UTC),
                            rsm=ResultSet(max=30))
     listed = _chat(ns=ARCHIVE_TMP, attrs=COLLECTION + " crypt='true' version='2'")
-    answer = _parse(f"<list xmlns='{ARCHIVE_TMP}'>{listed}{_chat(ns=ARCHIVE_TMP)}</list>")
+    answer = typed(f"<list xmlns='{ARCHIVE_TMP}'>{listed}{_chat(ns=ARCHIVE_TMP)}</list>")
     assert [chat.encrypted for chat in answer.chats] == [True, False]
     assert answer.chats[0].version == 2
 
 
 def test_retrieve_with_key_names() -> None:
-    got = _parse(f"<retrieve xmlns='{ARCHIVE_TMP}' {COLLECTION}>"
-                 f"<KeyName xmlns='{DSIG}'>keeper-rsa-1</KeyName>"
-                 f"<KeyName xmlns='{DSIG}'>keeper-rsa-2</KeyName>"
-                 "<set xmlns='http://jabber.org/protocol/rsm'><max>2</max></set></retrieve>")
+    got = typed(f"<retrieve xmlns='{ARCHIVE_TMP}' {COLLECTION}>"
+                f"<KeyName xmlns='{DSIG}'>keeper-rsa-1</KeyName>"
+                f"<KeyName xmlns='{DSIG}'>keeper-rsa-2</KeyName>"
+                "<set xmlns='http://jabber.org/protocol/rsm'><max>2</max></set></retrieve>")
     assert got == Retrieve(namespace=ARCHIVE_TMP, with_=SAILOR, start=WHEN,
                            key_names=("keeper-rsa-1", "keeper-rsa-2"), rsm=ResultSet(max=2))
     written = encode(got)
@@ -384,14 +365,14 @@ def test_retrieve_with_key_names() -> None:
     ("", Remove()),
 ])
 def test_remove(attrs: str, expected: Remove) -> None:
-    assert _parse(f"<remove xmlns='{ARCHIVE}' {attrs}/>") == expected
+    assert typed(f"<remove xmlns='{ARCHIVE}' {attrs}/>") == expected
 
 
 def test_modified_request_and_answer() -> None:
-    assert _parse(f"<modified xmlns='{ARCHIVE}' start='2031-04-02T09:15:00Z'/>") == Modified(
+    assert typed(f"<modified xmlns='{ARCHIVE}' start='2031-04-02T09:15:00Z'/>") == Modified(
         start=WHEN)
-    got = _parse(f"<modified xmlns='{ARCHIVE}'><removed {COLLECTION} version='4'/>"
-                 f"<changed {COLLECTION} version='5'/></modified>")
+    got = typed(f"<modified xmlns='{ARCHIVE}'><removed {COLLECTION} version='4'/>"
+                f"<changed {COLLECTION} version='5'/></modified>")
     assert got.changes == (
         Change(kind=ChangeKind.REMOVED, with_=SAILOR, start=WHEN, version=4),
         Change(kind=ChangeKind.CHANGED, with_=SAILOR, start=WHEN, version=5))
@@ -399,17 +380,17 @@ def test_modified_request_and_answer() -> None:
 
 
 def test_keys_request_and_answer() -> None:
-    request = _parse(f"<keys xmlns='{ARCHIVE_TMP}'><KeyName xmlns='{DSIG}'>old-rsa</KeyName>"
-                     "<set xmlns='http://jabber.org/protocol/rsm'><max>20</max></set></keys>")
+    request = typed(f"<keys xmlns='{ARCHIVE_TMP}'><KeyName xmlns='{DSIG}'>old-rsa</KeyName>"
+                    "<set xmlns='http://jabber.org/protocol/rsm'><max>20</max></set></keys>")
     assert request == Keys(namespace=ARCHIVE_TMP, key_names=("old-rsa",),
                            rsm=ResultSet(max=20))
-    answer = _parse(f"<keys xmlns='{ARCHIVE}'>{_chat(ENC_KEY)}</keys>")
+    answer = typed(f"<keys xmlns='{ARCHIVE}'>{_chat(ENC_KEY)}</keys>")
     assert answer.chats[0].encrypted_keys[0].carried_key_name == "tide-key-3"
 
 
 def test_delete() -> None:
-    got = _parse(f"<delete xmlns='{ARCHIVE_TMP}' {COLLECTION}>"
-                 f"<KeyName xmlns='{DSIG}'>old-rsa</KeyName></delete>")
+    got = typed(f"<delete xmlns='{ARCHIVE_TMP}' {COLLECTION}>"
+                f"<KeyName xmlns='{DSIG}'>old-rsa</KeyName></delete>")
     assert got == Delete(namespace=ARCHIVE_TMP, with_=SAILOR, start=WHEN,
                          key_names=("old-rsa",))
 
@@ -515,7 +496,7 @@ REJECTED: list[tuple[str, list[str], str]] = [
 @pytest.mark.parametrize(("xml", "words", "condition"), REJECTED,
                          ids=[str(n) for n in range(len(REJECTED))])
 def test_rejections(xml: str, words: list[str], condition: str) -> None:
-    _rejects(xml, *words, condition=condition)
+    rejects(xml, *words, condition=condition)
 
 
 # Rules that XML Schema 1.0 cannot say: the model alone refuses these.
@@ -531,7 +512,7 @@ MODEL_ONLY = {
                          ids=[str(n) for n in range(len(REJECTED))])
 def test_the_schema_refuses_what_the_model_refuses(
         schema: etree.XMLSchema, xml: str, words: list[str], condition: str) -> None:
-    assert _valid(schema, xml) is (xml in MODEL_ONLY)
+    assert schema_accepts(schema, xml) is (xml in MODEL_ONLY)
 
 
 ACCEPTED = [
@@ -560,18 +541,18 @@ ACCEPTED = [
 @pytest.mark.parametrize("xml", ACCEPTED, ids=[str(n) for n in range(len(ACCEPTED))])
 def test_the_schema_and_the_model_accept_the_same_documents(
         schema: etree.XMLSchema, xml: str) -> None:
-    assert _valid(schema, xml), schema.error_log
-    obj = _parse(xml)
-    assert _valid(schema, encode(obj))
+    assert schema_accepts(schema, xml), schema.error_log
+    obj = typed(xml)
+    assert schema_accepts(schema, encode(obj))
 
 
 def test_the_schema_takes_the_form_after_the_messages_but_not_among_them(
         schema: etree.XMLSchema) -> None:
     among = _chat("<to><body>a</body></to><x xmlns='jabber:x:data' type='submit'/>"
                   "<from><body>b</body></from>")
-    assert not _valid(schema, among)
+    assert not schema_accepts(schema, among)
     # The model reads it (order is not enforced on reading) and writes the form first.
-    assert _valid(schema, encode(_parse(among)))
+    assert schema_accepts(schema, encode(typed(among)))
 
 
 # -- construction ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
+from payloads import typed
 
 import xepcodec.testing.dataforms  # noqa: F401  (registers the data form strategies)
 from xepcodec.core.jid import JID
@@ -69,11 +70,6 @@ COMPLEX = InfoQuery(
 COMPLEX_VER = "q07IKJEyjvHSyhy//CH0CxmKi8w="
 
 
-
-def _parse(xml: str) -> Any:
-    return decode(etree.fromstring(xml.encode("utf-8")))
-
-
 def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 
@@ -121,8 +117,8 @@ def test_constants() -> None:
 
 
 def test_current_format() -> None:
-    got = _parse(f"<c xmlns='{NS_CAPS}' hash='sha-1' node='http://quill.example' "
-                 "ver='abc='/>")
+    got = typed(f"<c xmlns='{NS_CAPS}' hash='sha-1' node='http://quill.example' "
+                "ver='abc='/>")
     assert got == Caps(hash="sha-1", node="http://quill.example", ver="abc=")
     assert not got.is_legacy
     assert got.ext is None
@@ -131,8 +127,8 @@ def test_current_format() -> None:
 
 
 def test_legacy_format_parses_with_ext() -> None:
-    got = _parse(f"<c xmlns='{NS_CAPS}' node='http://quill.example/caps' ver='1.2' "
-                 "ext=' voice-v1  video-v1 '/>")
+    got = typed(f"<c xmlns='{NS_CAPS}' node='http://quill.example/caps' ver='1.2' "
+                "ext=' voice-v1  video-v1 '/>")
     assert got.is_legacy
     assert got.hash is None
     assert got.ver == "1.2"
@@ -146,7 +142,7 @@ def test_the_schema_refuses_legacy(schema: etree.XMLSchema) -> None:
     # caps.xsd says so in its documentation: legacy elements are for code to handle.
     legacy = f"<c xmlns='{NS_CAPS}' node='http://quill.example' ver='1.2'/>"
     assert not schema.validate(etree.fromstring(legacy.encode()))
-    assert _parse(legacy).is_legacy
+    assert typed(legacy).is_legacy
 
 
 @pytest.mark.parametrize(("attrs", "words"), [
@@ -162,7 +158,7 @@ def test_the_schema_refuses_legacy(schema: etree.XMLSchema) -> None:
 ])
 def test_element_rejections(attrs: str, words: list[str]) -> None:
     with pytest.raises(ParseError) as caught:
-        _parse(f"<c xmlns='{NS_CAPS}' {attrs}/>")
+        typed(f"<c xmlns='{NS_CAPS}' {attrs}/>")
     assert caught.value.condition == "bad-request"
     for word in words:
         assert word in str(caught.value)
@@ -170,7 +166,7 @@ def test_element_rejections(attrs: str, words: list[str]) -> None:
 
 def test_element_has_no_children() -> None:
     with pytest.raises(ParseError, match="does not allow"):
-        _parse(f"<c xmlns='{NS_CAPS}' hash='sha-1' node='n' ver='v'><x xmlns='urn:a'/></c>")
+        typed(f"<c xmlns='{NS_CAPS}' hash='sha-1' node='n' ver='v'><x xmlns='urn:a'/></c>")
 
 
 def test_caps_in_presence_is_typed() -> None:
@@ -216,7 +212,7 @@ def test_complex_example() -> None:
 
 
 def test_complex_example_from_xml() -> None:
-    info = _parse(
+    info = typed(
         f"<query xmlns='{DISCO_INFO}' node='http://psi-im.org#{COMPLEX_VER}'>"
         "<identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>"
         "<identity xml:lang='el' category='client' name='&#936; 0.11' type='pc'/>"
@@ -305,9 +301,9 @@ def test_fields_without_var_are_left_out() -> None:
 
 def test_escaped_less_than_stays_literal() -> None:
     # The four characters '&lt;' in a name are not turned into '<'.
-    info = _parse(f"<query xmlns='{DISCO_INFO}'>"
-                  f"<identity category='client' type='pc' name='Some&amp;lt;{MUC}'/>"
-                  f"<feature var='{MUC}'/></query>")
+    info = typed(f"<query xmlns='{DISCO_INFO}'>"
+                 f"<identity category='client' type='pc' name='Some&amp;lt;{MUC}'/>"
+                 f"<feature var='{MUC}'/></query>")
     assert info.identities[0].name == f"Some&lt;{MUC}"
     assert ver_input(info) == f"client/pc//Some&lt;{MUC}<{MUC}<".encode()
     lookalike = InfoQuery(identities=(Identity(category="client", type="pc", name="Some"),),

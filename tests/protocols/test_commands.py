@@ -5,10 +5,9 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from lxml import etree
+from payloads import typed
 
 import xepcodec.testing.commands  # noqa: F401  (registers the Command and Actions strategies)
 from xepcodec.core.jid import JID
@@ -42,11 +41,6 @@ NS = COMMANDS
 FORM = "<x xmlns='urn:example:form' kind='submit'><v>1</v></x>"
 
 
-
-def _parse(xml: str) -> Any:
-    return decode(etree.fromstring(xml.encode("utf-8")))
-
-
 def _command(attrs: str, inner: str = "") -> str:
     return f"<command xmlns='{NS}' {attrs}>{inner}</command>"
 
@@ -56,7 +50,6 @@ def _fragment(xml: str) -> XmlFragment:
 
 
 # -- round trips ----------------------------------------------------------------------
-
 
 
 def test_constants() -> None:
@@ -72,7 +65,7 @@ def test_constants() -> None:
 
 
 def test_first_request() -> None:
-    got = _parse(_command("node='backup' action='execute'"))
+    got = typed(_command("node='backup' action='execute'"))
     assert got == Command(node="backup", action=Action.EXECUTE)
     assert got.sessionid is None
     assert got.status is None
@@ -82,13 +75,13 @@ def test_first_request() -> None:
 
 
 def test_no_action_means_execute() -> None:
-    got = _parse(_command("node='backup'"))
+    got = typed(_command("node='backup'"))
     assert got.action is None
     assert got.effective_action is Action.EXECUTE
 
 
 def test_every_field() -> None:
-    got = _parse(_command(
+    got = typed(_command(
         "node='users/add' sessionid='s-81' status='executing' xml:lang='de'",
         "<actions execute='complete'><prev/><complete/></actions>"
         "<note type='warn'>Disk almost full</note><note>Second note</note>" + FORM))
@@ -104,7 +97,7 @@ def test_every_field() -> None:
 
 
 def test_notes_and_payload_keep_their_order() -> None:
-    got = _parse(_command(
+    got = typed(_command(
         "node='n' sessionid='s' status='completed'",
         "<y xmlns='urn:example:b'/><note>one</note><z xmlns='urn:example:a'/>"
         "<note type='error'>two</note>"))
@@ -113,7 +106,7 @@ def test_notes_and_payload_keep_their_order() -> None:
 
 
 def test_actions_may_be_written_anywhere_and_come_back_first() -> None:
-    got = _parse(_command("node='n' sessionid='s' status='executing'",
+    got = typed(_command("node='n' sessionid='s' status='executing'",
                           "<note>hello</note><actions><next/></actions>"))
     assert got.actions == Actions(next=True)
     assert encode(got) == (
@@ -122,7 +115,7 @@ def test_actions_may_be_written_anywhere_and_come_back_first() -> None:
 
 
 def test_typed_payload_is_typed() -> None:
-    got = _parse(_command("node='n'", "<set xmlns='http://jabber.org/protocol/rsm'>"
+    got = typed(_command("node='n'", "<set xmlns='http://jabber.org/protocol/rsm'>"
                                       "<max>5</max></set>"))
     assert got.payload == (ResultSet(max=5),)
     assert got.find(ResultSet) == ResultSet(max=5)
@@ -131,30 +124,30 @@ def test_typed_payload_is_typed() -> None:
 
 @pytest.mark.parametrize("status", list(Status))
 def test_statuses(status: Status) -> None:
-    got = _parse(_command(f"node='n' sessionid='s' status='{status}'"))
+    got = typed(_command(f"node='n' sessionid='s' status='{status}'"))
     assert got.status is status
     assert got.ended is (status is not Status.EXECUTING)
 
 
 @pytest.mark.parametrize("action", list(Action))
 def test_actions_attribute_values(action: Action) -> None:
-    got = _parse(_command(f"node='n' sessionid='s' action='{action}'"))
+    got = typed(_command(f"node='n' sessionid='s' action='{action}'"))
     assert got.action is action
     assert got.effective_action is action
 
 
 def test_note_types() -> None:
-    plain = _parse(f"<note xmlns='{NS}'>Saved.</note>")
+    plain = typed(f"<note xmlns='{NS}'>Saved.</note>")
     assert plain.type is None
     assert plain.severity is NoteType.INFO
     for kind in NoteType:
-        note = _parse(f"<note xmlns='{NS}' type='{kind}'>x</note>")
+        note = typed(f"<note xmlns='{NS}' type='{kind}'>x</note>")
         assert note.type is kind
         assert note.severity is kind
 
 
 def test_empty_note_keeps_empty_text() -> None:
-    note = _parse(f"<note xmlns='{NS}' type='info'/>")
+    note = typed(f"<note xmlns='{NS}' type='info'/>")
     assert note == Note(type=NoteType.INFO, text="")
     assert encode(note) == b'<note xmlns="http://jabber.org/protocol/commands" type="info"/>'
 
@@ -172,20 +165,20 @@ ACTION_OFFERS = [
 
 @pytest.mark.parametrize(("inner", "allowed", "default"), ACTION_OFFERS)
 def test_actions_offers(inner: str, allowed: set[Action], default: Action) -> None:
-    got = _parse(inner.replace("<actions", f"<actions xmlns='{NS}'", 1))
+    got = typed(inner.replace("<actions", f"<actions xmlns='{NS}'", 1))
     assert got.allowed == allowed
     assert got.default is default
 
 
 def test_actions_are_written_in_a_fixed_order() -> None:
-    got = _parse(f"<actions xmlns='{NS}' execute='complete'><complete/><prev/></actions>")
+    got = typed(f"<actions xmlns='{NS}' execute='complete'><complete/><prev/></actions>")
     assert encode(got) == (b'<actions xmlns="http://jabber.org/protocol/commands" '
                            b'execute="complete"><prev/><complete/></actions>')
 
 
 @pytest.mark.parametrize("condition", list(CommandCondition))
 def test_specific_conditions_read(condition: CommandCondition) -> None:
-    got = _parse(f"<{condition} xmlns='{NS}'/>")
+    got = typed(f"<{condition} xmlns='{NS}'/>")
     assert got == SpecificCondition(condition=condition)
     assert encode(got) == f'<{condition} xmlns="{NS}"/>'.encode()
 
@@ -261,7 +254,7 @@ REJECTED = [
 @pytest.mark.parametrize(("xml", "where", "words"), REJECTED)
 def test_rejected(xml: str, where: str, words: str) -> None:
     with pytest.raises(ParseError) as caught:
-        _parse(xml)
+        typed(xml)
     assert caught.value.condition == "bad-request"
     assert words in caught.value.message
     assert caught.value.path is not None and where in caught.value.path
@@ -269,7 +262,7 @@ def test_rejected(xml: str, where: str, words: str) -> None:
 
 def test_repeated_action_flag_is_rejected() -> None:
     with pytest.raises(ParseError, match="only one <next/>"):
-        _parse(f"<actions xmlns='{NS}'><next/><next/></actions>")
+        typed(f"<actions xmlns='{NS}'><next/><next/></actions>")
 
 
 def test_rules_apply_on_construction() -> None:

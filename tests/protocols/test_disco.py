@@ -6,10 +6,9 @@ The XML below is written for these tests; none of it is taken from the XEPs.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from lxml import etree
+from payloads import typed
 
 import xepcodec.testing.dataforms
 import xepcodec.testing.disco
@@ -37,10 +36,6 @@ from xepcodec.protocols.disco import (
 from xepcodec.protocols.rsm import ResultSet
 
 
-def _parse(xml: str) -> Any:
-    return decode(etree.fromstring(xml.encode("utf-8")))
-
-
 def _info(inner: str = "", attrs: str = "") -> str:
     return f"<query xmlns='{NS_INFO}'{attrs}>{inner}</query>"
 
@@ -51,7 +46,7 @@ def _items(inner: str = "", attrs: str = "") -> str:
 
 def _rejects(xml: str, *words: str, condition: str = "bad-request") -> ParseError:
     with pytest.raises(ParseError) as caught:
-        _parse(xml)
+        typed(xml)
     error = caught.value
     assert error.condition == condition, error
     for word in words:
@@ -68,7 +63,6 @@ def _hidden_form(form_type: str, **values: str) -> Form:
 # -- round trips ----------------------------------------------------------------------------
 
 
-
 def test_constants() -> None:
     assert NS_INFO == "http://jabber.org/protocol/disco#info"
     assert NS_ITEMS == "http://jabber.org/protocol/disco#items"
@@ -80,7 +74,7 @@ def test_constants() -> None:
 
 
 def test_info_result_with_every_field() -> None:
-    got = _parse(_info(
+    got = typed(_info(
         "<identity category='client' type='pc' name='Quill' xml:lang='en'/>"
         "<identity category='client' type='pc' name='Feder' xml:lang='de'/>"
         "<identity category='automation' type='command-list'/>"
@@ -106,15 +100,15 @@ def test_info_result_with_every_field() -> None:
 
 
 def test_info_request_is_an_empty_query() -> None:
-    got = _parse(_info())
+    got = typed(_info())
     assert got == InfoQuery()
     assert encode(got) == f'<query xmlns="{NS_INFO}"/>'.encode()
-    with_node = _parse(_info(attrs=" node='urn:example:n'"))
+    with_node = typed(_info(attrs=" node='urn:example:n'"))
     assert with_node == InfoQuery(node="urn:example:n")
 
 
 def test_interleaved_children_are_read_and_written_grouped() -> None:
-    got = _parse(_info(
+    got = typed(_info(
         "<feature var='urn:a'/><identity category='server' type='im'/>"
         f"<x xmlns='{DATA_FORMS}' type='result'/><feature var='urn:b'/>"
         "<identity category='pubsub' type='service'/>"))
@@ -126,7 +120,7 @@ def test_interleaved_children_are_read_and_written_grouped() -> None:
 
 
 def test_same_category_and_type_in_different_languages_is_allowed() -> None:
-    got = _parse(_info("<identity category='client' type='pc' name='A' xml:lang='en'/>"
+    got = typed(_info("<identity category='client' type='pc' name='A' xml:lang='en'/>"
                        "<identity category='client' type='pc' name='B' xml:lang='fr'/>"
                        "<identity category='client' type='pc' name='C'/>"))
     assert len(got.identities) == 3
@@ -134,7 +128,7 @@ def test_same_category_and_type_in_different_languages_is_allowed() -> None:
 
 def test_the_same_identity_twice_is_not_a_disco_error() -> None:
     # XEP-0030 forbids only different names; exact repeats are a caps matter.
-    got = _parse(_info("<identity category='client' type='pc' name='A'/>" * 2))
+    got = typed(_info("<identity category='client' type='pc' name='A'/>" * 2))
     assert len(got.identities) == 2
 
 
@@ -284,7 +278,7 @@ def test_an_iq_result_carries_a_typed_info_query() -> None:
 
 
 def test_items_result_with_every_field() -> None:
-    got = _parse(_items(
+    got = typed(_items(
         "<item jid='catalog.example' node='books' name='Books'/>"
         "<item jid='someone@example.org/phone'><note xmlns='urn:example:note'/></item>"
         "<set xmlns='http://jabber.org/protocol/rsm'><first index='0'>a</first>"
@@ -304,7 +298,7 @@ def test_items_result_with_every_field() -> None:
 
 
 def test_empty_items_result() -> None:
-    got = _parse(_items())
+    got = typed(_items())
     assert got == ItemsQuery()
     assert got.items == ()
     assert got.rsm is None
@@ -370,7 +364,7 @@ def test_items_request_builds_the_iq_with_a_page_request() -> None:
 def test_rules_only_the_model_checks(schema: etree.XMLSchema, xml: str) -> None:
     assert schema.validate(etree.fromstring(xml.encode()))
     with pytest.raises(ParseError):
-        _parse(xml)
+        typed(xml)
 
 
 @pytest.mark.parametrize("xml", [
@@ -381,4 +375,4 @@ def test_rules_only_the_model_checks(schema: etree.XMLSchema, xml: str) -> None:
 def test_rules_both_check(schema: etree.XMLSchema, xml: str) -> None:
     assert not schema.validate(etree.fromstring(xml.encode()))
     with pytest.raises(ParseError):
-        _parse(xml)
+        typed(xml)

@@ -5,12 +5,11 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
+from payloads import typed
 
 import xepcodec.testing.rsm  # noqa: F401  (registers the ResultSet strategy)
 from xepcodec.core.stanza_errors import Condition, ErrorType
@@ -26,16 +25,11 @@ from xepcodec.protocols.rsm import (
 )
 
 
-def _parse(xml: str) -> Any:
-    return decode(etree.fromstring(xml.encode("utf-8")))
-
-
 def _set(inner: str, attrs: str = "") -> str:
     return f"<set xmlns='{RSM}'{attrs}>{inner}</set>"
 
 
 # -- round trips ----------------------------------------------------------------------
-
 
 
 def test_constants() -> None:
@@ -47,7 +41,7 @@ def test_constants() -> None:
 
 
 def test_request_fields() -> None:
-    got = _parse(_set("<max>25</max><after>room-17</after>"))
+    got = typed(_set("<max>25</max><after>room-17</after>"))
     assert got == ResultSet(max=25, after="room-17")
     assert got.before is None
     assert got.index is None
@@ -55,10 +49,10 @@ def test_request_fields() -> None:
 
 
 def test_empty_before_asks_for_the_last_page_and_differs_from_no_before() -> None:
-    last_page = _parse(_set("<max>5</max><before/>"))
+    last_page = typed(_set("<max>5</max><before/>"))
     assert last_page.before == ""
     assert last_page.wants_last_page
-    no_before = _parse(_set("<max>5</max>"))
+    no_before = typed(_set("<max>5</max>"))
     assert no_before.before is None
     assert last_page != no_before
     assert encode(last_page) == (b'<set xmlns="http://jabber.org/protocol/rsm">'
@@ -66,21 +60,21 @@ def test_empty_before_asks_for_the_last_page_and_differs_from_no_before() -> Non
 
 
 def test_before_with_an_identifier() -> None:
-    got = _parse(_set("<max>3</max><before>msg-0042</before>"))
+    got = typed(_set("<max>3</max><before>msg-0042</before>"))
     assert got.before == "msg-0042"
     assert not got.wants_last_page
 
 
 def test_index_request() -> None:
-    assert _parse(_set("<max>8</max><index>120</index>")) == ResultSet(max=8, index=120)
+    assert typed(_set("<max>8</max><index>120</index>")) == ResultSet(max=8, index=120)
 
 
 def test_count_only_request() -> None:
-    assert _parse(_set("<max>0</max>")) == ResultSet.request(max=0)
+    assert typed(_set("<max>0</max>")) == ResultSet.request(max=0)
 
 
 def test_page_description() -> None:
-    got = _parse(_set("<first index='40'>k40</first><last>k49</last><count>313</count>"))
+    got = typed(_set("<first index='40'>k40</first><last>k49</last><count>313</count>"))
     assert got.first == First(uid="k40", index=40)
     assert got.first_uid == "k40"
     assert got.first_index == 40
@@ -89,26 +83,26 @@ def test_page_description() -> None:
 
 
 def test_first_without_index() -> None:
-    got = _parse(_set("<first>alpha</first><last>omega</last>"))
+    got = typed(_set("<first>alpha</first><last>omega</last>"))
     assert got.first == First(uid="alpha")
     assert got.first_index is None
 
 
 def test_empty_page_has_count_only() -> None:
-    got = _parse(_set("<count>0</count>"))
+    got = typed(_set("<count>0</count>"))
     assert got == ResultSet(count=0)
     assert got.first_uid is None
 
 
 def test_children_in_any_order_are_read() -> None:
-    got = _parse(_set("<count>9</count><last>z</last><first index='0'>a</first><max>2</max>"))
+    got = typed(_set("<count>9</count><last>z</last><first index='0'>a</first><max>2</max>"))
     assert got == ResultSet(max=2, first=First(uid="a", index=0), last="z", count=9)
 
 
 def test_identifiers_keep_their_characters() -> None:
-    got = _parse(_set("<after> a&amp;b&lt;c </after>"))
+    got = typed(_set("<after> a&amp;b&lt;c </after>"))
     assert got.after == " a&b<c "
-    assert _parse(encode(got).decode()) == got
+    assert typed(encode(got).decode()) == got
 
 
 def test_serialization_order_is_request_then_page() -> None:
@@ -164,7 +158,7 @@ REJECTED = [
 @pytest.mark.parametrize(("xml", "where", "words"), REJECTED)
 def test_rejected(xml: str, where: str, words: str) -> None:
     with pytest.raises(ParseError) as caught:
-        _parse(xml)
+        typed(xml)
     assert caught.value.condition == "bad-request"
     assert words in caught.value.message
     assert caught.value.path is not None and where in caught.value.path

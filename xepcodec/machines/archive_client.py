@@ -134,6 +134,7 @@ from xepcodec.crypto import (
     wrap_key,
 )
 from xepcodec.errors import ParseError, ProtocolError
+from xepcodec.machines.ids import IdCounter
 from xepcodec.protocols.archive import (
     ARCHIVE,
     FEATURE_ENCRYPT_SUFFIX,
@@ -635,18 +636,6 @@ def _private_key_name(private_key: RSAPrivateKey) -> str:
     return key_name(private_key.public_key())
 
 
-@dataclass(slots=True)
-class _Counter:
-    """The default id source: ``arc-1``, ``arc-2``…, saved with the snapshot."""
-
-    next: int = 1
-
-    def __call__(self) -> str:
-        value = self.next
-        self.next += 1
-        return f"arc-{value}"
-
-
 # -- flow state ------------------------------------------------------------------------
 
 
@@ -835,9 +824,9 @@ class ArchiveClient:
         self._jid = _jid(jid)
         self._namespace = namespace
         self._service = None if service is None else _jid(service)
-        self._counter: _Counter | None = None
+        self._counter: IdCounter | None = None
         if ids is None:
-            self._counter = _Counter()
+            self._counter = IdCounter("arc")
             ids = self._counter
         self._ids: Callable[[], str] = ids
         self._random = random

@@ -256,6 +256,7 @@ from xepcodec.machines.archive_store import (
     jid_matches,
     utc,
 )
+from xepcodec.machines.ids import IdCounter
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -565,16 +566,6 @@ class _Open:
         return self.owner, self.with_, self.thread
 
 
-@dataclass(slots=True)
-class _Counter:
-    next: int = 1
-
-    def __call__(self) -> str:
-        value = self.next
-        self.next += 1
-        return f"archive-{value}"
-
-
 def _parse_as(text: str | bytes, kind: type[Any]) -> Any:
     obj = parse(text)
     if not isinstance(obj, kind):
@@ -654,9 +645,9 @@ class ArchiveServer:
         self._random = random
         self._limits = limits if limits is not None else Limits()
         self._defaults = defaults if defaults is not None else Defaults()
-        self._counter: _Counter | None = None
+        self._counter: IdCounter | None = None
         if ids is None:
-            self._counter = _Counter()
+            self._counter = IdCounter("archive")
             ids = self._counter
         self._ids: Callable[[], str] = ids
         # per stream (full JID, or bare when the caller uses bare JIDs)
@@ -1210,10 +1201,7 @@ class ArchiveServer:
                 self._store.add_keys(account, record.with_, record.start, keys)
             self._store.log_change(account, ChangeKind.CHANGED, record.with_, record.start,
                                    record.version, now)
-        return Save(namespace=namespace, chat=Chat(
-            namespace=namespace, with_=record.with_, start=record.start,
-            subject=record.subject, thread=record.thread, version=record.version,
-            crypt=True if _crypt(record) else None))
+        return Save(namespace=namespace, chat=self._summary(record, namespace))
 
     def _orphaned_keys(self, record: CollectionRecord, form: Form | None,
                        upload: Sequence[ArchiveItem], keys: Sequence[EncryptedKey]
@@ -1298,13 +1286,10 @@ class ArchiveServer:
                                                              record.start)
                          if key.carried_key_name in used
                          and (not wanted or key.key_name in wanted))
-        namespace = request.namespace
-        return Chat(namespace=namespace, with_=record.with_, start=record.start,
-                    subject=record.subject, thread=record.thread, version=record.version,
-                    crypt=True if _crypt(record) else None, links=_link(record),
-                    form=record.form, entries=entries, encrypted_data=data,
-                    encrypted_keys=keys,
-                    rsm=self._result_set(record.item_count, len(page), request.rsm, answer))
+        return replace(self._summary(record, request.namespace), links=_link(record),
+                       form=record.form, entries=entries, encrypted_data=data,
+                       encrypted_keys=keys, rsm=self._result_set(
+                           record.item_count, len(page), request.rsm, answer))
 
     def _modified(self, request: Modified, owner: JID) -> Modified:
         changes = self._store.get_changes(owner.bare, request.start)

@@ -107,6 +107,7 @@ from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
 from xepcodec.errors import JIDError, ParseError, ProtocolError
+from xepcodec.machines.ids import IdCounter
 from xepcodec.protocols.commands import (
     FEATURE as COMMANDS_FEATURE,
 )
@@ -640,18 +641,6 @@ class _Session:
     lang: str | None = None
 
 
-@dataclass(slots=True)
-class _Counter:
-    """The default id source: ``sb-1``, ``sb-2``…, saved with the snapshot."""
-
-    next: int = 1
-
-    def __call__(self) -> str:
-        value = self.next
-        self.next += 1
-        return f"sb-{value}"
-
-
 class ServerBuddies:
     """The server roster of one local domain (see the module documentation).
 
@@ -667,9 +656,9 @@ class ServerBuddies:
         except ParseError as error:
             raise ValueError(error.message) from None
         self._config = config if config is not None else Config()
-        self._counter: _Counter | None = None
+        self._counter: IdCounter | None = None
         if ids is None:
-            self._counter = _Counter()
+            self._counter = IdCounter("sb")
             ids = self._counter
         self._ids: Callable[[], str] = ids
         self._roster: dict[JID, State] = {}

@@ -1,0 +1,35 @@
+"""Reading protocol payloads in the table tests: parse one element by itself, expect a
+refusal, ask the catalog's schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from xepcodec.errors import ParseError
+from xepcodec.model import decode
+
+
+def typed(xml: str) -> Any:
+    """The typed object for one element written out in a test (no stanza around it)."""
+    return decode(etree.fromstring(xml.encode("utf-8")))
+
+
+def rejects(xml: str, *words: str, condition: str = "bad-request") -> ParseError:
+    """The ParseError ``xml`` gives, checked to carry ``condition`` and, in its message,
+    each of ``words``."""
+    with pytest.raises(ParseError) as caught:
+        typed(xml)
+    error = caught.value
+    assert error.condition == condition, error
+    for word in words:
+        assert word in error.message, (word, error.message)
+    return error
+
+
+def schema_accepts(schema: etree.XMLSchema, xml: str | bytes) -> bool:
+    """Whether ``schema`` accepts ``xml``."""
+    data = xml.encode() if isinstance(xml, str) else xml
+    return bool(schema.validate(etree.fromstring(data)))
