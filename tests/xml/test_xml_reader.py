@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import tracemalloc
 
 import pytest
 from lxml import etree
 
 from xepcodec.errors import ParseError
-from xepcodec.xml import DEFAULT_LIMITS, Limits, parse_xml, path_of
+from xepcodec.xml import DEFAULT_LIMITS, Limits, StreamReader, parse_xml, path_of
 from xepcodec.xml.paths import shorten
 from xepcodec.xml.reader import LIBXML2_MAX_DEPTH
 
@@ -249,6 +250,28 @@ def test_limits_are_values() -> None:
     assert Limits() == DEFAULT_LIMITS
     assert hash(Limits(max_depth=7)) == hash(Limits(max_depth=7))
     assert "max_depth=7" in repr(Limits(max_depth=7)) and "_floor" not in repr(Limits())
+
+
+def test_huge_limits_cost_nothing_until_input_needs_them() -> None:
+    # Bounds of 2**31 are how callers say "no limit": building them must not allocate
+    # anything proportional to the bound, and they must still be enforced.
+    tracemalloc.start()
+    try:
+        unbounded = Limits(max_attributes=2**31, max_children=2**31, max_size=2**62,
+                           max_attribute_length=2**31, max_text_length=2**31)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    many = b"<a " + b" ".join(b"x%d='1'" % i for i in range(100)) + b"/>"
+    assert len(parse_xml(many, unbounded).attrib) == 100
+    small = Limits(max_attributes=99)
+    fails(many, "policy-violation", limits=small)
+    reader = StreamReader(limits=unbounded)
+    events = reader.feed(b"<stream:stream xmlns='jabber:client' "
+                         b"xmlns:stream='http://etherx.jabber.org/streams'>"
+                         b"<message><x xmlns='urn:x' " + many[3:] + b"</message>")
+    assert any(type(event).__name__ == "StanzaReceived" for event in events)
 
 
 def test_deepest_allowed_limit_works() -> None:

@@ -77,7 +77,6 @@ class Limits:
     _depth_floor: int = field(init=False, repr=False, compare=False)
     _elements_floor: int = field(init=False, repr=False, compare=False)
     _attributes_floor: int = field(init=False, repr=False, compare=False)
-    _equals_run: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("max_depth", "max_attribute_length", "max_text_length",
@@ -100,7 +99,6 @@ class Limits:
         object.__setattr__(self, "_floor", min(
             depth_floor, children_floor, attributes_floor,
             self.max_attribute_length + 1, self.max_text_length + 1))
-        object.__setattr__(self, "_equals_run", b"=" * (self.max_attributes + 1))
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -500,12 +498,19 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
         # XPath) for a limit they do not settle.  Every element has a "<".
         elements = data.count(b"<") if size >= limits._elements_floor else 0
         suspect = (size >= limits._attributes_floor
-                   and data.count(b"=") > limits.max_attributes
-                   and limits._equals_run in skeleton(data))
+                   and has_equals_run(skeleton(data), limits.max_attributes + 1))
         if (suspect or elements > limits.max_depth or elements > limits.max_children + 1
                 or size > limits.max_attribute_length or size > limits.max_text_length):
             check_tree(root, limits, size=size, elements=elements, attributes_suspect=suspect)
     return root
+
+
+def has_equals_run(shape: bytes, length: int) -> bool:
+    """Whether ``shape`` (a :func:`skeleton`) holds ``length`` "=" with no "<" between
+    them, the least an element with ``length`` attributes needs."""
+    # The run is built only once the input holds that many "=": a bound of 2**31 must
+    # cost nothing until input that large arrives.
+    return shape.count(b"=") >= length and b"=" * length in shape
 
 
 def _surrogate_error(text: str, error: UnicodeEncodeError) -> ParseError:

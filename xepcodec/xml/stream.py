@@ -64,6 +64,7 @@ from xepcodec.xml.reader import (
     check_encoding_start,
     check_tree,
     declaration_end,
+    has_equals_run,
     markup_problem,
     skeleton,
     syntax_error,
@@ -276,7 +277,7 @@ class StreamReader:
         size = len(safe)
         shape = skeleton(safe)
         probe = b"=" * self._equals + shape if self._equals else shape
-        suspect = limits._equals_run in probe
+        suspect = has_equals_run(probe, limits.max_attributes + 1)
         # A stanza whose start event comes in this slice began at the last "<"
         # before it at the earliest (its start tag may have been split).
         self._slice_span = self._since_lt + size
