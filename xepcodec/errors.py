@@ -133,3 +133,18 @@ class SerializeError(XepCodecError):
 
 class SchemaError(XepCodecError):
     """A shipped or user-supplied XML Schema cannot be loaded."""
+
+
+class UnknownProtocolError(XepCodecError, LookupError):
+    """A protocol was asked for (by XEP number, say) that xepcodec does not implement.
+    A :class:`LookupError` too, so ``except LookupError`` keeps working."""
+
+
+class ArgumentTypeError(XepCodecError, TypeError):
+    """A constructor or function was given a value of the wrong type; the message
+    names the class and field.  A :class:`TypeError` too."""
+
+
+class ArgumentValueError(XepCodecError, ValueError):
+    """A constructor or function was given a value its protocol does not allow; the
+    message names the class and field.  A :class:`ValueError` too."""
