@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, STANZA_NAMESPACES, XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import attr, child, children, element, text, text_child, xmlns
 from xepcodec.model import fields as xf
 from xepcodec.model.values import EnumValue, Integer, String
+from xepcodec.xml.paths import local_name
+from xepcodec.xml.stream import StanzaFailed
 
 __all__ = [
     "Body",
@@ -223,7 +226,8 @@ class Iq(_Stanza):
     def result(self, payload: Any = None) -> Iq:
         """The result answering this get or set: addresses swapped, id kept."""
         if self.type not in (IqType.GET, IqType.SET):
-            raise ValueError(f"only a get or set is answered with a result, not a {self.type}")
+            raise ArgumentValueError(f"only a get or set is answered with a result, not a "
+                                     f"{self.type}")
         return Iq(namespace=self.namespace, type=IqType.RESULT, id=self.id, to=self.from_,
                   from_=self.to, extensions=(payload,) if payload is not None else ())
 
@@ -235,19 +239,44 @@ def _untranslated(items: tuple[Any, ...]) -> str | None:
     return str(items[0].text) if items else None
 
 
+@overload
 def error_reply(stanza: S, condition: Condition | str | StanzaError, *,
                 type: ErrorType | str | None = None, text: str | None = None,
-                include_payload: bool = False) -> S:
+                include_payload: bool = False) -> S: ...
+
+
+@overload
+def error_reply(stanza: StanzaFailed, condition: Condition | str | StanzaError | None = None,
+                *, type: ErrorType | str | None = None,
+                text: str | None = None) -> Message | Presence | Iq: ...
+
+
+def error_reply(stanza: S | StanzaFailed,
+                condition: Condition | str | StanzaError | None = None, *,
+                type: ErrorType | str | None = None, text: str | None = None,
+                include_payload: bool = False) -> Message | Presence | Iq:
     """The error answer to ``stanza`` (RFC 6120 §8.3.1): same kind and id, addresses
     swapped, type ``error``, and the original content only when asked for.
 
-    Answering an error with an error is refused, as the RFC forbids it (it could loop).
+    ``stanza`` may also be the :class:`~xepcodec.xml.StanzaFailed` a
+    :class:`~xepcodec.xml.StreamReader` handed over for a stanza it refused: the answer
+    is then built from the refused element's name, id and addresses, with the refusal's
+    condition unless another is given.  An address that is itself malformed is left
+    out of the answer (the answer goes back over the stream it came from).
+
+    Answering an error with an error is refused, as the RFC forbids it (it could loop),
+    and so is answering what no stanza error can answer: an element that is not a
+    message, presence or iq, or an iq without the id its answer must repeat.  Both
+    raise :class:`~xepcodec.errors.ArgumentValueError`.
     """
+    if isinstance(stanza, StanzaFailed):
+        return _answer_refused(stanza, condition, type=type, text=text)
     if stanza.type == "error":
-        raise ValueError("an error stanza must not be answered with another error "
-                         "(RFC 6120 §8.3.1)")
-    error = condition if isinstance(condition, StanzaError) else StanzaError.of(
-        condition, type=type, text=text)
+        raise ArgumentValueError("an error stanza must not be answered with another error "
+                                 "(RFC 6120 §8.3.1)")
+    if condition is None:
+        raise ArgumentValueError("error_reply needs the condition to answer a stanza with")
+    error = _stanza_error(condition, type, text)
     kind = stanza.__class__
     changes: dict[str, Any] = {"type": _ERROR_TYPES[kind], "to": stanza.from_,
                                "from_": stanza.to, "error": error}
@@ -256,6 +285,49 @@ def error_reply(stanza: S, condition: Condition | str | StanzaError, *,
     return dataclasses.replace(stanza, **changes)
 
 
+def _stanza_error(condition: Condition | str | StanzaError, type: ErrorType | str | None,
+                  text: str | None) -> StanzaError:
+    if isinstance(condition, StanzaError):
+        return condition
+    return StanzaError.of(condition, type=type, text=text)
+
+
+def _answer_refused(failed: StanzaFailed, condition: Condition | str | StanzaError | None, *,
+                    type: ErrorType | str | None, text: str | None) -> Message | Presence | Iq:
+    element = failed.element
+    tag = element.tag if element is not None else None
+    kind = _KINDS.get(local_name(tag)) if isinstance(tag, str) else None
+    namespace = tag[1:].partition("}")[0] if isinstance(tag, str) and tag[0] == "{" else ""
+    if element is None or kind is None or namespace not in STANZA_NAMESPACES:
+        what = f"<{local_name(tag)}/>" if isinstance(tag, str) else "the refused element"
+        raise ArgumentValueError(f"{what} is not a message, presence or iq: no stanza error "
+                                 "answers it")
+    if element.get("type") == "error":
+        raise ArgumentValueError("an error stanza must not be answered with another error "
+                                 "(RFC 6120 §8.3.1)")
+    stanza_id = element.get("id")
+    if kind is Iq and not stanza_id:
+        raise ArgumentValueError("an iq without an id cannot be answered: the answer must "
+                                 "repeat it (RFC 6120 §8.2.3)")
+    error = _stanza_error(condition if condition is not None else failed.error.condition,
+                          type, text)
+    answer: Message | Presence | Iq = kind(
+        namespace=namespace, type=_ERROR_TYPES[kind], id=stanza_id,
+        to=_address(element.get("from")), from_=_address(element.get("to")), error=error)
+    return answer
+
+
+def _address(value: str | None) -> JID | None:
+    """A refused stanza's address, or None when it is absent or is what was malformed."""
+    if value is None:
+        return None
+    try:
+        return JID.parse(value)
+    except JIDError:
+        return None
+
+
+_KINDS: dict[str, Any] = {"message": Message, "presence": Presence, "iq": Iq}
 _ERROR_TYPES: dict[type, Any] = {
     Message: MessageType.ERROR, Presence: PresenceType.ERROR, Iq: IqType.ERROR,
 }

@@ -1,0 +1,107 @@
+"""Every error the library raises is a XepCodecError, and a refused stanza can be answered.
+
+The first part answers what a StreamReader refused with the library's own error reply, end
+to end: the reply parses, carries the refusal's condition and the stanza's id, and has the
+addresses swapped.  The second part drives the public entry points with hostile and wrong
+input and checks that nothing but a XepCodecError escapes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import xepcodec
+from xepcodec.core.jid import JID
+from xepcodec.core.stanza_errors import Condition
+from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
+from xepcodec.errors import ArgumentValueError, XepCodecError
+from xepcodec.xml import StanzaFailed, StreamReader
+
+_HEADER = ("<stream:stream xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams' "
+           "to='example.com' version='1.0'>")
+
+
+def _refused(stanza: str, namespace: str = "jabber:client") -> StanzaFailed:
+    """The one StanzaFailed a stream carrying *stanza* yields."""
+    events = StreamReader().feed((_HEADER.format(ns=namespace) + stanza).encode())
+    failed = [event for event in events if isinstance(event, StanzaFailed)]
+    assert len(failed) == 1, events
+    return failed[0]
+
+
+@pytest.mark.parametrize(
+    ("stanza", "kind", "condition"),
+    [
+        ("<iq type='get' id='q1' from='juliet@example.com/balcony' to='example.com'>"
+         "<x xmlns='jabber:x:data' type='bogus'/></iq>", Iq, Condition.BAD_REQUEST),
+        ("<message type='chat' id='m1' from='juliet@example.com/balcony' to='romeo@example.net'>"
+         "<body>hi</body><x xmlns='jabber:x:data' type='bogus'/></message>",
+         Message, Condition.BAD_REQUEST),
+        ("<presence id='p1' from='juliet@example.com/balcony' to='romeo@example.net'>"
+         "<priority>1000</priority></presence>", Presence, Condition.BAD_REQUEST),
+    ],
+)
+@pytest.mark.parametrize("namespace", ["jabber:client", "jabber:server"])
+def test_a_refused_stanza_is_answered_with_its_condition(
+        stanza: str, kind: type, condition: Condition, namespace: str) -> None:
+    failed = _refused(stanza, namespace)
+    assert failed.error.condition == condition
+    reply = xepcodec.parse(xepcodec.serialize(error_reply(failed)))
+    assert isinstance(reply, kind)
+    assert reply.namespace == namespace
+    assert reply.type == "error"
+    assert reply.error.condition == condition
+    assert reply.id == failed.element.get("id")
+    assert reply.to == JID.parse("juliet@example.com/balcony")
+    assert reply.from_ == JID.parse(failed.element.get("to"))
+    assert reply.extensions == ()
+
+
+def test_the_answer_to_a_refusal_may_name_another_condition_and_a_text() -> None:
+    failed = _refused("<iq type='set' id='q2' from='a@example.com/r'>"
+                      "<x xmlns='jabber:x:data' type='bogus'/></iq>")
+    reply = error_reply(failed, Condition.NOT_ACCEPTABLE, text="not that form")
+    assert reply.error.condition == Condition.NOT_ACCEPTABLE
+    assert reply.error.text == "not that form"
+    assert reply.from_ is None  # the stanza had no 'to'
+    assert xepcodec.parse(xepcodec.serialize(reply)) == reply
+
+
+def test_a_malformed_address_is_left_out_of_the_answer() -> None:
+    failed = _refused("<message id='m2' from='@example.com' to='romeo@example.net'>"
+                      "<body>hi</body></message>")
+    assert failed.error.condition == "jid-malformed"
+    reply = error_reply(failed)
+    assert reply.to is None
+    assert reply.from_ == JID.parse("romeo@example.net")
+    assert reply.error.condition == Condition.JID_MALFORMED
+    assert xepcodec.parse(xepcodec.serialize(reply)) == reply
+
+
+@pytest.mark.parametrize(
+    "stanza",
+    [
+        # an error is never answered with an error
+        "<message type='error' id='e1' from='a@example.com'><body>x</body></message>",
+        # an iq's answer must repeat its id
+        "<iq type='get' from='a@example.com/r'><ping xmlns='urn:xmpp:ping'/></iq>",
+        # not a stanza at all
+        "<x xmlns='jabber:x:data' type='bogus'/>",
+    ],
+)
+def test_what_no_stanza_error_answers_is_refused_with_a_library_error(stanza: str) -> None:
+    failed = _refused(stanza)
+    with pytest.raises(ArgumentValueError):
+        error_reply(failed)
+
+
+def test_answering_a_typed_error_or_a_result_raises_a_library_error() -> None:
+    iq = Iq(type=IqType.GET, id="1", extensions=(xepcodec.parse(
+        "<ping xmlns='urn:xmpp:ping'/>"),))
+    error = error_reply(iq, Condition.SERVICE_UNAVAILABLE)
+    with pytest.raises(XepCodecError):
+        error_reply(error, Condition.BAD_REQUEST)
+    with pytest.raises(XepCodecError):
+        error.result()
+    with pytest.raises(XepCodecError):
+        error_reply(iq, None)
