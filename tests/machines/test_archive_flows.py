@@ -12,9 +12,11 @@ store closed and reopened) between every two steps.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import random as stdlib_random
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -641,6 +643,41 @@ def test_a_crashed_client_with_a_stale_snapshot_is_still_safe(backend: Backend) 
         check_rotated(wire, archive)
     finally:
         wire.close()
+
+
+def test_deleted_old_keys_leave_no_trace_in_the_database_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Key replacement exists for compromised keys: once the old EncryptedKeys are
+    deleted, their ciphertext must not stay readable in the free space of the SQLite
+    file.  The connection starts as SQLite's own default build leaves it
+    (``secure_delete`` off; some distributions turn it on) so that the store has to
+    turn it on itself."""
+    connect = sqlite3.connect
+
+    def default_build(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)
+        db.execute("PRAGMA secure_delete = OFF")
+        assert db.execute("PRAGMA secure_delete").fetchone() == (0,)
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", default_build)
+    backend = Backend("sqlite", tmp_path / "archive.db")
+    wire = Wire.make(backend)
+    try:
+        fill(wire)
+        old = [key for _, keys in wire.store.find_keys(ROMEO.bare, [public(OLD).name])
+               for key in keys]
+        assert len(old) >= 5
+        finished = rotate(wire)
+        assert finished.kept == () and finished.deleted == 4
+    finally:
+        wire.close()
+    path = tmp_path / "archive.db"
+    files = [path, path.with_name(path.name + "-wal")]
+    raw = b"".join(each.read_bytes() for each in files if each.exists())
+    for key in old:
+        value = key.cipher_data.value
+        assert base64.b64encode(value) not in raw and value not in raw
 
 
 def test_the_delete_example_of_the_xep_is_refused_unless_lenient(backend: Backend) -> None:

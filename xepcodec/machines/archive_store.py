@@ -649,8 +649,10 @@ class SQLiteStore(ArchiveStore):
 
     Each write is a transaction of its own unless it runs inside
     :meth:`transaction`; commits are synchronous (``PRAGMA synchronous=FULL``), so
-    what a committed transaction wrote survives a crash.  One store object uses one
-    connection and belongs to the thread that made it, as :mod:`sqlite3` wants.
+    what a committed transaction wrote survives a crash.  What is deleted is
+    overwritten in the file (``PRAGMA secure_delete=ON``), so a deleted key leaves no
+    trace.  One store object uses one connection and belongs to the thread that made
+    it, as :mod:`sqlite3` wants.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -661,6 +663,11 @@ class SQLiteStore(ArchiveStore):
         try:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = FULL")
+            # Deleted rows are overwritten with zeros, not left in the file's free
+            # space: key replacement deletes EncryptedKeys because their private key
+            # may be compromised, and SQLite's default build keeps what it deletes
+            # readable until the space is reused.
+            self._db.execute("PRAGMA secure_delete = ON")
             self._open_schema()
         except BaseException:
             self._db.close()
