@@ -14,7 +14,7 @@ import xepcodec
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
-from xepcodec.errors import ArgumentValueError, XepCodecError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, XepCodecError
 from xepcodec.xml import StanzaFailed, StreamReader
 
 _HEADER = ("<stream:stream xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams' "
@@ -105,3 +105,27 @@ def test_answering_a_typed_error_or_a_result_raises_a_library_error() -> None:
         error.result()
     with pytest.raises(XepCodecError):
         error_reply(iq, None)
+
+
+# -- the entry points, given what they cannot take ---------------------------------------
+
+_WRONG_TYPES = [None, 5, 1.5, object(), ["<a/>"], {"a": 1}]
+
+
+@pytest.mark.parametrize("value", _WRONG_TYPES, ids=repr)
+def test_parse_validate_and_feed_refuse_what_is_not_xml_with_a_library_error(
+        value: object) -> None:
+    # bytes(5) is five NUL bytes and bytes([...]) may be anything: a value of the wrong
+    # type is named as such rather than read as bytes.
+    with pytest.raises(ArgumentTypeError):
+        xepcodec.parse(value)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError):
+        xepcodec.validate(value)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError):
+        StreamReader().feed(value)  # type: ignore[arg-type]
+
+
+def test_bytearray_and_memoryview_are_still_read() -> None:
+    data = b"<ping xmlns='urn:xmpp:ping'/>"
+    assert xepcodec.parse(bytearray(data)) == xepcodec.parse(memoryview(data))
+    assert xepcodec.validate(bytearray(data)).ok

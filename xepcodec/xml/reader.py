@@ -32,7 +32,7 @@ from typing import Any, Final, cast
 
 from lxml import etree
 
-from xepcodec.errors import ParseError
+from xepcodec.errors import ArgumentTypeError, ParseError
 from xepcodec.xml.paths import line_of, path_of, shorten
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "parse_xml"]
@@ -472,8 +472,11 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
             data = text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise _surrogate_error(text, error) from None
+    elif isinstance(data, bytearray | memoryview):
+        data = bytes(data)  # accepted for convenience
     elif not isinstance(data, bytes):
-        data = bytes(data)  # bytearray, memoryview: accepted for convenience
+        # bytes(5) would be five NUL bytes and bytes(None) a TypeError: say what is wrong.
+        raise ArgumentTypeError(f"XML is read from bytes or str, not {type(data).__name__}")
     size = len(data)
     if size > limits.max_size:
         raise ParseError(f"the document is {size} bytes, more than the {limits.max_size} "

@@ -55,7 +55,7 @@ from typing import Final, cast
 
 from lxml import etree
 
-from xepcodec.errors import ParseError
+from xepcodec.errors import ArgumentTypeError, ParseError
 from xepcodec.xml.paths import STREAM_NS, STREAM_TAG, line_of, local_name, path_of, shorten
 from xepcodec.xml.reader import (
     DEFAULT_LIMITS,
@@ -218,8 +218,10 @@ class StreamReader:
         """Take the next bytes of the stream; return the events they complete."""
         if self._error is not None:
             raise self._error
-        if not isinstance(data, bytes):
+        if isinstance(data, bytearray | memoryview):
             data = bytes(data)
+        elif not isinstance(data, bytes):
+            raise ArgumentTypeError(f"a stream is fed bytes, not {type(data).__name__}")
         events: list[Event] = []
         try:
             if self._head is not None:
