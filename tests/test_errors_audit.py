@@ -8,14 +8,29 @@ input and checks that nothing but a XepCodecError escapes.
 
 from __future__ import annotations
 
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from random import Random
+from typing import Any
+
 import pytest
+from conformance.examples import load_examples, parse_example, specs_dir
+from lxml import etree
 
 import xepcodec
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, XepCodecError
+from xepcodec.machines.archive_client import ArchiveClient
+from xepcodec.machines.archive_server import ArchiveServer
+from xepcodec.machines.archive_store import MemoryStore
+from xepcodec.machines.cookies import CookieJar
+from xepcodec.machines.server_buddies import ServerBuddies
 from xepcodec.xml import StanzaFailed, StreamReader
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 _HEADER = ("<stream:stream xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams' "
            "to='example.com' version='1.0'>")
@@ -129,3 +144,83 @@ def test_bytearray_and_memoryview_are_still_read() -> None:
     data = b"<ping xmlns='urn:xmpp:ping'/>"
     assert xepcodec.parse(bytearray(data)) == xepcodec.parse(memoryview(data))
     assert xepcodec.validate(bytearray(data)).ok
+
+
+# -- the machines ------------------------------------------------------------------------
+
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+_OWNER = JID.parse("romeo@example.net")
+
+
+def _machines() -> dict[str, Any]:
+    return {
+        "archive client": ArchiveClient(JID.parse("romeo@example.net/orchard"),
+                                        random=Random(7).randbytes),
+        "archive server": ArchiveServer(MemoryStore(), random=Random(8).randbytes),
+        "server buddies": ServerBuddies("example.com"),
+        "cookie jar": CookieJar(),
+    }
+
+
+def _restore(name: str, snapshot: object) -> object:
+    machine = type(_machines()[name])
+    if name == "archive server":
+        return machine.restore(snapshot, MemoryStore(), random=Random(9).randbytes)
+    return machine.restore(snapshot)
+
+
+@pytest.mark.parametrize("name", sorted(_machines()))
+@pytest.mark.parametrize("snapshot", [None, "x", [], {}, {"format": 1, "version": 1}],
+                         ids=repr)
+def test_a_damaged_snapshot_is_refused_with_a_library_error(name: str,
+                                                           snapshot: object) -> None:
+    with pytest.raises(ArgumentValueError):
+        _restore(name, snapshot)
+
+
+def test_a_snapshot_still_restores() -> None:
+    for name, machine in _machines().items():
+        assert isinstance(_restore(name, machine.snapshot()), type(machine)), name
+
+
+def _spec_objects() -> list[object]:
+    """Every top-level element of the implemented protocols' examples that parses."""
+    folder = specs_dir()
+    if not folder.is_dir():
+        return []
+    objects = []
+    for example in load_examples(folder):
+        if not example.has_markup:
+            continue
+        try:
+            elements = parse_example(example).elements
+        except etree.XMLSyntaxError:
+            continue
+        for element in elements:
+            with contextlib.suppress(XepCodecError):
+                objects.append(xepcodec.parse(element))
+    return objects
+
+
+def test_the_machines_take_every_example_stanza_without_a_foreign_error() -> None:
+    objects = [xepcodec.parse((EXAMPLES / name).read_bytes())
+               for name in sorted(p.name for p in EXAMPLES.glob("*.xml"))]
+    objects += _spec_objects()
+    stanzas = [item for item in objects if isinstance(item, Message | Presence | Iq)]
+    assert len(stanzas) >= 3
+    escaped = []
+    for name, machine in _machines().items():
+        inputs = [item for item in objects if name != "cookie jar" or item in stanzas]
+        if name == "archive server":
+            inputs = [item for item in inputs if isinstance(item, Iq)]
+        for item in inputs:
+            try:
+                if name == "archive server":
+                    machine.handle(item, owner=_OWNER, now=_NOW)
+                else:
+                    machine.handle(item)
+            except XepCodecError:
+                pass
+            except Exception as error:
+                escaped.append((name, type(error).__name__, str(error)[:80], item))
+    assert not escaped

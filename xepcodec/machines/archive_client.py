@@ -133,7 +133,7 @@ from xepcodec.crypto import (
     unwrap_key,
     wrap_key,
 )
-from xepcodec.errors import ParseError, ProtocolError
+from xepcodec.errors import ArgumentValueError, ParseError, ProtocolError
 from xepcodec.machines.ids import IdCounter
 from xepcodec.protocols.archive import (
     ARCHIVE,
@@ -1789,10 +1789,10 @@ class ArchiveClient:
         wrong."""
         try:
             return cls._restore(data, ids, random)
-        except (KeyError, TypeError, ValueError, ParseError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError, ParseError) as error:
             detail = error.message if isinstance(error, ParseError) else \
                 f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ValueError(f"not a usable archive client snapshot: {detail}") from None
+            raise ArgumentValueError(f"not a usable archive client snapshot: {detail}") from None
 
     @classmethod
     def _restore(cls, data: Mapping[str, Any], ids: Callable[[], str] | None,

@@ -248,7 +248,7 @@ from xepcodec.crypto import (
     new_symmetric_key,
     wrap_key,
 )
-from xepcodec.errors import ParseError, ProtocolError
+from xepcodec.errors import ArgumentValueError, ParseError, ProtocolError
 from xepcodec.machines.archive_store import (
     ArchiveItem,
     ArchiveStore,
@@ -1674,10 +1674,10 @@ class ArchiveServer:
         encrypted ones are finished.  A snapshot that is not one raises ValueError."""
         try:
             return cls._restore(data, store, random, ids)
-        except (KeyError, TypeError, ValueError, ParseError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError, ParseError) as error:
             detail = error.message if isinstance(error, ParseError) else \
                 f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ValueError(f"not a usable archive-server snapshot: {detail}") from None
+            raise ArgumentValueError(f"not a usable archive-server snapshot: {detail}") from None
 
     @classmethod
     def _restore(cls, data: Mapping[str, Any], store: ArchiveStore,

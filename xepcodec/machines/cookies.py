@@ -61,7 +61,7 @@ from typing import Any, Final, TypeVar
 
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, Message, Presence
-from xepcodec.errors import ParseError, XepCodecError
+from xepcodec.errors import ArgumentValueError, ParseError, XepCodecError
 from xepcodec.model import XmlFragment
 from xepcodec.model.fields import SPEC, ExtensionsSpec
 from xepcodec.model.values import String
@@ -495,8 +495,8 @@ class CookieJar:
         such a snapshot, including cookies the snapshot's own limits would refuse."""
         try:
             return cls._restore(data, accept)
-        except (KeyError, TypeError, XepCodecError) as error:
-            raise ValueError(f"not a cookie jar snapshot: {error}") from error
+        except (AttributeError, KeyError, TypeError, ValueError, XepCodecError) as error:
+            raise ArgumentValueError(f"not a cookie jar snapshot: {error}") from error
 
     @classmethod
     def _restore(cls, data: Mapping[str, Any],

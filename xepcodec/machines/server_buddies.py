@@ -106,7 +106,7 @@ from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
-from xepcodec.errors import JIDError, ParseError, ProtocolError
+from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
 from xepcodec.machines.ids import IdCounter
 from xepcodec.protocols.commands import (
     FEATURE as COMMANDS_FEATURE,
@@ -1105,10 +1105,10 @@ class ServerBuddies:
         """
         try:
             return cls._restore(data, ids, config)
-        except (KeyError, TypeError, ValueError, ParseError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError, ParseError) as error:
             detail = error.message if isinstance(error, ParseError) else \
                 f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ValueError(f"not a usable server-buddies snapshot: {detail}") from None
+            raise ArgumentValueError(f"not a usable server-buddies snapshot: {detail}") from None
 
     @classmethod
     def _restore(cls, data: Mapping[str, Any], ids: Callable[[], str] | None,
