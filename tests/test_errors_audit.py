@@ -9,6 +9,7 @@ input and checks that nothing but a XepCodecError escapes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
@@ -16,12 +17,25 @@ from typing import Any
 
 import pytest
 from conformance.examples import load_examples, parse_example, specs_dir
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 import xepcodec
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
+from xepcodec.crypto import (
+    PublicKey,
+    SymmetricKey,
+    decrypt_collection,
+    decrypt_entries,
+    decrypt_octets,
+    encrypt_octets,
+    read_entries,
+    rewrap_key,
+    unwrap_key,
+)
+from xepcodec.crypto.algorithms import CIPHERS
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, XepCodecError
 from xepcodec.machines.archive_client import ArchiveClient
 from xepcodec.machines.archive_server import ArchiveServer
@@ -224,3 +238,47 @@ def test_the_machines_take_every_example_stanza_without_a_foreign_error() -> Non
             except Exception as error:
                 escaped.append((name, type(error).__name__, str(error)[:80], item))
     assert not escaped
+
+
+# -- decryption of garbage -----------------------------------------------------------------
+
+
+def _with_cipher(item: Any, value: bytes) -> Any:
+    return dataclasses.replace(item, cipher_data=dataclasses.replace(item.cipher_data,
+                                                                     value=value))
+
+
+def test_decrypting_garbage_raises_only_library_errors() -> None:
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    recipient = PublicKey.from_key(private_key.public_key(), confirmed=True)
+    chat = xepcodec.parse((EXAMPLES / "archive-encrypted-save.xml").read_bytes()).payload.chat
+    data, wrapped = chat.encrypted_data[0], chat.encrypted_keys[0]
+    random = Random(3)
+    attempts = []
+    for size in [*range(0, 70, 3), 255, 256, 257, 512]:
+        garbage = random.randbytes(size)
+        for algorithm in CIPHERS:
+            key = SymmetricKey("dataKey1", algorithm, random.randbytes(CIPHERS[algorithm].key_size))
+            attempts += [
+                lambda key=key, garbage=garbage: decrypt_octets(key, garbage),
+                lambda key=key, garbage=garbage: decrypt_entries(_with_cipher(data, garbage), key),
+                # garbage that decrypts: the plaintext is what is malformed
+                lambda key=key, garbage=garbage: decrypt_entries(_with_cipher(data, encrypt_octets(
+                    key, b"<to secs='1'>" + garbage, random=random.randbytes, allow_legacy=True)),
+                    key),
+            ]
+        attempts += [
+            lambda garbage=garbage: unwrap_key(_with_cipher(wrapped, garbage), private_key),
+            lambda garbage=garbage: decrypt_collection([_with_cipher(data, garbage)], [wrapped],
+                                                       private_key, key_names=None),
+            lambda garbage=garbage: rewrap_key(_with_cipher(wrapped, garbage), private_key,
+                                               recipient),
+            lambda garbage=garbage: read_entries(b"<to>" + garbage),
+        ]
+    failures = 0
+    for attempt in attempts:
+        try:
+            attempt()
+        except XepCodecError:
+            failures += 1
+    assert failures == len(attempts)  # garbage never decrypts, and says so in one way
