@@ -25,8 +25,10 @@ substitution, no XInclude processing) whatever the input says.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -35,7 +37,7 @@ from lxml import etree
 from xepcodec.errors import ArgumentTypeError, ParseError
 from xepcodec.xml.paths import line_of, path_of, shorten
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "parse_xml"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "namespace_error", "parse_xml"]
 
 #: Deepest nesting libxml2 accepts without ``huge_tree``.  A stream reader needs one
 #: level for the stream element, so a stanza can be at most this deep minus one.
@@ -298,6 +300,103 @@ _ENTITY_ERRORS: Final = frozenset({_ERR_UNDECLARED_ENTITY, _ERR_UNPARSED_ENTITY,
 _LIMIT_ERRORS: Final = frozenset({_ERR_NAME_TOO_LONG, _ERR_RESOURCE_LIMIT})
 _LOCATION_SUFFIX: Final = re.compile(r",? line \d+, column \d+\s*$")
 
+# Namespace errors (XML Namespaces 1.0): libxml2 reports them at level ERROR but does
+# not stop, and lxml raises only when such an error is the last thing reported (a
+# warning after it, as a relative namespace URI gives, hides it).  They are looked
+# for in the error log instead, and refused whatever follows them.
+_ERR_NS_INVALID_URI: Final = 99
+_ERR_NS_UNDEFINED_PREFIX: Final = 201
+_ERR_NS_QNAME: Final = 202
+_ERR_NS_ATTRIBUTE_REDEFINED: Final = 203
+_ERROR_LEVEL: Final = 2  # xmlErrorLevel XML_ERR_ERROR
+
+
+_NAMESPACE_DOMAIN: Final = 3  # xmlErrorDomain XML_FROM_NAMESPACE
+
+
+def first_error(log: Iterable[Any]) -> Any | None:
+    """The first entry of an lxml error log at level ERROR or worse, if any."""
+    for entry in log:
+        if entry.level >= _ERROR_LEVEL:
+            return entry
+    return None
+
+
+def is_namespace_error(entry: Any) -> bool:
+    """Whether a libxml2 error log entry is a namespace error (see :func:`namespace_error`)."""
+    return entry is not None and entry.domain == _NAMESPACE_DOMAIN
+
+
+def namespace_error(entry: Any, candidates: Iterable[etree._Element]) -> ParseError:
+    """The ParseError for a namespace error libxml2 logged as *entry*.
+
+    *candidates* are the elements whose start tags were read while the error was
+    reported, in document order (a whole document, or what one chunk of a stream
+    completed); the culprit is the first of them on or after the error's line that
+    shows the fault, so a document and the same bytes read as a stream, however
+    split, name the same element.  An undeclared prefix is RFC 6120's
+    ``bad-namespace-prefix``; anything else breaks XML Namespaces well-formedness.
+    """
+    code: int = entry.type
+    text = " ".join(str(entry.message).split())
+    if code == _ERR_NS_UNDEFINED_PREFIX:
+        condition, message = "bad-namespace-prefix", f"undeclared namespace prefix: {text}"
+    else:
+        condition, message = "not-well-formed", f"namespace error: {text}"
+    line: int = entry.line
+    fallback: etree._Element | None = None
+    culprit: etree._Element | None = None
+    for element in candidates:
+        source = element.sourceline
+        if not isinstance(source, int) or source < line:
+            continue
+        if fallback is None:
+            fallback = element
+        if _shows_namespace_fault(element, code):
+            culprit = element
+            break
+    culprit = culprit if culprit is not None else fallback
+    path = shorten(path_of(culprit)) if culprit is not None else None
+    return ParseError(f"{message} (column {entry.column})", condition=condition, stream=True,
+                      path=path, line=line)
+
+
+def _shows_namespace_fault(element: etree._Element, code: int) -> bool:
+    """Whether *element* itself bears the namespace fault libxml2 reported as *code*.
+
+    Some faults leave no trace on the element (libxml2 drops a misused ``xml`` or
+    ``xmlns`` declaration); for those no element shows it.
+    """
+    if code in (_ERR_NS_UNDEFINED_PREFIX, _ERR_NS_QNAME):
+        # An unresolved or malformed name stays as written, colon included.
+        names = [element.tag, *element.attrib]
+        return any(isinstance(name, str) and ":" in name.rpartition("}")[2] for name in names)
+    own = _own_declarations(element)
+    if code == _ERR_NS_INVALID_URI:
+        return any(not _valid_uri(uri) for uri in own.values())
+    if code == _ERR_NS_ATTRIBUTE_REDEFINED:
+        namespaces = list(element.nsmap.values())
+        names = [str(name) for name in element.attrib]
+        return any(name.startswith("{") and namespaces.count(name[1:].partition("}")[0]) > 1
+                   for name in names)
+    return False
+
+
+def _own_declarations(element: etree._Element) -> dict[str | None, str]:
+    parent = element.getparent()
+    inherited = parent.nsmap if parent is not None else {}
+    return {prefix: uri for prefix, uri in element.nsmap.items()
+            if inherited.get(prefix) != uri}
+
+
+def _valid_uri(uri: str) -> bool:
+    # lxml checks a namespace with the same libxml2 URI parser the XML parser uses.
+    try:
+        etree.Element("{" + uri + "}x")
+    except ValueError:
+        return False
+    return True
+
 
 def syntax_error(error: etree.XMLSyntaxError, path: str | None) -> ParseError:
     """Turn libxml2's complaint into a ParseError with the RFC 6120 condition."""
@@ -345,6 +444,17 @@ def open_path(data: bytes) -> str | None:
         elif stack:
             stack.pop()
     return shorten(path_of(stack[-1])) if stack else None
+
+
+def started_elements(data: bytes) -> list[etree._Element]:
+    """Every element whose start tag libxml2 read in *data*, in document order.
+
+    For error messages only: it re-parses, and stops at the first fatal error.
+    """
+    parser = etree.XMLPullParser(events=("start",), **PARSER_OPTIONS)
+    with contextlib.suppress(etree.LxmlError):
+        parser.feed(data)
+    return [cast(etree._Element, node) for _, node in parser.read_events()]
 
 
 # ---------------------------------------------------------------------------------------
@@ -492,10 +602,18 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     if data.startswith(b"<?xml", start):
         start = declaration_end(data, start)
     _check_markup(data, start)
+    parser = _parser()
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
+        fault = first_error(parser.error_log)
+        if is_namespace_error(fault):
+            # The first fault decides, as it does when a stream reads the same bytes.
+            raise namespace_error(fault, started_elements(data)) from None
         raise syntax_error(error, open_path(data)) from None
+    fault = first_error(parser.error_log)
+    if fault is not None:
+        raise namespace_error(fault, root.iter())
     if size >= limits._floor:
         # Bounds from the bytes, cheapest first; the tree is only walked (in C, by
         # XPath) for a limit they do not settle.  Every element has a "<".

@@ -64,8 +64,11 @@ from xepcodec.xml.reader import (
     check_encoding_start,
     check_tree,
     declaration_end,
+    first_error,
     has_equals_run,
+    is_namespace_error,
     markup_problem,
+    namespace_error,
     skeleton,
     syntax_error,
 )
@@ -198,6 +201,7 @@ class StreamReader:
         self._carry = b""
         self._in_cdata = False
         self._newlines = 0  # in everything handed to libxml2, for error lines
+        self._logged = 0  # entries of the parser's error log already looked at
         # Size accounting.  libxml2 does not say where in the bytes an element began,
         # so the reader keeps upper bounds instead: bytes since the last "<" (where
         # the next stanza can begin at the earliest) and the "=" among them (the
@@ -313,8 +317,37 @@ class StreamReader:
         try:
             self._parser.feed(data)
         except etree.XMLSyntaxError as error:
+            fault = self._new_fault()
+            if is_namespace_error(fault):
+                raise self._namespace_error(fault) from None
             raise self._syntax_error(error) from None
+        fault = self._new_fault()
+        if fault is not None:
+            raise self._namespace_error(fault)
         self._newlines += data.count(b"\n")
+
+    def _new_fault(self) -> object | None:
+        """The first error libxml2 logged during the last feed, if any.
+
+        Namespace errors (an undeclared prefix, a malformed name, an invalid namespace
+        URI) do not stop libxml2; only its log shows them.  Warnings stay in the log
+        (libxml2 keeps at most a hundred), so only entries not seen before are read.
+        """
+        log = self._parser.feed_error_log
+        seen = self._logged
+        if len(log) == seen:
+            return None
+        self._logged = len(log)
+        return first_error(log[seen:])
+
+    def _namespace_error(self, fault: object) -> ParseError:
+        # The culprit's start tag was read in this feed, so its start event is queued;
+        # the events are only read to name it, the stream being over.  The stream
+        # element is the culprit only when nothing else started.
+        started = [cast(etree._Element, node) for event, node in self._parser.read_events()
+                   if event == "start"]
+        stanzas = [node for node in started if node.getparent() is not None]
+        return namespace_error(fault, stanzas or started)
 
     def _process(self, events: list[Event]) -> None:
         limits = self._limits
