@@ -840,7 +840,9 @@ def test_rekey_saves_new_keys_then_deletes_only_after_acknowledgement() -> None:
                                   old_private_key=private_key(OLD), page_size=10)
     assert state_of(machine) is RekeyState.FETCHING
     request = fetch.payload
-    assert isinstance(request, Keys) and request.key_names == (public(OLD).name,)
+    # The new key's name too, to see the keys the server holds for it already.
+    assert isinstance(request, Keys)
+    assert request.key_names == (public(OLD).name, public(NEW).name)
     assert request.rsm is not None and request.rsm.max == 10 and request.rsm.after is None
     page = keys_page([(START, [key1, key2]), (LATER, [key3])])
     events = machine.handle(answer(fetch, page))

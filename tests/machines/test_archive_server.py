@@ -18,6 +18,7 @@ import json
 import random
 import types
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -250,9 +251,9 @@ def message(text: str | None, *, to: JID | None = None, from_: JID | None = None
 
 def encrypted_save(keys: list[PublicKey], texts: list[str], *, key_name: str = "dk1",
                    with_: JID = JULIET_BALCONY, start: datetime = T0,
-                   namespace: str = ARCHIVE) -> Save:
+                   namespace: str = ARCHIVE, seed: int = 241) -> Save:
     sealed = encrypt_collection([to(text) for text in texts], keys, key_name=key_name,
-                                random=seeded(), namespace=namespace)
+                                random=random.Random(seed).randbytes, namespace=namespace)
     sealed.key.destroy()
     return Save(namespace=namespace, chat=Chat(namespace=namespace, with_=with_, start=start,
                                                encrypted_data=(sealed.data,),
@@ -709,6 +710,54 @@ def test_a_wrapped_key_uploaded_twice_is_kept_once(server: ArchiveServer,
                            encrypted_keys=upload.chat.encrypted_keys))
     assert saved(server, again).version == 0
     assert len(retrieve(server).encrypted_keys) == 1
+
+
+def test_another_key_under_a_stored_name_is_a_conflict_and_nothing_is_stored(
+        server: ArchiveServer, published: PublicKey, extra: PublicKey,
+        private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
+    first = encrypted_save([published], ["secret"])
+    saved(server, first)
+    before = retrieve(server)
+    # Another symmetric key under the same name, for the same public key: were it
+    # acknowledged and dropped, "later" could never be decrypted.
+    other = encrypted_save([published, extra], ["later"], seed=7)
+    assert refused(server, other, "set") is Condition.CONFLICT
+    # The same symmetric key wrapped again (RSA padding is random): not a resend either.
+    sealed = encrypt_collection([to("secret")], [published], key_name="dk1",
+                                random=seeded())
+    sealed.key.destroy()
+    rewrapped = Save(chat=Chat(with_=JULIET_BALCONY, start=T0,
+                               encrypted_keys=sealed.keys))
+    assert sealed.keys != first.chat.encrypted_keys
+    assert refused(server, rewrapped, "set") is Condition.CONFLICT
+    # Two different keys for one pair in a single upload conflict with each other.
+    fresh = encrypted_save([published], ["new"], key_name="dk2", with_=NURSE)
+    twice = Save(chat=replace(fresh.chat, encrypted_keys=(
+        *fresh.chat.encrypted_keys, *encrypted_save([published], ["x"], key_name="dk2",
+                                                    seed=8).chat.encrypted_keys)))
+    assert refused(server, twice, "set") is Condition.CONFLICT
+    assert listed(server, with_=NURSE).chats == ()
+    # Nothing of the refused saves was stored: not their data, not their other keys.
+    after = retrieve(server)
+    assert after == before and after.version == 0
+    assert decrypt_collection(after.encrypted_data, after.encrypted_keys, private_keys[0],
+                              key_names=(NAMES[0],)) == (to("secret"),)
+
+
+def test_a_resent_encrypted_upload_is_stored_once(server: ArchiveServer,
+                                                  published: PublicKey) -> None:
+    upload = encrypted_save([published], ["secret"])
+    saved(server, upload)
+    assert saved(server, upload).version == 0  # the resend changes nothing
+    more = encrypted_save([published], ["more"], seed=9)
+    chunk = Save(chat=Chat(with_=JULIET_BALCONY, start=T0,
+                           encrypted_data=(upload.chat.encrypted_data[0],
+                                           more.chat.encrypted_data[0])))
+    assert saved(server, chunk).version == 1  # only the new data is added
+    assert saved(server, chunk).version == 1
+    got = retrieve(server)
+    assert got.encrypted_data == (upload.chat.encrypted_data[0], more.chat.encrypted_data[0])
+    assert got.encrypted_keys == upload.chat.encrypted_keys
 
 
 @pytest.mark.parametrize("limits", [Limits(max_collection_items=3),

@@ -181,7 +181,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.publish(old, new)  # the new key is published before the old one goes
         self.outbound.extend(self.client.start_rekey(
             public(old).name, public(new), old_private_key=private_key(old),
-            page_size=page_size))
+            new_private_key=private_key(new), page_size=page_size))
 
     # -- what the network does ----------------------------------------------------------------
 

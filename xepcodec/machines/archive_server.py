@@ -109,12 +109,14 @@ Every request runs in one store transaction: it takes effect entirely or not at 
   when a removed or replaced form held encrypted data, the wrapped keys for the
   symmetric keys nothing else in the collection uses go with it, and a collection
   left with no encrypted data and no wrapped key takes plain messages again.
-  Encrypted data and keys are stored as they come; a wrapped key for a pair
-  (public key, symmetric key) the collection already holds is skipped, so an upload
-  repeated after a lost answer leaves no duplicate.  The answer is the collection's
+  Encrypted data and keys are stored as they come, except that an upload repeated
+  after a lost answer leaves no duplicate: an ``<EncryptedData/>`` or a wrapped key
+  byte for byte identical to one the collection holds is skipped.  A wrapped key for
+  a pair (public key, symmetric key name) the collection already holds with other
+  bytes is a ``conflict``, and nothing of that save is stored.  The answer is the collection's
   attributes with its version.  Errors: ``not-acceptable`` when the collection would
   exceed :class:`Limits`, and when plain messages would join encrypted content (or
-  the reverse), which XEP-0241 forbids.
+  the reverse), which XEP-0241 forbids; ``conflict`` as said.
 * ``<list/>`` get: the collections whose ``with`` matches (XEP-0136 §JID Matching,
   see :func:`~xepcodec.machines.archive_store.jid_matches`) and that started at or
   after ``start`` and before ``end``, in chronological order, with RSM (the item
@@ -1129,7 +1131,7 @@ class ArchiveServer:
         if record is None:
             record = CollectionRecord(owner=account, with_=chat.with_, start=chat.start)
         entries: list[ArchiveItem] = list(chat.entries)
-        data: list[ArchiveItem] = list(chat.encrypted_data)
+        data = self._unseen_data(record, chat.encrypted_data)
         if entries and record.encrypted:
             raise _Refused(Condition.NOT_ACCEPTABLE, "this collection is encrypted; it takes "
                            "no plain <to/>, <from/> or <note/> (XEP-0241 §2)")
@@ -1165,16 +1167,7 @@ class ArchiveServer:
             raise _Refused(Condition.NOT_ACCEPTABLE,
                            f"the collection would take {record.size + size} octets; this "
                            f"server keeps at most {limits.max_collection_size} per collection")
-        keys: list[EncryptedKey] = []
-        if chat.encrypted_keys:
-            held = set() if creating else {
-                (key.key_name, key.carried_key_name)
-                for key in self._store.get_keys(account, chat.with_, chat.start)}
-            for key in chat.encrypted_keys:
-                pair = (key.key_name, key.carried_key_name)
-                if pair not in held:
-                    held.add(pair)
-                    keys.append(key)
+        keys = self._unseen_keys(record, chat.encrypted_keys, creating)
         orphaned: set[str] = set()
         if "form" in updates and _form_data(record.form):
             orphaned, still_encrypted = self._orphaned_keys(record, updates["form"], data,
@@ -1202,6 +1195,55 @@ class ArchiveServer:
             self._store.log_change(account, ChangeKind.CHANGED, record.with_, record.start,
                                    record.version, now)
         return Save(namespace=namespace, chat=self._summary(record, namespace))
+
+    def _unseen_data(self, record: CollectionRecord, upload: Sequence[EncryptedData]
+                     ) -> list[ArchiveItem]:
+        """The ``EncryptedData`` of an upload that the collection does not hold yet.
+        Its IV makes every encryption unique, so a byte-identical one is the same
+        upload sent again (after a lost answer), not a new message."""
+        if not upload:
+            return []
+        seen: set[bytes] = set()
+        if record.item_count:
+            seen = {serialize(item) for item in self._store.get_items(*record.key)
+                    if isinstance(item, EncryptedData)}
+        fresh: list[ArchiveItem] = []
+        for item in upload:
+            written = serialize(item)
+            if written not in seen:
+                seen.add(written)
+                fresh.append(item)
+        return fresh
+
+    def _unseen_keys(self, record: CollectionRecord, upload: Sequence[EncryptedKey],
+                     creating: bool) -> list[EncryptedKey]:
+        """The ``EncryptedKey`` elements of an upload to store: a byte-identical copy of
+        one the collection holds is a resend and is skipped; another key for the same
+        public key and symmetric key name is refused (``conflict``), since storing it
+        beside the first, or dropping it, would leave data its sender encrypted with
+        a key nobody can find."""
+        if not upload:
+            return []
+        held: dict[tuple[str | None, str | None], set[bytes]] = {}
+        if not creating:
+            for key in self._store.get_keys(*record.key):
+                held.setdefault((key.key_name, key.carried_key_name), set()).add(
+                    serialize(key))
+        fresh: list[EncryptedKey] = []
+        for key in upload:
+            pair = (key.key_name, key.carried_key_name)
+            written = serialize(key)
+            known = held.setdefault(pair, set())
+            if written in known:
+                continue
+            if known:
+                raise _Refused(Condition.CONFLICT,
+                               f"the collection holds another key for the public key "
+                               f"{pair[0]!r} carrying the symmetric key {pair[1]!r}; delete "
+                               "it first to replace it")
+            known.add(written)
+            fresh.append(key)
+        return fresh
 
     def _orphaned_keys(self, record: CollectionRecord, form: Form | None,
                        upload: Sequence[ArchiveItem], keys: Sequence[EncryptedKey]
