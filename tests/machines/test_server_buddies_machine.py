@@ -10,10 +10,12 @@ deliveries.  The stanzas are written for these tests; none is taken from a spec.
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import itertools
 import json
 import re
+import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import COMPONENT, SERVER
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, PresenceType
+from xepcodec.core.stanzas import Status as StatusText
 from xepcodec.errors import ProtocolError
 from xepcodec.machines.server_buddies import (
     AUTO_APPROVE_ALL,
@@ -931,25 +934,36 @@ def test_a_stanza_delivered_twice_is_processed_once() -> None:
     buddies = machine()
     request = presence("subscribe", id="c7")
     buddies.handle(request)
-    buddies.deny(CAPULET)
-    events = buddies.handle(request)  # replayed after the refusal
-    assert len(events) == 1 and isinstance(events[0], Ignored)
-    assert "duplicate of the subscribe 'c7'" in events[0].reason
+    buddies.handle(presence("unsubscribe", id="c8"))  # capulet withdraws it
+    events = buddies.handle(request)  # a late copy of the withdrawn request
+    assert "duplicate of the subscribe 'c7'" in ignored(events)
     assert buddies.state(CAPULET) is State.NONE
     # Same id, another type: a different stanza, processed (here: redundant in none).
     events = buddies.handle(presence("unsubscribe", id="c7"))
     assert "means nothing in state none" in ignored(events)
 
 
+def test_the_same_id_on_another_stanza_is_not_a_duplicate() -> None:
+    buddies = machine()
+    buddies.handle(presence("subscribe", id="c1"))
+    buddies.handle(presence("unsubscribe", id="c2"))
+    # Same type and id, different content: a new stanza, not a copy.
+    asking = Presence(namespace=SERVER, type=PresenceType.SUBSCRIBE, from_=CAPULET,
+                      to=MONTAGUE, id="c1", statuses=(StatusText(text="shall we?"),))
+    events = buddies.handle(asking)
+    assert isinstance(events[-1], ApprovalNeeded)
+    assert buddies.state(CAPULET) is State.NONE_PENDING_IN
+
+
 def test_duplicates_without_id_or_memory_are_processed() -> None:
     buddies = machine()
     buddies.handle(presence("subscribe"))
-    buddies.deny(CAPULET)
+    buddies.handle(presence("unsubscribe"))
     buddies.handle(presence("subscribe"))
     assert buddies.state(CAPULET) is State.NONE_PENDING_IN
     forgetful = machine(duplicate_memory=0)
     forgetful.handle(presence("subscribe", id="c1"))
-    forgetful.deny(CAPULET)
+    forgetful.handle(presence("unsubscribe", id="c2"))
     forgetful.handle(presence("subscribe", id="c1"))
     assert forgetful.state(CAPULET) is State.NONE_PENDING_IN
 
@@ -962,6 +976,96 @@ def test_duplicate_memory_is_bounded_per_peer() -> None:
     # u0 (unsubscribed) has been forgotten: only the last two are remembered.
     assert "means nothing" in ignored(buddies.handle(presence("unsubscribed", id="u0")))
     assert "duplicate" in ignored(buddies.handle(presence("subscribe", id="u0")))
+
+
+def test_duplicate_memory_costs_the_same_whatever_the_ids() -> None:
+    # What is remembered of a presence has a fixed size: a peer choosing long ids
+    # cannot make the machine hold them.
+    def remembered(id_size: int) -> int:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            buddies = machine()
+            for peer in range(20):
+                sender = JID.parse(f"peer{peer}.lit")
+                for n in range(40):
+                    buddies.handle(presence("unsubscribed", sender=sender,
+                                            id=f"{n}-".ljust(id_size, "x")))
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert len(buddies.snapshot()["received"]) == 20
+        return held
+
+    short, long = remembered(8), remembered(8_000)
+    # 20 peers x 32 ids of 8 kB would be 5 MB if the ids were kept.
+    assert long < 2 * short + 65_536, (short, long)
+
+
+def test_a_refusal_ends_the_memory_of_the_request() -> None:
+    # A peer that lost its state starts its ids again, and its new request may be
+    # byte for byte an old one.  Once the administrator has answered the old request,
+    # the same stanza is a new request, which waits for an administrator again.
+    link = Link(ServerBuddies(MONTAGUE, config(MONTAGUE)),
+                ServerBuddies(CAPULET, config(CAPULET)))
+    link.took(link.capulet.subscribe(MONTAGUE, by=JULIET))
+    link.next(sub_xml("subscribe", CAPULET, MONTAGUE, "sb-1"))
+    link.took(link.montague.deny(CAPULET))
+    link.next(sub_xml("unsubscribed", MONTAGUE, CAPULET, "sb-1"))
+    assert link.agree()
+    # capulet.lit restarts with fresh state and asks again: its ids start at sb-1.
+    link.machines[CAPULET] = ServerBuddies(CAPULET, config(CAPULET))
+    link.took(link.capulet.subscribe(MONTAGUE, by=JULIET))
+    events = link.next(sub_xml("subscribe", CAPULET, MONTAGUE, "sb-1"))
+    assert isinstance(events[-1], ApprovalNeeded)
+    link.took(link.montague.approve(CAPULET, by=ROMEO))
+    while link.wire:
+        link.next(xml(link.wire[0]))
+    assert link.agree() and link.capulet.state(MONTAGUE) is State.BOTH
+
+
+def test_a_copy_of_a_granted_request_is_confirmed() -> None:
+    # No administrator acted (the request was approved by configuration), so the
+    # memory still holds the request when capulet.lit, restarted with fresh state,
+    # sends it again.  Confirming a subscription the peer holds changes nothing here,
+    # so the machine confirms copies too, and the peer that lost its state gets the
+    # answer it waits for.
+    link = Link(ServerBuddies(MONTAGUE, config(MONTAGUE, auto_approve=AUTO_APPROVE_ALL)),
+                ServerBuddies(CAPULET, config(CAPULET)))
+    link.took(link.capulet.subscribe(MONTAGUE, by=JULIET))
+    while link.wire:
+        link.next(xml(link.wire[0]))
+    assert link.montague.state(CAPULET) is State.BOTH and link.agree()
+    link.machines[CAPULET] = ServerBuddies(CAPULET, config(CAPULET))
+    link.took(link.capulet.subscribe(MONTAGUE, by=JULIET))
+    events = link.next(sub_xml("subscribe", CAPULET, MONTAGUE, "sb-1"))
+    assert [p.type for p in sent_presences(events)] == [PresenceType.SUBSCRIBED]
+    link.next(xml(link.wire[0]))
+    assert link.capulet.state(MONTAGUE) is State.TO
+    assert link.montague.state(CAPULET) is State.BOTH
+
+
+def test_a_new_stream_ends_the_memory_of_its_ids() -> None:
+    # capulet.lit asks, then withdraws: no administrator of montague.lit acted, so a
+    # copy of the request is still recognised...
+    buddies = machine()
+    request = presence("subscribe", id="sb-1")
+    buddies.handle(request)
+    buddies.handle(presence("unsubscribe", id="sb-2"))
+    assert "duplicate" in ignored(buddies.handle(request))
+    # ... until the caller reports a new stream from capulet.lit (not a resumption):
+    # ids are unique within a stream only (RFC 6120 §8.1.3).
+    assert buddies.new_stream(CAPULET) is None
+    assert isinstance(buddies.handle(request)[-1], ApprovalNeeded)
+    # Another peer's memory is not touched, and a peer never heard of is no error.
+    verona = JID.parse("verona.lit")
+    buddies.handle(presence("unsubscribed", sender=verona, id="v1"))
+    buddies.new_stream("padua.lit")
+    assert "duplicate" in ignored(buddies.handle(presence("unsubscribed", sender=verona,
+                                                          id="v1")))
+    with pytest.raises(ProtocolError):
+        buddies.new_stream("nurse@capulet.lit")
 
 
 # -- trust, roster, discovery ----------------------------------------------------------------
@@ -1016,14 +1120,33 @@ def test_disco_answers() -> None:
     check_info_result(info)
     assert info.feature_vars == ("http://jabber.org/protocol/disco#info", FEATURE,
                                  "http://jabber.org/protocol/commands")
-    node_answer = buddies.answer_disco_info(info_request(id="d2", to=MONTAGUE, node=NODE))
-    assert node_answer is not None
+    node_answer = buddies.answer_disco_info(info_request(id="d2", to=MONTAGUE, from_=ROMEO,
+                                                        node=NODE))
+    assert node_answer is not None and node_answer.type is IqType.RESULT
     assert node_answer.payload.node == NODE
     assert buddies.answer_disco_info(info_request(id="d3", to=MONTAGUE, node="other")) is None
     assert buddies.answer_disco_info(info_request(id="d4", to=CAPULET)) is None
     assert buddies.answer_disco_info(command_iq(Command.execute(NODE))) is None
     assert [item.node for item in buddies.command_items(ROMEO)] == [NODE]
     assert buddies.command_items(TYBALT) == () and buddies.command_items(None) == ()
+
+
+@pytest.mark.parametrize("requester", [TYBALT, JID.parse("benvolio@montague.lit/r"),
+                                       CAPULET, None])
+def test_command_node_info_is_for_administrators(requester: JID | None) -> None:
+    # The command list shows the command to administrators only; its node's
+    # information is refused to the others alike (XEP-0050 §2.3: forbidden).
+    buddies = machine()
+    request = info_request(id="d5", to=MONTAGUE, from_=requester, node=NODE)
+    answer = buddies.answer_disco_info(request)
+    assert answer is not None and answer.type is IqType.ERROR and answer.error is not None
+    assert (answer.error.condition, answer.error.type) == (Condition.FORBIDDEN,
+                                                           ErrorType.CANCEL)
+    assert answer.id == "d5" and answer.to == requester
+    assert buddies.command_items(requester) == ()
+    # The domain's own information is anyone's.
+    info = buddies.answer_disco_info(info_request(id="d6", to=MONTAGUE, from_=requester))
+    assert info is not None and info.type is IqType.RESULT
 
 
 # -- configuration -------------------------------------------------------------------------
@@ -1116,10 +1239,21 @@ def test_duplicate_memory_survives_a_restart() -> None:
     buddies = machine()
     request = presence("subscribe", id="c1")
     buddies.handle(request)
-    buddies.deny(CAPULET)
+    buddies.handle(presence("unsubscribe", id="c2"))
     restarted = ServerBuddies.restore(json.loads(json.dumps(buddies.snapshot())))
     assert isinstance(restarted.handle(request)[0], Ignored)
     assert restarted.state(CAPULET) is State.NONE
+
+
+def test_a_version_1_snapshot_restores_without_its_ids() -> None:
+    # Version 1 remembered received presences by type and id; those are not digests
+    # of the stanzas, so they are left behind and everything else comes back.
+    data = json.loads(json.dumps(machine(state=State.NONE_PENDING_IN).snapshot()))
+    del data["received"]
+    data.update(version=1, received_ids=[["capulet.lit", [["subscribe", "c1"]]]])
+    restored = ServerBuddies.restore(data)
+    assert restored.state(CAPULET) is State.NONE_PENDING_IN
+    assert restored.snapshot()["received"] == []
 
 
 @pytest.mark.parametrize(("damage", "words"), [
@@ -1131,7 +1265,8 @@ def test_duplicate_memory_survives_a_restart() -> None:
     (lambda d: d.update(domain="not a domain"), "not a usable"),
     (lambda d: d["config"].update(version="0.1", auto_approve="all"), "version 0.1"),
     (lambda d: d.update(sessions=[{"id": "s"}]), "requester"),
-    (lambda d: d.update(received_ids=[["capulet.lit"]]), "not a usable"),
+    (lambda d: d.update(received=[["capulet.lit"]]), "not a usable"),
+    (lambda d: d.update(received=[["capulet.lit", ["c1"]]]), "not the digest"),
 ])
 def test_damaged_snapshots(damage: Callable[[dict[str, Any]], Any], words: str) -> None:
     data = json.loads(json.dumps(machine(state=State.BOTH).snapshot()))
@@ -1223,10 +1358,11 @@ def configs(draw: st.DrawFn, domain: JID) -> Config:
 
 class BuddyNetwork(RuleBasedStateMachine):
     """montague.lit and capulet.lit joined by a network that reorders (any stanza in
-    flight may arrive next, in either direction) and repeats (any delivered stanza may
-    arrive again, at any time).  Administrators act between exchanges, when nothing is
-    in flight (see test_rfc6121_limit_a_refusal_crossing_a_new_request for why), and
-    either server may restart from its snapshot at any moment."""
+    flight may arrive next, in either direction) and repeats (any delivered stanza the
+    receiver still remembers may arrive again, at any time).  Administrators act
+    between exchanges, when nothing is in flight (see
+    test_rfc6121_limit_a_refusal_crossing_a_new_request for why), either server may
+    restart from its snapshot at any moment, and either may be told of a new stream."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -1248,6 +1384,10 @@ class BuddyNetwork(RuleBasedStateMachine):
         """Check the authorization behind every subscribe, put presences in flight."""
         buddies = self.machines[domain]
         peer = OTHER[domain]
+        if acting_admin is not None and any(isinstance(event, RosterChanged)
+                                            for event in events):
+            # The administrator moved the state on: what arrived before is answered.
+            self.delivered[domain].clear()
         approvals = [event for event in events if isinstance(event, Approved)]
         for index, event in enumerate(events):
             if isinstance(event, Approved):
@@ -1394,23 +1534,41 @@ class BuddyNetwork(RuleBasedStateMachine):
     def deliver(self, pick: int) -> None:
         stanza = self.flight.pop(pick % len(self.flight))
         assert stanza.to is not None
-        self.delivered[stanza.to].append(stanza)
+        if not self._confirmed(stanza):  # a confirmation needs no remembering
+            self.delivered[stanza.to].append(stanza)
         self._take(stanza.to, self.machines[stanza.to].handle(stanza))
+
+    def _confirmed(self, stanza: Presence) -> bool:
+        assert stanza.to is not None and stanza.type is not None
+        state = self.machines[stanza.to].state(OTHER[stanza.to])
+        return inbound_rule(stanza.type.value, state)[0] == "confirm"
 
     @precondition(lambda self: bool(self.delivered[MONTAGUE] or self.delivered[CAPULET]))
     @rule(side=st.sampled_from([MONTAGUE, CAPULET]), pick=st.integers(min_value=0))
     def deliver_again(self, side: JID, pick: int) -> None:
-        # Within what each server remembers, a repeat changes nothing and sends nothing.
+        # Within what each server remembers, a repeat changes nothing; it sends
+        # nothing either, but for confirming a subscription the peer holds.
         memory = self.machines[side].config.duplicate_memory
         recent = self.delivered[side][-memory:]
         if not recent:
             return
         stanza = recent[pick % len(recent)]
+        confirmed = self._confirmed(stanza)
         before = self.machines[side].snapshot()["roster"]
         events = self.machines[side].handle(stanza)
-        assert len(events) == 1 and isinstance(events[0], Ignored), events
-        assert "duplicate" in events[0].reason
+        assert len(events) == 1, events
+        if confirmed:
+            assert isinstance(events[0], Send), events
+            assert events[0].stanza.type is PresenceType.SUBSCRIBED
+            self._take(side, events)
+        else:
+            assert isinstance(events[0], Ignored) and "duplicate" in events[0].reason, events
         assert self.machines[side].snapshot()["roster"] == before
+
+    @rule(side=st.sampled_from([MONTAGUE, CAPULET]))
+    def new_stream(self, side: JID) -> None:
+        self.machines[side].new_stream(OTHER[side])
+        self.delivered[side].clear()
 
     @rule(side=st.sampled_from([MONTAGUE, CAPULET]))
     def restart(self, side: JID) -> None:

@@ -38,11 +38,19 @@ the server that checks what the user sends and what arrives for it.
 * Only these presences move the state; there is no "pre-approval" (RFC 6121 §3.4),
   which servers may leave out: a ``subscribed`` is only ever sent to answer a
   pending request.
-* Duplicates are dropped: the machine remembers the ids of the last
-  :attr:`Config.duplicate_memory` subscription presences from each peer, and one that
-  arrives again with the same type and id (a stanza delivered twice, as a resumed
-  stream may do) is :class:`Ignored`.  Presences without an id cannot be told apart
-  and are always processed.
+* Copies are dropped: a subscription presence that arrives again, the same stanza
+  with the same id (delivered twice, as a resumed stream may do), is
+  :class:`Ignored` instead of moving the state a second time.  A received presence is
+  remembered only as long as a copy could do harm and could still be a copy: until
+  the caller moves the state with that peer on (the administrator answered, asked or
+  withdrew: what arrives afterwards answers the new state), or until the caller
+  reports a new stream from the peer with :meth:`~ServerBuddies.new_stream` (ids are
+  unique within a stream only, RFC 6120 §8.1.3, and a peer that restarted counts them
+  again).  At most :attr:`Config.duplicate_memory` presences per peer are remembered,
+  for the 1024 most recent peers, each as a fixed-size digest.  A copy of a request
+  for a subscription the peer already holds is confirmed like the original: that
+  changes nothing, and a peer that lost its state needs the answer.  Presences
+  without an id cannot be told apart and are always processed.
 * RFC 6121 presences do not name the request they answer, so when both sides act
   while stanzas are crossing, an answer can be taken for the answer to a later
   request.  Acting once an exchange has been delivered, the two rosters always agree,
@@ -83,7 +91,7 @@ What XEP-0267 adds:
   (the feature ``urn:xmpp:server-presence`` exists from version 0.4).
 
 :meth:`~ServerBuddies.snapshot` exports everything (configuration, roster, open
-command sessions, the ids of recently received presences, the id counter) as a
+command sessions, the digests of recently received presences, the id counter) as a
 JSON-safe dict, and
 :meth:`ServerBuddies.restore` brings it back unchanged: a request waiting for an
 administrator is still waiting after a restart.
@@ -97,11 +105,13 @@ another command node, a user's address).
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal, TypeAlias
 
+from xepcodec.api import serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
@@ -159,12 +169,17 @@ __all__ = [
 ]
 
 _SNAPSHOT_FORMAT: Final = "xepcodec.server-buddies"
-_SNAPSHOT_VERSION: Final = 1
+#: Version 2 remembers received presences by digest; version 1 kept their ids, which
+#: are not carried over (they would not be recognised).
+_SNAPSHOT_VERSION: Final = 2
 _SESSION_PREFIX: Final = "server-buddy:"
 #: How many ended command sessions are remembered, to tell "expired" from "unknown".
 _ENDED_MEMORY: Final = 64
-#: For how many peers (the most recent) the ids of received presences are remembered.
+#: For how many peers (the most recent) received presences are remembered.
 _SEEN_PEERS: Final = 1024
+#: Bytes of the digest by which a received presence is remembered: a fixed size, so
+#: that a peer choosing long ids or long stanzas cannot make the memory grow.
+_DIGEST_SIZE: Final = 16
 
 #: The value of :attr:`Config.auto_approve` that approves every domain.
 AUTO_APPROVE_ALL: Final = "all"
@@ -432,8 +447,8 @@ class Config:
     ``trust``: the rule of :meth:`ServerBuddies.is_trusted`.  ``result_form``: the
     command's completion carries the processed data as a form.  ``max_sessions``: open
     command sessions kept; beyond it the oldest expires.  ``duplicate_memory``: how
-    many ids of received subscription presences are remembered per peer to drop
-    duplicates (0: none).  ``namespace``: the stanza
+    many received subscription presences are remembered per peer to drop copies
+    (0: none).  ``namespace``: the stanza
     namespace of the presences the machine sends (``jabber:server`` for a server,
     ``jabber:component:accept`` for a component).
     """
@@ -664,8 +679,8 @@ class ServerBuddies:
         self._roster: dict[JID, State] = {}
         self._sessions: dict[str, _Session] = {}
         self._ended: list[str] = []
-        # peer -> (type, id) of its last subscription presences, most recent peer last
-        self._seen: dict[JID, list[tuple[str, str]]] = {}
+        # peer -> digests of its last subscription presences, most recent peer last
+        self._seen: dict[JID, list[str]] = {}
 
     # -- reading ------------------------------------------------------------------------
 
@@ -731,27 +746,47 @@ class ServerBuddies:
             return [Ignored(presence, f"not a server buddy subscription: {reason}")]
         if request.to != self._domain:
             return [Ignored(presence, f"addressed to {request.to}, not to {self._domain}")]
-        if self._duplicate(request):
-            return [Ignored(presence, f"a duplicate of the {request.type} {request.id!r} "
-                                      f"already received from {request.from_}")]
         return self._inbound(request, presence)
 
-    def _duplicate(self, request: DomainSubscription) -> bool:
-        """Whether ``request`` was received before (same peer, type and id); if not,
-        remember it."""
+    def _seen_before(self, request: DomainSubscription, presence: Presence) -> bool:
+        """Whether ``presence`` is a copy of one received from the same peer (the same
+        stanza, id included) and still remembered; if not, remember it.
+
+        What is remembered is a digest of the stanza, of a fixed size whatever the
+        peer puts in it.  A presence without an id is never taken for a copy: the
+        same presence sent twice on purpose would look the same.
+        """
         memory = self._config.duplicate_memory
         if request.id is None or memory == 0:
             return False
-        key = (request.type.value, request.id)
+        digest = hashlib.blake2b(serialize(presence), digest_size=_DIGEST_SIZE).hexdigest()
         seen = self._seen.pop(request.from_, [])
         self._seen[request.from_] = seen  # now the most recent peer
-        if key in seen:
+        if digest in seen:
             return True
-        seen.append(key)
+        seen.append(digest)
         del seen[:-memory]
         while len(self._seen) > _SEEN_PEERS:
             del self._seen[next(iter(self._seen))]
         return False
+
+    def _answered(self, peer: JID, events: list[Event]) -> list[Event]:
+        """``events`` of a call of the caller's: when it moved the state with ``peer``,
+        the presences received from the peer so far have had their answer, and are
+        forgotten (see the module documentation on duplicates)."""
+        if any(isinstance(event, RosterChanged) for event in events):
+            self._seen.pop(peer, None)
+        return events
+
+    def new_stream(self, peer: JID | str) -> None:
+        """Tell the machine that a stream from ``peer`` began which does not resume an
+        earlier one (a resumed stream, XEP-0198, is the same stream).  Stanza ids are
+        unique within a stream only (RFC 6120 §8.1.3), so the presences remembered
+        from the peer are forgotten: a peer that restarted may use the same ids again.
+
+        ProtocolError when ``peer`` is not a peer server's domain.
+        """
+        self._seen.pop(self._peer(peer), None)
 
     def _handle_error(self, presence: Presence) -> list[Event]:
         if presence.to is not None and presence.to != self._domain:
@@ -765,13 +800,17 @@ class ServerBuddies:
         peer = request.from_
         before = self.state(peer)
         effect, after = _INBOUND[request.type][before]
+        if effect is _Inbound.CONFIRM:
+            # The peer already holds the subscription: confirm it again, on the
+            # server's own authority (RFC 6121 §3.1.3).  Copies too: the answer
+            # changes nothing here, and a peer that lost its state needs it.
+            return [self._send(SubscriptionType.SUBSCRIBED, peer)]
+        if self._seen_before(request, presence):
+            return [Ignored(presence, f"a duplicate of the {request.type} {request.id!r} "
+                                      f"already received from {peer}")]
         if effect is _Inbound.DROP:
             return [Ignored(presence, f"a {request.type} from {peer} means nothing in state "
                                       f"{before} (RFC 6121 drops it)")]
-        if effect is _Inbound.CONFIRM:
-            # The peer already holds the subscription: confirm it again, on the
-            # server's own authority (RFC 6121 §3.1.3).
-            return [self._send(SubscriptionType.SUBSCRIBED, peer)]
         events: list[Event] = []
         self._set(peer, after, events)
         if request.type is SubscriptionType.SUBSCRIBE:
@@ -810,9 +849,7 @@ class ServerBuddies:
                 text="version 0.1 of XEP-0267 has no server-buddy command"))]
         requester = iq.from_
         if requester is None or not self.is_admin(requester):
-            return [_error(iq, StanzaError.of(
-                Condition.FORBIDDEN, type=ErrorType.CANCEL,
-                text="only a server administrator may run this command"))]
+            return [Send(_forbidden(iq))]
         if command.sessionid is None:
             return self._start_session(iq, command, requester)
         session = self._sessions.get(command.sessionid)
@@ -878,7 +915,7 @@ class ServerBuddies:
             return [_error(iq, StanzaError.of(Condition.CONFLICT, text=redundant))]
         authorization = Authorization(AuthorizationSource.COMMAND, admin=requester.bare,
                                       session=sessionid)
-        events = self._subscribe(peer, authorization)
+        events = self._answered(peer, self._subscribe(peer, authorization))
         self._end_session(sessionid)
         reply = completion(command, peer=peer if self._config.result_form else None,
                            lang=lang)
@@ -899,7 +936,8 @@ class ServerBuddies:
         problem = self._redundant_request(jid)
         if problem is not None:
             raise ProtocolError(problem)
-        return self._subscribe(jid, Authorization(AuthorizationSource.CALL, admin=admin))
+        return self._answered(jid, self._subscribe(
+            jid, Authorization(AuthorizationSource.CALL, admin=admin)))
 
     def _redundant_request(self, peer: JID) -> str | None:
         state = self.state(peer)
@@ -913,7 +951,8 @@ class ServerBuddies:
     def unsubscribe(self, peer: JID | str) -> list[Event]:
         """Give up ``peer``'s presence, or withdraw the request for it.  Routed in
         every state, so a peer that still believes in a subscription learns otherwise."""
-        return self._outbound(SubscriptionType.UNSUBSCRIBE, self._peer(peer))
+        jid = self._peer(peer)
+        return self._answered(jid, self._outbound(SubscriptionType.UNSUBSCRIBE, jid))
 
     def approve(self, peer: JID | str, *, by: JID | str) -> list[Event]:
         """Grant ``peer``'s pending request, on the authority of the administrator
@@ -927,7 +966,8 @@ class ServerBuddies:
         if not self.state(jid).pending_in:
             raise ProtocolError(f"{jid} has no request waiting for approval (state "
                                 f"{self.state(jid)})")
-        return self._grant(jid, Authorization(AuthorizationSource.CALL, admin=admin))
+        return self._answered(jid, self._grant(
+            jid, Authorization(AuthorizationSource.CALL, admin=admin)))
 
     def deny(self, peer: JID | str) -> list[Event]:
         """Refuse ``peer``'s pending request.  ProtocolError when none is pending
@@ -939,7 +979,7 @@ class ServerBuddies:
                 state.subscription in (Subscription.FROM, Subscription.BOTH) else ""
             raise ProtocolError(f"{jid} has no request waiting for approval (state "
                                 f"{state}){hint}")
-        return self._outbound(SubscriptionType.UNSUBSCRIBED, jid)
+        return self._answered(jid, self._outbound(SubscriptionType.UNSUBSCRIBED, jid))
 
     def revoke(self, peer: JID | str) -> list[Event]:
         """End the subscription to this server's presence that ``peer`` holds.
@@ -951,7 +991,7 @@ class ServerBuddies:
             hint = " (use deny to refuse its pending request)" if state.pending_in else ""
             raise ProtocolError(f"{jid} holds no subscription to revoke (state {state})"
                                 f"{hint}")
-        return self._outbound(SubscriptionType.UNSUBSCRIBED, jid)
+        return self._answered(jid, self._outbound(SubscriptionType.UNSUBSCRIBED, jid))
 
     def remove(self, peer: JID | str) -> list[Event]:
         """Forget ``peer``: give up its presence or the request for it, and end or
@@ -966,7 +1006,7 @@ class ServerBuddies:
             events.extend(self._outbound(SubscriptionType.UNSUBSCRIBE, jid))
         if self.state(jid) is not State.NONE:
             events.extend(self._outbound(SubscriptionType.UNSUBSCRIBED, jid))
-        return events
+        return self._answered(jid, events)
 
     # -- the transitions -------------------------------------------------------------------
 
@@ -1047,7 +1087,9 @@ class ServerBuddies:
         Without a node: the server's ``identities`` and ``features`` (give at least
         one identity, e.g. ``server``/``im``) plus :meth:`disco_features`, each
         feature once.  With the command's node (version 0.5): the command node's
-        information.  Any other node is left to the caller (None).
+        information for an administrator, and ``forbidden`` for anyone else, who
+        may not run the command (XEP-0050 §2.3) and does not see it in
+        :meth:`command_items` either.  Any other node is left to the caller (None).
         """
         query = iq.payload
         if iq.type is not IqType.GET or not isinstance(query, InfoQuery):
@@ -1059,6 +1101,8 @@ class ServerBuddies:
             return iq.result(InfoQuery(identities=tuple(identities),
                                        features=tuple(Feature(var=name) for name in names)))
         if query.node == NODE and self._config.version is Version.V0_5:
+            if not self.is_admin(iq.from_):
+                return _forbidden(iq)
             return iq.result(command_node_info())
         return None
 
@@ -1089,8 +1133,7 @@ class ServerBuddies:
                           "lang": session.lang}
                          for sessionid, session in self._sessions.items()],
             "ended_sessions": list(self._ended),
-            "received_ids": [[str(peer), [list(key) for key in keys]]
-                             for peer, keys in self._seen.items()],
+            "received": [[str(peer), list(digests)] for peer, digests in self._seen.items()],
             "next_id": self._counter.next if self._counter is not None else None,
         }
 
@@ -1113,10 +1156,11 @@ class ServerBuddies:
     @classmethod
     def _restore(cls, data: Mapping[str, Any], ids: Callable[[], str] | None,
                  config: Config | None) -> ServerBuddies:
-        if data.get("format") != _SNAPSHOT_FORMAT or data.get("version") != _SNAPSHOT_VERSION:
+        version = data.get("version")
+        if data.get("format") != _SNAPSHOT_FORMAT or version not in (1, _SNAPSHOT_VERSION):
             raise ValueError(f"expected format {_SNAPSHOT_FORMAT!r} version "
                              f"{_SNAPSHOT_VERSION}, found {data.get('format')!r} version "
-                             f"{data.get('version')!r}")
+                             f"{version!r}")
         machine = cls(JID.parse(data["domain"]),
                       config if config is not None else Config.from_json(data["config"]),
                       ids=ids)
@@ -1132,8 +1176,8 @@ class ServerBuddies:
             machine._sessions[str(session["id"])] = _Session(
                 requester=requester, lang=str(lang) if lang is not None else None)
         machine._ended = [str(sessionid) for sessionid in data["ended_sessions"]]
-        for peer, keys in data["received_ids"]:
-            machine._seen[JID.parse(peer)] = [(str(kind), str(id)) for kind, id in keys]
+        for peer, digests in data["received"] if version == _SNAPSHOT_VERSION else ():
+            machine._seen[JID.parse(peer)] = [_digest(each) for each in digests]
         return machine
 
     def __repr__(self) -> str:
@@ -1145,6 +1189,20 @@ def _jid(value: JID | str) -> JID:
     return JID.parse(value) if isinstance(value, str) else value
 
 
+def _digest(value: object) -> str:
+    if not isinstance(value, str) or len(value) != 2 * _DIGEST_SIZE or \
+            value.strip("0123456789abcdef"):
+        raise ValueError(f"{value!r} is not the digest of a received presence")
+    return value
+
+
 def _error(iq: Iq, error: StanzaError) -> Send:
     return Send(error_reply(iq, error))
+
+
+def _forbidden(iq: Iq) -> Iq:
+    """The answer to anyone but an administrator about the command."""
+    return error_reply(iq, StanzaError.of(
+        Condition.FORBIDDEN, type=ErrorType.CANCEL,
+        text="only a server administrator may run this command"))
 
