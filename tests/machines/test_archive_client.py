@@ -30,15 +30,21 @@ from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message
 from xepcodec.crypto import (
+    AES128_CBC,
+    AES256_GCM,
+    RSA_1_5,
+    RSA_OAEP,
+    CryptoError,
     PublicKey,
     UnconfirmedKeyError,
     decrypt_collection,
     encrypt_collection,
     new_symmetric_key,
+    rewrap_key,
     unwrap_key,
     wrap_key,
 )
-from xepcodec.errors import ProtocolError
+from xepcodec.errors import ArgumentValueError, ProtocolError
 from xepcodec.machines.archive_client import (
     ArchiveClient,
     AutoArchivingSet,
@@ -58,6 +64,7 @@ from xepcodec.machines.archive_client import (
     NoPublicKey,
     OldKeysDeleted,
     PrivateKeyNeeded,
+    RekeyCancelled,
     RekeyFailed,
     RekeyFinished,
     RekeyState,
@@ -1241,3 +1248,237 @@ def test_an_encrypted_form_for_the_old_key_in_flight_also_holds_the_rekey() -> N
     [fetch] = other.start_rekey(public(OLD).name, public(NEW))
     [finished] = other.handle(answer(fetch, keys_page([])))
     assert isinstance(finished, RekeyFinished)
+
+
+# -- settings checked up front --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("parameter", "value", "legacy"), [
+    ("key_transport", RSA_1_5, True),
+    ("key_transport", "rsa-oaep", False),
+    ("key_transport", AES256_GCM, False),
+    ("algorithm", AES128_CBC, True),
+    ("algorithm", "aes256-gcm", False),
+    ("algorithm", RSA_OAEP, False),
+])
+def test_the_constructor_refuses_an_algorithm_it_cannot_encrypt_with(
+        parameter: str, value: str, legacy: bool) -> None:
+    """A bad setting used to surface only half-way through key replacement, raised
+    from handle() with the flow stuck in 'fetching'."""
+    with pytest.raises(ArgumentValueError, match=parameter) as refused:
+        client(**{parameter: value})
+    message = str(refused.value)
+    assert repr(value) in message
+    assert ("allow_legacy=True" in message) is legacy
+    default = RSA_OAEP if parameter == "key_transport" else AES256_GCM
+    assert default in message  # what is allowed is listed
+    if legacy:
+        assert client(**{parameter: value}, allow_legacy=True) is not None
+
+
+def test_legacy_key_transport_with_the_opt_in_replaces_keys() -> None:
+    machine = client(key_transport=RSA_1_5, allow_legacy=True)
+    key1, data1 = wrapped("s1")
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD))
+    [save] = sends(machine.handle(answer(fetch, keys_page([(START, [key1])]))))
+    [new] = save.payload.chat.encrypted_keys
+    assert new.method is not None and new.method.algorithm == RSA_1_5
+    assert decrypt_collection([data1], [new], private_key(NEW)) == tuple(messages(1))
+
+
+# -- failures and cancelling during key replacement ------------------------------------------
+
+
+def test_a_step_that_fails_inside_handle_keeps_its_collection_and_the_flow_goes_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = client_module.rewrap_key
+
+    def refuse_s1(encrypted_key: EncryptedKey, *args: Any, **kwargs: Any) -> EncryptedKey:
+        if encrypted_key.carried_key_name == "s1":
+            raise CryptoError("the key cannot be wrapped for this public key")
+        return real(encrypted_key, *args, **kwargs)
+
+    monkeypatch.setattr(client_module, "rewrap_key", refuse_s1)
+    machine = client()
+    key1, _ = wrapped("s1")
+    key2, _ = wrapped("s2")
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD))
+    page = keys_page([(START, [key1]), (LATER, [key2])])
+    events = machine.handle(answer(fetch, page))
+    [kept] = of_type(events, CollectionKept)
+    assert kept.collection == CollectionId(JULIET, START)
+    assert "cannot be wrapped" in kept.reason
+    [save] = sends(events)  # the other collection goes on
+    assert CollectionId.of(save.payload.chat) == CollectionId(JULIET, LATER)
+    assert machine.rekey_state is RekeyState.WORKING
+    assert list(machine.in_flight) == [save]  # nothing of the failed step was tracked
+    [refetch] = sends(machine.handle(saved(save, 1)))
+    [delete] = sends(machine.handle(answer(refetch, page)))
+    assert CollectionId(delete.payload.with_, delete.payload.start) == CollectionId(JULIET,
+                                                                                   LATER)
+    [refetch] = sends(machine.handle(answer(delete)))
+    [finished] = machine.handle(answer(refetch, keys_page([(START, [key1])])))
+    assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 1,
+                                     (CollectionId(JULIET, START),))
+
+
+def test_a_save_too_large_for_any_iq_keeps_its_collection(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    machine = client(max_stanza_bytes=1024)
+    padding = "x" * 1024
+    real = client_module.rewrap_key
+
+    def huge(*args: Any, **kwargs: Any) -> EncryptedKey:
+        made = real(*args, **kwargs)
+        return EncryptedKey(method=made.method, key_info=made.key_info,
+                            cipher_data=made.cipher_data,
+                            carried_key_name=made.carried_key_name, recipient=padding)
+
+    monkeypatch.setattr(client_module, "rewrap_key", huge)
+    key1, _ = wrapped("s1")
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD))
+    events = machine.handle(answer(fetch, keys_page([(START, [key1])])))
+    [kept, finished] = events
+    assert isinstance(kept, CollectionKept) and "over the limit" in kept.reason
+    assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 0,
+                                     (kept.collection,))
+    assert machine.is_idle()
+
+
+def _rekey_in(state: RekeyState) -> tuple[ArchiveClient, list[Iq]]:
+    """A machine whose key replacement stands in ``state``, and the rekey iqs it has in
+    flight."""
+    machine = client()
+    key1, _ = wrapped("s1")
+    key2, _ = wrapped("s2")
+    page = keys_page([(START, [key1]), (LATER, [key2])])
+    if state is RekeyState.WAITING_FOR_UPLOADS:
+        machine.upload(JULIET, START, messages(1), recipients=[public(OLD)])
+    held = None if state is RekeyState.WAITING_FOR_KEY else private_key(OLD)
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW), old_private_key=held)
+    if state is RekeyState.FETCHING:
+        return machine, [fetch]
+    if state is RekeyState.WAITING_FOR_UPLOADS:
+        assert machine.handle(answer(fetch, keys_page([]))) == []
+        return machine, []
+    events = machine.handle(answer(fetch, page))
+    if state is RekeyState.WAITING_FOR_KEY:
+        return machine, []
+    first, second = sends(events)
+    [refetch] = sends(machine.handle(saved(first, 1)) + machine.handle(saved(second, 1)))
+    # One collection's delete goes out and the other one's save again, in flight together.
+    key3, _ = wrapped("s3")
+    saves_and_delete = sends(machine.handle(answer(
+        refetch, keys_page([(START, [key1]), (LATER, [key2, key3])]))))
+    return machine, saves_and_delete
+
+
+@pytest.mark.parametrize("state", list(RekeyState))
+def test_cancel_returns_to_idle_from_every_rekey_state(state: RekeyState) -> None:
+    machine, in_flight = _rekey_in(state)
+    assert machine.rekey_state is state
+    restored = ArchiveClient.restore(json.loads(json.dumps(machine.snapshot())))
+    assert restored.rekey_state is state  # the snapshot carries it
+    for each in (machine, restored):
+        [cancelled] = each.cancel_rekey()
+        assert isinstance(cancelled, RekeyCancelled)
+        assert each.rekey_state is None and each.keys_needed == ()
+        if state is RekeyState.WORKING:
+            assert cancelled.deleting == (CollectionId(JULIET, START),)
+            assert cancelled.saving == (CollectionId(JULIET, LATER),)
+        else:
+            assert cancelled.deleting == cancelled.saving == ()
+        if state is not RekeyState.WAITING_FOR_UPLOADS:  # that one still has its upload
+            assert each.is_idle()
+        # Late answers to what was in flight change nothing.
+        for iq in in_flight:
+            [ignored] = each.handle(answer(iq))
+            assert isinstance(ignored, Ignored)
+        assert each.snapshot()["rekey"] is None
+        with pytest.raises(ProtocolError, match="no key replacement"):
+            each.cancel_rekey()
+        # A new one can start.
+        [fetch] = each.start_rekey(public(OLD).name, public(NEW),
+                                   old_private_key=private_key(OLD))
+        assert isinstance(fetch.payload, Keys)
+
+
+def test_a_restarted_rekey_takes_the_keys_a_cancelled_one_saved() -> None:
+    """After a cancel, the save the server carried out left a key for the new public
+    key; the new flow checks it with the new private key instead of saving another
+    wrap the server would refuse as a conflict."""
+    machine = client()
+    key1, data1 = wrapped("s1")
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD))
+    [save] = sends(machine.handle(answer(fetch, keys_page([(START, [key1])]))))
+    machine.cancel_rekey()
+    [stored] = save.payload.chat.encrypted_keys  # the server carried the save out
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW))
+    page = keys_page([(START, [key1, stored])])
+    assert machine.handle(answer(fetch, page)) == [
+        PrivateKeyNeeded(public(NEW).name, RequestKind.KEYS)]
+    assert machine.keys_needed == (public(NEW).name,)
+    [delete] = sends(machine.provide_private_key(private_key(NEW)))
+    assert isinstance(delete.payload, Delete)
+    assert decrypt_collection([data1], [stored], private_key(NEW)) == tuple(messages(1))
+
+
+def test_another_key_for_the_new_public_key_keeps_the_old_ones() -> None:
+    """The server lists, for the new public key, a key under the same name that is not
+    the one the old key carries (another symmetric key, or garbage): nothing proves
+    the collection would open without the old keys, so they stay."""
+    machine = client()
+    key1, _ = wrapped("s1")
+    made = encrypt_collection(messages(1), [public(NEW)], key_name="s1", random=seeded(6))
+    made.key.destroy()
+    [other] = made.keys
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD),
+                                  new_private_key=private_key(NEW))
+    page = keys_page([(START, [key1, other])])
+    [kept, finished] = machine.handle(answer(fetch, page))
+    assert isinstance(kept, CollectionKept)
+    assert "another key for the new public key" in kept.reason and "'s1'" in kept.reason
+    assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 0,
+                                     (kept.collection,))
+
+
+def test_a_save_refused_as_a_conflict_is_looked_at_again() -> None:
+    machine = client()
+    key1, _ = wrapped("s1")
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD),
+                                  new_private_key=private_key(NEW))
+    page = keys_page([(START, [key1])])
+    [save] = sends(machine.handle(answer(fetch, page)))
+    # The server wrapped the same symmetric key for the new public key meanwhile.
+    theirs = rewrap_key(key1, private_key(OLD), public(NEW))
+    events = machine.handle(refusal(save, "conflict"))
+    assert not of_type(events, CollectionKept)
+    [refetch] = sends(events)
+    snapshot = json.loads(json.dumps(machine.snapshot()))
+    assert snapshot["rekey"]["conflicts"] == [[CollectionId(JULIET, START).to_json(), 1]]
+    machine = ArchiveClient.restore(snapshot)
+    machine.provide_private_key(private_key(OLD))
+    machine.provide_private_key(private_key(NEW))
+    [delete] = sends(machine.handle(answer(refetch, keys_page([(START, [key1, theirs])]))))
+    assert isinstance(delete.payload, Delete)
+    # A server that answers 'conflict' but never lists the clashing key is given up on.
+    other = client()
+    [fetch] = other.start_rekey(public(OLD).name, public(NEW),
+                                old_private_key=private_key(OLD))
+    iq = fetch
+    conflicts = 0
+    while True:
+        events = other.handle(answer(iq, page))
+        [iq] = sends(events) or [None]
+        if iq is None or not isinstance(iq.payload, Save):
+            break
+        conflicts += 1
+        [iq] = sends(other.handle(refusal(iq, "conflict")))
+    assert conflicts == 4
+    assert isinstance(events[-1], RekeyFinished)
