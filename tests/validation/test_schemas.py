@@ -315,6 +315,23 @@ VALID: list[Any] = [
                  id="error-redirect-empty"),
     pytest.param(iq(f"<error type='auth' code='401'><not-authorized {ERR}/></error>",
                     "error"), id="error-legacy-code"),
+    # any order among the stanza's counted children and the error's parts
+    pytest.param(f"<message {C} type='error'><error type='cancel'><gone {ERR}/>"
+                 "</error><body>late</body></message>", id="message-error-before-body"),
+    pytest.param(iq(f"<error type='cancel'><text {ERR}>why</text><conflict {ERR}/>"
+                    "</error>", "error"), id="error-text-before-condition"),
+    pytest.param(iq(f"<error type='cancel'><conflict {ERR}/><a xmlns='urn:x:a'/>"
+                    f"<text {ERR}>why</text></error>", "error"),
+                 id="error-text-after-app-condition"),
+    pytest.param(iq(f"<error type='cancel'><a xmlns='urn:x:a'/><text {ERR}>why</text>"
+                    f"<conflict {ERR}/></error><ping {PING}/>", "error"),
+                 id="error-first-app-condition-and-payload-after"),
+    pytest.param(f"<presence {C} type='error'><error type='wait'><remote-server-timeout {ERR}/>"
+                 "</error><priority>1</priority><status/><show>xa</show></presence>",
+                 id="presence-error-first"),
+    pytest.param(f"<message {C} type='error'><body>a</body><error type='cancel'><gone {ERR}/>"
+                 "</error><thread>t</thread><body xml:lang='de'>b</body></message>",
+                 id="message-error-between-children"),
     # disco
     pytest.param(iq(f"<query {INFO}/>", "get"), id="disco-info-get"),
     pytest.param(iq(f"<query {INFO} node='urn:example:node'>"
@@ -378,8 +395,6 @@ INVALID: list[Any] = [
     pytest.param(f"<message {C}><x xmlns=''/></message>", id="message-unqualified-child"),
     pytest.param(f"<message {C} xml:lang='not a tag'/>", id="message-bad-lang"),
     pytest.param(f"<message {C} to=''/>", id="message-empty-to"),
-    pytest.param(f"<message {C} type='error'><error type='cancel'><gone {ERR}/>"
-                 "</error><body>late</body></message>", id="message-error-not-last"),
     pytest.param(f"<presence {C} type='available'/>", id="presence-type-available"),
     pytest.param(f"<presence {C}><show>busy</show></presence>", id="presence-bad-show"),
     pytest.param(f"<presence {C}><show>away</show><show>dnd</show></presence>",
@@ -406,11 +421,6 @@ INVALID: list[Any] = [
                     "error"), id="error-two-conditions"),
     pytest.param(iq(f"<error type='cancel'><payment-required {ERR}/></error>", "error"),
                  id="error-unknown-condition"),
-    pytest.param(iq(f"<error type='cancel'><text {ERR}>why</text><conflict {ERR}/>"
-                    "</error>", "error"), id="error-text-before-condition"),
-    pytest.param(iq(f"<error type='cancel'><conflict {ERR}/><a xmlns='urn:x:a'/>"
-                    f"<text {ERR}>why</text></error>", "error"),
-                 id="error-text-after-app-condition"),
     pytest.param(iq(f"<error type='cancel'><conflict {ERR}/><a xmlns='urn:x:a'/>"
                     "<b xmlns='urn:x:b'/></error>", "error"), id="error-two-app-conditions"),
     pytest.param(iq(f"<error type='cancel'><conflict {ERR}>text</conflict></error>",
@@ -418,6 +428,19 @@ INVALID: list[Any] = [
     pytest.param(iq(f"<error type='modify'><bad-request {ERR}/>"
                     f"<bad-locale {CMD}>fr</bad-locale></error>", "error"),
                  id="error-app-condition-checked"),
+    pytest.param(iq(f"<error type='cancel'><text {ERR}>a</text><conflict {ERR}/>"
+                    f"<text {ERR}>b</text></error>", "error"), id="error-two-texts-around"),
+    pytest.param(iq(f"<error type='cancel'><a xmlns='urn:x:a'/><conflict {ERR}/>"
+                    "<b xmlns='urn:x:b'/></error>", "error"), id="error-two-app-conditions-around"),
+    pytest.param(iq(f"<error type='cancel'><text {ERR}>a</text><a xmlns='urn:x:a'/></error>",
+                    "error"), id="error-text-and-app-without-condition"),
+    pytest.param(f"<presence {C} type='error'><error type='wait'><remote-server-timeout {ERR}/>"
+                 f"</error><show>xa</show><error type='wait'><gone {ERR}/></error></presence>",
+                 id="presence-two-errors"),
+    pytest.param(f"<message {C} type='error'><error type='cancel'><gone {ERR}/></error>"
+                 f"<thread>a</thread><thread>b</thread></message>", id="message-error-two-threads"),
+    pytest.param(iq(f"<error type='cancel'><gone {ERR}/></error><ping {PING}/>"
+                    f"<error type='cancel'><gone {ERR}/></error>", "error"), id="iq-two-errors"),
     # disco
     pytest.param(iq(f"<query {INFO}><identity type='pc'/></query>"),
                  id="disco-identity-without-category"),
