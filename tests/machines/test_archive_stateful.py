@@ -1,7 +1,10 @@
 """Random interleavings of the archive client and server never lose a message or a key.
 
-A hypothesis state machine drives one user's client and the server through uploads,
-automatically archived messages, finished collections and key replacements, while
+A hypothesis state machine drives one user's client and the server through uploads
+(some under a symmetric key name an earlier upload to the collection may have used
+with another key: the server refuses those as a conflict), automatically archived
+messages, finished collections and key replacements (cancelled now and then, and
+started again), while
 the network delivers, drops and duplicates iqs, connections break (what was in flight
 may still reach the server later, out of order: the only reordering an XMPP stream,
 ordered in each direction, allows) and the client crashes and comes back from its
@@ -31,6 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from xepcodec.core.jid import JID
+from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType
 from xepcodec.crypto import DecryptionError, PublicKey, decrypt_collection
 from xepcodec.errors import ParseError
@@ -39,6 +43,7 @@ from xepcodec.machines.archive_client import (
     AutoArchivingSet,
     CollectionKept,
     PrivateKeyNeeded,
+    RekeyCancelled,
     RekeyFailed,
     RekeyFinished,
     RequestFailed,
@@ -91,6 +96,10 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.uploads: dict[str, list[str]] = {}
         self.counter = 0
         self.rekey_old: int | None = None
+        #: whether the running key replacement was cancelled (and must be started again)
+        self.cancelled = False
+        #: uploads under a shared symmetric key name, which may meet a conflict
+        self.shared: set[str] = set()
         self.publish(0)
         [enable] = self.client.enable_auto()
         [answer] = self.server.handle(enable, owner=ROMEO, now=self.now)
@@ -118,6 +127,11 @@ class ArchiveInterleavings(RuleBasedStateMachine):
             elif isinstance(event, UploadFinished):
                 for text in self.uploads.pop(event.upload, []):
                     self.acknowledged[text] += 1
+            elif isinstance(event, UploadFailed) and event.upload in self.shared:
+                # Another key under this name is stored already: nothing of this upload
+                # is, and it was never acknowledged.
+                assert event.condition is Condition.CONFLICT, event
+                self.uploads.pop(event.upload)
             elif isinstance(event, RekeyFinished):
                 assert event.kept == (), event
                 old = self.rekey_old
@@ -129,7 +143,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
                 self.publish(self.generation)
             else:
                 assert not isinstance(event, UploadFailed | CollectionKept | RekeyFailed
-                                      | RequestFailed | PrivateKeyNeeded), event
+                                      | RequestFailed | PrivateKeyNeeded | RekeyCancelled), event
 
     def reconnect(self) -> None:
         self.ghosts.extend(self.outbound)
@@ -140,8 +154,8 @@ class ArchiveInterleavings(RuleBasedStateMachine):
     # -- what the user does ---------------------------------------------------------------
 
     @rule(peer=st.sampled_from(PEERS), slot=st.integers(0, 2), count=st.integers(1, 8),
-          width=st.integers(0, 150))
-    def upload(self, peer: JID, slot: int, count: int, width: int) -> None:
+          width=st.integers(0, 150), shared=st.booleans())
+    def upload(self, peer: JID, slot: int, count: int, width: int, shared: bool) -> None:
         texts = []
         entries: list[Entry | Note] = []
         for _ in range(count):
@@ -150,9 +164,15 @@ class ArchiveInterleavings(RuleBasedStateMachine):
             texts.append(text)
             entries.append(Note(text=text) if self.counter % 5 == 0 else
                            Entry(direction=Direction.FROM, secs=1, bodies=(text,)))
+        # A shared name is used by every such upload of a generation (wrapped for the
+        # same public key): the second one to a collection carries another key under
+        # a stored (public key, symmetric key) pair.
+        name = f"shared-{self.generation}" if shared else None
         iqs = self.client.upload(peer, T0 + timedelta(hours=slot), entries,
-                                 recipients=[public(self.generation)])
+                                 recipients=[public(self.generation)], key_name=name)
         self.uploads[iqs[0].id] = texts
+        if shared:
+            self.shared.add(iqs[0].id)
         self.outbound.extend(iqs)
 
     @rule(peer=st.sampled_from(PEERS), sent=st.booleans())
@@ -182,6 +202,25 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.outbound.extend(self.client.start_rekey(
             public(old).name, public(new), old_private_key=private_key(old),
             new_private_key=private_key(new), page_size=page_size))
+
+    @precondition(lambda self: self.client.rekey_state is not None)
+    @rule()
+    def cancel_rekey(self) -> None:
+        [cancelled] = self.client.cancel_rekey()
+        assert isinstance(cancelled, RekeyCancelled)
+        self.cancelled = True
+
+    @precondition(lambda self: self.cancelled)
+    @rule(page_size=st.integers(1, 3))
+    def restart_rekey(self, page_size: int = 2) -> None:
+        """The user starts the cancelled replacement again (only the newest key is to
+        remain, so it must end some time)."""
+        old = self.rekey_old
+        assert old is not None
+        self.cancelled = False
+        self.outbound.extend(self.client.start_rekey(
+            public(old).name, public(self.generation), old_private_key=private_key(old),
+            new_private_key=private_key(self.generation), page_size=page_size))
 
     # -- what the network does ----------------------------------------------------------------
 
@@ -285,6 +324,8 @@ class ArchiveInterleavings(RuleBasedStateMachine):
     def teardown(self) -> None:
         """Let everything in flight arrive, then only the newest key may be needed."""
         try:
+            if self.cancelled:
+                self.restart_rekey()
             for _ in range(5000):
                 if self.inbound:
                     self.receive()

@@ -53,20 +53,32 @@ The flows:
 Key replacement
 ---------------
 The flow pages through ``keys`` (the ``EncryptedKey`` elements wrapped for the old
-public key, one ``chat`` per collection), unwraps every symmetric key with the old
-private key and wraps it again for the new public key, saves the new
+and the new public key, one ``chat`` per collection), unwraps every symmetric key
+with the old private key and wraps it again for the new public key, saves the new
 ``EncryptedKey`` elements to their collections and, for each collection, deletes the
 old ones (``delete``, an iq of type ``set``: it changes state, RFC 6120 §8.2.3) only
 when a later ``keys`` page shows that every symmetric key the old public key opens in
-that collection has a new ``EncryptedKey`` whose save the server acknowledged.  So:
+that collection has a new ``EncryptedKey`` whose save the server acknowledged, or
+one the server lists already and the new private key shows to carry the same key.
+So:
 
 * it never deletes the last key that opens a collection: a symmetric key the old
-  private key cannot unwrap (:class:`RewrapFailed`), or a save the server refuses,
-  keeps the collection's old keys for good (:class:`CollectionKept`);
-* a save that is sent twice (after a restart) stores the same ``EncryptedKey`` twice
-  or once, whichever the server does with duplicates; either way the old keys are
-  deleted only once a save was acknowledged, and a server that refuses the duplicate
-  only keeps the old keys in place (reported, safe);
+  private key cannot unwrap (:class:`RewrapFailed`), or a save the server refuses
+  (other than as a ``conflict``, below), keeps the collection's old keys for good
+  (:class:`CollectionKept`);
+* a save that is sent twice (after a restart) is the same iq, which the server stores
+  once; a key wrapped again for a collection (after a stale snapshot, a cancel, or
+  because the server wrapped its own key for the new public key as it archives) is
+  another wrap under the same names, which a server refuses as a ``conflict``.  So
+  a key the server lists for the new public key is never saved again but checked:
+  unwrapped with the new private key (``new_private_key=``, or
+  :meth:`~ArchiveClient.provide_private_key`; :class:`PrivateKeyNeeded` when it is
+  missing) it must carry the symmetric key the old one carries.  If it does not, the
+  collection keeps its old keys (:class:`CollectionKept`); a save refused as a
+  ``conflict`` only makes the flow look at the page again;
+* a step that cannot be taken for one collection (a new key too large for any iq,
+  a public key that cannot wrap) keeps that collection's old keys
+  (:class:`CollectionKept`, with the reason) and the flow goes on with the others;
 * deleting is checked against the server's own, fresh answer, so a key wrapped for
   the old public key that appears in the meantime is seen and re-wrapped before the
   delete goes out.  A small window remains between that answer and the delete, which
@@ -76,14 +88,19 @@ that collection has a new ``EncryptedKey`` whose save the server acknowledged.  
 * this client's own uploads and forms wrapped for the old key are accounted for: one
   stored while the flow runs causes another pass, and the flow does not finish while
   one is still under way (:attr:`RekeyState.WAITING_FOR_UPLOADS`);
-* after deleting, paging starts over (the deleted keys leave the result set); a whole
-  pass with nothing left to do ends the flow with :class:`RekeyFinished`, which lists
-  the collections that kept their old keys.
+* after deleting, the page is asked for again; a whole pass with nothing left to do
+  ends the flow with :class:`RekeyFinished`, which lists the collections that kept
+  their old keys;
+* :meth:`~ArchiveClient.cancel_rekey` stops the flow in any state and forgets its iqs
+  in flight; those the server still carries out lose nothing (a save adds a key for
+  the new public key; a delete goes only where the new keys were acknowledged), and
+  :class:`RekeyCancelled` names the collections concerned.  Started again, the flow
+  finds the keys saved meanwhile and checks them as above.
 
-The old private key is handed to the step that needs it (``old_private_key=`` or
-:meth:`~ArchiveClient.provide_private_key`); when a ``keys`` page arrives and the
-machine does not hold it (after a restore, say), the page waits and a
-:class:`PrivateKeyNeeded` says which key to provide.
+The private keys are handed to the step that needs them (``old_private_key=``,
+``new_private_key=`` or :meth:`~ArchiveClient.provide_private_key`); when a ``keys``
+page arrives and the machine does not hold one it needs (after a restore, say), the
+page waits and a :class:`PrivateKeyNeeded` says which key to provide.
 
 Persistence
 -----------
@@ -95,7 +112,7 @@ that were in flight, with their ids, to send again.  An answer that comes twice 
 ignored the second time, and every flow tolerates a request the server processed
 twice: nothing is lost, though an upload chunk stored twice leaves its messages twice
 in the collection (XEP-0136 allows such duplicates), unless the server recognizes
-the repetition.
+the repetition (xepcodec's server stores a byte-identical ``EncryptedData`` once).
 """
 
 from __future__ import annotations
@@ -835,7 +852,9 @@ class ArchiveClient:
     to encrypt: uploads and forms).  ``max_stanza_bytes`` bounds every ``save`` iq the
     machine builds, serialized.  ``algorithm`` and ``key_transport`` are the XML
     Encryption URIs used to encrypt data and wrap keys; the legacy ones (AES-CBC,
-    ``rsa-1_5``) need ``allow_legacy=True``.  ``lenient=True`` also takes a disco#info
+    ``rsa-1_5``) need ``allow_legacy=True``.  A setting the client cannot encrypt with
+    is refused here (:class:`~xepcodec.errors.ArgumentValueError`, naming it and what
+    is allowed), not when a flow first needs it.  ``lenient=True`` also takes a disco#info
     answer sent as an iq ``get``, as both XEPs' examples show it (RFC 6120 makes an
     answer a ``result``; by default such an iq is :class:`Ignored` as a request).
     """
