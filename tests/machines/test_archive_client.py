@@ -1482,3 +1482,18 @@ def test_a_save_refused_as_a_conflict_is_looked_at_again() -> None:
         [iq] = sends(other.handle(refusal(iq, "conflict")))
     assert conflicts == 4
     assert isinstance(events[-1], RekeyFinished)
+
+
+def test_a_rekey_page_waits_for_both_private_keys_it_needs() -> None:
+    machine = client()
+    key1, _ = wrapped("s1")
+    theirs = rewrap_key(key1, private_key(OLD), public(NEW))
+    [fetch] = machine.start_rekey(public(OLD).name, public(NEW))
+    needed = machine.handle(answer(fetch, keys_page([(START, [key1, theirs])])))
+    assert needed == [PrivateKeyNeeded(public(OLD).name, RequestKind.KEYS),
+                      PrivateKeyNeeded(public(NEW).name, RequestKind.KEYS)]
+    assert machine.keys_needed == (public(OLD).name, public(NEW).name)
+    assert machine.provide_private_key(private_key(NEW)) == []  # the old one is still missing
+    assert machine.keys_needed == (public(OLD).name,)
+    [delete] = sends(machine.provide_private_key(private_key(OLD)))
+    assert isinstance(delete.payload, Delete) and machine.keys_needed == ()

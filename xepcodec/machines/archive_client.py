@@ -947,12 +947,15 @@ class ArchiveClient:
         if not isinstance(private_key, RSAPrivateKey):
             raise TypeError("a private key is an RSA private key of cryptography")
         label = _private_key_name(private_key) if name is None else name
+        rekey = self._rekey
+        page = rekey.parked if rekey is not None else None
+        waited = page is not None and label in self._missing_keys(page)
         self._keyring[label] = private_key
         events: list[Event] = []
-        rekey = self._rekey
-        if rekey is not None and rekey.parked is not None and \
-                label in (rekey.old_key_name, rekey.new_key.name):
-            page, rekey.parked = rekey.parked, None
+        # The page goes on once it has every key it waits for.
+        if waited and page is not None and not self._missing_keys(page):
+            assert rekey is not None and page is not None
+            rekey.parked = None
             events.extend(self._rekey_page(page))
         for retrieval in list(self._retrievals.values()):
             if retrieval.parked is not None and retrieval.private_key_name == label:
