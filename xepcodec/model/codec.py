@@ -5,7 +5,9 @@ the open slot) in the shape the compiler (``compiler.py``) turns into a fast dec
 and encoder on first use.  It also holds the careful decoder, ``Codec.explain``: it
 reads the same element field by field and, where the element breaks a rule, raises
 the ParseError that names the node, the rule and the condition.  The fast decoder
-hands over to it at the first surprise, so every error message is written here once.
+hands over to it at its own first surprise, so every error message is written here
+once.  A child's error is final when it reaches the parent (it already names its node),
+so the careful path runs once per refused input, not once per level above it.
 """
 
 from __future__ import annotations
@@ -236,7 +238,11 @@ class Codec:
         if self.local_name is not None:
             local = tag.rpartition("}")[2]
             kind = self.attrs_local_kind
-            values[self.local_name] = kind.parse(local) if kind is not None else local
+            try:
+                values[self.local_name] = kind.parse(local) if kind is not None else local
+            except ValueError as error:
+                raise fail(element, f"<{local}/> is not an element name {self.cls.__name__} "
+                           f"takes: {error}") from None
         try:
             return self.make(values)
         except ParseError as error:
