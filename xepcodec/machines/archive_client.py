@@ -953,8 +953,7 @@ class ArchiveClient:
         self._keyring[label] = private_key
         events: list[Event] = []
         # The page goes on once it has every key it waits for.
-        if waited and page is not None and not self._missing_keys(page):
-            assert rekey is not None and page is not None
+        if rekey is not None and page is not None and waited and not self._missing_keys(page):
             rekey.parked = None
             events.extend(self._rekey_page(page))
         for retrieval in list(self._retrievals.values()):
