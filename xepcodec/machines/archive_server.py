@@ -113,8 +113,8 @@ Every request runs in one store transaction: it takes effect entirely or not at 
   after a lost answer leaves no duplicate: an ``<EncryptedData/>`` or a wrapped key
   byte for byte identical to one the collection holds is skipped.  A wrapped key for
   a pair (public key, symmetric key name) the collection already holds with other
-  bytes is a ``conflict``, and nothing of that save is stored.  The answer is the collection's
-  attributes with its version.  Errors: ``not-acceptable`` when the collection would
+  bytes is a ``conflict``, and nothing of that save is stored.  The answer is the
+  collection's attributes with its version.  Errors: ``not-acceptable`` when the collection would
   exceed :class:`Limits`, and when plain messages would join encrypted content (or
   the reverse), which XEP-0241 forbids; ``conflict`` as said.
 * ``<list/>`` get: the collections whose ``with`` matches (XEP-0136 §JID Matching,
@@ -1239,8 +1239,8 @@ class ArchiveServer:
             if known:
                 raise _Refused(Condition.CONFLICT,
                                f"the collection holds another key for the public key "
-                               f"{pair[0]!r} carrying the symmetric key {pair[1]!r}; delete "
-                               "it first to replace it")
+                               f"{pair[0]!r} carrying the symmetric key {pair[1]!r}; only "
+                               "a byte-identical copy is taken, as a resend")
             known.add(written)
             fresh.append(key)
         return fresh
