@@ -16,17 +16,26 @@ What the jar does where the XEP is unsafe or silent:
   string, flagged :attr:`StoredCookie.inert_script`, for inspection.  Such a cookie is
   never sent back.  No code path in xepcodec starts a process, evaluates code or
   imports a JavaScript engine (a test reads the sources to make sure).
-* **Bounded.**  :class:`CookieLimits` caps the cookies per setter, the size of a value
-  and the size of the whole jar (names and values, in UTF-8 bytes).  A cookie past a
-  limit is refused with a :class:`CookieLimitError` (condition
-  ``resource-constraint``), reported as a :class:`CookieRefused` event by ``handle``
-  and raised by :meth:`CookieJar.store`.  Replacing a value is not a new cookie, but
-  the new value counts toward the sizes.
+* **Bounded.**  :class:`CookieLimits` caps the cookies per setter, the number of
+  cookies, the size of a value and the size of the whole jar.  The jar's size counts
+  every byte a cookie costs: the UTF-8 bytes of its name, value and setter JID, and
+  :data:`COOKIE_OVERHEAD` for the entry itself, so that what the limit allows is what
+  the jar holds in memory, within a small factor.  A cookie past a limit is refused
+  with a :class:`CookieLimitError` (condition ``resource-constraint``), reported as a
+  :class:`CookieRefused` event by ``handle`` and raised by :meth:`CookieJar.store`.
+  Replacing a value is not a new cookie, but the new value counts toward the sizes.
+* **Stanzas stay readable.**  :meth:`CookieJar.decorate` never makes a stanza larger
+  than :attr:`CookieLimits.max_stanza_size` (by default the size the stream reader
+  accepts): it attaches, in the jar's order, the cookies that fit and leaves out
+  those that do not.  The limits cannot allow more cookies than an element may have
+  children, nor a value longer than a text may be, under the reader's default
+  limits.
 * **Who may set cookies.**  :class:`AcceptPolicy` holds allow and deny lists of JIDs
   (an entry matches the sender's full JID, its bare JID or its domain; deny wins); a
   callable ``accept``, given the sender's full JID, may refuse more.  A refused
   sender's cookies are reported as :class:`CookieRefused` with a
-  :class:`CookiePolicyError` (condition ``forbidden``).
+  :class:`CookiePolicyError` (condition ``forbidden``).  What is not a message,
+  presence or iq is :class:`Ignored`, as the other machines do.
 * **Whose cookie is it.**  The setter is the stanza's ``from``, reduced to its bare JID
   (as the XEP's own example records it; ``bare_setters=False`` keeps full JIDs).  A
   stanza without ``from`` comes from the receiver's own account (RFC 6120 §8.1.2.1): it
@@ -55,10 +64,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
+from xepcodec.api import serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, Message, Presence
 from xepcodec.errors import ArgumentValueError, ParseError, XepCodecError
@@ -66,8 +77,10 @@ from xepcodec.model import XmlFragment
 from xepcodec.model.fields import SPEC, ExtensionsSpec
 from xepcodec.model.values import String
 from xepcodec.protocols.cookies import NS_COOKIES, Cookie, Cookies, is_cookie_name, iter_set_cookies
+from xepcodec.xml import DEFAULT_LIMITS
 
 __all__ = [
+    "COOKIE_OVERHEAD",
     "AcceptPolicy",
     "CookieError",
     "CookieJar",
@@ -78,6 +91,7 @@ __all__ = [
     "CookieStored",
     "Event",
     "IgnoreReason",
+    "Ignored",
     "RefusalReason",
     "ScriptRefused",
     "SetCookiesIgnored",
@@ -89,7 +103,17 @@ S = TypeVar("S", Message, Presence, Iq)
 _COOKIES_TAG: Final = f"{{{NS_COOKIES}}}cookies"
 _TEXT: Final = String()
 _SNAPSHOT_FORMAT: Final = "xepcodec.cookie-jar"
-_SNAPSHOT_VERSION: Final = 1
+#: Version 2 added the limits ``max_cookies`` and ``max_stanza_size``; a version 1
+#: snapshot is read with their defaults.
+_SNAPSHOT_VERSION: Final = 2
+_LIMIT_KEYS: Final = ("max_per_setter", "max_value_size", "max_total_size", "max_cookies",
+                      "max_stanza_size")
+_ADDED_IN_2: Final = frozenset({"max_cookies", "max_stanza_size"})
+
+#: Bytes each cookie counts toward the jar's size on top of its strings: what keeping
+#: an entry costs (the stored object, its place in the jar's tables, a share of its
+#: setter's), measured on CPython, so that a jar full of tiny cookies is bounded too.
+COOKIE_OVERHEAD: Final = 256
 
 
 class RefusalReason(enum.StrEnum):
@@ -98,6 +122,7 @@ class RefusalReason(enum.StrEnum):
     POLICY = "policy"
     VALUE_SIZE = "value-size"
     PER_SETTER = "per-setter"
+    COOKIE_COUNT = "cookie-count"
     JAR_SIZE = "jar-size"
 
 
@@ -152,18 +177,28 @@ def _check_count(what: str, value: object) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CookieLimits:
-    """The jar's bounds.  Sizes are UTF-8 bytes; the jar's size is the sum, over its
-    cookies, of name and value.  The defaults follow the minimums RFC 6265 §6.1 asks of
-    a web browser: 50 cookies per setter, 4096 bytes per value."""
+    """The jar's bounds.  Sizes are UTF-8 bytes; the jar's size is the sum of what its
+    cookies cost (:attr:`StoredCookie.size`).  The defaults follow the minimums
+    RFC 6265 §6.1 asks of a web browser: 50 cookies per setter, 3000 cookies, 4096
+    bytes per value.  ``max_stanza_size`` bounds the stanzas :meth:`CookieJar.decorate`
+    makes; it defaults to the size the stream reader accepts."""
 
     max_per_setter: int = 50
     max_value_size: int = 4096
     max_total_size: int = 262_144
+    max_cookies: int = 3000
+    max_stanza_size: int = DEFAULT_LIMITS.max_size
 
     def __post_init__(self) -> None:
-        _check_count("max_per_setter", self.max_per_setter)
-        _check_count("max_value_size", self.max_value_size)
-        _check_count("max_total_size", self.max_total_size)
+        for name in _LIMIT_KEYS:
+            _check_count(name, getattr(self, name))
+        # Beyond these, a stanza carrying the cookies would be refused by the reader.
+        if self.max_cookies > DEFAULT_LIMITS.max_children:
+            raise ValueError(f"max_cookies cannot exceed {DEFAULT_LIMITS.max_children}, the "
+                             "children an element may have")
+        if self.max_value_size > DEFAULT_LIMITS.max_text_length:
+            raise ValueError(f"max_value_size cannot exceed {DEFAULT_LIMITS.max_text_length}, "
+                             "the characters a text may have")
 
 
 def _jid_set(entries: Iterable[JID | str], what: str) -> frozenset[JID]:
@@ -213,11 +248,39 @@ class StoredCookie:
     name: str
     value: str
     inert_script: bool = False
+    #: what the cookie counts toward the jar's size: the UTF-8 bytes of its name, value
+    #: and setter, and :data:`COOKIE_OVERHEAD`
+    size: int = field(init=False, repr=False, compare=False)
+    #: the most bytes it takes in a stanza
+    wire_size: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def size(self) -> int:
-        """What the cookie counts toward the jar's size: name and value, UTF-8 bytes."""
-        return len(self.name.encode("utf-8")) + len(self.value.encode("utf-8"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", _cost(self.setter, self.name, self.value))
+        # Written alone, a cookie also declares its namespace, which it inherits
+        # inside <cookies/>: an upper bound, whatever the writer escapes.
+        object.__setattr__(self, "wire_size", len(serialize(self.outgoing())))
+
+    def outgoing(self) -> Cookie:
+        """The cookie as it is sent back, naming its setter."""
+        return Cookie(name=self.name, value=self.value, setter=self.setter)
+
+
+def _cost(setter: JID, name: str, value: str) -> int:
+    """What a cookie counts toward the jar's size (see :attr:`StoredCookie.size`)."""
+    return (len(name.encode("utf-8")) + len(value.encode("utf-8"))
+            + len(str(setter).encode("utf-8")) + COOKIE_OVERHEAD)
+
+
+@functools.cache
+def _container_size() -> int:
+    """What ``<cookies/>`` adds to the cookies it holds, written alone, at most.
+
+    Measured as a container of one cookie less that cookie written alone: the cookie
+    declares its namespace only when alone, so with the other cookies also counted as
+    written alone the sum is never less than the element.
+    """
+    one = Cookie(name="c", value="", setter=JID(None, "example.org"))
+    return len(serialize(Cookies(cookies=(one,)))) - len(serialize(one))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +325,15 @@ class SetCookiesIgnored:
     error: ParseError | None = field(default=None, compare=False, repr=False)
 
 
-Event = CookieStored | ScriptRefused | CookieRefused | SetCookiesIgnored
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """Something given to :meth:`CookieJar.handle` that is not a stanza, and why."""
+
+    stanza: object
+    reason: str
+
+
+Event = CookieStored | ScriptRefused | CookieRefused | SetCookiesIgnored | Ignored
 
 
 # -- the jar -----------------------------------------------------------------------------
@@ -280,7 +351,7 @@ class CookieJar:
     call :meth:`forget` for that.
     """
 
-    __slots__ = ("_bare_setters", "_jar", "_limits", "_size", "accept", "account",
+    __slots__ = ("_bare_setters", "_count", "_jar", "_limits", "_size", "accept", "account",
                  "keep_inert_scripts", "policy", "privacy")
 
     def __init__(self, *, limits: CookieLimits | None = None,
@@ -300,6 +371,7 @@ class CookieJar:
         self.account: JID | None = account
         self._jar: dict[JID, dict[str, StoredCookie]] = {}
         self._size = 0
+        self._count = 0
 
     # -- reading the jar ----------------------------------------------------------------
 
@@ -313,7 +385,8 @@ class CookieJar:
 
     @property
     def size(self) -> int:
-        """The jar's size as the limits count it (UTF-8 bytes of names and values)."""
+        """The jar's size as the limits count it: the sum of its cookies'
+        :attr:`StoredCookie.size`."""
         return self._size
 
     @property
@@ -327,7 +400,7 @@ class CookieJar:
         return tuple(self._jar)
 
     def __len__(self) -> int:
-        return sum(len(bucket) for bucket in self._jar.values())
+        return self._count
 
     def get(self, setter: JID, name: str) -> StoredCookie | None:
         """The cookie ``setter`` set under ``name``, or None."""
@@ -342,9 +415,10 @@ class CookieJar:
 
     def handle(self, stanza: Message | Presence | Iq) -> list[Event]:
         """Take in a received stanza: store the cookies of every ``<set-cookies/>`` in it,
-        at any depth, and say what happened, in document order."""
+        at any depth, and say what happened, in document order.  Anything else is
+        :class:`Ignored`."""
         if not isinstance(stanza, Message | Presence | Iq):
-            raise TypeError(f"the cookie jar handles stanzas, not {type(stanza).__name__}")
+            return [Ignored(stanza, "not a message, presence or iq stanza")]
         found = list(iter_set_cookies(stanza))
         if not found:
             return []
@@ -401,6 +475,7 @@ class CookieJar:
         if bucket is None or name not in bucket:
             return False
         self._size -= bucket.pop(name).size
+        self._count -= 1
         if not bucket:
             del self._jar[key]
         return True
@@ -409,6 +484,7 @@ class CookieJar:
         """Remove every cookie ``setter`` set; how many there were."""
         bucket = self._jar.pop(self._key(setter), {})
         self._size -= sum(cookie.size for cookie in bucket.values())
+        self._count -= len(bucket)
         return len(bucket)
 
     def clear(self) -> int:
@@ -416,48 +492,67 @@ class CookieJar:
         count = len(self)
         self._jar.clear()
         self._size = 0
+        self._count = 0
         return count
 
     def outgoing(self, recipient: JID | None) -> Cookies | None:
         """The ``<cookies/>`` element for a stanza to ``recipient`` (None: the own
         account, when not known), or None when there is nothing to send.  In privacy mode
-        only the recipient's own cookies go (those set by its JID or its bare JID)."""
-        if self.privacy:
-            if recipient is None:
-                return None
-            wanted = {recipient, recipient.bare}
-            chosen = (cookie for setter, bucket in self._jar.items() if setter in wanted
-                      for cookie in bucket.values())
-        else:
-            chosen = (cookie for bucket in self._jar.values() for cookie in bucket.values())
-        sent = tuple(Cookie(name=cookie.name, value=cookie.value, setter=cookie.setter)
-                     for cookie in chosen if not cookie.inert_script)
-        return Cookies(cookies=sent) if sent else None
+        only the recipient's own cookies go (those set by its JID or its bare JID).  The
+        element holds, in the jar's order, the cookies that fit in
+        :attr:`CookieLimits.max_stanza_size` bytes."""
+        return self._fitting(recipient, self._limits.max_stanza_size)
 
     def decorate(self, stanza: S) -> S:
         """``stanza`` with the jar's cookies attached, replacing any ``<cookies/>`` it had
         (and without one when there is nothing to send).  A message or presence gets the
-        element as its last payload; for an iq, see the module documentation."""
+        element as its last payload; for an iq, see the module documentation.  The
+        result is at most :attr:`CookieLimits.max_stanza_size` bytes long: the cookies
+        that would not fit are left out (all of them when the stanza alone is too
+        long)."""
         if not isinstance(stanza, Message | Presence | Iq):
             raise TypeError(f"the cookie jar decorates stanzas, not {type(stanza).__name__}")
         recipient = stanza.to if stanza.to is not None else self.account
-        cookies = self.outgoing(recipient)
-        added: tuple[Any, ...] = () if cookies is None else (cookies,)
-        if not isinstance(stanza, Iq):
-            return dataclasses.replace(stanza, extensions=_without_cookies(stanza.extensions)
-                                       + added)
-        payload = stanza.payload
-        if payload is None or _is_cookies(payload):
-            return dataclasses.replace(stanza, extensions=added)
-        slot = _open_slot(payload)
-        if slot is None:
-            return stanza
         try:
-            inner = dataclasses.replace(
-                payload, **{slot: _without_cookies(getattr(payload, slot)) + added})
-        except ValueError:  # the payload's own rules refuse foreign elements there
+            stripped = _placed(stanza, ())
+            if stripped is None:
+                return stanza
+            cookies = self._within(recipient, stripped)
+            decorated = stripped if cookies is None else _placed(stripped, (cookies,))
+        except ValueError:  # an iq payload's own rules refuse foreign elements there
             return stanza
-        return dataclasses.replace(stanza, extensions=(inner,))
+        return stanza if decorated is None else decorated
+
+    def _chosen(self, recipient: JID | None) -> Iterator[StoredCookie]:
+        """The cookies that go to ``recipient``, in the jar's order."""
+        if self.privacy:
+            if recipient is None:
+                return
+            wanted = {recipient, recipient.bare}
+            buckets = [bucket for setter, bucket in self._jar.items() if setter in wanted]
+        else:
+            buckets = list(self._jar.values())
+        for bucket in buckets:
+            for cookie in bucket.values():
+                if not cookie.inert_script:
+                    yield cookie
+
+    def _within(self, recipient: JID | None, stripped: Message | Presence | Iq) -> Cookies | None:
+        """The cookies that fit in ``stripped``, the stanza to decorate without them."""
+        if next(self._chosen(recipient), None) is None:
+            return None  # nothing to send: no need to measure the stanza
+        return self._fitting(recipient, self._limits.max_stanza_size - len(serialize(stripped)))
+
+    def _fitting(self, recipient: JID | None, room: int) -> Cookies | None:
+        """``<cookies/>`` with the cookies for ``recipient`` that fit in ``room`` bytes,
+        in order, skipping those too large for what is left."""
+        room -= _container_size()
+        sent: list[Cookie] = []
+        for cookie in self._chosen(recipient):
+            if cookie.wire_size <= room:
+                sent.append(cookie.outgoing())
+                room -= cookie.wire_size
+        return Cookies(cookies=tuple(sent)) if sent else None
 
     # -- saving and restoring -----------------------------------------------------------
 
@@ -467,11 +562,7 @@ class CookieJar:
         return {
             "format": _SNAPSHOT_FORMAT,
             "version": _SNAPSHOT_VERSION,
-            "limits": {
-                "max_per_setter": self._limits.max_per_setter,
-                "max_value_size": self._limits.max_value_size,
-                "max_total_size": self._limits.max_total_size,
-            },
+            "limits": {name: getattr(self._limits, name) for name in _LIMIT_KEYS},
             "bare_setters": self._bare_setters,
             "privacy": self.privacy,
             "keep_inert_scripts": self.keep_inert_scripts,
@@ -503,10 +594,11 @@ class CookieJar:
                  accept: Callable[[JID], bool] | None) -> CookieJar:
         data = _exact_keys(data, {"format", "version", "limits", "bare_setters", "privacy",
                                   "keep_inert_scripts", "account", "policy", "cookies"})
-        if data["format"] != _SNAPSHOT_FORMAT or data["version"] != _SNAPSHOT_VERSION:
+        version = data["version"]
+        if data["format"] != _SNAPSHOT_FORMAT or version not in (1, _SNAPSHOT_VERSION):
             raise ValueError(f"not a cookie jar snapshot of version {_SNAPSHOT_VERSION}")
-        limits = CookieLimits(**_exact_keys(
-            data["limits"], {"max_per_setter", "max_value_size", "max_total_size"}))
+        limit_keys = set(_LIMIT_KEYS) - (_ADDED_IN_2 if version == 1 else set())
+        limits = CookieLimits(**_exact_keys(data["limits"], limit_keys))
         policy = _exact_keys(data["policy"], {"allow", "deny"})
         account = data["account"]
         jar = cls(
@@ -548,7 +640,6 @@ class CookieJar:
 
     def _put(self, setter: JID, name: str, value: str, *, inert_script: bool) -> CookieStored:
         limits = self._limits
-        cookie = StoredCookie(setter, name, value, inert_script)
         value_size = len(value.encode("utf-8"))
         if value_size > limits.max_value_size:
             raise CookieLimitError(
@@ -563,7 +654,13 @@ class CookieJar:
                 f"{setter} already has {count} cookies, the most the jar keeps per setter "
                 f"({limits.max_per_setter}); {name!r} was not stored", setter=setter,
                 name=name, reason=RefusalReason.PER_SETTER)
-        size = self._size - (0 if previous is None else previous.size) + cookie.size
+        if previous is None and self._count >= limits.max_cookies:
+            raise CookieLimitError(
+                f"the jar already holds {self._count} cookies, the most it keeps "
+                f"({limits.max_cookies}); {name!r} from {setter} was not stored",
+                setter=setter, name=name, reason=RefusalReason.COOKIE_COUNT)
+        size = self._size - (0 if previous is None else previous.size) + _cost(setter, name,
+                                                                              value)
         if size > limits.max_total_size:
             raise CookieLimitError(
                 f"storing the cookie {name!r} from {setter} would bring the jar to {size} "
@@ -571,8 +668,13 @@ class CookieJar:
                 name=name, reason=RefusalReason.JAR_SIZE)
         if bucket is None:
             bucket = self._jar[setter] = {}
-        bucket[name] = cookie
+        elif bucket:
+            # One JID object per setter, however many cookies it set.
+            setter = next(iter(bucket.values())).setter
+        bucket[name] = StoredCookie(setter, name, value, inert_script)
         self._size = size
+        if previous is None:
+            self._count += 1
         return CookieStored(setter, name, value, None if previous is None else previous.value,
                             inert_script)
 
@@ -584,6 +686,29 @@ def _is_cookies(item: Any) -> bool:
 
 def _without_cookies(items: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(item for item in items if not _is_cookies(item))
+
+
+def _placed(stanza: S, added: tuple[Any, ...]) -> S | None:
+    """``stanza`` with ``added`` in place of the ``<cookies/>`` it carries: a message or
+    presence's last payload, an iq's payload or a place inside it (None when the iq
+    has no such place)."""
+    if not isinstance(stanza, Iq):
+        return dataclasses.replace(stanza, extensions=(*_without_cookies(stanza.extensions),
+                                                       *added))
+    payload = stanza.payload
+    if payload is None or _is_cookies(payload):
+        return dataclasses.replace(stanza, extensions=added)
+    inner = _placed_inside(payload, added)
+    return None if inner is None else dataclasses.replace(stanza, extensions=(inner,))
+
+
+def _placed_inside(payload: Any, added: tuple[Any, ...]) -> Any:
+    """A typed iq payload with ``added`` in its open slot, or None without one."""
+    slot = _open_slot(payload)
+    if slot is None:
+        return None
+    return dataclasses.replace(
+        payload, **{slot: (*_without_cookies(getattr(payload, slot)), *added)})
 
 
 def _open_slot(payload: Any) -> str | None:
