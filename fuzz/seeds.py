@@ -1,14 +1,12 @@
 """The seed corpus, made at run time: the repository's examples, stanzas built here with
 the library's own classes, and the examples of the specifications when they are beside
-the checkout.  Nothing is copied into the repository.
-
-``python -m fuzz.seeds DIR`` writes one file per seed into DIR (for a fuzzer's corpus).
+the checkout.  Nothing is copied into the repository: ``python -m fuzz.run`` writes
+them into a new corpus folder.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sys
 from pathlib import Path
 
@@ -18,14 +16,13 @@ import xepcodec
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType, Presence, error_reply
-from xepcodec.errors import XepCodecError
 from xepcodec.protocols.caps import Caps
 from xepcodec.protocols.dataforms import Field, FieldType, Form, FormType
 from xepcodec.protocols.disco import Feature, Identity, InfoQuery, ItemsQuery
 from xepcodec.protocols.disco import Item as DiscoItem
 from xepcodec.protocols.rsm import ResultSet
 
-__all__ = ["built", "examples", "main", "seeds", "spec_examples"]
+__all__ = ["built", "examples", "seeds", "spec_examples"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,22 +88,3 @@ def spec_examples(limit: int | None = None) -> list[bytes]:
 def seeds(spec_limit: int | None = None) -> list[bytes]:
     """All seeds, each once, in a fixed order."""
     return list(dict.fromkeys(examples() + built() + spec_examples(spec_limit)))
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m fuzz.seeds DIR", file=sys.stderr)
-        return 2
-    folder = Path(args[0])
-    folder.mkdir(parents=True, exist_ok=True)
-    corpus = seeds()
-    for data in corpus:
-        (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
-    print(f"{len(corpus)} seeds in {folder}")
-    return 0
-
-
-if __name__ == "__main__":
-    with contextlib.suppress(XepCodecError):
-        sys.exit(main())

@@ -18,6 +18,8 @@ from collections import Counter
 from pathlib import Path
 from random import Random
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the fuzzing harnesses' shared modules
@@ -25,6 +27,7 @@ if str(ROOT) not in sys.path:
 from fuzz.invariants import Broken, check, pending  # noqa: E402
 from fuzz.mutate import MUTATIONS, mutants, mutate  # noqa: E402
 from fuzz.seeds import built, examples, seeds  # noqa: E402
+from fuzz.targets import TARGETS, join_cuts, split_cuts  # noqa: E402
 
 SEED = 20_260_101
 MUTANTS = 2_000
@@ -66,3 +69,20 @@ def test_mutated_stanzas_keep_the_invariants() -> None:
     assert len(inputs) >= MUTANTS
     assert len(inputs) // 10 < accepted < len(inputs) * 9 // 10, accepted
     print(f"{len(inputs)} inputs, {accepted} accepted; known disagreements: {dict(known)}")
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_each_fuzz_target_takes_the_seeds_and_their_mutants(name: str) -> None:
+    corpus = examples() + built()
+    inputs = corpus + list(mutants(corpus, 60, SEED))
+    if name == "stream":
+        inputs = [join_cuts(data, (len(data) // 3, len(data) // 2)) for data in inputs]
+    for data in inputs:
+        TARGETS[name](data)
+
+
+def test_the_stream_target_reads_its_cut_points_from_a_trailer() -> None:
+    assert split_cuts(join_cuts(b"<a/>", (1, 300))) == (b"<a/>", (1, 300))
+    assert split_cuts(join_cuts(b"<a/>", ())) == (b"<a/>", ())
+    assert split_cuts(b"") == (b"", ())
+    assert split_cuts(b"\x04") == (b"", ())  # asks for more cut bytes than there are
