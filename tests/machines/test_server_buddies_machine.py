@@ -1245,6 +1245,20 @@ def test_duplicate_memory_survives_a_restart() -> None:
     assert restarted.state(CAPULET) is State.NONE
 
 
+def test_a_restored_memory_keeps_to_the_new_bounds() -> None:
+    buddies = machine()
+    for n in range(5):
+        buddies.handle(presence("unsubscribed", id=f"u{n}"))
+    data = buddies.snapshot()
+    assert len(data["received"][0][1]) == 5
+    smaller = ServerBuddies.restore(data, config=config(MONTAGUE, duplicate_memory=2))
+    assert smaller.snapshot()["received"] == [["capulet.lit", data["received"][0][1][-2:]]]
+    assert "duplicate" in ignored(smaller.handle(presence("unsubscribed", id="u4")))
+    assert "means nothing" in ignored(smaller.handle(presence("unsubscribed", id="u2")))
+    none = ServerBuddies.restore(data, config=config(MONTAGUE, duplicate_memory=0))
+    assert none.snapshot()["received"] == []
+
+
 def test_a_version_1_snapshot_restores_without_its_ids() -> None:
     # Version 1 remembered received presences by type and id; those are not digests
     # of the stanzas, so they are left behind and everything else comes back.

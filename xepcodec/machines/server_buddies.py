@@ -1176,8 +1176,11 @@ class ServerBuddies:
             machine._sessions[str(session["id"])] = _Session(
                 requester=requester, lang=str(lang) if lang is not None else None)
         machine._ended = [str(sessionid) for sessionid in data["ended_sessions"]]
-        for peer, digests in data["received"] if version == _SNAPSHOT_VERSION else ():
-            machine._seen[JID.parse(peer)] = [_digest(each) for each in digests]
+        # Within the bounds of the configuration the machine runs with from now on.
+        memory = machine._config.duplicate_memory
+        received = data["received"] if version == _SNAPSHOT_VERSION and memory else []
+        for peer, digests in received[-_SEEN_PEERS:]:
+            machine._seen[JID.parse(peer)] = [_digest(each) for each in digests][-memory:]
         return machine
 
     def __repr__(self) -> str:
