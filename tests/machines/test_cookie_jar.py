@@ -554,7 +554,7 @@ def test_decorate_stays_under_the_limit_the_jar_is_given(kind: str) -> None:
 def test_handle_ignores_what_is_not_a_stanza() -> None:
     jar = CookieJar()
     for thing in (SetCookies(), "<message/>", None):
-        events = jar.handle(thing)  # type: ignore[arg-type]
+        events = jar.handle(thing)
         assert events == [Ignored(thing, "not a message, presence or iq stanza")]
     assert len(jar) == 0
 

@@ -413,7 +413,7 @@ class CookieJar:
 
     # -- what arrives -------------------------------------------------------------------
 
-    def handle(self, stanza: Message | Presence | Iq) -> list[Event]:
+    def handle(self, stanza: object) -> list[Event]:
         """Take in a received stanza: store the cookies of every ``<set-cookies/>`` in it,
         at any depth, and say what happened, in document order.  Anything else is
         :class:`Ignored`."""
