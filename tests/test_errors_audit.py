@@ -42,6 +42,7 @@ from xepcodec.machines.archive_server import ArchiveServer
 from xepcodec.machines.archive_store import MemoryStore
 from xepcodec.machines.cookies import CookieJar
 from xepcodec.machines.server_buddies import ServerBuddies
+from xepcodec.protocols.rsm import ResultSet, paginate
 from xepcodec.xml import StanzaFailed, StreamReader
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -282,3 +283,31 @@ def test_decrypting_garbage_raises_only_library_errors() -> None:
         except XepCodecError:
             failures += 1
     assert failures == len(attempts)  # garbage never decrypts, and says so in one way
+
+
+# -- helpers that answer what was received -------------------------------------------------
+
+
+def test_paging_from_a_received_page_that_allows_none_raises_a_library_error() -> None:
+    empty = xepcodec.parse("<set xmlns='http://jabber.org/protocol/rsm'><count>0</count></set>")
+    with pytest.raises(ArgumentValueError):
+        empty.next_page()
+    with pytest.raises(ArgumentValueError):
+        empty.previous_page()
+    unnamed = xepcodec.parse("<set xmlns='http://jabber.org/protocol/rsm'><first index='0'/>"
+                             "<last>b</last></set>")
+    with pytest.raises(ArgumentValueError):
+        unnamed.previous_page()
+    with pytest.raises(ArgumentValueError):
+        ResultSet.page(first_index=3)
+    for keys in (["a", "a"], ["a", ""]):
+        with pytest.raises(ArgumentValueError):
+            paginate(keys, None, key=str)
+
+
+def test_filling_a_received_form_without_a_required_value_raises_a_library_error() -> None:
+    form = xepcodec.parse("<x xmlns='jabber:x:data' type='form'><field var='name' "
+                          "type='text-single'><required/></field></x>")
+    with pytest.raises(ArgumentValueError, match="name"):
+        form.fill({})
+    assert form.fill({"name": "Juliet"}).values() == {"name": "Juliet"}

@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from xepcodec.core.jid import JID
-from xepcodec.errors import JIDError
+from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import (
     XmlFragment,
     attr,
@@ -437,8 +437,8 @@ class Form:
         Every field of this form with a var comes back with its type: with the value
         given, or else with the form's own (default) values, hidden fields (FORM_TYPE
         among them) unchanged.  Fixed fields are left out; values for vars this form
-        does not have are added as untyped fields.  ``ValueError`` when a required
-        field ends up without a value.
+        does not have are added as untyped fields.  ``ArgumentValueError`` (a
+        ``ValueError``) when a required field ends up without a value.
         """
         given = dict(values or {})
         fields: list[Field] = []
@@ -454,8 +454,8 @@ class Form:
                 missing.append(field.var)
             fields.append(made)
         if missing:
-            raise ValueError("no value for the required field(s) "
-                             + ", ".join(repr(var) for var in missing))
+            raise ArgumentValueError("no value for the required field(s) "
+                                     + ", ".join(repr(var) for var in missing))
         fields.extend(Field.of(var, value) for var, value in given.items())
         return Form(type=FormType.SUBMIT, fields=tuple(fields))
 

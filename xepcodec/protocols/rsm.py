@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
 from xepcodec.core.stanza_errors import Condition, StanzaError
-from xepcodec.errors import XepCodecError
+from xepcodec.errors import ArgumentValueError, XepCodecError
 from xepcodec.model import attr, child, element, text, text_child
 from xepcodec.model.values import Integer
 
@@ -104,24 +104,24 @@ class ResultSet:
         (both, or neither for an empty page), the size of the whole set, and the
         position of the first item in it."""
         if first is None and first_index is not None:
-            raise ValueError("first_index is the position of the first item, so it needs "
-                             "first")
+            raise ArgumentValueError("first_index is the position of the first item, so it needs "
+                                     "first")
         head = First(uid=first, index=first_index) if first is not None else None
         return cls(first=head, last=last, count=count)
 
     def next_page(self, max: int | None = None) -> ResultSet:
         """The request for the page after this one (which must have a last item)."""
         if self.last is None:
-            raise ValueError("an empty page has no last item to continue after")
+            raise ArgumentValueError("an empty page has no last item to continue after")
         return ResultSet(max=max, after=self.last)
 
     def previous_page(self, max: int | None = None) -> ResultSet:
         """The request for the page before this one (which must have a first item)."""
         if self.first is None:
-            raise ValueError("an empty page has no first item to go back from")
+            raise ArgumentValueError("an empty page has no first item to go back from")
         if not self.first.uid:
-            raise ValueError("the first item's identifier is empty, and an empty <before/> "
-                             "asks for the last page instead")
+            raise ArgumentValueError("the first item's identifier is empty, and an empty <before/> "
+                                     "asks for the last page instead")
         return ResultSet(max=max, before=self.first.uid)
 
     # -- reading ------------------------------------------------------------------
@@ -183,11 +183,12 @@ def paginate(items: Sequence[T], request: ResultSet | None, key: Callable[[T], s
     positions: dict[str, int] = {}
     for position, uid in enumerate(keys):
         if not uid:
-            raise ValueError(f"the item at {position} has an empty identifier; an empty "
-                             "<before/> means the last page, so identifiers must not be empty")
+            raise ArgumentValueError(f"the item at {position} has an empty identifier; an empty "
+                                     "<before/> means the last page, so identifiers must not "
+                                     "be empty")
         if positions.setdefault(uid, position) != position:
-            raise ValueError(f"two items share the identifier {uid!r}; identifiers must be "
-                             "unique in the result set")
+            raise ArgumentValueError(f"two items share the identifier {uid!r}; identifiers must be "
+                                     "unique in the result set")
     total = len(keys)
 
     def locate(uid: str, element: str) -> int:
