@@ -111,16 +111,98 @@ def test_the_fast_and_explaining_engines_agree_on_the_examples() -> None:
 
 
 @pytest.mark.parametrize("data", [
-    b"<thing/>",
-    b"<thing><inner/></thing>",
-    iq("<x xmlns=''/>"),
+    b"<thing xmlns='urn:example:thing'><inner/></thing>",
     iq("<p:x xmlns:p='urn:example:prefixed'/>"),
 ])
-def test_elements_in_unknown_or_no_namespace_are_always_found(data: bytes) -> None:
+def test_elements_in_unknown_namespaces_are_always_found(data: bytes) -> None:
     assert xepcodec.validate(data).warnings
     assert not xepcodec.validate(data, strict=True).ok
+
+
+@pytest.mark.parametrize(("data", "path"), [
+    (b"<thing/>", "/thing"),
+    (b"<thing><inner/></thing>", "/thing"),
+    (b"<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>", "/iq"),
+    (iq("<x xmlns=''/>"), "/iq"),
+])
+def test_elements_in_no_namespace_are_errors(data: bytes, path: str) -> None:
+    # RFC 6120 qualifies a stanza by its stream's content namespace and every payload
+    # by a namespace of its own; parse refuses such elements too.
+    report = xepcodec.validate(data)
+    assert not report.ok
+    first = report.errors[0]
+    assert (first.path, first.condition) == (path, "bad-request")
+    assert all(w.namespace is not None for w in report.warnings)
+
+
+def test_an_unknown_payload_may_hold_unqualified_elements() -> None:
+    # What an unknown protocol holds is its own business: parse keeps it raw.
+    report = xepcodec.validate(iq("<q xmlns='urn:example:q'><x xmlns=''/></q>"))
+    assert report.ok
+    assert [w.namespace for w in report.warnings] == ["urn:example:q"]
 
 
 def test_a_declared_but_unused_unknown_namespace_is_not_reported() -> None:
     report = xepcodec.validate(iq("<ping xmlns='urn:xmpp:ping' xmlns:u='urn:unused'/>"))
     assert report.ok and report.warnings == ()
+
+
+@pytest.mark.parametrize(("payload", "path"), [
+    ("<pingx xmlns='urn:xmpp:ping'/>", "/iq/pingx"),
+    ("<y xmlns='jabber:x:data'/>", "/iq/y"),
+    ("<query xmlns='http://jabber.org/protocol/disco#info'><x xmlns='jabber:x:data' "
+     "type='result'/><y xmlns='jabber:x:data'/></query>", "/iq/query/y"),
+])
+def test_an_undeclared_element_of_a_known_namespace_is_an_error(payload: str,
+                                                                path: str) -> None:
+    # Schema wildcards are lax: they skip what they have no declaration for, so a
+    # misspelt element of a namespace the catalog knows must be looked for.
+    report = xepcodec.validate(iq(payload))
+    assert not report.ok
+    assert [(e.path, e.condition) for e in report.errors] == [(path, "bad-request")]
+    assert report.warnings == ()
+
+
+def test_every_model_fault_is_reported_with_the_original_paths() -> None:
+    report = xepcodec.validate(
+        b"<message xmlns='jabber:client' to='@bad'><thread>a</thread><thread>b</thread>"
+        b"<thread>c</thread></message>")
+    model = [(e.path, e.condition) for e in report.errors if e.path != "/message"]
+    assert model == [("/message/@to", "jid-malformed"),
+                     ("/message/thread[2]", "bad-request"),
+                     ("/message/thread[3]", "bad-request")]
+
+
+def test_the_model_runs_when_the_schema_fails() -> None:
+    # The schema refuses the unknown attribute; the model still finds the bad JID.
+    report = xepcodec.validate(iq("<ping xmlns='urn:xmpp:ping' seq='1'/>", kind="get")
+                               .replace(b"a@example.org/r", b"a@@example.org"))
+    conditions = {e.condition for e in report.errors}
+    assert "jid-malformed" in conditions
+    assert any(e.path == "/iq/ping" for e in report.errors)
+
+
+def test_a_fault_that_follows_from_a_cut_is_not_reported() -> None:
+    # Cutting the faulty ping leaves the get without a payload: not a second fault.
+    report = xepcodec.validate(iq("<ping xmlns='urn:xmpp:ping'>x</ping>", kind="get"),
+                               semantic=True)
+    assert not any("payload" in e.message for e in report.errors)
+
+
+def test_reporting_every_model_fault_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xepcodec.validation import validator
+
+    calls = 0
+    real = validator.decode
+
+    def counting(element: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(element)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validator, "decode", counting)
+    threads = "".join(f"<thread>t{i}</thread>" for i in range(200))
+    report = xepcodec.validate(f"<message xmlns='jabber:client'>{threads}</message>".encode())
+    model = [e for e in report.errors if e.path != "/message"]
+    assert len(model) == validator.MAX_MODEL_ISSUES
+    assert calls == validator.MAX_MODEL_ISSUES

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from lxml import etree
 
@@ -65,6 +65,30 @@ def _entries_from_folder(folder: Path) -> list[SchemaEntry]:
     return entries
 
 
+_XS: Final = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def _global_elements(path: Path, seen: set[Path]) -> set[str]:
+    """The names of the top-level elements an XSD declares, its includes' with them
+    (an included file, even one without a target namespace, declares into the
+    including one)."""
+    path = path.resolve()
+    if path in seen:
+        return set()
+    seen.add(path)
+    try:
+        root = etree.parse(str(path)).getroot()
+    except (OSError, etree.XMLSyntaxError) as error:
+        raise SchemaError(f"cannot read the schema {path}: {error}") from None
+    names = {str(node.get("name")) for node in root.iterchildren(_XS + "element")
+             if node.get("name")}
+    for include in root.iterchildren(_XS + "include"):
+        location = include.get("schemaLocation")
+        if location:
+            names |= _global_elements(path.parent / location, seen)
+    return names
+
+
 class Catalog:
     """A set of schemas by namespace, with one combined schema for libxml2 (fast) and
     one for xmlschema (precise messages), each built on first use."""
@@ -75,6 +99,19 @@ class Catalog:
         self.namespaces = frozenset(self.by_namespace)
         self._libxml2: etree.XMLSchema | None = None
         self._xmlschema: Any = None
+        self._elements: dict[str, frozenset[str]] | None = None
+
+    def elements(self, namespace: str) -> frozenset[str]:
+        """The local names of the top-level elements the catalog declares in *namespace*.
+
+        Only these may stand where a schema opens a wildcard: ``lax`` processing skips an
+        element it has no declaration for, so a misspelt element of a known namespace
+        would otherwise pass unchecked.
+        """
+        if self._elements is None:
+            self._elements = {entry.namespace: frozenset(_global_elements(entry.path, set()))
+                              for entry in self.entries}
+        return self._elements.get(namespace, frozenset())
 
     def extended(self, folders: Iterable[Path]) -> Catalog:
         """This catalog plus the schemas in ``folders`` (a user's own namespaces)."""

@@ -6,19 +6,28 @@ Three checks, cheapest first:
 2. the whole tree against the catalog's combined schema in libxml2, every nested
    namespace the catalog knows included (extension points are ``lax``, so a known
    namespace is checked wherever it appears); when libxml2 says no, ``xmlschema``
-   re-validates to explain each failure with its path and line;
+   re-validates to explain each failure with its path and line.  As ``lax`` skips
+   what it has no declaration for, an element of a known namespace that its schema
+   does not declare is looked for separately;
 3. the rules no XSD 1.0 can say (an iq get carries exactly one payload, a data form's
-   boolean holds a boolean, caps rules…), by reading the tree with the element model.
+   boolean holds a boolean, caps rules…), by reading the tree with the element model,
+   whatever the schema said, so that a report lists every fault of both kinds.
 
-Namespaces no schema describes are warnings, or errors under ``strict=True``.
+Namespaces no schema describes are warnings, or errors under ``strict=True``; a
+document element in no namespace at all is an error (XMPP qualifies every stanza and
+payload).
+
+The verdict is the one :func:`xepcodec.parse` gives: ``validate(x).ok`` exactly when
+``parse(x)`` succeeds, unknown namespaces aside (``parse`` keeps them raw).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -26,7 +35,7 @@ from xepcodec.errors import ParseError
 from xepcodec.model import decode, registry
 from xepcodec.validation.catalog import Catalog, default_catalog
 from xepcodec.xml import parse_xml
-from xepcodec.xml.paths import line_of, path_of
+from xepcodec.xml.paths import line_of, local_name, path_of
 
 __all__ = ["Issue", "ValidationReport", "validate"]
 
@@ -120,6 +129,134 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
     return issues
 
 
+#: Namespace boundaries: where an element's namespace differs from its parent's, the
+#: only places a schema wildcard can match (an element of the parent's own namespace
+#: is matched by the parent's content model, which names it).
+_BOUNDARIES = etree.XPath("descendant::*[namespace-uri() != namespace-uri(..)]")
+
+
+def _undeclared(root: etree._Element, catalog: Catalog) -> Iterator[Issue]:
+    """Elements of a known namespace that its schema does not declare, below the root
+    (the schema itself refuses an undeclared root)."""
+    known = catalog.namespaces
+    for node in cast("list[etree._Element]", _BOUNDARIES(root)):
+        tag = str(node.tag)
+        namespace = _namespace(tag)
+        if namespace in known and local_name(tag) not in catalog.elements(namespace):
+            yield Issue(f"<{local_name(tag)}/> is not an element of {namespace}: its schema "
+                        "declares no such element", path_of(node), line_of(node), namespace,
+                        "bad-request")
+
+
+def _unqualified(root: etree._Element) -> Issue | None:
+    """A document element in no namespace: RFC 6120 qualifies a stanza by its stream's
+    content namespace and a payload by its own.  (Below the root, the schema of a known
+    parent refuses an unqualified child: its wildcards say ``##other``.)"""
+    if str(root.tag).startswith("{"):
+        return None
+    return Issue(f"<{root.tag}/> is in no namespace; every XMPP element is qualified by "
+                 "one", path_of(root), line_of(root), None, "bad-request")
+
+#: How many faults the model check reports for one document, at most: each after the
+#: first costs one more decoding pass, so the bound keeps the work linear.
+MAX_MODEL_ISSUES = 20
+
+
+def _model_issues(root: etree._Element) -> list[Issue]:
+    """Every rule of the element model that *root* breaks, up to MAX_MODEL_ISSUES.
+
+    The model stops at the first fault, so after each one the faulty attribute or
+    element is cut from a copy and the copy decoded again.  A fault then reported on
+    an element from which something was cut may be a consequence of the cut (a
+    required child now missing), so it is not reported, and the search ends there.
+    """
+    try:
+        decode(root)
+        return []
+    except ParseError as error:
+        fault = error
+    namespace = _namespace(str(root.tag)) or None
+    issues: list[Issue] = []
+    work = copy.deepcopy(root)
+    original = dict(zip(work.iter(), root.iter(), strict=True))
+    above_cuts: set[etree._Element] = set()  # elements something was cut from, and theirs
+    while True:
+        target = _resolve(work, fault.path)
+        if target is None:
+            issues.append(Issue(fault.message, fault.path, fault.line, namespace,
+                                fault.condition))
+            break
+        element, attribute = target
+        if attribute is None and element in above_cuts:
+            break  # perhaps only a consequence of an earlier cut
+        # Paths and lines are the original's: cuts renumber siblings in the copy.
+        source = original[element]
+        issues.append(Issue(fault.message, path_of(source, attribute), line_of(source),
+                            namespace, fault.condition))
+        if len(issues) >= MAX_MODEL_ISSUES:
+            break
+        if attribute is not None:
+            del element.attrib[attribute]
+        else:
+            parent = element.getparent()
+            if parent is None:
+                break
+            above_cuts.add(parent)
+            above_cuts.update(parent.iterancestors())
+            parent.remove(element)
+        try:
+            decode(work)
+            break
+        except ParseError as error:
+            fault = error
+    return issues
+
+
+def _said(issue: Issue, schema_issues: list[Issue]) -> bool:
+    """Whether the schema already reported this model fault: at the same node, or at
+    the owner of the same attribute, naming it."""
+    owner, _, attribute = (issue.path or "").partition("/@")
+    for found in schema_issues:
+        if found.path == issue.path:
+            return True
+        if attribute and found.path == owner and f"'{attribute}'" in found.message:
+            return True
+    return False
+
+
+def _resolve(root: etree._Element, path: str | None) -> tuple[etree._Element, str | None] | None:
+    """The element (and attribute name) a :func:`path_of` path names under *root*;
+    None for a path that cannot be followed (elided, or not from this tree)."""
+    if not path or not path.startswith("/") or "…" in path:
+        return None
+    steps = path[1:].split("/")
+    attribute: str | None = None
+    if steps[-1].startswith("@"):
+        attribute = steps.pop()[1:]
+    node = root
+    first, *rest = steps
+    if first != local_name(str(root.tag)):
+        return None
+    for step in rest:
+        name, _, index = step.partition("[")
+        wanted = int(index[:-1]) if index else 1
+        matches = [child for child in node
+                   if isinstance(child.tag, str) and local_name(child.tag) == name]
+        if len(matches) < wanted:
+            return None
+        node = matches[wanted - 1]
+    if attribute is None:
+        return node, None
+    key = _XML_LANG if attribute == "xml:lang" else next(
+        (str(key) for key in node.attrib if local_name(str(key)) == attribute), None)
+    if key is None or key not in node.attrib:
+        return node, None
+    return node, key
+
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
 def validate(data: bytes | str | etree._Element, *, strict: bool = False,
              catalog: Catalog | None = None, semantic: bool = True) -> ValidationReport:
     """Check a stanza or payload; never raises on bad input, it reports it.
@@ -136,19 +273,21 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     tag = str(root.tag)
     schema = catalog.libxml2()
     known = catalog.namespaces
-    unknown = [] if _namespace(tag) in known and _all_declared_known(data, known) else list(
-        _unknown_namespaces(root, known))
+    all_known = _namespace(tag) in known and _all_declared_known(data, known)
+    unknown = [] if all_known else [
+        issue for issue in _unknown_namespaces(root, known) if issue.namespace is not None]
     errors: list[Issue] = []
-    if _namespace(tag) not in catalog.namespaces:
-        pass  # nothing to check it against: the unknown-namespace finding says so
-    elif not schema.validate(root):
-        errors = _explain(catalog, root, schema.error_log)
-    elif semantic and registry.lookup(tag) is not None:
-        try:
-            decode(root)
-        except ParseError as error:
-            errors.append(Issue(error.message, error.path, error.line,
-                                _namespace(tag) or None, error.condition))
+    unqualified = _unqualified(root)
+    if unqualified is not None:
+        errors.append(unqualified)
+    if _namespace(tag) in known:
+        if not schema.validate(root):
+            errors.extend(_explain(catalog, root, schema.error_log))
+        errors.extend(_undeclared(root, catalog))
+    # Otherwise there is nothing to check it against: the unknown-namespace finding
+    # says so.  The model's rules hold whatever the schema said.
+    if semantic and registry.lookup(tag) is not None:
+        errors.extend(issue for issue in _model_issues(root) if not _said(issue, errors))
     if strict:
         return ValidationReport(errors=tuple(errors + unknown), root=tag)
     return ValidationReport(errors=tuple(errors), warnings=tuple(unknown), root=tag)
