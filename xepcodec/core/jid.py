@@ -36,7 +36,7 @@ from precis_i18n.bidi import bidi_rule, has_rtl
 from precis_i18n.context import context_rule_error
 from precis_i18n.derived import CONTEXTJ, CONTEXTO, PVALID, derived_property
 
-from xepcodec.errors import JIDError
+from xepcodec.errors import ArgumentTypeError, JIDError
 
 __all__ = ["JID"]
 
@@ -135,7 +135,7 @@ def _check_raw(part: str, value: object) -> str:
     """Checks every part needs before it is normalized."""
     if not isinstance(value, str):
         # A programming error, not bad input: a TypeError, like any other API.
-        raise TypeError(f"the {part} must be a str, not {type(value).__name__}")
+        raise ArgumentTypeError(f"the {part} must be a str, not {type(value).__name__}")
     if not value:
         raise JIDError(f"the {part} is empty")
     if len(value) > _MAX_RAW_CHARS:
@@ -476,7 +476,7 @@ class JID:
         Results are memoized, so parsing an address seen recently is a lookup.
         """
         if not isinstance(text, str):
-            raise TypeError(f"a JID is parsed from a str, not {type(text).__name__}")
+            raise ArgumentTypeError(f"a JID is parsed from a str, not {type(text).__name__}")
         if cls is JID and len(text) <= _CACHEABLE_CHARS:
             return _parse_cached(text)
         return _parse(cls, text)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, dataclass_transform
 
 from xepcodec.model import registry
 from xepcodec.model.codec import build_codec
+from xepcodec.model.constructor import first_init
 from xepcodec.model.fields import (
     ANY_NAME,
     attr,
@@ -41,6 +42,12 @@ def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
     ``jabber:client``, ``jabber:server`` and ``jabber:component:accept``): as a child it
     follows its parent's namespace, and an :func:`~xepcodec.model.fields.xmlns` field
     records which one a top-level object uses.
+
+    The keyword constructor checks its arguments against the declaration, converting
+    what has one obvious conversion (a str for a JID or an enum member, any iterable
+    for a repeated field, kept as a tuple) and refusing the rest with an
+    :class:`~xepcodec.errors.ArgumentTypeError` or
+    :class:`~xepcodec.errors.ArgumentValueError` naming the class and field.
     """
     namespaces = (namespace,) if isinstance(namespace, str) else tuple(namespace)
     names = (name,) if isinstance(name, str) else tuple(name)
@@ -48,6 +55,7 @@ def element(namespace: str | tuple[str, ...], name: str | tuple[str, ...], *,
     def declare(cls: C) -> C:
         made: Any = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
         made.__xml_codec__ = build_codec(made, namespaces, names, prefix)
+        made.__init__ = first_init(made)
         if register:
             for each in namespaces:
                 for local in names:

@@ -49,11 +49,27 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class Value(ABC, Generic[T]):
-    """Base of the value kinds: each says how to :meth:`parse` and :meth:`format`."""
+    """Base of the value kinds: each says how to :meth:`parse` and :meth:`format`, and
+    what a constructor stores for an argument (:meth:`coerce`)."""
 
     __slots__ = ()
     #: a short name used in error messages ("an integer", "a JID")
     description = "a value"
+
+    @property
+    def exact_type(self) -> type | None:
+        """The class whose instances a constructor stores without calling :meth:`coerce`
+        (the kind constrains them no further), or None when every value is checked."""
+        return None
+
+    def coerce(self, value: Any) -> T:
+        """The value a constructor stores for the argument ``value``: ``value`` itself,
+        or what it converts to (a str for a JID); TypeError for a value of the wrong
+        type, ValueError for one the kind does not allow.  By default, a value
+        :meth:`format` can write."""
+        self.format(value)
+        stored: T = value
+        return stored
 
     @abstractmethod
     def parse(self, text: str) -> T:
@@ -86,6 +102,19 @@ class String(Value[str]):
             raise ValueError(f"expected a str, got {type(value).__name__}")
         if _NOT_XML.search(value):
             raise ValueError(f"{value!r} holds a character XML 1.0 cannot carry")
+        self._check(value)
+        return value
+
+    @property
+    def exact_type(self) -> type | None:
+        return str if self.min_length == 0 and self.max_length is None and \
+            self.pattern is None else None
+
+    def coerce(self, value: Any) -> str:
+        # Which characters XML can carry is left to the writer, which reads every
+        # character anyway to escape it.
+        if not isinstance(value, str):
+            raise TypeError(f"expected a str, not {type(value).__name__}")
         self._check(value)
         return value
 
@@ -124,6 +153,15 @@ class Integer(Value[int]):
             raise ValueError(f"expected an int, got {type(value).__name__}")
         return str(self._check(value))
 
+    @property
+    def exact_type(self) -> type | None:
+        return int if self.minimum is None and self.maximum is None else None
+
+    def coerce(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"expected an int, not {type(value).__name__}")
+        return self._check(value)
+
     def _check(self, value: int) -> int:
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"{value} is below the minimum {self.minimum}")
@@ -152,6 +190,15 @@ class Boolean(Value[bool]):
             raise ValueError(f"expected a bool, got {type(value).__name__}")
         return "true" if value else "false"
 
+    @property
+    def exact_type(self) -> type | None:
+        return bool
+
+    def coerce(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"expected a bool, not {type(value).__name__}")
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class DateTimeValue(Value[datetime]):
@@ -164,6 +211,13 @@ class DateTimeValue(Value[datetime]):
 
     def format(self, value: datetime) -> str:
         return xep82.format_datetime(value)
+
+    def coerce(self, value: Any) -> datetime:
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, not {type(value).__name__}")
+        if value.utcoffset() is None:
+            raise ValueError("an XEP-0082 date-time needs a time zone; this datetime is naive")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +232,16 @@ class DateValue(Value[date]):
     def format(self, value: date) -> str:
         return xep82.format_date(value)
 
+    @property
+    def exact_type(self) -> type | None:
+        return date
+
+    def coerce(self, value: Any) -> date:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            # A datetime is a date to Python, but its time would be lost on the way.
+            raise TypeError(f"expected a date, not {type(value).__name__}")
+        return value
+
 
 @dataclass(frozen=True, slots=True)
 class TimeValue(Value[time]):
@@ -190,6 +254,15 @@ class TimeValue(Value[time]):
 
     def format(self, value: time) -> str:
         return xep82.format_time(value)
+
+    @property
+    def exact_type(self) -> type | None:
+        return time
+
+    def coerce(self, value: Any) -> time:
+        if not isinstance(value, time):
+            raise TypeError(f"expected a time, not {type(value).__name__}")
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +278,17 @@ class JIDValue(Value[JID]):
         if not isinstance(value, JID):
             raise ValueError(f"expected a JID, got {type(value).__name__}")
         return str(value)
+
+    @property
+    def exact_type(self) -> type | None:
+        return JID
+
+    def coerce(self, value: Any) -> JID:
+        if isinstance(value, JID):
+            return value
+        if isinstance(value, str):
+            return JID.parse(value)  # a malformed one is a JIDError
+        raise TypeError(f"expected a JID or a str to parse as one, not {type(value).__name__}")
 
 
 # XML Schema's base64Binary: the alphabet, padding, and whitespace anywhere (keys and
@@ -242,6 +326,19 @@ class Base64Binary(Value[bytes]):
             raise ValueError(f"the value is shorter than {self.min_length} octets")
         return base64.b64encode(value).decode("ascii")
 
+    @property
+    def exact_type(self) -> type | None:
+        return bytes if self.min_length == 0 else None
+
+    def coerce(self, value: Any) -> bytes:
+        if isinstance(value, bytearray | memoryview):
+            value = bytes(value)  # a frozen object keeps no buffer that can change
+        if not isinstance(value, bytes):
+            raise TypeError(f"expected bytes, not {type(value).__name__}")
+        if len(value) < self.min_length:
+            raise ValueError(f"the value is shorter than {self.min_length} octets")
+        return value
+
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -268,6 +365,18 @@ class EnumValue(Value[E]):
             if not isinstance(value, self.enum):
                 raise ValueError(f"expected a {self.enum.__name__}, got {type(value).__name__}")
         return str(value.value)
+
+    @property
+    def exact_type(self) -> type | None:
+        return self.enum
+
+    def coerce(self, value: Any) -> E:
+        if isinstance(value, self.enum):
+            return value
+        if isinstance(value, str):
+            return self.parse(value)  # the member it names: type="get" is IqType.GET
+        raise TypeError(f"expected a {self.enum.__name__} or the str of one, not "
+                        f"{type(value).__name__}")
 
 
 STRING = String()
