@@ -1,16 +1,23 @@
 """The registry of element classes, keyed by (namespace, local name).
 
 It is what lets an open slot (a stanza's payload, a command's content) come out typed:
-any declared class is found here by the Clark tag of the element being read.
+any declared class is found here by the Clark tag of the element being read.  Protocol
+modules are imported when their namespace is first looked up (the table
+:data:`xepcodec.protocols.DECLARED_IN`), so a program pays only for the protocols it meets.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
+
+from xepcodec.protocols import DECLARED_IN
 
 __all__ = ["lookup", "namespaces", "register", "registered"]
 
 _BY_TAG: dict[str, type] = {}
+#: Namespaces whose declaring modules have not been imported through the registry yet.
+_UNLOADED: dict[str, tuple[str, ...]] = dict(DECLARED_IN)
 
 
 def register(cls: type, namespace: str, name: str) -> None:
@@ -24,14 +31,38 @@ def register(cls: type, namespace: str, name: str) -> None:
 
 def lookup(tag: str) -> type | None:
     """The class declared for a Clark tag (``{namespace}name``), or None."""
-    return _BY_TAG.get(tag)
+    cls = _BY_TAG.get(tag)
+    if cls is None and _UNLOADED and tag.startswith("{") \
+            and _load(tag[1:].partition("}")[0]):
+        cls = _BY_TAG.get(tag)
+    return cls
 
 
 def registered() -> Iterator[tuple[str, type]]:
-    """Every (Clark tag, class) pair, in declaration order."""
-    return iter(list(_BY_TAG.items()))
+    """Every (Clark tag, class) pair of every protocol, by tag."""
+    _load_everything()
+    return iter(sorted(_BY_TAG.items()))
 
 
 def namespaces() -> frozenset[str]:
     """Every namespace some declared class lives in."""
+    _load_everything()
     return frozenset(tag[1:].partition("}")[0] for tag in _BY_TAG if tag.startswith("{"))
+
+
+def _load(namespace: str) -> bool:
+    """Import the modules declaring ``namespace``; False if none is left to import."""
+    modules = _UNLOADED.get(namespace)
+    if modules is None:
+        return False
+    for name in modules:
+        importlib.import_module(name)
+    # Only once they are imported: a lookup racing this one must not find the
+    # namespace gone while its classes are still being declared.
+    _UNLOADED.pop(namespace, None)
+    return True
+
+
+def _load_everything() -> None:
+    for namespace in list(_UNLOADED):
+        _load(namespace)

@@ -1,20 +1,25 @@
 """One module per protocol, named for what it is; ``xep(n)`` finds one by number.
 
-``load_all()`` (called when ``xepcodec`` is imported) declares every element class, so
-that the registry can type any payload it meets.
+Importing ``xepcodec`` imports no protocol module: the registry imports the modules of a
+namespace the first time it meets that namespace (``DECLARED_IN``), so every payload
+still parses typed while a program pays only for the protocols it reads.  ``load_all()``
+imports them all at once.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import ModuleType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["MODULES", "load_all", "xep"]
+from xepcodec.errors import ArgumentTypeError, UnknownProtocolError
+
+__all__ = ["DECLARED_IN", "MODULES", "load_all", "xep"]
 
 #: XEP number -> module name under xepcodec.protocols.  A module may serve several
 #: XEPs (disco carries XEP-0128's extended information, dataforms XEP-0068's FORM_TYPE).
-MODULES: Final[dict[int, str]] = {
+MODULES: Final[Mapping[int, str]] = {
     4: "dataforms",
     30: "disco",
     50: "commands",
@@ -34,19 +39,72 @@ MODULES: Final[dict[int, str]] = {
     464: "cookies",
 }
 
+_STANZAS = ("xepcodec.core.stanzas", "xepcodec.core.stanza_errors")
+
+#: Namespace -> every module that declares elements in it: what the registry imports
+#: when it first meets the namespace.  A namespace shared by several modules names them
+#: all (the stanza namespaces hold the stanzas and their <error/>), so that meeting it
+#: declares all of its elements.  A test keeps this table equal to what the modules
+#: declare.
+DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
+    "jabber:client": _STANZAS,
+    "jabber:server": _STANZAS,
+    "jabber:component:accept": _STANZAS,
+    "urn:ietf:params:xml:ns:xmpp-stanzas": ("xepcodec.core.stanza_errors",),
+    "http://etherx.jabber.org/streams": ("xepcodec.core.streams",),
+    "urn:ietf:params:xml:ns:xmpp-streams": ("xepcodec.core.streams",),
+    "jabber:x:data": ("xepcodec.protocols.dataforms",),
+    "http://jabber.org/protocol/disco#info": ("xepcodec.protocols.disco",),
+    "http://jabber.org/protocol/disco#items": ("xepcodec.protocols.disco",),
+    "http://jabber.org/protocol/commands": ("xepcodec.protocols.commands",),
+    "http://jabber.org/protocol/rsm": ("xepcodec.protocols.rsm",),
+    "http://jabber.org/protocol/evil": ("xepcodec.protocols.evil",),
+    "http://jabber.org/protocol/caps": ("xepcodec.protocols.caps",),
+    "urn:xmpp:archive": ("xepcodec.protocols.archive",),
+    "urn:xmpp:tmp:archive": ("xepcodec.protocols.archive",),
+    "http://www.w3.org/2001/04/xmlenc#": ("xepcodec.protocols.xmlenc",),
+    "http://www.w3.org/2009/xmlenc11#": ("xepcodec.protocols.xmlenc",),
+    "http://www.w3.org/2000/09/xmldsig#": ("xepcodec.protocols.xmlenc",),
+    "urn:xmpp:pubkey:2": ("xepcodec.protocols.pubkey",),
+    "urn:xmpp:attest:2": ("xepcodec.protocols.pubkey",),
+    "urn:xmpp:revoke:2": ("xepcodec.protocols.pubkey",),
+    "urn:xmpp:ping": ("xepcodec.protocols.ping",),
+    "urn:xmpp:bxmpp": ("xepcodec.protocols.binary",),
+    "urn:xmpp:tmp:cookies": ("xepcodec.protocols.cookies",),
+}
+
+#: What ``load_all()`` imports: the modules of every XEP and of every namespace.
+_EVERY_MODULE: Final = frozenset({
+    *(f"{__name__}.{name}" for name in MODULES.values()),
+    *(name for modules in DECLARED_IN.values() for name in modules),
+})
+
 
 def xep(number: int) -> ModuleType:
-    """The module implementing XEP ``number`` (``xep(30)`` is the disco module)."""
+    """The module implementing XEP ``number`` (``xep(30)`` is the disco module);
+    :class:`~xepcodec.errors.UnknownProtocolError` for a XEP xepcodec does not implement."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ArgumentTypeError(f"xep() takes a XEP number, not {type(number).__name__}")
     try:
         name = MODULES[number]
     except KeyError:
-        raise LookupError(f"xepcodec implements no module for XEP-{number:04d}") from None
+        raise UnknownProtocolError(
+            f"xepcodec implements no module for XEP-{number:04d} (it implements "
+            f"{', '.join(f'XEP-{known:04d}' for known in sorted(MODULES))})") from None
     return importlib.import_module(f"{__name__}.{name}")
 
 
+if not TYPE_CHECKING:  # type checkers see a module only where it is imported
+
+    def __getattr__(name: str) -> ModuleType:
+        """``xepcodec.protocols.disco`` after ``import xepcodec`` alone: the module is
+        imported then."""
+        if f"{__name__}.{name}" not in _EVERY_MODULE:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
+
+
 def load_all() -> None:
-    """Import every protocol module (and the stanzas), declaring their elements."""
-    importlib.import_module("xepcodec.core.stanzas")
-    importlib.import_module("xepcodec.core.streams")
-    for name in sorted(set(MODULES.values())):
-        importlib.import_module(f"{__name__}.{name}")
+    """Import every protocol module and the core ones, declaring all their elements."""
+    for name in sorted(_EVERY_MODULE):
+        importlib.import_module(name)

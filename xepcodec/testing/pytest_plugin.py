@@ -24,17 +24,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from xepcodec.testing.assertions import (
-    StanzaAssertionError,
-    assert_valid_stanza,
-    format_failure,
-)
-from xepcodec.validation.checking import Checker, CheckOptions, CheckResult, StanzaOutcome
-from xepcodec.validation.inputs import InputError, Source
+# pytest loads this module in every session of every project where xepcodec is
+# installed: the library itself is imported only by the fixture and the fixture items,
+# when a session uses them.
+if TYPE_CHECKING:
+    from xepcodec.validation.checking import Checker, CheckOptions, CheckResult
 
 __all__ = ["XmlFixtureFile", "XmlFixtureItem", "assert_valid_stanza_fixture"]
 
@@ -56,12 +54,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _options(config: pytest.Config) -> CheckOptions:
+    from xepcodec.validation.checking import CheckOptions
+
     schema_dirs = tuple(str(path) for path in config.getini(_SCHEMAS))
     return CheckOptions(strict=bool(config.getini(_STRICT)), schema_dirs=schema_dirs)
 
 
 @functools.cache
 def _checker(options: CheckOptions) -> Checker:
+    from xepcodec.validation.checking import Checker
+
     return Checker(options)
 
 
@@ -69,6 +71,8 @@ def _checker(options: CheckOptions) -> Checker:
 def assert_valid_stanza_fixture(pytestconfig: pytest.Config) -> Callable[..., CheckResult]:
     """:func:`~xepcodec.testing.assertions.assert_valid_stanza` with the ini options
     (``xepcodec_strict``, ``xepcodec_schema_dirs``) as defaults."""
+    from xepcodec.testing.assertions import assert_valid_stanza
+
     options = _options(pytestconfig)
 
     def check(stanza: Any, **overrides: Any) -> CheckResult:
@@ -109,6 +113,10 @@ class XmlFixtureItem(pytest.Item):
     """Validates one fixture file; fails with its errors shown in context."""
 
     def runtest(self) -> None:
+        from xepcodec.testing.assertions import StanzaAssertionError, format_failure
+        from xepcodec.validation.checking import CheckResult, StanzaOutcome
+        from xepcodec.validation.inputs import Source
+
         checker = _checker(_options(self.config))
         source = Source(str(self.path), self.path)
         check, events = checker.run(source)
@@ -125,6 +133,9 @@ class XmlFixtureItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
+        from xepcodec.testing.assertions import StanzaAssertionError
+        from xepcodec.validation.inputs import InputError
+
         if isinstance(excinfo.value, StanzaAssertionError | InputError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
