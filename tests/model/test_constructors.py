@@ -22,7 +22,7 @@ from xepcodec.errors import (
     JIDError,
     XepCodecError,
 )
-from xepcodec.model import attr, child, decode, element, encode, text
+from xepcodec.model import attr, child, constructor, decode, element, encode, text, text_children
 from xepcodec.model.codec import CHILD, CHILDREN, codec_of
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.registry import registered
@@ -44,6 +44,9 @@ class Day:
 @element(NS, "holder", register=False)
 class Holder:
     day: Day | None = child(Day, default=None)
+
+
+_STRANGER = Day(on=date(2020, 1, 1))  # declared as no library class's child
 
 
 # -- the three reported cases -------------------------------------------------------------
@@ -181,7 +184,7 @@ def test_replace_is_checked_too() -> None:
     message = Message(to=JID.parse("a@b"))
     assert dataclasses.replace(message, to="c@d").to == JID.parse("c@d")  # type: ignore[arg-type]
     with pytest.raises(ArgumentTypeError, match=r"Message\.bodies"):
-        dataclasses.replace(message, bodies="hello")
+        dataclasses.replace(message, bodies="hello")  # type: ignore[arg-type]
 
 
 def test_the_signature_is_the_declared_one() -> None:
@@ -196,6 +199,36 @@ def test_a_class_without_fields_constructs() -> None:
         Ping(id="1")  # type: ignore[call-arg]
 
 
+def test_values_of_the_right_type_take_no_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = constructor._checker
+
+    def counting(cls: type, field: str, check: Any, *, optional: bool) -> Any:
+        inner = real(cls, field, check, optional=optional)
+
+        def count(value: Any) -> Any:
+            checked.append(field)
+            return inner(value)
+
+        return count
+
+    monkeypatch.setattr(constructor, "_checker", counting)
+
+    @element(NS, "sample", register=False)
+    class Sample:
+        who: JID | None = attr(default=None)
+        count: int = attr()
+        names: tuple[str, ...] = text_children("name")
+        day: Day | None = child(Day, default=None)
+
+    sample = Sample(who=JID.parse("a@b"), count=1, names=("x", "y"), day=_STRANGER)
+    decoded = codec_of(Sample).run(etree.fromstring(encode(sample)))
+    assert decoded == sample  # decoding checks nothing again
+    assert checked == []
+    assert Sample(who="a@b", count=1, names=["x", "y"]) == dataclasses.replace(sample, day=None)  # type: ignore[arg-type]
+    assert checked == ["who", "names"]
+
+
 # -- every declared class -----------------------------------------------------------------
 
 
@@ -208,7 +241,6 @@ def _library_classes() -> list[type]:
 
 
 CLASSES = _library_classes()
-_STRANGER = Day(on=date(2020, 1, 1))  # declared nowhere as anyone's child
 
 
 def _arguments(obj: Any) -> dict[str, Any]:
