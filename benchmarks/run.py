@@ -28,6 +28,7 @@ from typing import Any
 import lxml
 import lxml.etree as etree
 
+from benchmarks import startup
 from benchmarks._timing import FULL, QUICK, Budget, measure_group
 
 # ---------------------------------------------------------------------------------------------
@@ -613,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_aioxmpp:
         aio_rows, aioxmpp_info = run_aioxmpp(payloads, budget, reinstall=args.reinstall_aioxmpp)
         rows.extend(aio_rows)
+    print("  measuring start-up (fresh processes) ...", file=sys.stderr, flush=True)
+    startup_rows = startup.measure(budget.repeat)
+    startup_targets = startup.evaluate(startup_rows)
 
     meta = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -637,6 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     meta["load"] = {"cores": os.cpu_count(), "before": load_before, "after": _load()}
     targets = evaluate(rows, list(payloads))
     print_report(rows, targets, meta, payloads)
+    startup.print_report(startup_rows, startup_targets)
 
     results = []
     for r in rows:
@@ -650,10 +655,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "payload_bytes": {n: len(d) for n, d in payloads.items()},
         "results": results,
         "targets": targets,
+        "startup": startup.as_json(startup_rows, startup_targets),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {_display(args.output)}")
-    if args.check and any(t["status"] == "FAIL" for t in targets):
+    if args.check and any(t["status"] == "FAIL" for t in [*targets, *startup_targets]):
         return 1
     return 0

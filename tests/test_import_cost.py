@@ -22,6 +22,7 @@ from conformance.examples import load_examples, parse_example, specs_dir
 from lxml import etree
 
 import xepcodec
+from benchmarks import startup
 from xepcodec.errors import ArgumentTypeError, UnknownProtocolError, XepCodecError
 from xepcodec.model import registry
 from xepcodec.protocols import DECLARED_IN, MODULES
@@ -118,6 +119,24 @@ with open("/proc/self/status") as status:
 def test_peak_memory_stays_small_within_a_gibibyte_of_address_space(work: str) -> None:
     peak_kb = int(_python(_PEAK.format(work=work), limit_address_space=True))
     assert peak_kb < PEAK_RSS_LIMIT_MB * 1024, f"{peak_kb / 1024:.1f} MB"
+
+
+def _own_peak_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+
+
+def test_the_start_up_benchmark_accounts_each_child_alone() -> None:
+    """``python -m benchmarks`` reports start-up from fresh processes; each one's peak is
+    its own, below this session's (which a child's ru_maxrss would include)."""
+    rows = startup.measure(1)
+    assert [row.what for row in rows] == [what for what, _, _ in startup.COMMANDS]
+    session = _own_peak_mb()
+    for row in rows:
+        assert row.note == "" and row.runs == 1, row
+        assert row.cpu_seconds and row.wall_seconds and row.peak_mb, row
+        assert row.peak_mb < session, (row, session)
+    assert {target["status"] for target in startup.evaluate(rows)} <= {"PASS", "FAIL"}
 
 
 # -- the namespace table ----------------------------------------------------------------
