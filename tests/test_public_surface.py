@@ -77,5 +77,17 @@ def test_protocol_modules_by_number(number: int, module: str) -> None:
 
 
 def test_an_unknown_xep_number_is_a_clear_lookup_error() -> None:
-    with pytest.raises(LookupError, match="XEP-9999"):
+    with pytest.raises(LookupError, match="XEP-9999") as caught:
         xepcodec.xep(9999)
+    assert isinstance(caught.value, xepcodec.XepCodecError)
+
+
+def test_the_surface_is_there_however_it_is_reached() -> None:
+    names = set(xepcodec.__all__)
+    assert names <= set(dir(xepcodec))
+    space: dict[str, object] = {}
+    exec("from xepcodec import *", space)  # the star import, as a user would write it
+    assert names <= set(space)
+    assert all(getattr(xepcodec, name) is space[name] for name in names)
+    with pytest.raises(AttributeError):
+        xepcodec.no_such_name  # type: ignore[attr-defined]  # noqa: B018
