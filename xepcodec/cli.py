@@ -4,15 +4,15 @@
 
     xepcodec validate [--format text|json|junit|github] [--strict] [--xep N]...
                       [--jobs N] [--schema-dir DIR]... [--include GLOB]...
-                      [--exclude GLOB]... [--output FILE] PATH...
+                      [--exclude GLOB]... [--max-stanza-size BYTES] [--output FILE] PATH...
     xepcodec schemas list [--format text|json]
     xepcodec schemas export DIR
-    xepcodec explain FILE
+    xepcodec explain PATH...
 
 ``validate`` exits 0 when everything is valid, 1 when something is not, and 2 for a
 usage error or an input that cannot be read (missing, unreadable, empty, binary, not
-XML), which is reported in one line naming the file.  docs/validate.md has the
-details.
+XML), which is reported in one line naming the file; ``explain`` the same.  Every
+error ends that way, never in a traceback.  docs/validate.md has the details.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,6 +42,7 @@ from xepcodec.validation.checking import (
     FileSummary,
     Finding,
     UnknownProtocol,
+    schema_dir_warnings,
 )
 from xepcodec.validation.explain import explain_element
 from xepcodec.validation.inputs import (
@@ -64,6 +66,7 @@ from xepcodec.validation.reports import (
     summary_line,
     text_line,
 )
+from xepcodec.xml import DEFAULT_LIMITS
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -90,7 +93,7 @@ def _check(checker: Checker, source: Source, out: Sink, format_: str,
     """Check one input, writing its part of the report; an unreadable input is
     recorded in the summary (and reported on standard error by the caller)."""
     check, events = checker.run(source, progress=progress)
-    report = file_report(format_, out, source.name)
+    report = file_report(format_, out, source.name, time.time)
     with contextlib.suppress(InputError):  # recorded in check.summary
         for event in events:
             report.event(event)
@@ -229,13 +232,20 @@ class _AroundBar:
 def _validate(args: argparse.Namespace) -> int:
     options = CheckOptions(strict=args.strict, xeps=tuple(args.xep),
                            schema_dirs=tuple(args.schema_dir),
-                           default_namespace=args.default_namespace)
+                           default_namespace=args.default_namespace,
+                           max_stanza_size=args.max_stanza_size)
     try:
         checker = Checker(options)
     except (UnknownProtocol, SchemaError) as error:
         raise _UsageError(str(error)) from None
+    for warning in schema_dir_warnings(options.schema_dirs):
+        _error(f"warning: {warning}")
+    excluded: set[str] = set()
     sources, missing = discover(args.paths, include=args.include or DEFAULT_INCLUDE,
-                                exclude=args.exclude)
+                                exclude=args.exclude, excluded=excluded)
+    for pattern in args.exclude:
+        if pattern not in excluded:
+            _error(f"warning: --exclude {pattern!r} matches nothing")
     for problem in missing:
         _error(str(problem))
     if args.output:
@@ -249,7 +259,7 @@ def _validate(args: argparse.Namespace) -> int:
     bar = _progress_bar(sources, not args.no_progress)
     out: Sink = _AroundBar(stream, bar) if bar is not None and stream.isatty() else stream
     totals = Totals()
-    doc = document(args.format, out)
+    doc = document(args.format, out, time.time)
 
     def record(summary: FileSummary) -> None:
         totals.add(summary)
@@ -331,25 +341,34 @@ def _schemas_export(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    sources, missing = discover([args.file], include=("*",))
-    if missing:
-        raise _UsageError(str(missing[0]))
-    (source,) = sources
+    """Explain every input, files and directories as ``validate`` takes them; inputs
+    that cannot be read are one line each on standard error, and status 2."""
+    sources, missing = discover(args.paths, include=args.include or DEFAULT_INCLUDE)
+    for problem in missing:
+        _error(str(problem))
+    status = EXIT_USAGE if missing else EXIT_OK
+    for number, source in enumerate(sources):
+        if len(sources) > 1:
+            print(("\n" if number else "") + f"==> {source.name} <==")
+        result = _explain_one(source, args.default_namespace)
+        status = max(status, result)
+    return status
 
+
+def _explain_one(source: Source, default_namespace: str) -> int:
     def show(element: etree._Element, place: Placement) -> tuple[bool, list[str]]:
         """(explained, the lines to print)."""
         try:
             return True, explain_element(element)
         except ParseError as error:
             node = resolve_path(element, error.path)
-            line, column = (place.locate(node) if node is not None
-                            else (place.line(error.line), None))
+            line, column = place.locate(node if node is not None else element)
             finding = Finding("error", error.message, line, column, error.path, None,
                               error.condition, place.index)
             return False, [text_line(source.name, finding)]
 
     splitter: StanzaSplitter[tuple[bool, list[str]]] = StanzaSplitter(
-        show, default_namespace=args.default_namespace, name=source.name)
+        show, default_namespace=default_namespace, name=source.name)
     failed = False
     first = True
 
@@ -396,6 +415,12 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
+def _size(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a number of bytes: {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     from xepcodec import __version__
 
@@ -433,6 +458,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--default-namespace", default="jabber:client", metavar="NS",
                        help="namespace of top-level elements written without one in "
                        "stanza files and logs (default: jabber:client)")
+    check.add_argument("--max-stanza-size", type=_size, default=DEFAULT_LIMITS.max_size,
+                       metavar="BYTES", help="refuse a stanza bigger than this "
+                       f"(default: {DEFAULT_LIMITS.max_size}, the library's limit)")
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar, even on a terminal")
 
@@ -447,8 +475,11 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser(
         "explain", help="show a stanza as a tree of typed elements and their protocols")
-    explain.add_argument("file", metavar="FILE", help="a stanza file, log or capture; - "
-                         "for standard input")
+    explain.add_argument("paths", nargs="+", metavar="PATH",
+                         help="a stanza file, log or capture, a directory (walked for "
+                         "--include files, each explained in turn), or - for standard input")
+    explain.add_argument("--include", action="append", default=[], metavar="GLOB",
+                         help="files to take from directories (repeatable; default *.xml)")
     explain.add_argument("--default-namespace", default="jabber:client", metavar="NS")
     explain.set_defaults(run=_explain)
     return parser

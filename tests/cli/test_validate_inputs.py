@@ -95,36 +95,41 @@ def test_the_default_namespace_is_the_client_one_unless_told() -> None:
         StanzaSplitter(tag, default_namespace="a'b")
 
 
-@pytest.mark.parametrize(("data", "message", "line", "column"), [
+@pytest.mark.parametrize(("data", "message", "line", "column", "before", "after"), [
     (b"<message><body>hi</body></message>\n<message><body>cut",
-     "the input ends inside <message> (the stanza that starts on line 2 is incomplete)", 2, 1),
-    (b"<message/>\n<messa", "the input ends with incomplete XML: ", 2, 7),
-    (b"<message/>\nsome words", "text 'some words' directly inside the stream", None, None),
+     "the input ends inside <message> (the stanza that starts on line 2 is incomplete)", 2, 1,
+     1, 0),
+    (b"<message/>\n<messa", "the input ends with incomplete XML: ", 2, 7, 1, 0),
+    (b"<message/>\nsome words", "text 'some words' directly inside the stream", 2, 1, 1, 0),
     (b"<message><body>x</bodyy></message><message/>",
-     "not well-formed XML: Opening and ending tag mismatch: body line 1 and bodyy", 1, 25),
-    (b"<message/><!-- note --><message/>", "comment found; XMPP forbids comments", 1, None),
+     "not well-formed XML: Opening and ending tag mismatch: body line 1 and bodyy", 1, 25,
+     0, 1),
+    (b"<message/><!-- note --><message/>", "comment found; XMPP forbids comments", 1, None,
+     1, 1),
     (b"<?xml version='1.0' encoding='latin-1'?><message/>",
-     "the XML declaration names the encoding 'latin-1'", 1, None),
+     "the XML declaration names the encoding 'latin-1'", 1, None, 0, 0),
 ])
-def test_where_the_xml_breaks_everything_before_is_kept(data: bytes, message: str,
-                                                        line: int | None,
-                                                        column: int | None) -> None:
+def test_where_the_xml_breaks_it_is_reported_and_a_log_goes_on(
+        data: bytes, message: str, line: int | None, column: int | None, before: int,
+        after: int) -> None:
     results, _ = split(data)
-    problem = results[-1]
-    assert isinstance(problem, Problem)
+    (problem,) = [r for r in results if isinstance(r, Problem)]
     assert problem.severity == "error"
     assert problem.message.startswith(message)
-    if line is not None:
-        assert problem.line == line
+    assert problem.line == line
     assert problem.column == column
-    assert all(not isinstance(r, Problem) for r in results[:-1])
+    # What came before is kept; in a log, reading goes on after the stanza.
+    assert results.index(problem) == before
+    assert len(results) == before + 1 + after
 
 
 def test_a_capture_without_its_close_is_a_warning() -> None:
     results, _ = split(STREAM + b"<message/>")
     assert results[0] == [("/message", 1, len(STREAM) + 1)]
+    # Placed where the input ends.
     assert results[1] == Problem("warning", "the stream is not closed (no </stream:stream>); "
-                                 "the capture may have been cut short")
+                                 "the capture may have been cut short", 1,
+                                 len(STREAM) + len(b"<message/>") + 1)
 
 
 def test_nothing_after_the_end_of_the_stream() -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal
 
@@ -46,6 +46,7 @@ from xepcodec.validation.inputs import (
     resolve_path,
 )
 from xepcodec.validation.validator import Issue, validate
+from xepcodec.xml import DEFAULT_LIMITS
 from xepcodec.xml.paths import STREAM_NS, line_of, local_name
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "UnknownProtocol",
     "check_bytes",
     "protocol_namespaces",
+    "schema_dir_warnings",
 ]
 
 #: The envelope: always checked, whatever protocols are selected.
@@ -150,6 +152,8 @@ class CheckOptions:
     schema_dirs: tuple[str, ...] = ()
     #: The namespace of top-level elements written without one (stanza files, logs).
     default_namespace: str = "jabber:client"
+    #: Bytes one stanza may take; a bigger one is refused (``policy-violation``).
+    max_stanza_size: int = DEFAULT_LIMITS.max_size
 
 
 @functools.cache
@@ -169,11 +173,48 @@ def _catalog(xeps: tuple[int, ...],
         for folder in schema_dirs:
             if not Path(folder).is_dir():
                 raise SchemaError(f"{folder}: not a directory of XML schemas")
-        catalog = base.extended(Path(folder) for folder in schema_dirs)
+        shipped = default_catalog().namespaces
+        own = Catalog([]).extended(Path(folder) for folder in schema_dirs)
+        catalog = Catalog([*base.entries, *(entry for entry in own.entries
+                                            if entry.namespace not in shipped)])
         if selected is not None:
             selected = selected | (catalog.namespaces - base.namespaces)
-    catalog.libxml2()  # a schema that does not load is a usage error, found now
+    try:
+        catalog.libxml2()  # a schema that does not load is a usage error, found now
+    except SchemaError as error:
+        raise SchemaError(_broken_schema(catalog) or str(error)) from None
     return catalog, selected
+
+
+def _broken_schema(catalog: Catalog) -> str | None:
+    """``FILE:LINE: ...`` for the first schema file libxml2 refuses, if it says which."""
+    try:
+        etree.XMLSchema(etree.fromstring(catalog.combined_source()))
+    except etree.XMLSchemaParseError as error:
+        shown = {entry.path.resolve().as_uri(): entry.path for entry in catalog.entries}
+        for entry in error.error_log:
+            if entry.filename:
+                name = shown.get(entry.filename) or entry.filename.removeprefix("file://")
+                message = " ".join(entry.message.split())
+                return f"{name}:{entry.line}: not a usable XML schema ({message})"
+    return None
+
+
+def schema_dir_warnings(folders: Iterable[str]) -> list[str]:
+    """What is odd about a user's schema folders, one line each: a folder that adds
+    no schema, and a schema for a namespace xepcodec ships one for (the shipped one
+    is used, so that every run checks a protocol the same way)."""
+    shipped = default_catalog().namespaces
+    warnings = []
+    for folder in folders:
+        entries = Catalog([]).extended([Path(folder)]).entries
+        if not entries:
+            warnings.append(f"{folder}: holds no XML schema (no *.xsd with a targetNamespace, "
+                            "no catalog.json); it adds nothing")
+        warnings.extend(f"{entry.path}: its namespace {entry.namespace!r} has a schema "
+                        "shipped with xepcodec, which is used instead"
+                        for entry in entries if entry.namespace in shipped)
+    return warnings
 
 
 class Checker:
@@ -213,7 +254,8 @@ class FileCheck:
         self._warned: set[tuple[str | None, str]] = set()
         options = checker.options
         self._splitter: StanzaSplitter[StanzaOutcome] = StanzaSplitter(
-            self._stanza, default_namespace=options.default_namespace, name=name)
+            self._stanza, default_namespace=options.default_namespace, name=name,
+            limits=replace(DEFAULT_LIMITS, max_size=options.max_stanza_size))
 
     # -- feeding ----------------------------------------------------------------------
 

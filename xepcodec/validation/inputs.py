@@ -17,9 +17,17 @@ stanza written without ``xmlns`` is read as it would be on a client stream.  The
 header sits on the first line and adds no line, and the columns reported on that line
 are corrected for it.
 
-libxml2 records the line of each element but not its column, so a second, cheap
-parser (expat, which does) reads the same bytes and notes where every element of each
-stanza starts.  If the two ever disagree, columns are left out rather than guessed.
+libxml2 records the line of each element but not its column, and stops counting
+lines at 65535, so a second, cheap parser (expat, which does both) reads the same bytes
+and notes where every element of each stanza starts.  If the two ever disagree, columns
+are left out rather than guessed.
+
+Broken XML.  The reader is a stream parser: once the XML breaks it cannot go on, and
+the stanzas it completed in the same chunk go with it.  So the bytes from the last
+stanza handed over are kept and read again, one stanza at a time, to hand over all
+that came before the error and place the error in its stanza.  In a capture that is
+the end (a stream error, as on the wire).  In a log the :class:`_Skipper` finds
+where the next stanza starts, and reading goes on there with a new made-up stream.
 """
 
 from __future__ import annotations
@@ -95,17 +103,22 @@ class Source:
         return self.path is None
 
 
-def _matches(relative: str, name: str, patterns: Sequence[str]) -> bool:
+def _matches(relative: str, name: str, patterns: Sequence[str],
+             used: set[str] | None = None) -> bool:
     """A glob matches the path relative to the directory walked, or, when it has no
     ``/``, the name alone.  ``*`` matches ``/`` too, so ``fixtures/*.xml`` reaches
-    every depth below ``fixtures``."""
-    return any(fnmatch.fnmatchcase(relative, pattern)
-               or ("/" not in pattern and fnmatch.fnmatchcase(name, pattern))
-               for pattern in patterns)
+    every depth below ``fixtures``.  The patterns that match are added to ``used``."""
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(relative, pattern) or (
+                "/" not in pattern and fnmatch.fnmatchcase(name, pattern)):
+            if used is not None:
+                used.add(pattern)
+            return True
+    return False
 
 
 def _walk(top: Path, label: str, include: Sequence[str], exclude: Sequence[str],
-          errors: list[InputError]) -> list[Source]:
+          errors: list[InputError], used: set[str] | None) -> list[Source]:
     found: list[Source] = []
 
     def failed(error: OSError) -> None:
@@ -120,10 +133,11 @@ def _walk(top: Path, label: str, include: Sequence[str], exclude: Sequence[str],
         # Hidden folders (.git, .venv, .tox...) hold other people's XML; pruned here,
         # sorted so that the order of the report does not depend on the file system.
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not _matches(relative_base + d, d, exclude))
+                         and not _matches(relative_base + d, d, exclude, used))
         for name in sorted(files):
             relative = relative_base + name
-            if not _matches(relative, name, include) or _matches(relative, name, exclude):
+            if not _matches(relative, name, include) or _matches(relative, name, exclude,
+                                                                 used):
                 continue
             path = base / name
             shown = str(Path(label) / relative) if label != "." else relative
@@ -136,12 +150,14 @@ def _walk(top: Path, label: str, include: Sequence[str], exclude: Sequence[str],
 
 
 def discover(paths: Sequence[str], *, include: Sequence[str] = DEFAULT_INCLUDE,
-             exclude: Sequence[str] = ()) -> tuple[list[Source], list[InputError]]:
+             exclude: Sequence[str] = (), excluded: set[str] | None = None
+             ) -> tuple[list[Source], list[InputError]]:
     """The inputs named by ``paths``, in order, and what could not be found.
 
     A path is a file (taken whatever its name), a directory (walked recursively for
     files matching ``include`` and not ``exclude``, hidden folders skipped), or ``-``
-    for standard input.  A file reached twice is checked once.
+    for standard input.  A file reached twice is checked once.  The ``exclude``
+    patterns that left something out are added to ``excluded``.
     """
     include = tuple(include) or DEFAULT_INCLUDE
     sources: list[Source] = []
@@ -167,7 +183,7 @@ def discover(paths: Sequence[str], *, include: Sequence[str] = DEFAULT_INCLUDE,
             continue
         if is_dir:
             before = len(errors)
-            found = _walk(path, raw, include, exclude, errors)
+            found = _walk(path, raw, include, exclude, errors, excluded)
             if not found and len(errors) == before:
                 errors.append(InputError(
                     raw, f"no file in this directory matches {' or '.join(include)}"))
@@ -216,8 +232,8 @@ def read_chunks(source: Source, size: int = CHUNK_SIZE) -> Iterator[bytes]:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something about an input as a whole rather than one of its stanzas: its XML
-    stops being readable (nothing after that point is checked), it ends inside a
+    """Something about the XML of an input rather than one of its stanzas: it breaks
+    (a capture is not read further; a log is, from its next stanza), it ends inside a
     stanza, or a capture's stream is not closed."""
 
     severity: Literal["error", "warning"]
@@ -261,10 +277,18 @@ class _Segment:
     Its coordinates map to the input's: ``line_offset`` lines were before it, and on
     its line ``shift_line`` its columns are ``shift`` off (a made-up header, an XML
     declaration that was set aside, or a restart in the middle of a line).
+
+    The reader is fed whole chunks.  When it finds the XML broken, the stanzas it
+    completed in that chunk are lost with it (a stream error ends the parser), so the
+    bytes since the start of the oldest stanza it has not handed over are kept, and
+    read again by a *careful* segment that feeds its reader one stanza at a time
+    (cut where expat saw each top-level element start and end): everything before
+    the error is then handed over, and the error is placed in its stanza.
     """
 
     def __init__(self, owner: StanzaSplitter[Any], *, line_offset: int, shift_line: int,
-                 shift: int, synthetic: bool = False) -> None:
+                 shift: int, synthetic: bool = False, careful: bool = False,
+                 quiet: int = 0) -> None:
         self.owner = owner
         self.synthetic = synthetic  # the stream header is made up (a stanza file or log)
         self.line_offset = line_offset
@@ -282,14 +306,47 @@ class _Segment:
         self.restart_at: int | None = None
         self.restart_where = (1, 1)
         self.tail = b""  # what was fed since the last "<", to cut a restart out
+        self.text_at: tuple[int, int] | None = None  # text found directly in the stream
+        # -- for reading again (see the class documentation) --
+        # (byte index, (line, column)) of each top-level element not handed over yet.
+        self.starts: deque[tuple[int, tuple[int, int]]] = deque()
+        # Where to read again from: the last element handed over (read again
+        # quietly), or, in a log, the start of its stanzas.
+        self.anchor: tuple[int, tuple[int, int], int] | None = None
+        self.window: bytes | None = b""  # the bytes fed from window_at on
+        self.window_at = 0
+        self.header: bytes | None = None  # the stream header, to read again with
+        self.first: int | None = None  # where the first element starts
+        self.careful = careful
+        self.quiet = quiet  # elements to read again without handing them over
+        # A careful segment's cuts: (byte index, (line, column), False) where an
+        # element starts, (..., True) where its last tag does; where the piece being
+        # read starts, whether it is between elements, and (in a log) its bytes, to
+        # skip a malformed stanza.
+        self.cuts: deque[tuple[int, tuple[int, int], bool]] = deque()
+        self.piece_start: tuple[int, int] | None = None
+        self.between = False
+        self.piece: bytearray | None = None
+        self.error: Problem | None = None
         self.expat: pyexpat.XMLParserType | None = pyexpat.ParserCreate()
         expat = self.expat
         expat.StartElementHandler = self._start
         expat.EndElementHandler = self._end
+        expat.CharacterDataHandler = self._text  # only between stanzas, see _start
         expat.StartDoctypeDeclHandler = self._doctype  # never expand a DTD's entities
         disable = getattr(expat, "SetReparseDeferralEnabled", None)
         if disable is not None:
             disable(False)  # every complete tag is reported at once
+
+    def begin(self, header: bytes) -> None:
+        """Feed a made-up stream header: the stanzas start after it."""
+        self.feed(header)
+        expat = self.expat
+        if expat is not None:
+            self.anchor = (self.fed, (expat.CurrentLineNumber,
+                                      expat.CurrentColumnNumber + 1), 0)
+            self.window, self.window_at = b"", self.fed
+        self.header = self.owner._header
 
     # -- coordinates ------------------------------------------------------------------
 
@@ -313,6 +370,13 @@ class _Segment:
                 self.restart_where = where
                 raise _Restart
             self.pending.append([])
+            start = (expat.CurrentByteIndex, where)
+            self.starts.append(start)
+            if self.first is None:
+                self.first = start[0]
+            if self.careful:
+                self.cuts.append((*start, False))
+            expat.CharacterDataHandler = None
             self.open_start = where
             self.open_name = name.rpartition(":")[2]
         if self.depth >= 2:
@@ -320,6 +384,17 @@ class _Segment:
 
     def _end(self, _name: str) -> None:
         self.depth -= 1
+        expat = self.expat
+        if self.depth == 1 and expat is not None:
+            expat.CharacterDataHandler = self._text
+            if self.careful:
+                self.cuts.append((expat.CurrentByteIndex, (
+                    expat.CurrentLineNumber, expat.CurrentColumnNumber + 1), True))
+
+    def _text(self, data: str) -> None:
+        expat = self.expat
+        if self.text_at is None and expat is not None and not data.isspace():
+            self.text_at = (expat.CurrentLineNumber, expat.CurrentColumnNumber + 1)
 
     def _doctype(self, *_args: object) -> None:
         raise ValueError("no DTD")  # the reader refuses it; expat must not expand it
@@ -343,9 +418,9 @@ class _Segment:
             return self.tail[len(self.tail) + cut :] + data
         except Exception:
             # expat gave up where libxml2 may not have: no more columns for this
-            # segment, the reader decides what is wrong.
+            # segment, the reader decides what is wrong.  (The elements it placed
+            # keep their places.)
             self.expat = None
-            self.pending.clear()
             return None
         self.fed += len(data)
         last = data.rfind(b"<")
@@ -359,32 +434,179 @@ class _Segment:
 
     def _decode(self, element: etree._Element) -> None:
         positions = self.pending.popleft() if self.pending else None
+        if self.starts:
+            self.anchor = (*self.starts.popleft(), 1)
+        if self.quiet:  # handed over before, by the segment this one reads again for
+            self.quiet -= 1
+            return
         self.owner._count += 1
         place = Placement(self, element, self.owner._count, positions)
         self.owner._results.append(self.owner._handle(element, place))
 
     def feed(self, data: bytes) -> bytes | None:
-        """Feed both parsers; return the bytes from a restart on, if one came."""
+        """Feed both parsers; return the bytes the owner goes on with: from a restart
+        header on, or, when the XML broke, from where it is read again (by the
+        segment that replaces this one) or skipped (by the owner's skipper)."""
+        base, before = self.fed, self.tail
         rest = self._track(data)
         head = data if rest is None else data[: max(0, len(data) - len(rest))]
+        if self.careful:
+            return self._feed_carefully(head, base, before, rest)
+        window = self.window
+        if window is not None:
+            window += head
+        if self._read(head):
+            self._keep(window)
+            return rest
+        return self._read_again(window)
+
+    def _keep(self, window: bytes | None) -> None:
+        """Keep the bytes from the next place to read again from."""
+        if self.anchor is not None:
+            point: int | None = self.anchor[0]
+        else:
+            point = self.starts[0][0] if self.starts else None
+        if window is None or point is None:
+            self.window = window
+            return
+        if self.header is None and self.first is not None:
+            self.header = window[: self.first - self.window_at]
+        self.window = window[point - self.window_at :]
+        self.window_at = point
+        if len(self.window) > 2 * self.owner.limits.max_size + 2 * CHUNK_SIZE:
+            self.window = None  # the reader refuses such a stanza: nothing to recount
+
+    def _read_again(self, window: bytes | None) -> bytes | None:
+        """The reader failed on this chunk: read it again carefully, from the last
+        element handed over (quietly: the error may lie just after it), or the first."""
+        if self.anchor is not None:
+            index, where, quiet = self.anchor
+        elif self.starts:
+            index, where = self.starts[0]
+            quiet = 0
+        else:
+            return self._failed(b"")
+        header = self.header
+        if header is None and window is not None and self.first is not None:
+            header = window[: self.first - self.window_at]  # the first chunk broke
+        if window is None or header is None or index < self.window_at:
+            return self._failed(b"")
+        line, column = where
+        start_line = self.line(line)
+        assert start_line is not None
+        # The header goes on one line before the element, so that only that
+        # line's columns need shifting.
+        flat = header.replace(b"\r", b" ").replace(b"\n", b" ")
+        shift = self.column(line, column) - 1 - _characters(flat)
+        again = _Segment(self.owner, line_offset=start_line - 1, shift_line=1, shift=shift,
+                         synthetic=self.synthetic, careful=True, quiet=quiet)
+        again.feed(flat)
+        again.header = header
+        # It reads from an element's start, or (a log's first stanza was the problem)
+        # from before the first.
+        again._piece((1, _characters(flat) + 1), b"", between=self.anchor is not None
+                     and not quiet)
+        self.owner._segment = again
+        return window[index - self.window_at :]
+
+    def _feed_carefully(self, head: bytes, base: int, before: bytes,
+                        rest: bytes | None) -> bytes | None:
+        start = 0
+        while self.cuts:
+            index, (line, column), end = self.cuts.popleft()
+            offset = index - base
+            if end:  # cut after the element's last tag
+                if offset < start:
+                    continue
+                if head.startswith(b"</", offset):
+                    # expat gives an end tag's start (and an empty element's end).
+                    last = _TAG.match(head, offset)
+                    if last is None:
+                        continue
+                    tag = last[0]
+                    newlines = tag.count(b"\n")
+                    line += newlines
+                    column = (1 if newlines else column) + _characters(
+                        tag[tag.rfind(b"\n") + 1 :])
+                    offset = last.end()
+                if not self._read(head[start:offset]):
+                    return self._failed(head[offset:])
+                start = offset
+                self._piece((line, column), b"", between=True)
+                continue
+            if offset > start:
+                if not self._read(head[start:offset]):
+                    return self._failed(head[offset:])
+                start = offset
+            # A start tag split across chunks began in the tail of the last one.
+            self._piece((line, column), before[len(before) + offset :] if offset < 0 else b"",
+                        between=False)
+        if not self._read(head[start:]):
+            return self._failed(b"")
+        return rest
+
+    def _piece(self, where: tuple[int, int], data: bytes, *, between: bool) -> None:
+        """A new piece starts at ``where`` with ``data``: an element, or what is
+        between two."""
+        self.piece_start = where
+        self.between = between
+        if self.synthetic:
+            self.piece = bytearray(data)
+
+    def _read(self, data: bytes) -> bool:
+        """Feed the reader; False when it found the XML broken (``self.error``)."""
+        piece = self.piece
+        if piece is not None:
+            piece += data
+            if len(piece) > 2 * self.owner.limits.max_size + CHUNK_SIZE:
+                self.piece = None  # the reader has refused it by now anyway
         try:
-            for event in self.reader.feed(head):
+            for event in self.reader.feed(data):
                 if isinstance(event, StreamClosed):
                     self.closed = True
         except ParseError as error:
-            self.owner._stop(self._problem(error))
+            self.error = self._problem(error)
+            return False
+        return True
+
+    def _failed(self, unread: bytes) -> bytes | None:
+        """The reader failed: a capture stops there; a log goes on after the stanza."""
+        assert self.error is not None
+        owner = self.owner
+        if not self.synthetic or self.piece is None or self.piece_start is None:
+            owner._stop(self.error)
             return None
-        return rest
+        owner._results.append(self.error)
+        line, column = self.piece_start
+        start_line = self.line(line)
+        assert start_line is not None
+        # Between two elements the next one is the malformed one, unless the error
+        # is about what lies between them (text, a comment).
+        outside = self.between and (self.error.path == "/stream" or (
+            self.error.condition == "restricted-xml" and self.error.path is None))
+        owner._skip_from(start_line, self.column(line, column), outside)
+        return bytes(self.piece) + unread
 
     def _problem(self, error: ParseError, prefix: str = "") -> Problem:
         message = error.message
-        column = None
+        if self.line_offset:
+            # libxml2 names lines in its messages too, counted from this segment's start.
+            message = _LINE_IN_MESSAGE.sub(
+                lambda found: f"{found[1]}{int(found[2]) + self.line_offset}", message)
+        line, column = self.line(error.line), None
         found = _COLUMN.search(message)
         if found is not None:
             message = message[: found.start()]
             if error.line is not None:
                 column = self.column(error.line, int(found[1]))
-        return Problem("error", prefix + message, self.line(error.line), column, error.path,
+        start = self.piece_start if self.careful else self.open_start
+        if line is None and error.path == "/stream" and self.text_at is not None:
+            line, column = self.line(self.text_at[0]), self.column(*self.text_at)
+        elif start is not None and (line is None or line < start[0] + self.line_offset):
+            # No line, or libxml2's capped one (it stops counting at 65535): the
+            # start of the stanza being read, which expat placed.
+            line, column = self.line(start[0]), self.column(*start)
+        return Problem("error", prefix + message, line, column, error.path,
                        error.condition)
 
     def finish(self) -> Problem | None:
@@ -398,19 +620,57 @@ class _Segment:
             # Close the made-up stream: whatever is still pending (a tag cut short)
             # shows up now.
             try:
-                self.reader.feed(b"</stream:stream>")
+                events = self.reader.feed(b"</stream:stream>")
             except ParseError as error:
                 cut_short = error.condition == "not-well-formed"
                 return self._problem(error, "the input ends with incomplete XML: "
                                      if cut_short else "")
-            return None
+            if any(isinstance(event, StreamClosed) for event in events):
+                return None
+            # Still inside a tag: an attribute value whose quote never closes.
+            return Problem("error", "the input ends inside a tag (a quoted attribute value "
+                           "that never closes?)", *self._last_start(), None, "bad-format")
         if not self.closed:
             return Problem("warning", "the stream is not closed (no </stream:stream>); the "
-                           "capture may have been cut short")
+                           "capture may have been cut short", *self._here())
         return None
+
+    def unclosed(self) -> tuple[bytes, tuple[int, int]] | None:
+        """The bytes of the element still open at the end, and where it starts."""
+        if self.depth < 2 or self.expat is None:
+            return None
+        if self.careful:
+            where = self.piece_start
+            data = None if self.piece is None or self.between else bytes(self.piece)
+        elif self.starts and self.window is not None:
+            index, where = self.starts[0]
+            data = self.window[index - self.window_at :]
+        else:
+            return None
+        if data is None or where is None:
+            return None
+        line = self.line(where[0])
+        assert line is not None
+        return data, (line, self.column(*where))
+
+    def _here(self) -> tuple[int | None, int | None]:
+        """Where expat is (the end of what was read), if it still reads."""
+        expat = self.expat
+        if expat is None:
+            return self._last_start()
+        line = expat.CurrentLineNumber
+        return self.line(line), self.column(line, expat.CurrentColumnNumber + 1)
+
+    def _last_start(self) -> tuple[int | None, int | None]:
+        """Where the last element expat saw starts (or the stanzas do)."""
+        where = self.open_start or (None if self.anchor is None else self.anchor[1])
+        if where is None:
+            return None, None
+        return self.line(where[0]), self.column(*where)
 
 
 _COLUMN: Final = re.compile(r" \(column (\d+)\)$")
+_LINE_IN_MESSAGE: Final = re.compile(r"(\w line )(\d+)\b")
 
 
 class Placement:
@@ -431,21 +691,127 @@ class Placement:
         return self._segment.line(line)
 
     def locate(self, node: etree._Element) -> tuple[int | None, int | None]:
-        """(line, column) where ``node``'s start tag begins; column None if unknown."""
+        """(line, column) where ``node``'s start tag begins; column None if unknown.
+
+        expat's count is taken when libxml2's agrees with it, or when libxml2 has
+        none (it stops counting lines at 65535).  Failing both, the stanza's start.
+        """
         raw_line = line_of(node)
         positions = self._positions
-        if positions and node is self.root:
-            line, column = positions[0]
-            if line == raw_line:
-                return self._segment.line(line), self._segment.column(line, column)
-        elif positions is not None:
-            for index, candidate in enumerate(self.root.iter(etree.Element)):
-                if candidate is node:
-                    if index < len(positions) and positions[index][0] == raw_line:
-                        line, column = positions[index]
-                        return self._segment.line(line), self._segment.column(line, column)
-                    break
-        return self._segment.line(raw_line), None
+        segment = self._segment
+        if positions:
+            index = 0 if node is self.root else next(
+                (i for i, candidate in enumerate(self.root.iter(etree.Element))
+                 if candidate is node), len(positions))
+            if index < len(positions):
+                line, column = positions[index]
+                if raw_line is None or line == raw_line:
+                    return segment.line(line), segment.column(line, column)
+        if raw_line is None and node is not self.root:
+            return self.locate(self.root)
+        return segment.line(raw_line), None
+
+
+_CONTINUATION: Final = bytes(range(0x80, 0xC0))  # UTF-8 bytes that start no character
+_TAG: Final = re.compile(rb"<(/?)([^\s/>]*)(?:[^>'\"/]++|'[^']*+'|\"[^\"]*+\"|/(?!>))*+(/?)>")
+_SPECIAL: Final = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"), (b"<!", b">"))
+
+
+def _characters(data: bytes) -> int:
+    """How many characters UTF-8 ``data`` holds."""
+    return len(data.translate(None, _CONTINUATION))
+
+
+class _Skipper:
+    """Passes over a malformed stanza of a log, to where the next stanza starts.
+
+    It reads tags only (quoted attribute values, comments, CDATA sections and
+    processing instructions are stepped over), keeping the names of the open
+    elements: an end tag closes the innermost open element of its name and every
+    element inside it, an end tag that names no open element is ignored, so a
+    missing or misspelt end tag does not hide where the stanza ends.  The stanza
+    also ends at a start tag with its own name at the very start of a line (its end
+    tag never came).  The next stanza is the first start tag after that, whatever
+    lies between.
+    """
+
+    def __init__(self, line: int, column: int, limit: int, *, done: bool = False) -> None:
+        self.line = line  # where the next unread byte is
+        self.column = column
+        self.limit = limit  # a tag longer than this is not waited for
+        self.carry = b""
+        self.open: list[bytes] = []
+        self.root: bytes | None = None  # the malformed stanza's name, once read
+        self.done = done  # the malformed stanza has ended (or there is none)
+        self.newline = False  # the last byte passed over was a newline
+
+    def scan(self, data: bytes) -> tuple[bytes, int, int] | None:
+        """The bytes from the next stanza's start on, with its line and column; None
+        when ``data`` ends before it."""
+        buf = self.carry + data
+        pos = 0
+        while True:
+            lt = buf.find(b"<", pos)
+            if lt < 0:
+                self._pass(buf, len(buf))
+                return None
+            end, tag = self._token(buf, lt)
+            if end < 0:  # incomplete: wait for more
+                self._pass(buf, lt)
+                return None
+            if tag is not None and self._next_stanza(buf, lt, tag):
+                self._pass(buf, lt)
+                return buf[lt:], self.line, self.column
+            pos = end
+
+    def _token(self, buf: bytes, lt: int) -> tuple[int, re.Match[bytes] | None]:
+        """(where the markup at ``lt`` ends, the tag if it is one); (-1, None) when
+        the bytes end first."""
+        if len(buf) - lt < len(b"<![CDATA[") and b">" not in buf[lt:]:
+            return -1, None
+        for opening, closing in _SPECIAL:
+            if buf.startswith(opening, lt):
+                end = buf.find(closing, lt + len(opening))
+                return (-1, None) if end < 0 else (end + len(closing), None)
+        tag = _TAG.match(buf, lt)
+        if tag is not None:
+            return tag.end(), tag
+        if len(buf) - lt > self.limit:
+            return lt + 1, None  # a stray "<" in text
+        return -1, None
+
+    def _next_stanza(self, buf: bytes, lt: int, tag: re.Match[bytes]) -> bool:
+        closing, name, empty = tag[1], tag[2], tag[3]
+        open_ = self.open
+        if closing:
+            if name in open_:
+                del open_[len(open_) - 1 - open_[::-1].index(name) :]
+                self.done = self.done or not open_
+            return False
+        if self.done:
+            return True
+        if self.root is None:
+            self.root = name
+        elif name == self.root and (buf[lt - 1 : lt] == b"\n" if lt else self.newline):
+            return True
+        if not empty:
+            open_.append(name)
+        elif not open_:
+            self.done = True
+        return False
+
+    def _pass(self, buf: bytes, end: int) -> None:
+        """Count the lines and columns of ``buf[:end]``; keep the rest for later."""
+        passed = buf[:end]
+        self.carry = buf[end:]
+        newlines = passed.count(b"\n")
+        if newlines:
+            self.line += newlines
+            self.column = 1 + _characters(passed[passed.rfind(b"\n") + 1 :])
+        else:
+            self.column += _characters(passed)
+        if passed:
+            self.newline = passed.endswith(b"\n")
 
 
 _BOM: Final = b"\xef\xbb\xbf"
@@ -460,7 +826,8 @@ class StanzaSplitter(Generic[T]):
     ``handle(element, placement)`` is called for each stanza while it is still inside
     its stream (so its namespace declarations are in scope); what it returns comes
     out of :meth:`feed` and :meth:`close`, in order, together with :class:`Problem`
-    reports.  After an error that ends the XML nothing more is read.
+    reports.  After an error that ends the XML nothing more of a capture is read; a
+    log goes on with its next stanza.
 
     :class:`InputError` is raised when the start of the input shows it is not XML at
     all: empty, binary (NUL bytes: UTF-16 or not text), or starting with something
@@ -482,6 +849,7 @@ class StanzaSplitter(Generic[T]):
         self._results: list[T | Problem] = []
         self._count = 0
         self._stopped = False
+        self._skipper: _Skipper | None = None  # passing over a malformed stanza
         #: "capture" when the input starts with a stream header, "log" otherwise
         #: (a stanza file is a log of one).
         self.mode: Literal["log", "capture"] | None = None
@@ -504,11 +872,20 @@ class StanzaSplitter(Generic[T]):
         """The input has ended; return the last results."""
         if not self._stopped and self._head is not None:
             self._judge(self._head, final=True)
-        segment = self._segment
-        if not self._stopped and segment is not None:
+        while not self._stopped and self._skipper is None and self._segment is not None:
+            segment = self._segment
             problem = segment.finish()
-            if problem is not None:
-                self._results.append(problem)
+            if problem is None:
+                break
+            self._results.append(problem)
+            # A log's stanza whose end tag never came: the stanzas after it may
+            # still be found (see _Skipper).
+            unclosed = segment.unclosed() if segment.synthetic else None
+            if unclosed is None:
+                break
+            data, (line, column) = unclosed
+            self._skip_from(line, column, False)
+            self._feed(data)
         self._stopped = True
         return self._take()
 
@@ -522,14 +899,35 @@ class StanzaSplitter(Generic[T]):
         results, self._results = self._results, []
         return results
 
+    def _skip_from(self, line: int, column: int, outside: bool) -> None:
+        """A log's stanza starting at (line, column) is malformed: pass over it (or,
+        ``outside`` any stanza, over what comes before the next)."""
+        self._skipper = _Skipper(line, column, self.limits.max_size, done=outside)
+
     def _feed(self, data: bytes) -> None:
-        """Feed the current segment, starting a new one at each stream restart."""
+        """Feed the current segment, starting a new one at each stream restart and
+        after each malformed stanza of a log."""
         while data and not self._stopped:
+            skipper = self._skipper
+            if skipper is not None:
+                found = skipper.scan(data)
+                if found is None:
+                    return
+                data, at_line, at_column = found
+                self._skipper = None
+                self._segment = _Segment(self, line_offset=at_line - 1, shift_line=1,
+                                         shift=at_column - 1 - _characters(self._header),
+                                         synthetic=True)
+                self._segment.begin(self._header)
+                continue
             segment = self._segment
             assert segment is not None
             rest = segment.feed(data)
             if rest is None:
                 return
+            if self._skipper is not None or self._segment is not segment:
+                data = rest  # skipped, or read again
+                continue
             # A new stream header: the next stream starts there, placed where expat
             # saw it.
             raw_line, raw_column = segment.restart_where
@@ -601,6 +999,5 @@ class StanzaSplitter(Generic[T]):
         shift = (end - line_start) - (len(self._header) if newlines == 0 else 0)
         self._segment = _Segment(self, line_offset=0, shift_line=newlines + 1, shift=shift,
                                  synthetic=True)
-        padding = self._header + b"\n" * newlines
-        self._feed(padding)
+        self._segment.begin(self._header + b"\n" * newlines)
         self._feed(text[end:])

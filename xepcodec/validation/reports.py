@@ -6,6 +6,9 @@ and hands out, for each input in turn, the stream its :class:`FileReport` writes
 Where a format needs counts before the content they count (JUnit's attributes), the
 content goes to a temporary file that spills to disk, and is copied after.
 
+The reports read no clock of their own: the command passes one in (:data:`Clock`),
+so that the library stays free of clocks and its reports can be reproduced.
+
 ``text``
     ``FILE:LINE:COLUMN: error: MESSAGE (at PATH) [CONDITION]`` per finding, as
     compilers print, then one summary line.  The column is 1-based; it is 1 when only
@@ -18,6 +21,7 @@ content goes to a temporary file that spills to disk, and is copied after.
     ``<testsuites>`` with one ``<testsuite>`` per input and one ``<testcase>`` per
     stanza, failed with its errors; problems of the input as a whole are a test case
     named ``input``; an input that cannot be read is a test case with an ``<error>``.
+    Given a clock, suites carry ``timestamp`` and ``time``, test cases ``time``.
 ``github``
     Workflow commands, one per finding:
     ``::error file=F,line=L,col=C,title=T::MESSAGE`` (``::warning`` for warnings).
@@ -29,7 +33,9 @@ import json
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Final, Protocol
 from xml.sax.saxutils import escape
 
@@ -37,6 +43,7 @@ from xepcodec.validation.checking import FileEvent, FileSummary, Finding, Stanza
 
 __all__ = [
     "FORMATS",
+    "Clock",
     "Document",
     "FileReport",
     "Sink",
@@ -51,6 +58,9 @@ __all__ = [
 
 FORMATS: Final = ("text", "json", "junit", "github")
 _SPILL: Final = 4 * 1024 * 1024  # bytes a spooled part keeps in memory before disk
+
+#: The time now in seconds since the epoch (``time.time``), read where a report needs it.
+Clock = Callable[[], float]
 
 
 class Sink(Protocol):
@@ -121,9 +131,10 @@ def _findings(event: FileEvent) -> list[Finding]:
 class FileReport(ABC):
     """The part of a report about one input."""
 
-    def __init__(self, out: Sink, name: str) -> None:
+    def __init__(self, out: Sink, name: str, clock: Clock | None = None) -> None:
         self.out = out
         self.name = name
+        self.clock = clock
 
     @abstractmethod
     def event(self, event: FileEvent) -> None:
@@ -137,8 +148,9 @@ class FileReport(ABC):
 class Document:
     """A whole report: the frame around the inputs' parts."""
 
-    def __init__(self, out: Sink) -> None:
+    def __init__(self, out: Sink, clock: Clock | None = None) -> None:
         self.out = out
+        self.clock = clock
 
     def begin(self) -> None:
         """Before the first input."""
@@ -153,7 +165,7 @@ class Document:
     def file_report(self, out: Sink, name: str) -> FileReport:
         """A part for one input, written to ``out`` (from :meth:`next_file`, or a
         worker's buffer copied there later)."""
-        return self.part(out, name)
+        return self.part(out, name, self.clock)
 
     def end(self, totals: Totals) -> None:
         """After the last input."""
@@ -238,8 +250,8 @@ def finding_json(finding: Finding) -> dict[str, object]:
 
 
 class _JsonFile(FileReport):
-    def __init__(self, out: Sink, name: str) -> None:
-        super().__init__(out, name)
+    def __init__(self, out: Sink, name: str, clock: Clock | None = None) -> None:
+        super().__init__(out, name, clock)
         self._started = False
         self._count = 0
 
@@ -268,8 +280,8 @@ class _JsonFile(FileReport):
 class _JsonDocument(Document):
     part = _JsonFile
 
-    def __init__(self, out: Sink) -> None:
-        super().__init__(out)
+    def __init__(self, out: Sink, clock: Clock | None = None) -> None:
+        super().__init__(out, clock)
         self._files = 0
 
     def begin(self) -> None:
@@ -317,13 +329,24 @@ def quoteattr(text: str) -> str:
 
 
 class _JunitFile(FileReport):
-    def __init__(self, out: Sink, name: str) -> None:
-        super().__init__(out, name)
+    def __init__(self, out: Sink, name: str, clock: Clock | None = None) -> None:
+        super().__init__(out, name, clock)
         self._cases = _spool()
         self._tests = 0
         self._failures = 0
         self._problems: list[Finding] = []
         self._notes: list[Finding] = []
+        # When the input's check began, and when its last test case ended.
+        self._began = self._last = clock() if clock is not None else 0.0
+
+    def _elapsed(self) -> str:
+        """`` time="S"``: seconds since the last test case (the time to check this
+        one, as the check runs while the report is written); empty without a clock."""
+        if self.clock is None:
+            return ""
+        now = self.clock()
+        elapsed, self._last = max(0.0, now - self._last), now
+        return f' time="{elapsed:.3f}"'
 
     def _case(self, name: str, line: int | None, failures: list[Finding],
               notes: list[Finding]) -> None:
@@ -331,7 +354,7 @@ class _JunitFile(FileReport):
         attributes = (f"classname={quoteattr(self.name)} "
                       f"name={quoteattr(name)} "
                       f"file={quoteattr(self.name)}"
-                      + (f' line="{line}"' if line is not None else ""))
+                      + (f' line="{line}"' if line is not None else "") + self._elapsed())
         if not failures and not notes:
             self._cases.write(f"    <testcase {attributes}/>\n")
             return
@@ -367,14 +390,21 @@ class _JunitFile(FileReport):
             self._tests += 1
             errors = 1
             self._cases.write(f"    <testcase classname={quoteattr(self.name)} "
-                              f"name=\"read\"><error message="
+                              f"name=\"read\"{self._elapsed()}><error message="
                               f"{quoteattr(summary.input_error)}/></testcase>\n")
         elif self._problems or self._notes:
             line = (self._problems or self._notes)[0].line
             self._case("input", line, self._problems, self._notes)
+        timing = ""
+        if self.clock is not None:
+            # JUnit's timestamp is ISO 8601 without a time zone; it is UTC here.
+            began = datetime.fromtimestamp(self._began, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            timing = (f' timestamp="{began}" '
+                      f'time="{max(0.0, self.clock() - self._began):.3f}"')
         out = self.out
         out.write(f"  <testsuite name={quoteattr(self.name)} tests=\"{self._tests}\""
-                  f" failures=\"{self._failures}\" errors=\"{errors}\" skipped=\"0\">\n")
+                  f" failures=\"{self._failures}\" errors=\"{errors}\" skipped=\"0\""
+                  f"{timing}>\n")
         _copy(self._cases, out)
         out.write("  </testsuite>\n")
 
@@ -384,8 +414,8 @@ class _JunitDocument(Document):
 
     part = _JunitFile
 
-    def __init__(self, out: Sink) -> None:
-        super().__init__(out)
+    def __init__(self, out: Sink, clock: Clock | None = None) -> None:
+        super().__init__(out, clock)
         self._suites = _spool()
 
     def next_file(self) -> Sink:
@@ -396,14 +426,18 @@ class _JunitDocument(Document):
         # Recount from the suites written: every testcase and failure is in them.
         self._suites.seek(0)
         tests = failures = errors = 0
+        seconds = 0.0
         for line in self._suites:
             if line.startswith("  <testsuite "):
                 tests += int(_attribute(line, "tests"))
                 failures += int(_attribute(line, "failures"))
                 errors += int(_attribute(line, "errors"))
+                if self.clock is not None:
+                    seconds += float(_attribute(line, "time"))
+        timing = "" if self.clock is None else f' time="{seconds:.3f}"'
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n'
                        f'<testsuites name="xepcodec validate" tests="{tests}" '
-                       f'failures="{failures}" errors="{errors}">\n')
+                       f'failures="{failures}" errors="{errors}"{timing}>\n')
         _copy(self._suites, self.out)
         self.out.write("</testsuites>\n")
 
@@ -421,15 +455,16 @@ _DOCUMENTS: Final[dict[str, type[Document]]] = {
 }
 
 
-def document(format_: str, out: Sink) -> Document:
-    """The report writer for ``format_`` (one of :data:`FORMATS`)."""
+def document(format_: str, out: Sink, clock: Clock | None = None) -> Document:
+    """The report writer for ``format_`` (one of :data:`FORMATS`); ``clock`` times the
+    inputs and stanzas where the format records it."""
     try:
-        return _DOCUMENTS[format_](out)
+        return _DOCUMENTS[format_](out, clock)
     except KeyError:
         raise ValueError(f"unknown report format {format_!r}") from None
 
 
-def file_report(format_: str, out: Sink, name: str) -> FileReport:
+def file_report(format_: str, out: Sink, name: str, clock: Clock | None = None) -> FileReport:
     """The part of a ``format_`` report about the input ``name``, written to ``out``;
-    the same as ``document(format_, ...).file_report(out, name)``."""
-    return _DOCUMENTS[format_].part(out, name)
+    the same as ``document(format_, ..., clock).file_report(out, name)``."""
+    return _DOCUMENTS[format_].part(out, name, clock)

@@ -18,7 +18,8 @@ from typing import Final
 
 from lxml import etree
 
-__all__ = ["STREAM_NS", "STREAM_TAG", "XML_NS", "line_of", "local_name", "path_of", "shorten"]
+__all__ = ["LINE_CAP", "STREAM_NS", "STREAM_TAG", "XML_NS", "line_of", "local_name", "path_of",
+           "shorten"]
 
 #: The namespace of ``xml:lang`` and ``xml:space``.
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
@@ -35,13 +36,22 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def line_of(element: etree._Element) -> int | None:
-    """The line *element* starts on, if libxml2 recorded it.
+#: libxml2 keeps an element's line in 16 bits: from this line on it records this
+#: number, or a guess taken from a nearby text node, never the element's own line.
+LINE_CAP: Final = 65535
 
-    (lxml-stubs leave ``sourceline`` untyped; this gives it its real type.)
+
+def line_of(element: etree._Element) -> int | None:
+    """The line *element* starts on, if libxml2 recorded it: None when it could not
+    (past line 65534, where a wrong number would mislead more than none).
+
+    Readers that know where each element's bytes are (``xepcodec validate``'s
+    splitter places every element with expat, which counts without a limit) give
+    the line from there instead.  (lxml-stubs leave ``sourceline`` untyped; this
+    gives it its real type.)
     """
     line = element.sourceline
-    return line if isinstance(line, int) else None
+    return line if isinstance(line, int) and line < LINE_CAP else None
 
 
 def _attribute_name(name: str) -> str:
