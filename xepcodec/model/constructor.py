@@ -222,9 +222,10 @@ def build_init(cls: type) -> Callable[..., None]:
         out.line("raise", 2)
         out.line("except (TypeError, ValueError) as _broken:")
         out.line(f"raise {out.const('_f', _refusal(cls))}(_broken) from _broken", 2)
-    out.scope.update(_XepCodecError=XepCodecError, _MISSING=_MISSING,
-                     _unexpected=_unexpected, _cls=cls)
-    # Generated names start with an underscore, so that no field name can shadow them.
+    out.scope.update(_XepCodecError=XepCodecError, _MISSING=_MISSING, _unexpected=_unexpected,
+                     _cls=cls, _bool=bool, _str=str, _tuple=tuple)
+    # Generated names start with an underscore, so that no field name (``type``, ``id``)
+    # can shadow them.
     signature = ", ".join(["_self", *(["*", *parameters] if parameters else []), "**_unknown"])
     head = [f"def __init__({signature}):",
             "    if _unknown:",
@@ -263,7 +264,7 @@ def _check_field(out: _Writer, cls: type, codec: Codec, index: int, name: str) -
             _value(out, name, codec.attrs_local_kind, call, optional)
         elif codec.names == (ANY_NAME,):
             ncname = out.const("_q", is_ncname)
-            out.line(f"if {name}.__class__ is not str or not {ncname}({name}): "
+            out.line(f"if {name}.__class__ is not _str or not {ncname}({name}): "
                      + call(_element_name))
         else:
             names = out.const("_n", codec.names)
@@ -279,12 +280,12 @@ def _check_field(out: _Writer, cls: type, codec: Codec, index: int, name: str) -
         return
     handler = next(handler for handler in codec.children if handler.index == index)
     if handler.kind == FLAG:
-        out.line(f"if {name}.__class__ is not bool: " + call(_flag))
+        out.line(f"if {name}.__class__ is not _bool: " + call(_flag))
     elif handler.kind == TEXT_CHILD:
         _value(out, name, handler.value, call, optional)
     elif handler.kind == CHILD:
-        test = f"{_not_of(out, name, handler.classes)}" + (
-            f" and {name} is not None" if optional else "")
+        test = (f"{name} is not None and " if optional else "") + _not_of(
+            out, name, handler.classes)
         out.line(f"if {test}: {call(_instance_of(handler.classes))}")
     elif handler.kind == EXTENSIONS:
         fragment = out.const("_x", XmlFragment)
@@ -295,7 +296,7 @@ def _check_field(out: _Writer, cls: type, codec: Codec, index: int, name: str) -
         kind = handler.value
         check = call(_repeated(kind.coerce, f"values ({kind.description} each)"))
         if kind.exact_type is None:
-            out.line(f"if {name}.__class__ is not tuple or {name}: {check}")
+            out.line(f"if {name}.__class__ is not _tuple or {name}: {check}")
         else:
             _items(out, name, check, f"_item.__class__ is not {out.const('_t', kind.exact_type)}")
     else:  # CHILDREN
@@ -325,7 +326,7 @@ def _not_of(out: _Writer, name: str, classes: tuple[type, ...]) -> str:
 def _items(out: _Writer, name: str, check: str, wrong: str) -> None:
     """A repeated field: a tuple none of whose items passes the ``wrong`` test is kept
     as it is; anything else goes through ``check``."""
-    out.line(f"if {name}.__class__ is not tuple: {check}")
+    out.line(f"if {name}.__class__ is not _tuple: {check}")
     out.line("else:")
     out.line(f"for _item in {name}:", 2)
     out.line(f"if {wrong}:", 3)
