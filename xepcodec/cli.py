@@ -502,10 +502,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (| head): nothing more to say, and nowhere to say it.
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_USAGE
+    except OSError as error:
+        # Inputs that cannot be read are reported where they are read: what is left
+        # is the report that cannot be written (a full disk, /dev/full).
+        if error.filename:
+            _error(f"{error.filename}: {error.strerror or error}")
+        else:
+            target = getattr(args, "output", None) or "standard output"
+            _error(f"{target}: cannot be written ({error.strerror or error})")
+        _drop_stdout()
+        return EXIT_USAGE
+
+
+def _drop_stdout() -> None:
+    """Send what is left for standard output nowhere, so that the interpreter's last
+    flush at exit fails no more."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -233,3 +233,18 @@ def test_odd_inputs_never_end_in_a_traceback(tmp_path: Path) -> None:
         elif expected == 1:  # the broken XML is a finding, placed in the file
             assert re.search(rf"^{re.escape(str(named))}:\d+:\d+: error: ", done.stdout,
                              re.M), argv
+
+
+@pytest.mark.parametrize("argv", [["validate", "-"], ["explain", "-"], ["schemas", "list"],
+                                  ["validate", "--output", "/dev/full", "-"]])
+def test_a_report_that_cannot_be_written_is_one_line(argv: list[str]) -> None:
+    # /dev/full refuses every write, as a full disk would.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "xepcodec", *argv], input=PING,
+                              stdout=full if "--output" not in argv else None,
+                              stderr=subprocess.PIPE, check=False, cwd=ROOT)
+    err = done.stderr.decode()
+    assert "Traceback" not in err
+    assert done.returncode == 2
+    where = "/dev/full" if "--output" in argv else "standard output"
+    assert err == f"xepcodec: {where}: cannot be written (No space left on device)\n"
