@@ -42,6 +42,9 @@ from xepcodec.machines.archive_server import ArchiveServer
 from xepcodec.machines.archive_store import MemoryStore
 from xepcodec.machines.cookies import CookieJar
 from xepcodec.machines.server_buddies import ServerBuddies
+from xepcodec.protocols import security
+from xepcodec.protocols.evil import filter_stanza, is_evil, mark_evil
+from xepcodec.protocols.ping import pong
 from xepcodec.protocols.rsm import ResultSet, paginate
 from xepcodec.xml import StanzaFailed, StreamReader
 
@@ -311,3 +314,31 @@ def test_filling_a_received_form_without_a_required_value_raises_a_library_error
     with pytest.raises(ArgumentValueError, match="name"):
         form.fill({})
     assert form.fill({"name": "Juliet"}).values() == {"name": "Juliet"}
+
+
+def test_the_namespace_upgrade_refuses_received_stanzas_with_a_library_error() -> None:
+    # A stanza whose namespace is already upgraded, or in legacy form, cannot be
+    # converted: the refusal names where, and is a library error.
+    upgraded = security.upgrade_namespaces(b"<ping xmlns='urn:xmpp:ping'/>")
+    with pytest.raises(ArgumentValueError, match="already in upgraded form"):
+        security.upgrade_namespaces(upgraded)
+    with pytest.raises(ArgumentValueError, match="legacy form"):
+        security.downgrade_namespaces(b"<ping xmlns='urn:xmpp:ping'/>")
+    for value in (5, None, etree.fromstring(b"<a/>")):
+        with pytest.raises(ArgumentTypeError):
+            security.rot13(value)  # type: ignore[type-var]
+    with pytest.raises(ArgumentTypeError):
+        security.upgrade_namespaces(etree.fromstring(b"<a/>"))
+
+
+def test_ping_and_evil_helpers_refuse_what_they_do_not_take_with_library_errors() -> None:
+    not_a_ping = xepcodec.parse("<iq xmlns='jabber:client' type='get' id='1'>"
+                                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+    with pytest.raises(ArgumentValueError):
+        pong(not_a_ping)
+    with pytest.raises(ArgumentTypeError):
+        mark_evil(not_a_ping)
+    with pytest.raises(ArgumentTypeError):
+        filter_stanza(5)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError):
+        is_evil(object())

@@ -35,6 +35,7 @@ from lxml import etree
 
 from xepcodec.core.stanza_errors import Condition, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
+from xepcodec.errors import ArgumentTypeError
 from xepcodec.model import XmlFragment, element
 from xepcodec.model.codec import CHILD, CHILDREN, EXTENSIONS, codec_of
 from xepcodec.xml import DEFAULT_LIMITS, Limits, parse_xml
@@ -134,7 +135,7 @@ def _element_fields(cls: type) -> tuple[str, ...]:
         try:
             codec = codec_of(cls)
         except TypeError:
-            raise TypeError(
+            raise ArgumentTypeError(
                 "is_evil reads a declared element object, an XmlFragment, an lxml element, "
                 f"bytes or str, not {cls.__name__}") from None
         names = tuple(handler.field for handler in codec.children
@@ -174,8 +175,8 @@ def mark_evil(stanza: S) -> S:
     which only the payload's own protocol can place; this function refuses an iq.
     """
     if not isinstance(stanza, Message | Presence):
-        raise TypeError("only a message or presence carries the evil flag among its "
-                        "payloads; an iq carries it inside its one payload")
+        raise ArgumentTypeError("only a message or presence carries the evil flag among its "
+                                "payloads; an iq carries it inside its one payload")
     if any(isinstance(item, Evil) for item in stanza.extensions):
         return stanza
     return dataclasses.replace(stanza, extensions=(*stanza.extensions, Evil()))
@@ -238,8 +239,8 @@ def filter_stanza(stanza: Message | Presence | Iq, *,
     ``condition`` and ``text`` change the error sent; ``text`` None sends none.
     """
     if not isinstance(stanza, Message | Presence | Iq):
-        raise TypeError(f"filter_stanza decides about a message, presence or iq, not "
-                        f"{type(stanza).__name__}")
+        raise ArgumentTypeError(f"filter_stanza decides about a message, presence or iq, not "
+                                f"{type(stanza).__name__}")
     if not is_evil(stanza):
         return Verdict(Action.DELIVER, "the stanza carries no evil flag")
     kind = type(stanza).__name__.lower()

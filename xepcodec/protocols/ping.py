@@ -16,6 +16,7 @@ from typing import Final
 from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.errors import ArgumentValueError
 from xepcodec.model import element
 
 __all__ = ["NS_PING", "Ping", "is_ping", "ping_request", "pong"]
@@ -50,9 +51,9 @@ def is_ping(stanza: object) -> bool:
 def pong(request: Iq) -> Iq:
     """The answer to a ping: an empty result with the request's id, addresses swapped.
 
-    Raises ValueError when ``request`` is not a ping request.
+    Raises ArgumentValueError (a ValueError) when ``request`` is not a ping request.
     """
     if not is_ping(request):
-        raise ValueError("only a ping request (an iq get carrying <ping/>) is answered "
-                         "with a pong")
+        raise ArgumentValueError("only a ping request (an iq get carrying <ping/>) is answered "
+                                 "with a pong")
     return request.result()

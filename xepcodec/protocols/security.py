@@ -48,6 +48,7 @@ from typing import Any, Final, TypeVar, cast, overload
 from lxml import etree
 
 from xepcodec.core.namespaces import XML
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError
 from xepcodec.model import XmlFragment, decode, encode, lookup
 from xepcodec.xml import DEFAULT_LIMITS, Limits, parse_xml, path_of
 
@@ -84,7 +85,7 @@ def rot13(data: T) -> T:
         return data.translate(_BYTES_TABLE)
     if isinstance(data, str):
         return data.translate(_STR_TABLE)
-    raise TypeError(f"ROT-13 applies to bytes or str, not {type(data).__name__}")
+    raise ArgumentTypeError(f"ROT-13 applies to bytes or str, not {type(data).__name__}")
 
 
 def double_rot13(data: T) -> T:
@@ -122,8 +123,8 @@ def upgrade_namespace(name: str) -> str:
         return name
     for legacy, upgraded in _UPGRADES:
         if name.startswith(upgraded):
-            raise ValueError(f"the namespace {name!r} is already in upgraded form; upgrading "
-                             "a stanza that holds it could not be undone")
+            raise ArgumentValueError(f"the namespace {name!r} is already in upgraded form; "
+                                     "upgrading a stanza that holds it could not be undone")
         if name.startswith(legacy):
             return upgraded + name[len(legacy):]
     return name
@@ -141,13 +142,13 @@ def downgrade_namespace(name: str) -> str:
         return name
     for legacy, upgraded in _UPGRADES:
         if name.startswith(legacy):
-            raise ValueError(f"the namespace {name!r} is in legacy form; it is not the "
-                             "result of an upgrade, so it cannot be downgraded")
+            raise ArgumentValueError(f"the namespace {name!r} is in legacy form; it is not the "
+                                     "result of an upgrade, so it cannot be downgraded")
         if name.startswith(upgraded):
             downgraded = legacy + name[len(upgraded):]
             if downgraded == XML:
-                raise ValueError(f"the namespace {name!r} would downgrade to the reserved "
-                                 "XML namespace, which no element may use")
+                raise ArgumentValueError(f"the namespace {name!r} would downgrade to the reserved "
+                                         "XML namespace, which no element may use")
             return downgraded
     return name
 
@@ -176,7 +177,7 @@ def _renamed(name: str, convert: Callable[[str], str], node: etree._Element,
     try:
         return f"{{{convert(namespace)}}}{local}"
     except ValueError as error:
-        raise ValueError(f"{error} (at {path_of(node, attribute)})") from None
+        raise ArgumentValueError(f"{error} (at {path_of(node, attribute)})") from None
 
 
 def _declared(node: etree._Element, parent: etree._Element | None,
@@ -189,7 +190,7 @@ def _declared(node: etree._Element, parent: etree._Element | None,
             try:
                 declared[prefix] = convert(uri) if uri else uri
             except ValueError as error:
-                raise ValueError(f"{error} (declared at {path_of(node)})") from None
+                raise ArgumentValueError(f"{error} (declared at {path_of(node)})") from None
     return declared
 
 
@@ -227,7 +228,7 @@ def _apply(data: Any, convert: Callable[[str], str], limits: Limits) -> Any:
     if isinstance(data, str):
         return etree.tostring(_rewrite(parse_xml(data, limits), convert), encoding="unicode")
     if isinstance(data, etree._Element):
-        raise TypeError("pass serialized XML or a typed object, not an lxml element")
+        raise ArgumentTypeError("pass serialized XML or a typed object, not an lxml element")
     tree = _rewrite(parse_xml(encode(data), _OWN_OUTPUT), convert)
     if lookup(str(tree.tag)) is None:
         return XmlFragment.from_element(tree)
