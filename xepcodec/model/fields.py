@@ -169,9 +169,11 @@ def extensions() -> Any:
     return _field(ExtensionsSpec(), ())
 
 
-def xmlns(default: str) -> Any:
+def xmlns(default: str | None) -> Any:
     """The namespace of an element that exists in several (see the ``element``
-    decorator's tuple of namespaces)."""
+    decorator's tuple of namespaces).  With ``None`` for default, None stands for the
+    namespace the element's place gives it (its parent's, or the first alone), and
+    only another one is recorded."""
     return _field(XmlnsSpec(), default)
 
 
