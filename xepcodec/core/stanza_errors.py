@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import STANZA_NAMESPACES, STANZAS, XML_LANG
-from xepcodec.model import attr, child, element, extensions, local_name, text
+from xepcodec.model import attr, child, element, extensions, local_name, text, xmlns
 from xepcodec.model.values import Integer, String
 
 __all__ = [
@@ -116,8 +116,13 @@ class StanzaError:
     ``StanzaError.of(Condition.ITEM_NOT_FOUND)`` builds one with the usual type; the
     fields give the whole element: the defined condition, an optional text, and at most
     one application-specific condition element in another namespace.
+
+    Inside a stanza it takes the stanza's namespace, and ``namespace`` is None; read
+    alone (or where its place would not give it its namespace) it records it, so that
+    a ``jabber:server`` error is written back in ``jabber:server``.
     """
 
+    namespace: str | None = xmlns(None)
     type: ErrorType = attr()
     by: JID | None = attr(default=None)
     #: the numeric code of the pre-RFC protocol (XEP-0086); servers still send it, so it

@@ -20,6 +20,7 @@ from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import attr, child, children, element, text, text_child, xmlns
 from xepcodec.model import fields as xf
+from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import EnumValue, Integer, String
 from xepcodec.xml.paths import local_name
 from xepcodec.xml.stream import StanzaFailed
@@ -126,7 +127,24 @@ class _Stanza:
         """Every payload of class ``cls``, in order."""
         return tuple(item for item in self.extensions if isinstance(item, cls))
 
+    def _check_payloads(self) -> None:
+        # An extension element is in another namespace than the stanza's (RFC 6120
+        # §8.4); the stanza's own elements have fields of their own.
+        for item in self.extensions:
+            if isinstance(item, XmlFragment):
+                namespace, name = item.namespace, item.name
+            elif isinstance(item, _Stanza | StanzaError):
+                namespace = item.namespace or self.namespace
+                name = type(item).__name__.lower().replace("stanzaerror", "error")
+            else:
+                continue
+            if namespace == self.namespace:
+                raise ValueError(f"<{type(self).__name__.lower()}/> does not allow the child "
+                                 f"<{name}/> of its own namespace {namespace}: payloads are "
+                                 "in other namespaces (RFC 6120 §8.4)")
+
     def _check_error_rule(self) -> None:
+        self._check_payloads()
         is_error = self.type == "error"
         if is_error and self.error is None:
             raise ValueError("a stanza of type 'error' must carry an <error/> child "

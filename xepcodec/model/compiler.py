@@ -85,7 +85,11 @@ def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
     for index in codec.repeated:
         src.line(2, f"v{index} = tuple(v{index}) if v{index} else ()")
     if codec.xmlns is not None:
-        src.line(2, f"v{codec.xmlns} = {namespace!r}")
+        if codec.defaults[codec.xmlns] is None:
+            record = src.const("r", codec.recorded_namespace)
+            src.line(2, f"v{codec.xmlns} = {record}(el, {namespace!r})")
+        else:
+            src.line(2, f"v{codec.xmlns} = {namespace!r}")
     if codec.local_name is not None:
         local = "el.tag.rpartition('}')[2]"
         kind = codec.attrs_local_kind

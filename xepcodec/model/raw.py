@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
+
+from xepcodec.errors import SerializeError
+from xepcodec.xml.paths import XML_NS
+from xepcodec.xml.writer import escape_attribute, escape_text
 
 __all__ = ["XmlFragment"]
 
@@ -19,15 +23,65 @@ def _infoset(node: etree._Element) -> tuple[Any, ...]:
             tuple((_infoset(child), child.tail or "") for child in node))
 
 
+def _write(node: etree._Element, default: str, out: list[str]) -> None:
+    """Append ``node`` as XML text that depends on its XML information only.
+
+    ``default`` is the default namespace in force where the text goes.  Elements are
+    written unprefixed, with a default namespace declaration where the namespace
+    changes; an attribute in a namespace gets a prefix declared on its element.  The
+    prefixes a tree spells its names with are not kept: the same element has different
+    ones read alone, inside a stanza, or from a stream (where lxml re-declares the
+    stream's namespaces when it detaches the stanza), and writing them would make the
+    bytes depend on where the element was read.
+    """
+    tag = node.tag
+    if not isinstance(tag, str):
+        raise SerializeError("a raw XML fragment holds a comment, processing instruction "
+                             "or entity, which XMPP does not allow (RFC 6120 §11.1)")
+    namespace, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
+    parts = [f"<{local}"]
+    if namespace != default:
+        parts.append(f' xmlns="{escape_attribute(namespace)}"')
+    prefixes: dict[str, str] = {}
+    for key, value in cast("list[tuple[str, str]]", node.items()):
+        if key[0] == "{":
+            space, _, attribute = key[1:].partition("}")
+            if space == XML_NS:
+                key = f"xml:{attribute}"
+            else:
+                prefix = prefixes.get(space)
+                if prefix is None:
+                    prefix = prefixes[space] = f"a{len(prefixes)}"
+                    parts.append(f' xmlns:{prefix}="{escape_attribute(space)}"')
+                key = f"{prefix}:{attribute}"
+        parts.append(f' {key}="{escape_attribute(value)}"')
+    text = node.text
+    if text is None and not len(node):
+        parts.append("/>")
+        out.append("".join(parts))
+        return
+    parts.append(">")
+    out.append("".join(parts))
+    if text:
+        out.append(escape_text(text))
+    for child in node:
+        _write(child, namespace, out)
+        if child.tail:
+            out.append(escape_text(child.tail))
+    out.append(f"</{local}>")
+
+
 class XmlFragment:
     """An element the model does not know, kept as received and written back as it was.
 
     Two fragments are equal when they hold the same XML information: the same names
     (by namespace, whatever the prefixes), attributes, text and children, in order.  So
     the same element read from two documents is equal whatever declarations surrounded
-    it.  It is written back with the same information; a fragment of a stanza read from a
-    stream may spell a namespace with another prefix, since its stream-level
-    declarations are gone once the stanza is detached.
+    it.  It is written back with the same information, spelled from that information
+    alone (default namespace declarations, no prefixes but on namespaced attributes),
+    so one round of reading and writing reaches a fixed point and a stanza read from a
+    stream is written as the same stanza read alone.  (A value that names a namespace
+    prefix, as a QName, is not one XMPP uses; such a value would lose its prefix.)
 
     A fragment read from a document holds on to its private lxml subtree and serializes
     it only when asked: most unknown payloads are passed along, not compared, and
@@ -63,16 +117,14 @@ class XmlFragment:
 
     @property
     def xml(self) -> bytes:
-        """The element as UTF-8 XML."""
-        if self._xml is None:
-            self._xml = etree.tostring(self._tree(), encoding="utf-8", with_tail=False)
-        return self._xml
+        """The element as UTF-8 XML that stands alone."""
+        return self.write().encode("utf-8")
 
-    def write(self) -> str:
-        """The element as XML text that can stand anywhere."""
-        if self._xml is None:
-            return etree.tostring(self._tree(), encoding="unicode", with_tail=False)
-        return self._xml.decode("utf-8")
+    def write(self, default: str | None = None) -> str:
+        """The element as XML text for a place whose default namespace is ``default``."""
+        out: list[str] = []
+        _write(self._tree(), default or "", out)
+        return "".join(out)
 
     @property
     def namespace(self) -> str:
