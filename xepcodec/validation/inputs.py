@@ -271,6 +271,9 @@ class _Restart(Exception):
     """A new stream header inside the stream: a stream restart."""
 
 
+_START, _END, _END_CHILDLESS = range(3)  # the kinds of a careful segment's cuts
+
+
 class _Segment:
     """One stream of the input: a StreamReader and an expat parser fed the same bytes.
 
@@ -319,11 +322,13 @@ class _Segment:
         self.first: int | None = None  # where the first element starts
         self.careful = careful
         self.quiet = quiet  # elements to read again without handing them over
-        # A careful segment's cuts: (byte index, (line, column), False) where an
-        # element starts, (..., True) where its last tag does; where the piece being
+        # A careful segment's cuts: (byte index, (line, column), _START) where an
+        # element starts, (..., _END or _END_CHILDLESS) where expat ends it (see
+        # _feed_carefully); where the piece being
         # read starts, whether it is between elements, and (in a log) its bytes, to
         # skip a malformed stanza.
-        self.cuts: deque[tuple[int, tuple[int, int], bool]] = deque()
+        self.cuts: deque[tuple[int, tuple[int, int], int]] = deque()
+        self.childless = False  # the element that ends now has no child
         self.piece_start: tuple[int, int] | None = None
         self.between = False
         self.piece: bytearray | None = None
@@ -375,21 +380,24 @@ class _Segment:
             if self.first is None:
                 self.first = start[0]
             if self.careful:
-                self.cuts.append((*start, False))
+                self.cuts.append((*start, _START))
             expat.CharacterDataHandler = None
             self.open_start = where
             self.open_name = name.rpartition(":")[2]
         if self.depth >= 2:
             self.pending[-1].append(where)
+        self.childless = True
 
     def _end(self, _name: str) -> None:
         self.depth -= 1
+        childless, self.childless = self.childless, False
         expat = self.expat
         if self.depth == 1 and expat is not None:
             expat.CharacterDataHandler = self._text
             if self.careful:
                 self.cuts.append((expat.CurrentByteIndex, (
-                    expat.CurrentLineNumber, expat.CurrentColumnNumber + 1), True))
+                    expat.CurrentLineNumber, expat.CurrentColumnNumber + 1),
+                    _END_CHILDLESS if childless else _END))
 
     def _text(self, data: str) -> None:
         expat = self.expat
@@ -466,15 +474,14 @@ class _Segment:
             point: int | None = self.anchor[0]
         else:
             point = self.starts[0][0] if self.starts else None
-        if window is None or point is None:
-            self.window = window
-            return
-        if self.header is None and self.first is not None:
-            self.header = window[: self.first - self.window_at]
-        self.window = window[point - self.window_at :]
-        self.window_at = point
-        if len(self.window) > 2 * self.owner.limits.max_size + 2 * CHUNK_SIZE:
-            self.window = None  # the reader refuses such a stanza: nothing to recount
+        if window is not None and point is not None:
+            if self.header is None and self.first is not None:
+                self.header = window[: self.first - self.window_at]
+            window = window[point - self.window_at :]
+            self.window_at = point
+        if window is not None and len(window) > 2 * self.owner.limits.max_size + 2 * CHUNK_SIZE:
+            window = None  # the reader refuses so much: nothing to recount
+        self.window = window
 
     def _read_again(self, window: bytes | None) -> bytes | None:
         """The reader failed on this chunk: read it again carefully, from the last
@@ -513,13 +520,16 @@ class _Segment:
                         rest: bytes | None) -> bytes | None:
         start = 0
         while self.cuts:
-            index, (line, column), end = self.cuts.popleft()
+            index, (line, column), kind = self.cuts.popleft()
             offset = index - base
-            if end:  # cut after the element's last tag
+            if kind != _START:  # cut after the element's last tag
                 if offset < start:
                     continue
-                if head.startswith(b"</", offset):
-                    # expat gives an end tag's start (and an empty element's end).
+                # expat ends an element where its end tag starts, and an empty one
+                # (which has no child) just after its tag.
+                just_before = (head[offset - 2 : offset] if offset >= 2
+                               else (before[-2:] + head[:offset])[-2:])
+                if kind == _END or just_before != b"/>":
                     last = _TAG.match(head, offset)
                     if last is None:
                         continue
@@ -850,6 +860,7 @@ class StanzaSplitter(Generic[T]):
         self._count = 0
         self._stopped = False
         self._skipper: _Skipper | None = None  # passing over a malformed stanza
+        self._resumed_at: tuple[int, int] | None = None  # where the last skipper stopped
         #: "capture" when the input starts with a stream header, "log" otherwise
         #: (a stanza file is a log of one).
         self.mode: Literal["log", "capture"] | None = None
@@ -902,6 +913,10 @@ class StanzaSplitter(Generic[T]):
     def _skip_from(self, line: int, column: int, outside: bool) -> None:
         """A log's stanza starting at (line, column) is malformed: pass over it (or,
         ``outside`` any stanza, over what comes before the next)."""
+        if (line, column) == self._resumed_at:
+            # Reading went on from here and broke at once: whatever the error said,
+            # the element here is the broken one (and reading must move on).
+            outside = False
         self._skipper = _Skipper(line, column, self.limits.max_size, done=outside)
 
     def _feed(self, data: bytes) -> None:
@@ -915,6 +930,7 @@ class StanzaSplitter(Generic[T]):
                     return
                 data, at_line, at_column = found
                 self._skipper = None
+                self._resumed_at = (at_line, at_column)
                 self._segment = _Segment(self, line_offset=at_line - 1, shift_line=1,
                                          shift=at_column - 1 - _characters(self._header),
                                          synthetic=True)
