@@ -146,6 +146,19 @@ def test_stanzas_without_newlines_between_them() -> None:
     assert isinstance(results[1], Problem) and results[1].column == 45  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(("data", "ids"), [
+    # A stray end tag right after an empty stanza: the stanza counts, the next one too.
+    (b"<message id='1'/></message><message id='2'/>", ["1", "2"]),
+    # Broken before expat could even see the first start tag: reported once, and
+    # reading moves on rather than starting there again and again.
+    (b"<message id='1' &foo;/>\n<presence id='2'/>", ["2"]),
+])
+def test_a_log_broken_between_or_before_its_stanzas(data: bytes, ids: list[str]) -> None:
+    results = split(data)
+    assert [r[1] for r in results if not isinstance(r, Problem)] == ids  # type: ignore[index]
+    assert sum(isinstance(r, Problem) for r in results) == 1
+
+
 def test_a_malformed_stanza_counts_and_the_rest_is_checked(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "log.xml"

@@ -586,15 +586,21 @@ class _Segment:
         if not self.synthetic or self.piece is None or self.piece_start is None:
             owner._stop(self.error)
             return None
-        owner._results.append(self.error)
         line, column = self.piece_start
         start_line = self.line(line)
         assert start_line is not None
+        where = (start_line, self.column(line, column))
+        # Reading went on from here and broke at once: whatever the error said, the
+        # element here is the broken one, and it has been reported.
+        again = where == owner._resumed_at
+        if not (again and self.error == owner._last_problem):
+            owner._results.append(self.error)
+        owner._last_problem = self.error
         # Between two elements the next one is the malformed one, unless the error
         # is about what lies between them (text, a comment).
-        outside = self.between and (self.error.path == "/stream" or (
+        outside = not again and self.between and (self.error.path == "/stream" or (
             self.error.condition == "restricted-xml" and self.error.path is None))
-        owner._skip_from(start_line, self.column(line, column), outside)
+        owner._skip_from(*where, outside)
         return bytes(self.piece) + unread
 
     def _problem(self, error: ParseError, prefix: str = "") -> Problem:
@@ -742,7 +748,8 @@ class _Skipper:
     missing or misspelt end tag does not hide where the stanza ends.  The stanza
     also ends at a start tag with its own name at the very start of a line (its end
     tag never came).  The next stanza is the first start tag after that, whatever
-    lies between.
+    lies between.  An end tag before any start tag is itself what broke: the next
+    start tag is the next stanza.
     """
 
     def __init__(self, line: int, column: int, limit: int, *, done: bool = False) -> None:
@@ -794,7 +801,9 @@ class _Skipper:
         closing, name, empty = tag[1], tag[2], tag[3]
         open_ = self.open
         if closing:
-            if name in open_:
+            if self.root is None:
+                self.done = True  # an end tag before any start tag: it is what broke
+            elif name in open_:
                 del open_[len(open_) - 1 - open_[::-1].index(name) :]
                 self.done = self.done or not open_
             return False
@@ -861,6 +870,7 @@ class StanzaSplitter(Generic[T]):
         self._stopped = False
         self._skipper: _Skipper | None = None  # passing over a malformed stanza
         self._resumed_at: tuple[int, int] | None = None  # where the last skipper stopped
+        self._last_problem: Problem | None = None  # the last one a log's stanza had
         #: "capture" when the input starts with a stream header, "log" otherwise
         #: (a stanza file is a log of one).
         self.mode: Literal["log", "capture"] | None = None
@@ -913,10 +923,6 @@ class StanzaSplitter(Generic[T]):
     def _skip_from(self, line: int, column: int, outside: bool) -> None:
         """A log's stanza starting at (line, column) is malformed: pass over it (or,
         ``outside`` any stanza, over what comes before the next)."""
-        if (line, column) == self._resumed_at:
-            # Reading went on from here and broke at once: whatever the error said,
-            # the element here is the broken one (and reading must move on).
-            outside = False
         self._skipper = _Skipper(line, column, self.limits.max_size, done=outside)
 
     def _feed(self, data: bytes) -> None:
