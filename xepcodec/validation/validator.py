@@ -157,6 +157,7 @@ def _unqualified(root: etree._Element) -> Issue | None:
     return Issue(f"<{root.tag}/> is in no namespace; every XMPP element is qualified by "
                  "one", path_of(root), line_of(root), None, "bad-request")
 
+
 #: How many faults the model check reports for one document, at most: each after the
 #: first costs one more decoding pass, so the bound keeps the work linear.
 MAX_MODEL_ISSUES = 20
