@@ -123,8 +123,8 @@ def test_the_feature_in_a_disco_answer() -> None:
      "<evil/></x></message>", False),
     # An element named evil in another namespace, and another name in the evil one.
     ("<message xmlns='jabber:client'><evil xmlns='urn:not-evil'/></message>", False),
-    ("<message xmlns='jabber:client'><good xmlns='http://jabber.org/protocol/evil'/>"
-     "</message>", False),
+    ("<message xmlns='jabber:client'><x xmlns='urn:a'>"
+     "<good xmlns='http://jabber.org/protocol/evil'/></x></message>", False),
     # Character references that spell something else.
     ("<message xmlns='jabber:client'><body>&#101;vil</body></message>", False),
     ("<message xmlns='jabber:client'><body>nothing to see</body></message>", False),
@@ -239,7 +239,8 @@ _KINDS = st.sampled_from(["raw", "info", "item", "command", "form", "field"])
 _LEVEL = st.tuples(_KINDS, st.from_regex(r"[a-z]{1,6}", fullmatch=True), st.integers(0, 3))
 _DECOYS = st.sampled_from([
     XmlFragment(b"<evil xmlns='urn:example:not-evil'/>"),
-    XmlFragment(b"<good xmlns='http://jabber.org/protocol/evil'/>"),
+    XmlFragment(b"<x xmlns='urn:example:wrap'><good xmlns='http://jabber.org/protocol/evil'/>"
+                b"</x>"),
     XmlFragment(b"<x xmlns='urn:example:quote' v='http://jabber.org/protocol/evil'>"
                 b"evil http://jabber.org/protocol/evil</x>"),
 ])
