@@ -1,6 +1,6 @@
 """What ``import xepcodec`` costs, and that loading protocols on first use loses nothing.
 
-Everything here runs in fresh interpreters: this test process has long since loaded
+What is measured runs in fresh interpreters: this test process has long since loaded
 every module.  Memory is asserted, time is not (the machines are shared and noisy):
 ``python -m benchmarks`` reports the times next to their goals.
 """
