@@ -551,6 +551,20 @@ def test_decorate_stays_under_the_limit_the_jar_is_given(kind: str) -> None:
     assert sent(jar.decorate(big)) == []
 
 
+@pytest.mark.parametrize("stanza", [
+    Message(to=ROMEO_PHONE),  # written as an empty element until the cookies come
+    Iq(type=IqType.RESULT, id="q", to=JULIET, extensions=(InfoQuery(),)),
+])
+def test_decorate_stays_under_every_limit_to_the_byte(stanza: Message | Iq) -> None:
+    for limit in range(0, 400):
+        jar = CookieJar(limits=CookieLimits(max_stanza_size=limit), bare_setters=False)
+        jar.store(ROMEO_PHONE, "set-cookies", "x")
+        jar.store(TYBALT, "b", "&")
+        assert len(serialize(jar.decorate(stanza))) <= max(limit, len(serialize(stanza)))
+        outgoing = jar.outgoing(None)
+        assert outgoing is None or len(serialize(outgoing)) <= limit
+
+
 def test_handle_ignores_what_is_not_a_stanza() -> None:
     jar = CookieJar()
     for thing in (SetCookies(), "<message/>", None):

@@ -272,15 +272,17 @@ def _cost(setter: JID, name: str, value: str) -> int:
 
 
 @functools.cache
-def _container_size() -> int:
-    """What ``<cookies/>`` adds to the cookies it holds, written alone, at most.
+def _filling_cost() -> int:
+    """What a ``<cookies/>`` holding cookies takes beyond an empty one and its cookies
+    written alone, at most (it may be negative).
 
-    Measured as a container of one cookie less that cookie written alone: the cookie
-    declares its namespace only when alone, so with the other cookies also counted as
-    written alone the sum is never less than the element.
+    Measured with one cookie: a cookie declares its namespace only when written
+    alone, so with every other cookie counted as written alone the sum is never less
+    than the element.
     """
     one = Cookie(name="c", value="", setter=JID(None, "example.org"))
-    return len(serialize(Cookies(cookies=(one,)))) - len(serialize(one))
+    return (len(serialize(Cookies(cookies=(one,)))) - len(serialize(one))
+            - len(serialize(Cookies())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +503,8 @@ class CookieJar:
         only the recipient's own cookies go (those set by its JID or its bare JID).  The
         element holds, in the jar's order, the cookies that fit in
         :attr:`CookieLimits.max_stanza_size` bytes."""
-        return self._fitting(recipient, self._limits.max_stanza_size)
+        return self._fitting(recipient,
+                             self._limits.max_stanza_size - len(serialize(Cookies())))
 
     def decorate(self, stanza: S) -> S:
         """``stanza`` with the jar's cookies attached, replacing any ``<cookies/>`` it had
@@ -537,16 +540,22 @@ class CookieJar:
                 if not cookie.inert_script:
                     yield cookie
 
-    def _within(self, recipient: JID | None, stripped: Message | Presence | Iq) -> Cookies | None:
+    def _within(self, recipient: JID | None, stripped: S) -> Cookies | None:
         """The cookies that fit in ``stripped``, the stanza to decorate without them."""
         if next(self._chosen(recipient), None) is None:
             return None  # nothing to send: no need to measure the stanza
-        return self._fitting(recipient, self._limits.max_stanza_size - len(serialize(stripped)))
+        # Measured with an empty <cookies/> in place, so that the element holding it is
+        # written with its end tag, as it will be.
+        measured = _placed(stripped, (Cookies(),))
+        if measured is None:
+            return None
+        return self._fitting(recipient, self._limits.max_stanza_size - len(serialize(measured)))
 
     def _fitting(self, recipient: JID | None, room: int) -> Cookies | None:
-        """``<cookies/>`` with the cookies for ``recipient`` that fit in ``room`` bytes,
-        in order, skipping those too large for what is left."""
-        room -= _container_size()
+        """``<cookies/>`` with the cookies for ``recipient`` that fit in ``room`` bytes
+        beyond an empty ``<cookies/>``, in order, skipping those too large for what is
+        left."""
+        room -= _filling_cost()
         sent: list[Cookie] = []
         for cookie in self._chosen(recipient):
             if cookie.wire_size <= room:
