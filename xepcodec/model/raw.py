@@ -88,12 +88,13 @@ class XmlFragment:
     serializing costs more than the whole typed decode of a small stanza.
     """
 
-    __slots__ = ("_element", "_key", "_xml", "tag")
+    __slots__ = ("_element", "_key", "_written", "_xml", "tag")
 
     def __init__(self, xml: bytes, tag: str = "") -> None:
         self._xml: bytes | None = xml
         self._element: etree._Element | None = None
         self._key: tuple[Any, ...] | None = None
+        self._written: tuple[str, str] | None = None
         self.tag = tag or str(self._tree().tag)
 
     @classmethod
@@ -104,6 +105,7 @@ class XmlFragment:
         made._xml = None
         made._element = element
         made._key = None
+        made._written = None
         made.tag = str(element.tag)
         return made
 
@@ -122,9 +124,15 @@ class XmlFragment:
 
     def write(self, default: str | None = None) -> str:
         """The element as XML text for a place whose default namespace is ``default``."""
-        out: list[str] = []
-        _write(self._tree(), default or "", out)
-        return "".join(out)
+        default = default or ""
+        # Kept for the last place written to: a fragment passed along is written again
+        # in the same place, and walking the tree in Python is the costly part.
+        written = self._written
+        if written is None or written[0] != default:
+            out: list[str] = []
+            _write(self._tree(), default, out)
+            written = self._written = (default, "".join(out))
+        return written[1]
 
     @property
     def namespace(self) -> str:
