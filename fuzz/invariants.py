@@ -29,7 +29,7 @@ from xepcodec.errors import ParseError, XepCodecError
 from xepcodec.validation import ValidationReport
 from xepcodec.xml import StanzaFailed, StanzaReceived, StreamClosed, StreamReader
 
-__all__ = ["INVARIANTS", "PENDING", "Broken", "Verdict", "check", "pending", "read", "stream_read"]
+__all__ = ["INVARIANTS", "Broken", "Verdict", "check", "read", "stream_read"]
 
 ROUND_TRIP: Final = "round trip"
 FIXED_POINT: Final = "fixed point"
@@ -163,23 +163,3 @@ def check(data: bytes, cuts: Sequence[int] = (), *, skip: Iterable[str] = ()) ->
         raise Broken(STREAM_BYTES, data, f"parse writes {xepcodec.serialize(parsed.value)!r}; "
                      f"the stream's stanza {xepcodec.serialize(streamed.value)!r}")
     return parsed
-
-
-# -- what does not hold yet ----------------------------------------------------------------
-
-#: Disagreements known today, by invariant, each with why; :func:`pending` recognises
-#: them so that a run reports only what is new.  Delete an entry once it holds.
-PENDING: Final[dict[str, str]] = {
-    PARSE_VALIDATE: "parse accepts what the schemas refuse: a payload in no namespace "
-                    "(<ping xmlns=''/> in an iq), known elements nested in a payload no "
-                    "protocol knows (parse keeps it raw, validate checks them: "
-                    "<query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='bogus'/>"
-                    "</query>), an xml:lang that is not a language tag (xml:lang=' ')",
-}
-
-
-def pending(broken: Broken) -> str | None:
-    """The :data:`PENDING` reason ``broken`` falls under, or None if it is new."""
-    if broken.invariant == PARSE_VALIDATE and read(broken.data).ok:
-        return PENDING[PARSE_VALIDATE]  # the other direction, parse refusing, must hold
-    return None

@@ -57,9 +57,11 @@ def test_a_payload_read_from_a_stream_is_written_as_when_read_alone() -> None:
     assert b'<result xmlns="jabber:server:dialback"/>' in alone
 
 
-def test_a_payload_in_no_namespace_undeclares_the_default() -> None:
-    once = _round("<message xmlns='jabber:client'><bare xmlns=''><c/></bare></message>")
-    assert once == b'<message xmlns="jabber:client"><bare xmlns=""><c/></bare></message>'
+def test_an_element_in_no_namespace_undeclares_the_default() -> None:
+    once = _round("<message xmlns='jabber:client'><p xmlns='urn:p'><bare xmlns=''><c/></bare>"
+                  "</p></message>")
+    assert once == (b'<message xmlns="jabber:client"><p xmlns="urn:p"><bare xmlns=""><c/>'
+                    b'</bare></p></message>')
     assert _round(once) == once
 
 

@@ -20,6 +20,7 @@ from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import attr, child, children, element, text, text_child, xmlns
 from xepcodec.model import fields as xf
+from xepcodec.model.codec import codec_of
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import EnumValue, Integer, String
 from xepcodec.xml.paths import local_name
@@ -137,11 +138,20 @@ class _Stanza:
                 namespace = item.namespace or self.namespace
                 name = type(item).__name__.lower().replace("stanzaerror", "error")
             else:
-                continue
+                codec = codec_of(type(item))
+                if self.namespace not in codec.namespaces:
+                    continue
+                # A stanza child (a <body/> among a presence's payloads) is written in
+                # the stanza's namespace wherever it stands.
+                namespace, name = self.namespace, codec.name
             if namespace == self.namespace:
                 raise ValueError(f"<{type(self).__name__.lower()}/> does not allow the child "
                                  f"<{name}/> of its own namespace {namespace}: payloads are "
                                  "in other namespaces (RFC 6120 §8.4)")
+            if not namespace:
+                raise ValueError(f"<{type(self).__name__.lower()}/> does not allow the child "
+                                 f"<{name}/> in no namespace: payloads are qualified by a "
+                                 "namespace of their own (RFC 6120 §8.4)")
 
     def _check_error_rule(self) -> None:
         self._check_payloads()

@@ -37,7 +37,7 @@ from xepcodec.model.fields import (
     XmlnsSpec,
 )
 from xepcodec.model.raw import XmlFragment
-from xepcodec.model.values import STRING, Value, value_for
+from xepcodec.model.values import LANGUAGE, STRING, Value, value_for
 from xepcodec.xml.paths import XML_NS, line_of, path_of
 from xepcodec.xml.writer import escape_attribute, is_ncname
 
@@ -527,8 +527,9 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
         if isinstance(spec, AttrSpec):
             xml_name = spec.name or field.name.rstrip("_")
             written, declaration = _attr_written(xml_name, len(codec.attrs))
+            given = spec.value if spec.value is not None or xml_name != _XML_LANG else LANGUAGE
             codec.attrs[xml_name] = _Attr(index, field.name, xml_name, written, declaration,
-                                          _value_kind(cls, field, spec.value), required)
+                                          _value_kind(cls, field, given), required)
         elif isinstance(spec, TextSpec):
             codec.text = (index, field.name, _value_kind(cls, field, spec.value))
         elif isinstance(spec, ChildSpec | ChildrenSpec):
@@ -560,6 +561,9 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
     codec.required_attrs = [a for a in codec.attrs.values() if a.required]
     codec.make = _maker(cls, codec.field_names)
     return codec
+
+
+_XML_LANG = f"{{{XML_NS}}}lang"
 
 
 def finish_codec(codec: Codec) -> None:

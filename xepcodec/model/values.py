@@ -379,7 +379,21 @@ class EnumValue(Value[E]):
                         f"{type(value).__name__}")
 
 
+@dataclass(frozen=True, slots=True)
+class Language(String):
+    """``xml:lang``: a language tag (XSD's ``language``, which trims the whitespace
+    around it) or the empty string, which XML uses to say "no language"."""
+
+    pattern: str | None = r"[ \t\r\n]*[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*[ \t\r\n]*|"
+    description = "a language tag (BCP 47) or empty"
+
+    def _check(self, text: str) -> None:
+        if re.fullmatch(self.pattern or "", text) is None:
+            raise ValueError(f"{text!r} is not a language tag")
+
+
 STRING = String()
+LANGUAGE = Language()
 INTEGER = Integer()
 BOOLEAN = Boolean()
 DATETIME = DateTimeValue()

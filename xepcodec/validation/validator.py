@@ -24,6 +24,7 @@ The verdict is the one :func:`xepcodec.parse` gives: ``validate(x).ok`` exactly 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -258,6 +259,15 @@ def _resolve(root: etree._Element, path: str | None) -> tuple[etree._Element, st
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+def _within(root: etree._Element, path: str | None, namespaces: set[str | None]) -> bool:
+    """Whether the node at ``path`` lies below an element of one of ``namespaces``."""
+    found = _resolve(root, path)
+    if found is None:
+        return False
+    return any(_namespace(str(above.tag)) in namespaces
+               for above in found[0].iterancestors())
+
+
 def validate(data: bytes | str | etree._Element, *, strict: bool = False,
              catalog: Catalog | None = None, semantic: bool = True) -> ValidationReport:
     """Check a stanza or payload; never raises on bad input, it reports it.
@@ -289,6 +299,16 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     # says so.  The model's rules hold whatever the schema said.
     if semantic and registry.lookup(tag) is not None:
         errors.extend(issue for issue in _model_issues(root) if not _said(issue, errors))
+    if unknown:
+        # parse keeps a payload of an unknown namespace as raw XML, whatever known
+        # elements it holds: what the schemas find inside one is worth saying, but it
+        # weighs no more than the unknown namespace itself.
+        unknown_namespaces = {issue.namespace for issue in unknown}
+        inside = [issue for issue in errors if _within(root, issue.path, unknown_namespaces)]
+        errors = [issue for issue in errors if issue not in inside]
+        unknown.extend(dataclasses.replace(
+            issue, message=f"{issue.message} (inside an element of a namespace without a "
+            "schema, which parse keeps as raw XML)") for issue in inside)
     if strict:
         return ValidationReport(errors=tuple(errors + unknown), root=tag)
     return ValidationReport(errors=tuple(errors), warnings=tuple(unknown), root=tag)
