@@ -23,7 +23,7 @@ from xepcodec.core.stanzas import (
     Show,
     error_reply,
 )
-from xepcodec.errors import STANZA_CONDITIONS, ParseError
+from xepcodec.errors import STANZA_CONDITIONS, ArgumentValueError, ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.testing.stanzas import iqs, messages, presences
 from xepcodec.validation import default_catalog
@@ -313,3 +313,22 @@ def test_the_schema_catalog_ships_with_the_package() -> None:
     catalog = default_catalog()
     assert "jabber:client" in catalog.namespaces
     assert all(Path(entry.path).is_file() for entry in catalog.entries)
+
+
+@pytest.mark.parametrize("lang", [" ", "e n", "toolonglang", "en-", "-en"])
+def test_xml_lang_must_be_a_language_tag(lang: str) -> None:
+    data = (f"<iq xmlns='jabber:client' type='get' id='1' xml:lang='{lang}'>"
+            "<ping xmlns='urn:xmpp:ping'/></iq>").encode()
+    with pytest.raises(ParseError) as caught:
+        xepcodec.parse(data)
+    assert caught.value.path == "/iq/@xml:lang"
+    assert "language tag" in caught.value.message
+    with pytest.raises(ArgumentValueError, match="Message.lang"):
+        Message(lang=lang)
+
+
+@pytest.mark.parametrize("lang", ["", "en", "en-GB", "de-1996", " fr "])
+def test_xml_lang_takes_tags_and_the_empty_string(lang: str) -> None:
+    data = (f"<message xmlns='jabber:client' xml:lang='{lang}'/>").encode()
+    assert xepcodec.parse(data).lang == lang
+    assert xepcodec.validate(data).ok

@@ -206,3 +206,21 @@ def test_reporting_every_model_fault_is_bounded(monkeypatch: pytest.MonkeyPatch)
     model = [e for e in report.errors if e.path != "/message"]
     assert len(model) == validator.MAX_MODEL_ISSUES
     assert calls == validator.MAX_MODEL_ISSUES
+
+
+def test_what_the_schemas_find_inside_an_unknown_payload_is_a_warning() -> None:
+    # parse keeps <query xmlns='jabber:iq:register'/> raw with the form inside it, so the
+    # form's fault cannot make the stanza invalid; it is still said, and --strict counts it.
+    data = (b"<iq xmlns='jabber:client' type='get' id='1'><query xmlns='jabber:iq:register'>"
+            b"<x xmlns='jabber:x:data' type='bogus'/></query></iq>")
+    xepcodec.parse(data)
+    report = xepcodec.validate(data)
+    assert report.ok
+    inside = [issue for issue in report.warnings if issue.path == "/iq/query/x"]
+    assert len(inside) == 1 and "bogus" in inside[0].message
+    assert inside[0].namespace == "jabber:x:data"
+    strict = xepcodec.validate(data, strict=True)
+    assert {issue.path for issue in strict.errors} == {"/iq/query", "/iq/query/x"}
+    # the same form as a payload of its own is an error
+    assert not xepcodec.validate(b"<iq xmlns='jabber:client' type='get' id='1'>"
+                                 b"<x xmlns='jabber:x:data' type='bogus'/></iq>").ok
