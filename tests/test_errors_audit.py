@@ -342,3 +342,15 @@ def test_ping_and_evil_helpers_refuse_what_they_do_not_take_with_library_errors(
         filter_stanza(5)  # type: ignore[arg-type]
     with pytest.raises(ArgumentTypeError):
         is_evil(object())
+
+
+def test_a_protocol_number_nobody_implements_is_a_library_error() -> None:
+    # by the registry and by the command line's --xep, the same error
+    from xepcodec.errors import UnknownProtocolError
+    from xepcodec.validation.checking import protocol_namespaces
+
+    for lookup in (xepcodec.xep, protocol_namespaces):
+        with pytest.raises(UnknownProtocolError) as caught:
+            lookup(9999)
+        assert isinstance(caught.value, XepCodecError | LookupError)
+        assert "9999" in str(caught.value)

@@ -34,14 +34,13 @@ from typing import IO, Any, Final
 
 from lxml import etree
 
-from xepcodec.errors import ParseError, SchemaError
+from xepcodec.errors import ParseError, SchemaError, UnknownProtocolError
 from xepcodec.validation.catalog import default_catalog, schema_dir
 from xepcodec.validation.checking import (
     Checker,
     CheckOptions,
     FileSummary,
     Finding,
-    UnknownProtocol,
     schema_dir_warnings,
 )
 from xepcodec.validation.explain import explain_element
@@ -236,7 +235,7 @@ def _validate(args: argparse.Namespace) -> int:
                            max_stanza_size=args.max_stanza_size)
     try:
         checker = Checker(options)
-    except (UnknownProtocol, SchemaError) as error:
+    except (UnknownProtocolError, SchemaError) as error:
         raise _UsageError(str(error)) from None
     for warning in schema_dir_warnings(options.schema_dirs):
         _error(f"warning: {warning}")

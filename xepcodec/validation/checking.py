@@ -32,7 +32,7 @@ from typing import Final, Literal
 from lxml import etree
 
 from xepcodec.core.namespaces import COMPONENT, STANZA_NAMESPACES, STANZAS, XML
-from xepcodec.errors import ParseError, SchemaError
+from xepcodec.errors import ParseError, SchemaError, UnknownProtocolError
 from xepcodec.model import decode, registry
 from xepcodec.protocols import MODULES
 from xepcodec.validation.catalog import Catalog, default_catalog
@@ -58,7 +58,6 @@ __all__ = [
     "FileSummary",
     "Finding",
     "StanzaOutcome",
-    "UnknownProtocol",
     "check_bytes",
     "protocol_namespaces",
     "schema_dir_warnings",
@@ -123,10 +122,6 @@ class FileSummary:
         return self.input_error is None and self.invalid == 0 and self.problems == 0
 
 
-class UnknownProtocol(LookupError):
-    """``--xep N`` for a protocol xepcodec has neither a module nor a schema for."""
-
-
 def protocol_namespaces(number: int) -> frozenset[str]:
     """The namespaces of XEP ``number``: its schemas' and its module's element classes'."""
     catalog = default_catalog()
@@ -138,8 +133,8 @@ def protocol_namespaces(number: int) -> frozenset[str]:
                      if cls.__module__ == name and tag.startswith("{"))
     if not found and module is None:
         known = sorted({*MODULES, *(e.xep for e in catalog.entries if e.xep is not None)})
-        raise UnknownProtocol(f"xepcodec knows no protocol XEP-{number:04d} (it knows "
-                              f"{', '.join(str(n) for n in known)})")
+        raise UnknownProtocolError(f"xepcodec knows no protocol XEP-{number:04d} (it knows "
+                                   f"{', '.join(str(n) for n in known)})")
     return frozenset(found)
 
 
@@ -222,7 +217,7 @@ class Checker:
 
     Building it loads the schemas, so a user's schema that does not load raises
     :class:`~xepcodec.errors.SchemaError` here, and a ``--xep`` number xepcodec does
-    not know raises :class:`UnknownProtocol`.
+    not know raises :class:`~xepcodec.errors.UnknownProtocolError`.
     """
 
     def __init__(self, options: CheckOptions | None = None) -> None:

@@ -37,9 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Final, Protocol
-from xml.sax.saxutils import escape
 
 from xepcodec.validation.checking import FileEvent, FileSummary, Finding, StanzaOutcome
+from xepcodec.xml.writer import escape_attribute, escape_text
 
 __all__ = [
     "FORMATS",
@@ -324,8 +324,7 @@ def _xml_text(text: str) -> str:
 def quoteattr(text: str) -> str:
     """An attribute value, always in double quotes (so no count can be faked by a
     file name), control characters dropped."""
-    return '"' + escape(_xml_text(text), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;",
-                                           "\t": "&#9;"}) + '"'
+    return '"' + escape_attribute(_xml_text(text)) + '"'
 
 
 class _JunitFile(FileReport):
@@ -365,10 +364,10 @@ class _JunitFile(FileReport):
             first = failures[0]
             self._cases.write(f"<failure message={quoteattr(first.message)} "
                               f"type={quoteattr(first.condition or 'invalid')}>"
-                              f"{escape(_xml_text(body))}</failure>")
+                              f"{escape_text(_xml_text(body))}</failure>")
         if notes:
             body = "\n".join(text_line(self.name, f) for f in notes)
-            self._cases.write(f"<system-out>{escape(_xml_text(body))}</system-out>")
+            self._cases.write(f"<system-out>{escape_text(_xml_text(body))}</system-out>")
         self._cases.write("</testcase>\n")
 
     def event(self, event: FileEvent) -> None:

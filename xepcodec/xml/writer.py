@@ -7,6 +7,7 @@ them is what was written (the tests feed one into the other).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Final
@@ -47,14 +48,20 @@ _NAME_START: Final = (
     "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
     "\U00010000-\U000effff"
 )
-_NCNAME: Final = re.compile(
-    f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
+
+
+@functools.cache
+def _ncname() -> re.Pattern[str]:
+    # Compiled on first use: these ranges cost more to compile than the rest of the
+    # import, and most processes never write a name they were not given.
+    return re.compile(
+        f"[{_NAME_START}][{_NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*")
 
 
 def is_ncname(name: object) -> bool:
     """Whether ``name`` is an XML NCName: a name an element or attribute can have
     without a prefix."""
-    return isinstance(name, str) and _NCNAME.fullmatch(name) is not None
+    return isinstance(name, str) and _ncname().fullmatch(name) is not None
 
 
 def _check_characters(value: str, what: str) -> None:
