@@ -323,7 +323,7 @@ def test_xml_lang_must_be_a_language_tag(lang: str) -> None:
         xepcodec.parse(data)
     assert caught.value.path == "/iq/@xml:lang"
     assert "language tag" in caught.value.message
-    with pytest.raises(ArgumentValueError, match="Message.lang"):
+    with pytest.raises(ArgumentValueError, match=r"Message\.lang"):
         Message(lang=lang)
 
 
