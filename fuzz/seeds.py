@@ -6,7 +6,6 @@ them into a new corpus folder.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -70,18 +69,10 @@ def spec_examples(limit: int | None = None) -> list[bytes]:
     ``limit``), as bytes; none when the specifications are not beside the checkout."""
     sys.path.insert(0, str(ROOT / "tests"))
     try:
-        from conformance.examples import load_examples, parse_example, specs_dir
+        from conformance.examples import example_elements
     finally:
         sys.path.remove(str(ROOT / "tests"))
-    folder = specs_dir()
-    if not folder.is_dir():
-        return []
-    found: list[bytes] = []
-    for example in load_examples(folder):
-        if not example.has_markup:
-            continue
-        with contextlib.suppress(etree.XMLSyntaxError):
-            found += [etree.tostring(element) for element in parse_example(example).elements]
+    found = [etree.tostring(element) for _, element in example_elements()]
     return found[:limit]
 
 

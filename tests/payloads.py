@@ -1,5 +1,5 @@
 """Reading protocol payloads in the table tests: parse one element by itself, expect a
-refusal, ask the catalog's schema."""
+refusal, ask the catalog's schema; every class the library declares."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import decode
+from xepcodec.model.registry import registered
 
 
 def typed(xml: str) -> Any:
@@ -33,3 +34,12 @@ def schema_accepts(schema: etree.XMLSchema, xml: str | bytes) -> bool:
     """Whether ``schema`` accepts ``xml``."""
     data = xml.encode() if isinstance(xml, str) else xml
     return bool(schema.validate(etree.fromstring(data)))
+
+
+def library_classes() -> list[type]:
+    """Every element class xepcodec declares, once each (a class may have several tags)."""
+    seen: dict[type, None] = {}
+    for _, cls in registered():
+        if cls.__module__.startswith("xepcodec."):
+            seen[cls] = None
+    return list(seen)

@@ -16,7 +16,7 @@ from random import Random
 from typing import Any
 
 import pytest
-from conformance.examples import load_examples, parse_example, specs_dir
+from conformance.examples import example_elements
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
@@ -203,20 +203,10 @@ def test_a_snapshot_still_restores() -> None:
 
 def _spec_objects() -> list[object]:
     """Every top-level element of the implemented protocols' examples that parses."""
-    folder = specs_dir()
-    if not folder.is_dir():
-        return []
     objects = []
-    for example in load_examples(folder):
-        if not example.has_markup:
-            continue
-        try:
-            elements = parse_example(example).elements
-        except etree.XMLSyntaxError:
-            continue
-        for element in elements:
-            with contextlib.suppress(XepCodecError):
-                objects.append(xepcodec.parse(element))
+    for _, element in example_elements():
+        with contextlib.suppress(XepCodecError):
+            objects.append(xepcodec.parse(element))
     return objects
 
 

@@ -14,24 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from payloads import library_classes
 
 import xepcodec
 import xepcodec.testing  # noqa: F401 - registers the protocol strategies
 from xepcodec.model import decode, encode
-from xepcodec.model.registry import registered
 from xepcodec.testing.strategies import for_class
 from xepcodec.validation import default_catalog
 
-
-def _library_classes() -> list[type]:
-    seen: dict[type, None] = {}
-    for _, cls in registered():
-        if cls.__module__.startswith("xepcodec."):
-            seen[cls] = None
-    return list(seen)
-
-
-CLASSES = _library_classes()
+CLASSES = library_classes()
 
 
 def test_the_library_declares_classes() -> None:

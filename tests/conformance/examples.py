@@ -171,6 +171,25 @@ def parse_example(example: SpecExample) -> ParsedExample:
     return ParsedExample(elements=elements, comments_removed=comments)
 
 
+def example_elements() -> list[tuple[SpecExample, etree._Element]]:
+    """Every top-level element of the implemented protocols' examples that are XML (the
+    errata file lists those that are not), with its example; none when the
+    specifications are not beside the checkout."""
+    folder = specs_dir()
+    if not folder.is_dir():
+        return []
+    found: list[tuple[SpecExample, etree._Element]] = []
+    for example in load_examples(folder):
+        if not example.has_markup:
+            continue
+        try:
+            elements = parse_example(example).elements
+        except etree.XMLSyntaxError:
+            continue
+        found.extend((example, element) for element in elements)
+    return found
+
+
 def canonical(element: etree._Element) -> str:
     """C14N 2.0 of ``element`` with whitespace around text trimmed (so indentation and
     whitespace-only text do not count)."""

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from payloads import library_classes
 
 import xepcodec
 from xepcodec.core.jid import JID
@@ -25,7 +26,6 @@ from xepcodec.errors import (
 from xepcodec.model import attr, child, constructor, decode, element, encode, text, text_children
 from xepcodec.model.codec import CHILD, CHILDREN, codec_of
 from xepcodec.model.raw import XmlFragment
-from xepcodec.model.registry import registered
 from xepcodec.protocols.archive import Note
 from xepcodec.protocols.dataforms import Field, FieldType, Option
 from xepcodec.protocols.ping import Ping
@@ -232,15 +232,7 @@ def test_values_of_the_right_type_take_no_check(monkeypatch: pytest.MonkeyPatch)
 # -- every declared class -----------------------------------------------------------------
 
 
-def _library_classes() -> list[type]:
-    seen: dict[type, None] = {}
-    for _, cls in registered():
-        if cls.__module__.startswith("xepcodec."):
-            seen[cls] = None
-    return list(seen)
-
-
-CLASSES = _library_classes()
+CLASSES = library_classes()
 
 
 def _arguments(obj: Any) -> dict[str, Any]:
