@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+import xepcodec
 from xepcodec.errors import ParseError
 from xepcodec.xml import StreamReader, parse_xml, stream_header
 from xepcodec.xml.reader import PARSER_OPTIONS
@@ -289,3 +290,43 @@ def test_xinclude_stays_an_element() -> None:
                      b"<xi:include href='file:///etc/passwd' parse='text'/></r>")
     assert [child.tag for child in root] == ["{http://www.w3.org/2001/XInclude}include"]
     assert "root:" not in etree.tostring(root).decode()
+
+
+# -- well-formed, but hostile to the element model ---------------------------------------
+
+#: Stanzas that nest an element in itself, where the model allows no such child: each
+#: level is a fault, and a decoder that re-read the subtree at every level would do
+#: 2**depth work (14 levels once took seconds).  The bound is on the decodes counted.
+NESTED = [
+    pytest.param(b"<iq xmlns='jabber:client' type='get' id='x'>" + b"<iq>" * depth
+                 + b"</iq>" * depth + b"</iq>", id=f"iq in iq, {depth} deep")
+    for depth in (14, 60)
+] + [
+    pytest.param(b"<message xmlns='jabber:client'><x xmlns='jabber:x:data' type='form'>"
+                 + b"<field var='v'>" * 40 + b"</field>" * 40 + b"</x></message>",
+                 id="field in field, 40 deep"),
+]
+
+
+@pytest.mark.parametrize("data", NESTED)
+def test_self_nested_stanzas_are_refused_with_bounded_work(
+        data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xepcodec.model.codec import Codec
+
+    careful = Codec.explain
+    calls = 0
+
+    def counted(self: Codec, element: etree._Element) -> object:
+        nonlocal calls
+        calls += 1
+        return careful(self, element)
+
+    monkeypatch.setattr(Codec, "explain", counted)
+    elements = data.count(b"<") - data.count(b"</")
+    with pytest.raises(ParseError) as caught:
+        xepcodec.parse(data)
+    assert caught.value.condition == "bad-request"
+    assert not xepcodec.validate(data).ok
+    events = StreamReader().feed(stream_header() + data)
+    assert [type(event).__name__ for event in events] == ["StreamOpened", "StanzaFailed"]
+    assert calls <= 3 * elements  # parse, validate and the stream: a few passes each
