@@ -619,6 +619,7 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
         # XPath) for a limit they do not settle.  Every element has a "<".
         elements = data.count(b"<") if size >= limits._elements_floor else 0
         suspect = (size >= limits._attributes_floor
+                   and data.count(b"=") > limits.max_attributes
                    and has_equals_run(skeleton(data), limits.max_attributes + 1))
         if (suspect or elements > limits.max_depth or elements > limits.max_children + 1
                 or size > limits.max_attribute_length or size > limits.max_text_length):
