@@ -123,18 +123,23 @@ def test_a_log_goes_on_after_each_malformed_stanza() -> None:
     assert ("presence", "9", 8, 1) in results
 
 
+def _fed_in_pieces(splitter: StanzaSplitter, data: bytes, cuts: list[int]) -> list[object]:
+    """What ``splitter`` gives for ``data`` fed in pieces of the ``cuts`` lengths."""
+    results: list[object] = []
+    position = 0
+    for cut in cuts:
+        results += splitter.feed(data[position : position + cut])
+        position += cut
+    return results + splitter.feed(data[position:]) + splitter.close()
+
+
 @settings(max_examples=40, deadline=None)
 @given(cuts=st.lists(st.integers(1, 120), min_size=1, max_size=10))
 def test_how_a_log_is_cut_into_chunks_changes_nothing(cuts: list[int]) -> None:
     expected = split(LOG)
     splitter = StanzaSplitter(lambda element, place: (element.get("id"),
                                                       *place.locate(element)))
-    results: list[object] = []
-    position = 0
-    for cut in cuts:
-        results += splitter.feed(LOG[position : position + cut])
-        position += cut
-    results += splitter.feed(LOG[position:]) + splitter.close()
+    results = _fed_in_pieces(splitter, LOG, cuts)
     assert results == [r if isinstance(r, Problem) else r[1:]  # type: ignore[index]
                        for r in expected]
 
@@ -189,12 +194,7 @@ def test_a_capture_stops_at_a_broken_stanza_with_everything_before_counted() -> 
 def test_a_broken_capture_is_counted_the_same_however_it_is_cut(cuts: list[int]) -> None:
     data = STREAM + FILLER * 20 + b"<iq type='get' id='x'><a/></b></iq>" + FILLER
     splitter = StanzaSplitter(lambda element, place: place.index)
-    results: list[object] = []
-    position = 0
-    for cut in cuts:
-        results += splitter.feed(data[position : position + cut])
-        position += cut
-    results += splitter.feed(data[position:]) + splitter.close()
+    results = _fed_in_pieces(splitter, data, cuts)
     assert results[:-1] == list(range(1, 21))
     assert isinstance(results[-1], Problem) and results[-1].line == 22
 
