@@ -152,7 +152,7 @@ from xepcodec.crypto import (
 )
 from xepcodec.crypto.algorithms import CIPHERS, KEY_TRANSPORTS, is_legacy
 from xepcodec.errors import ArgumentValueError, ParseError, ProtocolError, XepCodecError
-from xepcodec.machines.ids import IdCounter
+from xepcodec.machines.base import IdCounter
 from xepcodec.protocols.archive import (
     ARCHIVE,
     FEATURE_ENCRYPT_SUFFIX,

@@ -258,7 +258,7 @@ from xepcodec.machines.archive_store import (
     jid_matches,
     utc,
 )
-from xepcodec.machines.ids import IdCounter
+from xepcodec.machines.base import IdCounter
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,

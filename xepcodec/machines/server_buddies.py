@@ -117,7 +117,7 @@ from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
 from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
-from xepcodec.machines.ids import IdCounter
+from xepcodec.machines.base import IdCounter
 from xepcodec.protocols.commands import (
     FEATURE as COMMANDS_FEATURE,
 )
