@@ -1,5 +1,5 @@
 """The declarative element machinery: field kinds, value kinds, the registry and the
-codec every declared class gets."""
+codec every declared class gets, and the walk of a typed tree."""
 
 from xepcodec.model.api import decode, encode
 from xepcodec.model.element import element
@@ -18,6 +18,7 @@ from xepcodec.model.fields import (
 )
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.registry import lookup
+from xepcodec.model.walk import is_element, walk
 
 __all__ = [
     "ANY_NAME",
@@ -30,10 +31,12 @@ __all__ = [
     "encode",
     "extensions",
     "flag",
+    "is_element",
     "local_name",
     "lookup",
     "text",
     "text_child",
     "text_children",
+    "walk",
     "xmlns",
 ]
