@@ -39,13 +39,22 @@ and so is a ``<cookies/>`` with two cookies of the same name and setter.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any, Final
 
 from xepcodec.core.jid import JID
 from xepcodec.errors import ParseError
-from xepcodec.model import ANY_NAME, XmlFragment, attr, children, decode, element, local_name, text
+from xepcodec.model import (
+    ANY_NAME,
+    XmlFragment,
+    attr,
+    children,
+    decode,
+    element,
+    local_name,
+    text,
+    walk,
+)
 from xepcodec.xml.writer import is_ncname
 
 __all__ = [
@@ -156,20 +165,11 @@ def iter_set_cookies(obj: Any) -> Iterator[SetCookies | ParseError]:
     ``<set-cookies/>`` itself: a child of ``<cookies/>`` named ``set-cookies`` is a
     cookie, not a container.
     """
-    stack: list[Any] = [obj]
-    while stack:
-        item = stack.pop()
+    for item in walk(obj):
         if isinstance(item, SetCookies):
             yield item
-        elif isinstance(item, Cookies | Cookie | SetCookie):
-            continue
         elif isinstance(item, XmlFragment):
             yield from _in_fragment(item)
-        elif isinstance(item, tuple):
-            stack.extend(reversed(item))
-        elif hasattr(type(item), "__xml_codec__"):
-            stack.extend(reversed([getattr(item, field.name)
-                                   for field in dataclasses.fields(item)]))
 
 
 def _in_fragment(fragment: XmlFragment) -> Iterator[SetCookies | ParseError]:

@@ -36,8 +36,7 @@ from lxml import etree
 from xepcodec.core.stanza_errors import Condition, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
 from xepcodec.errors import ArgumentTypeError
-from xepcodec.model import XmlFragment, element
-from xepcodec.model.codec import CHILD, CHILDREN, EXTENSIONS, codec_of
+from xepcodec.model import XmlFragment, element, is_element, walk
 from xepcodec.xml import DEFAULT_LIMITS, Limits, parse_xml
 
 __all__ = [
@@ -120,47 +119,14 @@ def _tree_is_evil(node: etree._Element) -> bool:
     return next(node.iter(EVIL_TAG), None) is not None
 
 
-def _fragment_is_evil(fragment: XmlFragment) -> bool:
-    return fragment.contains(EVIL_TAG)
-
-
-# Which fields of each declared class can hold elements (single children, repeated
-# children, the open slot), computed once per class.
-_ELEMENT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _element_fields(cls: type) -> tuple[str, ...]:
-    names = _ELEMENT_FIELDS.get(cls)
-    if names is None:
-        try:
-            codec = codec_of(cls)
-        except TypeError:
-            raise ArgumentTypeError(
-                "is_evil reads a declared element object, an XmlFragment, an lxml element, "
-                f"bytes or str, not {cls.__name__}") from None
-        names = tuple(handler.field for handler in codec.children
-                      if handler.kind in (CHILD, CHILDREN, EXTENSIONS))
-        _ELEMENT_FIELDS[cls] = names
-    return names
-
-
 def _object_is_evil(root: Any) -> bool:
-    pending = [root]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, Evil):
-            return True
-        if isinstance(item, XmlFragment):
-            if _fragment_is_evil(item):
-                return True
-            continue
-        for name in _element_fields(type(item)):
-            value = getattr(item, name)
-            if isinstance(value, tuple):
-                pending.extend(value)
-            elif value is not None:
-                pending.append(value)
-    return False
+    if not (is_element(root) or isinstance(root, XmlFragment)):
+        raise ArgumentTypeError(
+            "is_evil reads a declared element object, an XmlFragment, an lxml element, "
+            f"bytes or str, not {type(root).__name__}")
+    return any(isinstance(item, Evil)
+               or (isinstance(item, XmlFragment) and item.contains(EVIL_TAG))
+               for item in walk(root))
 
 
 # -- the sending side ---------------------------------------------------------------------
