@@ -36,7 +36,6 @@ the messages.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from datetime import datetime
 from typing import Any, Final, TypeVar
@@ -50,9 +49,11 @@ from xepcodec.model import (
     element,
     extensions,
     flag,
+    is_element,
     local_name,
     text,
     text_children,
+    walk,
     xmlns,
 )
 from xepcodec.model.codec import codec_of
@@ -551,24 +552,34 @@ def with_namespace(obj: T, namespace: str) -> T:
     result sets, encrypted data) is kept as it is."""
     if namespace not in NAMESPACES:
         raise ValueError(f"{namespace!r} is not a message archiving namespace")
-    codec = type(obj).__dict__.get("__xml_codec__")
-    if codec is None or codec.namespaces != NAMESPACES:
+    if not _is_archiving(obj):
         raise TypeError(f"{type(obj).__name__} is not a message archiving element")
-    result: T = _rewrite(obj, namespace)
+    # Reversed, the walk reaches every element after its descendants, so each archiving
+    # element is rebuilt from children already rewritten: a parent is never built
+    # around children of the other namespace, which it would refuse.  Only archiving
+    # elements are rebuilt, so another protocol's element is kept whole, with whatever
+    # it holds.
+    rebuilt: dict[int, Any] = {}
+    for item in reversed(list(walk(obj))):
+        if _is_archiving(item) and id(item) not in rebuilt:  # held twice: built once
+            rebuilt[id(item)] = _renamed(item, namespace, rebuilt)
+    result: T = rebuilt[id(obj)]
     return result
 
 
-def _rewrite(value: Any, namespace: str) -> Any:
-    if isinstance(value, tuple):
-        return tuple(_rewrite(item, namespace) for item in value)
-    codec = type(value).__dict__.get("__xml_codec__")
-    if codec is None or codec.namespaces != NAMESPACES:
-        return value
-    changes: dict[str, Any] = {}
-    for field in dataclasses.fields(value):
-        current = getattr(value, field.name)
-        if codec.xmlns is not None and field.name == codec.field_names[codec.xmlns]:
-            changes[field.name] = namespace
-        else:
-            changes[field.name] = _rewrite(current, namespace)
-    return type(value)(**changes)
+def _is_archiving(item: Any) -> bool:
+    return is_element(item) and codec_of(type(item)).namespaces == NAMESPACES
+
+
+def _renamed(item: Any, namespace: str, rebuilt: dict[int, Any]) -> Any:
+    """``item`` in ``namespace``, holding the rebuilt copies of its children (``rebuilt``
+    by the ``id`` of the original, which the tree keeps alive)."""
+    codec = codec_of(type(item))
+    fields: dict[str, Any] = {}
+    for name in codec.field_names:
+        value = getattr(item, name)
+        fields[name] = (tuple(rebuilt.get(id(each), each) for each in value)
+                        if isinstance(value, tuple) else rebuilt.get(id(value), value))
+    if codec.xmlns is not None:
+        fields[codec.field_names[codec.xmlns]] = namespace
+    return type(item)(**fields)
