@@ -25,9 +25,10 @@ from typing import Any, Final
 from lxml import etree
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError, XepCodecError
 from xepcodec.validation import ValidationReport
-from xepcodec.xml import StanzaFailed, StanzaReceived, StreamClosed, StreamReader
+from xepcodec.xml import StanzaFailed, StanzaReceived, StreamClosed
 
 __all__ = ["INVARIANTS", "Broken", "Verdict", "check", "read", "stream_read"]
 

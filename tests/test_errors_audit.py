@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
@@ -46,7 +47,7 @@ from xepcodec.protocols import security
 from xepcodec.protocols.evil import filter_stanza, is_evil, mark_evil
 from xepcodec.protocols.ping import pong
 from xepcodec.protocols.rsm import ResultSet, paginate
-from xepcodec.xml import StanzaFailed, StreamReader
+from xepcodec.xml import StanzaFailed
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

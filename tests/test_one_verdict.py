@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
 from xepcodec.protocols import load_all
 from xepcodec.testing.stanzas import stanzas
 from xepcodec.validation import default_catalog
-from xepcodec.xml import StanzaFailed, StanzaReceived, StreamReader, stream_header
+from xepcodec.xml import StanzaFailed, StanzaReceived, stream_header
 from xepcodec.xml.paths import path_of
 
 load_all()

@@ -22,9 +22,8 @@ from xepcodec.errors import ParseError, ProtocolError, XepCodecError
 from xepcodec.protocols import xep
 
 if TYPE_CHECKING:
-    from xepcodec.api import parse, serialize
+    from xepcodec.api import StreamReader, parse, serialize
     from xepcodec.validation import ValidationReport, validate
-    from xepcodec.xml import StreamReader
 
 __all__ = [
     "ParseError",
@@ -46,7 +45,7 @@ __version__ = "0.1.0"
 _HOMES = {
     "parse": "xepcodec.api",
     "serialize": "xepcodec.api",
-    "StreamReader": "xepcodec.xml",
+    "StreamReader": "xepcodec.api",
     "ValidationReport": "xepcodec.validation",
     "validate": "xepcodec.validation",
 }

@@ -1,4 +1,9 @@
-"""The entry points: bytes to typed objects and back."""
+"""The entry points: bytes to typed objects and back, and streams of them.
+
+The XML layer below does not know the model; this is where the two meet: the stream
+reader and writer here are those of :mod:`xepcodec.xml` with the model's decoder and
+encoder handed in.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,17 @@ from typing import Any
 from lxml import etree
 
 from xepcodec.model import decode, encode
-from xepcodec.xml import Limits, parse_xml
-from xepcodec.xml.reader import DEFAULT_LIMITS
+from xepcodec.xml import (
+    DEFAULT_LIMITS,
+    Decoder,
+    Limits,
+    Serializer,
+    XmlStreamReader,
+    XmlStreamWriter,
+    parse_xml,
+)
 
-__all__ = ["parse", "serialize"]
+__all__ = ["StreamReader", "StreamWriter", "parse", "serialize"]
 
 
 def parse(data: bytes | str | etree._Element, *, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -31,3 +43,21 @@ def parse(data: bytes | str | etree._Element, *, limits: Limits = DEFAULT_LIMITS
 def serialize(obj: Any) -> bytes:
     """UTF-8 XML for a typed object, without an XML declaration."""
     return encode(obj)
+
+
+class StreamReader(XmlStreamReader):
+    """The sans-IO reader of one XMPP stream (see :mod:`xepcodec.xml.stream`), each
+    stanza decoded to its typed object by :func:`xepcodec.model.decode` unless another
+    *decoder* is given."""
+
+    def __init__(self, decoder: Decoder = decode, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        super().__init__(decoder, limits=limits)
+
+
+class StreamWriter(XmlStreamWriter):
+    """The sans-IO writer of one XMPP stream (see :mod:`xepcodec.xml.writer`), each
+    stanza written by :func:`xepcodec.model.encode` unless another *serializer* is
+    given."""
+
+    def __init__(self, serializer: Serializer = encode) -> None:
+        super().__init__(serializer)

@@ -22,13 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, encode
 from xepcodec.model.codec import Codec
 from xepcodec.model.registry import registered
 from xepcodec.testing.strategies import for_class
 from xepcodec.validation.explain import explain_element
-from xepcodec.xml import StreamReader, parse_xml, stream_header
+from xepcodec.xml import parse_xml, stream_header
 
 DEPTHS = (5, 10, 20, 40)
 # Each node is decoded at most by its parent's fast pass and once more by the careful

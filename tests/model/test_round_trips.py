@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.model import XmlFragment
-from xepcodec.xml import StreamReader, stream_header
+from xepcodec.xml import stream_header
 
 STANZA_NAMESPACES = ("jabber:client", "jabber:server", "jabber:component:accept")
 

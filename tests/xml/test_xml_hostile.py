@@ -18,8 +18,9 @@ import pytest
 from lxml import etree
 
 import xepcodec
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
-from xepcodec.xml import StreamReader, parse_xml, stream_header
+from xepcodec.xml import XmlStreamReader, parse_xml, stream_header
 from xepcodec.xml.reader import PARSER_OPTIONS
 
 MB = 1024 * 1024
@@ -212,7 +213,7 @@ def test_stream_reader_refuses(case: Case) -> None:
     data = stream_header() + b"<message>" + case.data + b"</message>"
 
     def feed() -> None:
-        reader = StreamReader(lambda element: element)
+        reader = XmlStreamReader(lambda element: element)
         for start in range(0, len(data), 65536):
             reader.feed(data[start : start + 65536])
 
@@ -228,7 +229,7 @@ def test_stream_reader_refuses(case: Case) -> None:
                          ids=str)
 def test_stream_reader_refuses_byte_by_byte(case: Case) -> None:
     data = stream_header() + b"<message>" + case.data + b"</message>"
-    reader = StreamReader(lambda element: element)
+    reader = XmlStreamReader(lambda element: element)
     with pytest.raises(ParseError) as caught:
         for i in range(len(data)):
             reader.feed(data[i : i + 1])
@@ -238,7 +239,7 @@ def test_stream_reader_refuses_byte_by_byte(case: Case) -> None:
 def test_stream_refuses_prolog_markup() -> None:
     for prolog in (b"<!DOCTYPE stream:stream>", b"<!-- hi -->", b"<?pi?>",
                    b"<!DOCTYPE s [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"):
-        reader = StreamReader(lambda element: element)
+        reader = XmlStreamReader(lambda element: element)
         with pytest.raises(ParseError) as caught:
             reader.feed(prolog + stream_header())
         assert caught.value.condition == "restricted-xml"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
-from xepcodec.xml import StreamReader, stream_header
+from xepcodec.xml import stream_header
 from xepcodec.xml.reader import parse_xml
 
 HEADER = stream_header()

@@ -12,8 +12,8 @@ from lxml import etree
 from xepcodec.errors import ParseError
 from xepcodec.xml import (
     StanzaReceived,
-    StreamReader,
-    StreamWriter,
+    XmlStreamReader,
+    XmlStreamWriter,
     escape_attribute,
     escape_text,
     parse_xml,
@@ -75,7 +75,7 @@ def _stanza(draw: st.DrawFn) -> bytes:
 
 @st.composite
 def streams(draw: st.DrawFn) -> bytes:
-    writer = StreamWriter(lambda stanza: stanza)  # type: ignore[arg-type,return-value]
+    writer = XmlStreamWriter(lambda stanza, parent_namespace: stanza)
     data = writer.open(to=draw(short_text), id=draw(short_text),
                        xml_declaration=draw(st.booleans()))
     for _ in range(draw(st.integers(0, 5))):
@@ -93,7 +93,7 @@ def _decode(element: etree._Element) -> bytes:
 
 
 def _feed(data: bytes, cuts: list[int]) -> list[Event]:
-    reader = StreamReader(_decode)
+    reader = XmlStreamReader(_decode)
     events: list[Event] = []
     start = 0
     for cut in [*sorted(cuts), len(data)]:

@@ -8,8 +8,9 @@ import tracemalloc
 import pytest
 from lxml import etree
 
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
-from xepcodec.xml import DEFAULT_LIMITS, Limits, StreamReader, parse_xml, path_of
+from xepcodec.xml import DEFAULT_LIMITS, Limits, parse_xml, path_of
 from xepcodec.xml.paths import shorten
 from xepcodec.xml.reader import LIBXML2_MAX_DEPTH
 

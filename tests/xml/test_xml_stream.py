@@ -1,4 +1,4 @@
-"""StreamReader: events, splitting, the decoder contract, errors, limits, memory."""
+"""The stream reader: events, splitting, the decoder contract, errors, limits, memory."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
 from xepcodec.xml import (
     Limits,
@@ -19,7 +20,7 @@ from xepcodec.xml import (
     StanzaReceived,
     StreamClosed,
     StreamOpened,
-    StreamReader,
+    XmlStreamReader,
     path_of,
     stream_footer,
     stream_header,
@@ -36,7 +37,7 @@ def c14n(element: etree._Element) -> bytes:
 
 def read(data: bytes, decoder: Callable[[etree._Element], object] = c14n, *,
          chunk: int | None = None, limits: Limits | None = None) -> list[Event]:
-    reader = StreamReader(decoder, limits=limits) if limits else StreamReader(decoder)
+    reader = XmlStreamReader(decoder, limits=limits) if limits else XmlStreamReader(decoder)
     if chunk is None:
         return reader.feed(data)
     events: list[Event] = []
@@ -73,7 +74,7 @@ def test_events() -> None:
 
 
 def test_events_come_as_soon_as_their_bytes_do() -> None:
-    reader = StreamReader(c14n)
+    reader = XmlStreamReader(c14n)
     assert reader.feed(HEADER) == [StreamOpened(
         {"to": "example.com", "from": "juliet@example.com", "id": "s1", "version": "1.0",
          "{http://www.w3.org/XML/1998/namespace}lang": "en"}, "jabber:client")]
@@ -113,7 +114,7 @@ def test_split_everywhere_including_inside_characters() -> None:
     for chunk in range(1, 12):
         assert read(data, chunk=chunk) == whole
     for cut in range(len(data)):  # every two-piece split
-        reader = StreamReader(c14n)
+        reader = XmlStreamReader(c14n)
         assert reader.feed(data[:cut]) + reader.feed(data[cut:]) == whole
 
 
@@ -135,7 +136,7 @@ def test_decoder_sees_stanza_relative_paths() -> None:
     assert paths == ["/message/body", "/message/body[1]", "/iq"]
 
 
-def test_default_decoder_is_the_model() -> None:
+def test_the_public_reader_decodes_with_the_model() -> None:
     events = StreamReader().feed(
         HEADER + b"<message to='romeo@example.net' type='chat' id='m1'><body>hi</body></message>")
     stanza: Any = events[1].stanza  # type: ignore[union-attr]
@@ -158,7 +159,7 @@ def strict(element: etree._Element) -> object:
 
 
 def test_stanza_level_decoder_error_arrives_in_order_and_the_stream_goes_on() -> None:
-    reader = StreamReader(strict)
+    reader = XmlStreamReader(strict)
     events = reader.feed(HEADER + b"<iq id='1'/>\n<iq id='2' bad='stanza'>\n<q/></iq>"
                          b"<iq id='3'/>")
     assert [type(event) for event in events] == [StreamOpened, StanzaReceived, StanzaFailed,
@@ -174,7 +175,7 @@ def test_stanza_level_decoder_error_arrives_in_order_and_the_stream_goes_on() ->
 
 
 def test_stream_level_decoder_error_ends_the_stream() -> None:
-    reader = StreamReader(strict)
+    reader = XmlStreamReader(strict)
     with pytest.raises(ParseError) as caught:
         reader.feed(HEADER + b"<iq id='1'/>\n\n<foo bad='stream'/>")
     assert caught.value.condition == "unsupported-stanza-type"
@@ -200,7 +201,7 @@ def test_decoder_bug_propagates_and_stops_the_reader() -> None:
     def buggy(element: etree._Element) -> object:
         raise KeyError("oops")
 
-    reader = StreamReader(buggy)
+    reader = XmlStreamReader(buggy)
     reader.feed(HEADER)
     with pytest.raises(KeyError):
         reader.feed(b"<iq/>")
@@ -214,7 +215,7 @@ def test_decoder_bug_propagates_and_stops_the_reader() -> None:
 
 @pytest.mark.parametrize("chunk", [None, 1, 3])
 def test_dead_reader_raises_the_same_error(chunk: int | None) -> None:
-    reader = StreamReader(c14n)
+    reader = XmlStreamReader(c14n)
     data = HEADER + b"<message><!-- no --></message>"
     with pytest.raises(ParseError) as caught:
         for start in range(0, len(data), chunk or len(data)):
@@ -290,7 +291,7 @@ def test_bad_stream_headers(data: bytes, condition: str) -> None:
 
 
 def test_data_after_the_stream() -> None:
-    reader = StreamReader(c14n)
+    reader = XmlStreamReader(c14n)
     reader.feed(HEADER + stream_footer() + b"\n")
     with pytest.raises(ParseError) as caught:
         reader.feed(b"<message/>")
@@ -332,7 +333,7 @@ def test_attribute_count_across_chunk_boundaries() -> None:
     limits = Limits(max_attributes=3)
     stanza = b"<m a='1' b='2' c='3' d='4'/>"
     for cut in range(1, len(stanza)):
-        reader = StreamReader(c14n, limits=limits)
+        reader = XmlStreamReader(c14n, limits=limits)
         reader.feed(BARE + stanza[:cut])
         with pytest.raises(ParseError) as caught:
             reader.feed(stanza[cut:])
@@ -345,7 +346,7 @@ def test_stream_header_limits() -> None:
 
 
 def test_a_stanza_that_never_ends_is_refused_early() -> None:
-    reader = StreamReader(c14n, limits=Limits(max_size=100_000))
+    reader = XmlStreamReader(c14n, limits=Limits(max_size=100_000))
     reader.feed(HEADER + b"<message><body>")
     fed = 0
     with pytest.raises(ParseError) as caught:
@@ -357,14 +358,14 @@ def test_a_stanza_that_never_ends_is_refused_early() -> None:
 
 
 def test_whitespace_between_stanzas_never_adds_up() -> None:
-    reader = StreamReader(c14n, limits=Limits(max_size=1000))
+    reader = XmlStreamReader(c14n, limits=Limits(max_size=1000))
     reader.feed(HEADER)
     for _ in range(100):
         reader.feed(b"<presence/>" + b" " * 500)
 
 
 def test_keepalives_alone_do_not_grow_anything() -> None:
-    reader = StreamReader(c14n)
+    reader = XmlStreamReader(c14n)
     reader.feed(HEADER)
     for _ in range(10_000):
         assert reader.feed(b" ") == []
@@ -384,7 +385,7 @@ def _rss() -> int | None:
 
 
 def test_memory_stays_flat_over_many_stanzas() -> None:
-    reader = StreamReader(lambda element: None)
+    reader = XmlStreamReader(lambda element: None)
     reader.feed(HEADER)
     batch = b"".join(b"<message id='%d' to='romeo@example.net'><body>hello &amp; bye</body>"
                      b"</message>\n " % i for i in range(1000))
@@ -413,9 +414,6 @@ def test_memory_stays_flat_over_many_stanzas() -> None:
 
 
 def test_an_unknown_top_level_element_is_unsupported_stanza_type() -> None:
-    from xepcodec.errors import ParseError
-    from xepcodec.xml import StreamReader
-
     reader = StreamReader()
     reader.feed(b"<stream:stream xmlns='jabber:client' "
                 b"xmlns:stream='http://etherx.jabber.org/streams'>")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
+from xepcodec.api import StreamReader, StreamWriter
 from xepcodec.errors import ProtocolError, SerializeError
 from xepcodec.xml import (
     StanzaReceived,
     StreamClosed,
     StreamOpened,
-    StreamReader,
-    StreamWriter,
+    XmlStreamReader,
+    XmlStreamWriter,
     escape_attribute,
     escape_text,
     parse_xml,
@@ -73,11 +74,11 @@ def test_escape_text() -> None:
     assert escape_attribute("a<b>c&d'\"\t\n\r") == "a&lt;b&gt;c&amp;d&apos;&quot;&#9;&#10;&#13;"
 
 
-# -- StreamWriter -----------------------------------------------------------------------------
+# -- the writer ---------------------------------------------------------------------------------
 
 
 def test_writer_lifecycle() -> None:
-    writer = StreamWriter(lambda stanza: b"<presence/>")
+    writer = XmlStreamWriter(lambda stanza, parent_namespace: b"<presence/>")
     with pytest.raises(ProtocolError):
         writer.send(object())
     assert writer.open(to="example.com") == stream_header(to="example.com")
@@ -93,20 +94,23 @@ def test_writer_lifecycle() -> None:
 
 
 def test_writer_writes_elements_as_they_are() -> None:
-    writer = StreamWriter(lambda stanza: b"never")
+    writer = XmlStreamWriter(lambda stanza, parent_namespace: b"never")
     writer.open()
     element = etree.fromstring(b"<message xmlns='jabber:client'><body>hi</body></message>")
     assert writer.send(element) == b'<message xmlns="jabber:client"><body>hi</body></message>'
 
 
 def test_serializer_must_return_bytes() -> None:
-    writer = StreamWriter(lambda stanza: "text")  # type: ignore[arg-type,return-value]
+    def text(stanza: object, parent_namespace: str) -> str:
+        return "text"
+
+    writer = XmlStreamWriter(text)  # type: ignore[arg-type]
     writer.open()
     with pytest.raises(SerializeError, match="str"):
         writer.send(object())
 
 
-def test_default_serializer_is_the_model() -> None:
+def test_the_public_writer_serializes_with_the_model() -> None:
     from xepcodec import parse
 
     message = parse(b"<message xmlns='jabber:client' to='romeo@example.net' type='chat'>"
@@ -128,7 +132,7 @@ def test_what_the_writer_writes_the_reader_reads() -> None:
         etree.fromstring(b"<stream:features xmlns:stream='http://etherx.jabber.org/streams'>"
                          b"<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"),
     ]
-    writer = StreamWriter()
+    writer = XmlStreamWriter(lambda stanza, parent_namespace: b"never")
     data = writer.open(to="example.com", from_="a@b", id="x'y", lang="de",
                        xml_declaration=True)
     for stanza in stanzas:
@@ -139,7 +143,7 @@ def test_what_the_writer_writes_the_reader_reads() -> None:
         return etree.tostring(element, method="c14n2")
 
     for chunk in (len(data), 1, 3):
-        reader = StreamReader(decode)
+        reader = XmlStreamReader(decode)
         events = []
         for start in range(0, len(data), chunk):
             events += reader.feed(data[start : start + chunk])

@@ -287,7 +287,7 @@ def error_reply(stanza: S | StanzaFailed,
     swapped, type ``error``, and the original content only when asked for.
 
     ``stanza`` may also be the :class:`~xepcodec.xml.StanzaFailed` a
-    :class:`~xepcodec.xml.StreamReader` handed over for a stanza it refused: the answer
+    :class:`~xepcodec.StreamReader` handed over for a stanza it refused: the answer
     is then built from the refused element's name, id and addresses, with the refusal's
     condition unless another is given.  An address that is itself malformed is left
     out of the answer (the answer goes back over the stream it came from).

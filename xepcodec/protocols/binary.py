@@ -19,7 +19,7 @@ What is here:
   sequence, and :func:`encode_stanza` / :func:`decode_stanza` for one stanza;
 * :class:`BinaryDecoder`, a sans-IO incremental decoder: feed it the XML as it arrives
   and get back the original bytes (:class:`BytesDecoded`) and, once they make complete
-  stanzas, the typed stanzas, as :class:`~xepcodec.xml.StreamReader` events.
+  stanzas, the typed stanzas, as :class:`~xepcodec.StreamReader` events.
 
 What the decoded bytes are (:class:`Framing`).  The XEP's example session carries a
 whole XMPP stream in binary, stream header included, so by default the decoder reads the
@@ -70,7 +70,7 @@ from xepcodec.xml.stream import (
     StanzaReceived,
     StreamClosed,
     StreamOpened,
-    StreamReader,
+    XmlStreamReader,
 )
 from xepcodec.xml.writer import stream_header
 
@@ -280,7 +280,7 @@ class BinaryDecoder:
     The XML may be split anywhere, inside a tag or between the bits of a byte.  Each
     :meth:`feed` returns one :class:`BytesDecoded` with the bytes its elements
     completed (none if they completed no byte), followed by the events of a
-    :class:`~xepcodec.xml.StreamReader` reading those bytes: ``StreamOpened`` and
+    :class:`~xepcodec.StreamReader` reading those bytes: ``StreamOpened`` and
     ``StreamClosed`` with ``Framing.STREAM``, ``StanzaReceived`` and ``StanzaFailed``
     with both stream and stanza framing.  ``stanza_decoder`` and ``limits`` are
     passed to that reader.
@@ -298,12 +298,12 @@ class BinaryDecoder:
     """
 
     def __init__(self, *, framing: Framing = Framing.STREAM, namespace: str = CLIENT,
-                 stanza_decoder: Decoder | None = None,
+                 stanza_decoder: Decoder = decode,
                  limits: Limits = DEFAULT_LIMITS) -> None:
         self._framing = Framing(framing)
-        self._reader: StreamReader | None = None
+        self._reader: XmlStreamReader | None = None
         if self._framing is not Framing.BYTES:
-            self._reader = StreamReader(stanza_decoder, limits=limits)
+            self._reader = XmlStreamReader(stanza_decoder, limits=limits)
             if self._framing is Framing.STANZAS:
                 header = stream_header(namespace=namespace, version=None)
                 self._reader.feed(header)  # its StreamOpened is not the peer's

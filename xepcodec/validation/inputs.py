@@ -8,7 +8,7 @@ Three shapes of input are told apart by their first element, never by their name
 * a **stream capture**: ``<stream:stream ...>``, stanzas, ``</stream:stream>``, as
   seen on the wire, stream restarts (after STARTTLS or SASL) included.
 
-All three go through :class:`~xepcodec.xml.stream.StreamReader`, so the restricted-XML
+All three go through :class:`~xepcodec.xml.stream.XmlStreamReader`, so the restricted-XML
 rules and the :class:`~xepcodec.xml.reader.Limits` hold for every stanza, and memory
 stays flat however big the input is: each stanza is handed over and dropped as soon as
 it is complete.  A stanza file or log is read as the content of a stream whose header
@@ -46,7 +46,7 @@ from typing import Any, Final, Generic, Literal, TypeVar
 from lxml import etree
 
 from xepcodec.errors import ParseError, XepCodecError
-from xepcodec.xml import DEFAULT_LIMITS, Limits, StreamClosed, StreamReader
+from xepcodec.xml import DEFAULT_LIMITS, Limits, StreamClosed, XmlStreamReader
 from xepcodec.xml.paths import STREAM_NS, line_of, local_name
 from xepcodec.xml.reader import declaration_end
 
@@ -275,7 +275,7 @@ _START, _END, _END_CHILDLESS = range(3)  # the kinds of a careful segment's cuts
 
 
 class _Segment:
-    """One stream of the input: a StreamReader and an expat parser fed the same bytes.
+    """One stream of the input: a stream reader and an expat parser fed the same bytes.
 
     Its coordinates map to the input's: ``line_offset`` lines were before it, and on
     its line ``shift_line`` its columns are ``shift`` off (a made-up header, an XML
@@ -297,7 +297,7 @@ class _Segment:
         self.line_offset = line_offset
         self.shift_line = shift_line
         self.shift = shift
-        self.reader = StreamReader(self._decode, limits=owner.limits)
+        self.reader = XmlStreamReader(self._decode, limits=owner.limits)
         self.closed = False
         # Element starts, from expat: one list of (line, column) per top-level
         # element, in document order, until the reader has handed that element over.

@@ -1,4 +1,9 @@
-"""Restricted XML reading (RFC 6120 §11), the incremental stream reader, the writer."""
+"""Restricted XML reading (RFC 6120 §11), the incremental stream reader, the writer.
+
+This package sits below the model and imports nothing of it: the stream reader and
+writer are handed the decoder and the serializer.  :mod:`xepcodec.api` wires in the
+model's (``xepcodec.StreamReader``, ``xepcodec.api.StreamWriter``).
+"""
 
 from xepcodec.xml.paths import STREAM_NS, XML_NS, path_of
 from xepcodec.xml.reader import DEFAULT_LIMITS, Limits, parse_xml
@@ -9,10 +14,11 @@ from xepcodec.xml.stream import (
     StanzaReceived,
     StreamClosed,
     StreamOpened,
-    StreamReader,
+    XmlStreamReader,
 )
 from xepcodec.xml.writer import (
-    StreamWriter,
+    Serializer,
+    XmlStreamWriter,
     escape_attribute,
     escape_text,
     stream_footer,
@@ -26,12 +32,13 @@ __all__ = [
     "Decoder",
     "Event",
     "Limits",
+    "Serializer",
     "StanzaFailed",
     "StanzaReceived",
     "StreamClosed",
     "StreamOpened",
-    "StreamReader",
-    "StreamWriter",
+    "XmlStreamReader",
+    "XmlStreamWriter",
     "escape_attribute",
     "escape_text",
     "parse_xml",

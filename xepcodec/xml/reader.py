@@ -571,7 +571,7 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     A leading UTF-8 byte order mark is accepted and ignored: documents on disk (test
     fixtures, archive exports) often carry one, and XML 1.0 §4.3.3 allows it.  A
     stream is different: RFC 6120 §11.6 says a U+FEFF there is a character, which
-    :class:`~xepcodec.xml.stream.StreamReader` therefore refuses.  The XML declaration
+    :class:`~xepcodec.xml.stream.XmlStreamReader` therefore refuses.  The XML declaration
     is allowed; it must say version 1.0 and, if it names an encoding, UTF-8.  CDATA
     sections are allowed and become plain text.  XInclude elements are ordinary
     elements: nothing is ever included.

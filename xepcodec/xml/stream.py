@@ -2,7 +2,7 @@
 
 ::
 
-    reader = StreamReader()
+    reader = XmlStreamReader(decoder)
     for event in reader.feed(chunk):        # chunk: whatever the socket gave
         match event:
             case StreamOpened(attributes=attrs, namespace=ns): ...
@@ -11,10 +11,12 @@
             case StreamClosed(): ...
 
 Bytes may be split anywhere, in the middle of a tag or of a UTF-8 character.  Each
-complete child of ``stream:stream`` is handed to the decoder (by default
-:func:`xepcodec.model.decode`) and then detached from the parser's tree, so memory
-stays flat however long the stream runs.  Whitespace between stanzas (keep-alives)
-is dropped; any other text directly inside the stream is a ``bad-format`` error.
+complete child of ``stream:stream`` is handed to the decoder and then detached from the
+parser's tree, so memory stays flat however long the stream runs.  The decoder is handed
+in because this package sits below the model: :class:`xepcodec.StreamReader` is this
+reader with the model's decoder, each stanza arriving as its typed object.  Whitespace
+between stanzas (keep-alives) is dropped; any other text directly inside the stream is a
+``bad-format`` error.
 
 The restricted-XML rules of :func:`~xepcodec.xml.reader.parse_xml` hold here too, and
 because nothing may reach libxml2 before it is checked, a small guard scans the
@@ -30,7 +32,7 @@ sending a byte order mark and says a received U+FEFF is a character, which befor
 stream header makes the stream not well-formed.
 
 Errors.  Everything wrong with the XML itself, and any stream-level condition the
-decoder raises, ends the stream: :meth:`StreamReader.feed` raises the
+decoder raises, ends the stream: :meth:`XmlStreamReader.feed` raises the
 :class:`~xepcodec.errors.ParseError`, and every later call raises that same error
 again, because the stream cannot be resynchronised (RFC 6120 §4.9: stream errors are
 unrecoverable).  A stanza-level condition from the decoder (a malformed JID, an
@@ -41,7 +43,7 @@ error.  ``stream:features`` and ``stream:error`` the decoder does not know arriv
 :class:`StanzaReceived` carrying the raw element.
 
 After a stream restart (STARTTLS, SASL success) the new stream needs a new
-StreamReader, as it needs a new XML parser.
+reader, as it needs a new XML parser.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ __all__ = [
     "StanzaReceived",
     "StreamClosed",
     "StreamOpened",
-    "StreamReader",
+    "XmlStreamReader",
 ]
 
 #: Turns one complete top-level element into its typed object; raises ParseError.
@@ -172,21 +174,15 @@ _MIN_SLICE: Final = 256
 _MAX_DECLARATION: Final = 1024
 
 
-class StreamReader:
+class XmlStreamReader:
     """Incremental reader for one XMPP stream (see the module documentation).
 
-    *decoder* turns each complete top-level element into a typed object; by default
-    :func:`xepcodec.model.decode`.  *limits* apply to each stanza.
+    *decoder* turns each complete top-level element into the object the events carry;
+    *limits* apply to each stanza.
     """
 
-    def __init__(self, decoder: Decoder | None = None, *,
-                 limits: Limits = DEFAULT_LIMITS) -> None:
-        if decoder is None:
-            # Imported here, not at the top: the model imports this package.
-            from xepcodec.model import decode
-
-            decoder = decode
-        self._decoder: Decoder = decoder
+    def __init__(self, decoder: Decoder, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._decoder = decoder
         self._limits = limits
         self._slice = min(_SLICE, max(_MIN_SLICE, limits.max_size // 8))
         self._parser = etree.XMLPullParser(events=("start", "end", "comment", "pi"),

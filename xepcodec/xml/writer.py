@@ -1,7 +1,7 @@
 """Writing an XMPP stream: the header, the stanzas, the footer.
 
 Sans-IO like the reader: every call returns the bytes to send and sends nothing.
-The bytes are UTF-8; what :class:`~xepcodec.xml.stream.StreamReader` reads back from
+The bytes are UTF-8; what :class:`~xepcodec.xml.stream.XmlStreamReader` reads back from
 them is what was written (the tests feed one into the other).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final, Protocol
 
 from lxml import etree
 
@@ -19,7 +19,7 @@ from xepcodec.xml.paths import STREAM_NS
 
 __all__ = [
     "Serializer",
-    "StreamWriter",
+    "XmlStreamWriter",
     "escape_attribute",
     "escape_text",
     "is_ncname",
@@ -27,8 +27,13 @@ __all__ = [
     "stream_header",
 ]
 
-#: Turns a stanza object into its UTF-8 bytes.
-Serializer = Callable[[object], bytes]
+
+class Serializer(Protocol):
+    """Turns a stanza object into its UTF-8 bytes, to be written inside a stream whose
+    content namespace is *parent_namespace* (so the bytes need not declare it again)."""
+
+    def __call__(self, stanza: Any, /, *, parent_namespace: str) -> bytes: ...
+
 
 # Characters XML 1.0 cannot carry at all, not even as character references.
 _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -120,17 +125,18 @@ def stream_footer() -> bytes:
     return b"</stream:stream>"
 
 
-class StreamWriter:
+class XmlStreamWriter:
     """Writes one stream: :meth:`open`, any number of :meth:`send`, then :meth:`close`.
 
-    *serializer* turns a stanza object into bytes; by default
-    :func:`xepcodec.model.encode`, told the stream's content namespace so that it is
-    not declared again on every stanza.  An lxml element is written as it is.
-    Calling :meth:`open` again restarts the stream (as after STARTTLS or SASL);
-    sending before :meth:`open` or after :meth:`close` is a ProtocolError.
+    *serializer* turns a stanza object into bytes, told the stream's content namespace
+    so that it is not declared again on every stanza; it is handed in because this
+    package sits below the model (:class:`xepcodec.api.StreamWriter` is this writer with
+    the model's encoder).  An lxml element is written as it is.  Calling :meth:`open`
+    again restarts the stream (as after STARTTLS or SASL); sending before :meth:`open`
+    or after :meth:`close` is a ProtocolError.
     """
 
-    def __init__(self, serializer: Serializer | None = None) -> None:
+    def __init__(self, serializer: Serializer) -> None:
         self._serializer = serializer
         self._namespace: str | None = None
         self._closed = False
@@ -141,7 +147,7 @@ class StreamWriter:
              xml_declaration: bool = False) -> bytes:
         """The stream header; see :func:`stream_header`."""
         if self._closed:
-            raise ProtocolError("the stream is closed; open a new StreamWriter")
+            raise ProtocolError("the stream is closed; open a new writer")
         header = stream_header(to=to, from_=from_, id=id, version=version, lang=lang,
                                namespace=namespace, namespaces=namespaces,
                                xml_declaration=xml_declaration)
@@ -156,13 +162,7 @@ class StreamWriter:
             raise ProtocolError("the stream is not open yet: call open() first")
         if isinstance(stanza, etree._Element):
             return etree.tostring(stanza, encoding="utf-8")
-        if self._serializer is not None:
-            data = self._serializer(stanza)
-        else:
-            # Imported here, not at the top: the model imports this package.
-            from xepcodec.model import encode
-
-            data = encode(stanza, parent_namespace=self._namespace)
+        data = self._serializer(stanza, parent_namespace=self._namespace)
         if not isinstance(data, bytes):
             raise SerializeError(f"the serializer returned {type(data).__name__}, not bytes")
         return data
