@@ -1,115 +1,20 @@
 """The server roster of XEP-0267 (Server Buddies), as a sans-IO machine.
 
-One :class:`ServerBuddies` machine speaks for one local server domain.  It keeps the
-*server roster*: for every peer domain, the state of the presence subscriptions
-between the two servers, with the nine states of RFC 6121 (:class:`State`).  The
-caller drives it:
-
-* every stanza that arrives for the domain goes to :meth:`ServerBuddies.handle`;
-* what an administrator (or the server's own console) wants goes to a method:
-  :meth:`~ServerBuddies.subscribe`, :meth:`~ServerBuddies.unsubscribe`,
-  :meth:`~ServerBuddies.approve`, :meth:`~ServerBuddies.deny`,
-  :meth:`~ServerBuddies.revoke`, :meth:`~ServerBuddies.remove`.
-
-**Every call returns a list of events, and nothing else.**  Stanzas to send are
-:class:`Send` events among them, in the order they are to be sent; the other events
-report what happened (:class:`RosterChanged`, :class:`ApprovalNeeded`,
-:class:`Approved`, :class:`SubscribeAuthorized`, :class:`PeerError`,
-:class:`Ignored`).  The machine never sends, reads a clock or draws randomness: ids
-(session ids, stanza ids) come from the ``ids`` callable the caller may pass, and by
-default from a counter that is part of the snapshot.
-
-The subscription rules are those of RFC 6121 (§3 and its state tables), with the
-server in both of the RFC's roles: it is the "user" whose roster changes, and it is
-the server that checks what the user sends and what arrives for it.
-
-* A subscription presence the machine sends is routed, or not, and changes the
-  state as the RFC's tables for outbound stanzas say.  One restriction: the machine
-  sends a ``subscribe`` only when it asks for something new, never while a request is
-  pending or the subscription is held (the RFC would route such a repeat, but a
-  repeated request can cross the peer's refusal of the first one and leave the two
-  servers disagreeing for good).  Asking again is a ProtocolError for
-  :meth:`~ServerBuddies.subscribe` and a ``conflict`` error for the command; to start
-  over, unsubscribe first.
-* A subscription presence that arrives changes the state, or is dropped as redundant
-  (reported as :class:`Ignored`, never as an error), as the RFC's tables for inbound
-  stanzas say.  A ``subscribe`` from a peer that already holds an approved
-  subscription is answered at once with ``subscribed``, as RFC 6121 §3.1.3 requires.
-* Only these presences move the state; there is no "pre-approval" (RFC 6121 §3.4),
-  which servers may leave out: a ``subscribed`` is only ever sent to answer a
-  pending request.
-* Copies are dropped: a subscription presence that arrives again, the same stanza
-  with the same id (delivered twice, as a resumed stream may do), is
-  :class:`Ignored` instead of moving the state a second time.  A received presence is
-  remembered only as long as a copy could do harm and could still be a copy: until
-  the caller moves the state with that peer on (the administrator answered, asked or
-  withdrew: what arrives afterwards answers the new state), or until the caller
-  reports a new stream from the peer with :meth:`~ServerBuddies.new_stream` (ids are
-  unique within a stream only, RFC 6120 §8.1.3, and a peer that restarted counts them
-  again).  At most :attr:`Config.duplicate_memory` presences per peer are remembered,
-  for the 1024 most recent peers, each as a fixed-size digest.  A copy of a request
-  for a subscription the peer already holds is confirmed like the original: that
-  changes nothing, and a peer that lost its state needs the answer.  Presences
-  without an id cannot be told apart and are always processed.
-* RFC 6121 presences do not name the request they answer, so when both sides act
-  while stanzas are crossing, an answer can be taken for the answer to a later
-  request.  Acting once an exchange has been delivered, the two rosters always agree,
-  whatever the order of the stanzas within it (docs/server-buddies.md shows a case
-  that cannot be helped, and how an administrator repairs it).
-
-What XEP-0267 adds:
-
-* **No ``subscribe`` without an administrator.**  The one place that emits a
-  ``subscribe`` takes an :class:`Authorization`, and the machine reports it as
-  :class:`SubscribeAuthorized` just before the :class:`Send`.  An authorization comes
-  from: the ad-hoc command (an administrator submits the form), an explicit call
-  ``subscribe(peer, by=admin)``, or an approval (the reciprocal request after the
-  administrator, or a configured auto-approval, granted the peer's request).
-  Administrators are the bare JIDs in :attr:`Config.admins`; anyone else is refused
-  (:class:`NotAuthorizedError` for a call, ``forbidden`` for the command).
-* **Inbound requests wait for an administrator** (:class:`ApprovalNeeded`; the
-  state has ``pending-in`` and :meth:`~ServerBuddies.pending_approvals` lists it)
-  unless the configuration approves them: an allow-list of domains or all domains
-  (:attr:`Config.auto_approve`), and requests from peers the administrator already
-  asked to be buddies with (:attr:`Config.approve_reciprocal`).  Both exist only in
-  version 0.5 of the XEP; version 0.1 requires an administrator every time, and the
-  configuration refuses to say otherwise.
-* **After approving**, the machine asks for the reciprocal subscription, as the XEP
-  recommends (:attr:`Config.reciprocate`, on by default), unless it already holds or
-  awaits one.
-* **The ad-hoc command** ``http://jabber.org/protocol/admin#server-buddy`` (version
-  0.5; it appeared in 0.2) is run by :meth:`~ServerBuddies.handle`: ``execute`` opens
-  a session and answers with the form; the submission is checked (``bad-request`` for
-  a missing ``peerjid``, ``jid-malformed`` for one that is not a bare domain) and
-  subscribes; ``cancel`` ends the session.  With version 0.1 the command answers
-  ``feature-not-implemented``.
-* **Trust.** :meth:`~ServerBuddies.is_trusted` says whether a peer is a buddy, by the
-  rule in :attr:`Config.trust` (both directions by default);
-  :meth:`~ServerBuddies.roster` gives the whole roster for other access rules.
-* **Discovery.** :meth:`~ServerBuddies.disco_features`,
-  :meth:`~ServerBuddies.answer_disco_info` and :meth:`~ServerBuddies.command_items`
-  (the feature ``urn:xmpp:server-presence`` exists from version 0.4).
-
-:meth:`~ServerBuddies.snapshot` exports everything (configuration, roster, open
-command sessions, the digests of recently received presences, the id counter) as a
-JSON-safe dict, and
-:meth:`ServerBuddies.restore` brings it back unchanged: a request waiting for an
-administrator is still waiting after a restart.
-
-Presence availability (available, unavailable, probes) is not the subject of the
-XEP and is left to the caller: :meth:`~ServerBuddies.handle` reports it as
-:class:`Ignored`, as it does any stanza that is not for this machine (another domain,
-another command node, a user's address).
+:class:`ServerBuddies` keeps, for one local domain, the RFC 6121 subscription state
+with every peer domain (:class:`State`), moved by the two tables below and by nothing
+else.  ``docs/server-buddies.md`` is the manual; ``docs/machines.md`` the convention.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias, TypeVar, cast
 
 from xepcodec.api import serialize
 from xepcodec.core.jid import JID
@@ -117,7 +22,17 @@ from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
 from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
-from xepcodec.machines.base import IdCounter
+from xepcodec.machines.base import (
+    Event,
+    IdCounter,
+    Ignored,
+    Send,
+    SnapshotFormat,
+    Transitions,
+    as_jid,
+    from_json,
+    to_json,
+)
 from xepcodec.protocols.commands import (
     FEATURE as COMMANDS_FEATURE,
 )
@@ -128,7 +43,7 @@ from xepcodec.protocols.commands import (
     stanza_error_for,
 )
 from xepcodec.protocols.dataforms import Form
-from xepcodec.protocols.disco import Feature, Identity, InfoQuery, Item
+from xepcodec.protocols.disco import InfoQuery, Item
 from xepcodec.protocols.server_buddies import (
     FEATURE,
     NODE,
@@ -151,13 +66,11 @@ __all__ = [
     "Approved",
     "Authorization",
     "AuthorizationSource",
+    "BuddiesEvent",
     "Config",
-    "Event",
-    "Ignored",
     "NotAuthorizedError",
     "PeerError",
     "RosterChanged",
-    "Send",
     "ServerBuddies",
     "State",
     "SubscribeAuthorized",
@@ -168,10 +81,11 @@ __all__ = [
     "outbound_rule",
 ]
 
-_SNAPSHOT_FORMAT: Final = "xepcodec.server-buddies"
+R = TypeVar("R")
+
 #: Version 2 remembers received presences by digest; version 1 kept their ids, which
 #: are not carried over (they would not be recognised).
-_SNAPSHOT_VERSION: Final = 2
+_SNAPSHOT: Final = SnapshotFormat("xepcodec.server-buddies", 2, readable=frozenset({1}))
 _SESSION_PREFIX: Final = "server-buddy:"
 #: How many ended command sessions are remembered, to tell "expired" from "unknown".
 _ENDED_MEMORY: Final = 64
@@ -272,9 +186,11 @@ _MIRROR: Final = MappingProxyType({
 
 # -- the RFC 6121 tables ------------------------------------------------------------------
 #
-# Written out state by state so each row can be read against the RFC.  For a stanza the
-# server sends: (is it routed to the peer?, the new state).  For one that arrives: (what
-# the server does with it, the new state).
+# Written as the RFC writes them, one column per presence type, state by state, so that
+# each row can be read against the RFC; looked up as (state, presence type).  For a
+# stanza the server sends: (is it routed to the peer?, the new state).  For one that
+# arrives: (what the server does with it, the new state).  Every state takes every
+# type; what is not a subscription presence is refused by the tables themselves.
 
 _S = State
 
@@ -288,7 +204,13 @@ class _Inbound(enum.Enum):
     CONFIRM = "confirm"
 
 
-_OUTBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[bool, State]]]] = {
+def _table(name: str, columns: Mapping[SubscriptionType, Mapping[State, R]]
+           ) -> Transitions[State, SubscriptionType, R]:
+    return Transitions(name, {(state, kind): outcome for kind, column in columns.items()
+                              for state, outcome in column.items()})
+
+
+_OUTBOUND: Final = _table("server buddies, sending", {
     # Asking for the peer's presence.  Always routed; adds pending-out unless the
     # subscription is already held.
     SubscriptionType.SUBSCRIBE: {
@@ -339,9 +261,9 @@ _OUTBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[bool, State]]]] 
         _S.FROM_PENDING_OUT: (True, _S.NONE_PENDING_OUT),
         _S.BOTH: (True, _S.TO),
     },
-}
+})
 
-_INBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[_Inbound, State]]]] = {
+_INBOUND: Final = _table("server buddies, receiving", {
     # The peer asks for this server's presence.
     SubscriptionType.SUBSCRIBE: {
         _S.NONE: (_Inbound.ACCEPT, _S.NONE_PENDING_IN),
@@ -390,24 +312,29 @@ _INBOUND: Final[Mapping[SubscriptionType, Mapping[State, tuple[_Inbound, State]]
         _S.FROM_PENDING_OUT: (_Inbound.ACCEPT, _S.FROM),
         _S.BOTH: (_Inbound.ACCEPT, _S.FROM),
     },
-}
+})
 
-for _table in (*_OUTBOUND.values(), *_INBOUND.values()):
-    assert set(_table) == set(State), "every table covers all nine states"
-del _table
+
+for _table_ in (_OUTBOUND, _INBOUND):
+    assert set(_table_.rows) == set(itertools.product(State, SubscriptionType)), \
+        "every state takes every subscription presence"
+del _table_
 
 
 def outbound_rule(kind: SubscriptionType | str, state: State | str) -> tuple[bool, State]:
     """RFC 6121's rule for a subscription presence this server sends in ``state``:
-    whether it goes to the peer, and the new state."""
-    return _OUTBOUND[SubscriptionType(kind)][State(state)]
+    whether it goes to the peer, and the new state.  ProtocolError for anything that
+    is not a subscription presence type or a state."""
+    # A StrEnum member and its value are the same key: the table takes either.
+    return _OUTBOUND(cast(State, state), cast(SubscriptionType, kind))
 
 
 def inbound_rule(kind: SubscriptionType | str, state: State | str) -> tuple[str, State]:
     """RFC 6121's rule for a subscription presence that arrives in ``state``: what
     the server does (``accept``, ``drop`` or ``confirm``: answer ``subscribed``), and
-    the new state."""
-    effect, after = _INBOUND[SubscriptionType(kind)][State(state)]
+    the new state.  ProtocolError for anything that is not a subscription presence
+    type or a state."""
+    effect, after = _INBOUND(cast(State, state), cast(SubscriptionType, kind))
     return effect.value, after
 
 
@@ -431,7 +358,8 @@ _TRUSTED: Final = MappingProxyType({
     Trust.ANY: frozenset({Subscription.TO, Subscription.FROM, Subscription.BOTH}),
 })
 
-AutoApprove: TypeAlias = "frozenset[JID] | Literal['all']"
+#: Domains, or :data:`AUTO_APPROVE_ALL` (the only string :class:`Config` takes).
+AutoApprove: TypeAlias = frozenset[JID] | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,9 +376,8 @@ class Config:
     command's completion carries the processed data as a form.  ``max_sessions``: open
     command sessions kept; beyond it the oldest expires.  ``duplicate_memory``: how
     many received subscription presences are remembered per peer to drop copies
-    (0: none).  ``namespace``: the stanza
-    namespace of the presences the machine sends (``jabber:server`` for a server,
-    ``jabber:component:accept`` for a component).
+    (0: none).  ``namespace``: the stanza namespace of the presences the machine sends
+    (``jabber:server`` for a server, ``jabber:component:accept`` for a component).
     """
 
     version: Version = Version.V0_5
@@ -465,38 +392,41 @@ class Config:
     namespace: str = SERVER
 
     def __post_init__(self) -> None:
-        version = Version(self.version)
-        object.__setattr__(self, "version", version)
-        object.__setattr__(self, "trust", Trust(self.trust))
         try:
-            admins = frozenset(_jid(admin).bare for admin in self.admins)
+            version = Version(self.version)
+            object.__setattr__(self, "trust", Trust(self.trust))
+        except ValueError as error:
+            raise ArgumentValueError(str(error)) from None
+        object.__setattr__(self, "version", version)
+        try:
+            admins = frozenset(as_jid(admin, "an admin").bare for admin in self.admins)
         except ParseError as error:
-            raise ValueError(f"an admin is not a valid JID: {error.message}") from None
+            raise ArgumentValueError(f"an admin is not a valid JID: {error.message}") from None
         object.__setattr__(self, "admins", admins)
         auto = self.auto_approve
         if isinstance(auto, str):
             if auto != AUTO_APPROVE_ALL:
-                raise ValueError(f"auto_approve is a collection of domains or {AUTO_APPROVE_ALL!r}"
-                                 f", not {auto!r}")
+                raise ArgumentValueError(f"auto_approve is a collection of domains or "
+                                         f"{AUTO_APPROVE_ALL!r}, not {auto!r}")
         else:
             try:
-                auto = frozenset(check_domain(_jid(domain), "auto_approve domain")
-                                 for domain in auto)
+                auto = frozenset(check_domain(domain, "auto_approve domain") for domain in auto)
             except ParseError as error:
-                raise ValueError(error.message) from None
+                raise ArgumentValueError(error.message) from None
             object.__setattr__(self, "auto_approve", auto)
         if version is Version.V0_1:
             if auto:
-                raise ValueError("version 0.1 of XEP-0267 requires an administrator to approve "
-                                 "every request, so auto_approve must stay empty")
+                raise ArgumentValueError("version 0.1 of XEP-0267 requires an administrator to "
+                                         "approve every request, so auto_approve must stay empty")
             if self.approve_reciprocal:
-                raise ValueError("version 0.1 of XEP-0267 requires an administrator to approve "
-                                 "every request, so approve_reciprocal cannot be on")
+                raise ArgumentValueError("version 0.1 of XEP-0267 requires an administrator to "
+                                         "approve every request, so approve_reciprocal cannot "
+                                         "be on")
         _check_count("max_sessions", self.max_sessions, minimum=1)
         _check_count("duplicate_memory", self.duplicate_memory, minimum=0)
         if self.namespace not in STANZA_NAMESPACES:
-            raise ValueError(f"namespace must be one of {', '.join(STANZA_NAMESPACES)}, not "
-                             f"{self.namespace!r}")
+            raise ArgumentValueError(f"namespace must be one of {', '.join(STANZA_NAMESPACES)}"
+                                     f", not {self.namespace!r}")
 
     @property
     def approves_reciprocal(self) -> bool:
@@ -511,43 +441,14 @@ class Config:
             return True
         return peer in self.auto_approve
 
-    def to_json(self) -> dict[str, Any]:
-        auto: str | list[str] = (AUTO_APPROVE_ALL if self.auto_approve == AUTO_APPROVE_ALL
-                                 else sorted(str(domain) for domain in self.auto_approve))
-        return {
-            "version": self.version.value,
-            "admins": sorted(str(admin) for admin in self.admins),
-            "auto_approve": auto,
-            "approve_reciprocal": self.approve_reciprocal,
-            "reciprocate": self.reciprocate,
-            "trust": self.trust.value,
-            "result_form": self.result_form,
-            "max_sessions": self.max_sessions,
-            "duplicate_memory": self.duplicate_memory,
-            "namespace": self.namespace,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Config:
-        saved = data["auto_approve"]
-        auto: AutoApprove = AUTO_APPROVE_ALL if saved == AUTO_APPROVE_ALL else \
-            frozenset(JID.parse(domain) for domain in saved)
-        return cls(version=Version(data["version"]),
-                   admins=frozenset(JID.parse(admin) for admin in data["admins"]),
-                   auto_approve=auto,
-                   approve_reciprocal=data["approve_reciprocal"],
-                   reciprocate=bool(data["reciprocate"]), trust=Trust(data["trust"]),
-                   result_form=bool(data["result_form"]),
-                   max_sessions=data["max_sessions"],
-                   duplicate_memory=data["duplicate_memory"], namespace=str(data["namespace"]))
-
-
-# -- events ----------------------------------------------------------------------------
-
 
 def _check_count(name: str, value: object, *, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer of at least {minimum}, not {value!r}")
+        raise ArgumentValueError(f"{name} must be an integer of at least {minimum}, "
+                                 f"not {value!r}")
+
+
+# -- events ----------------------------------------------------------------------------
 
 
 class AuthorizationSource(enum.StrEnum):
@@ -578,14 +479,14 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True)
-class Send:
-    """A stanza for the caller to send."""
-
-    stanza: Presence | Iq
+class BuddiesEvent(Event):
+    """The base of this machine's own events.  What it returns besides them are the
+    shared :class:`~xepcodec.machines.base.Send` and
+    :class:`~xepcodec.machines.base.Ignored`."""
 
 
 @dataclass(frozen=True, slots=True)
-class RosterChanged:
+class RosterChanged(BuddiesEvent):
     """The subscription state with ``peer`` changed."""
 
     peer: JID
@@ -594,7 +495,7 @@ class RosterChanged:
 
 
 @dataclass(frozen=True, slots=True)
-class ApprovalNeeded:
+class ApprovalNeeded(BuddiesEvent):
     """``peer`` asks for this server's presence and an administrator has to answer
     (with :meth:`ServerBuddies.approve` or :meth:`ServerBuddies.deny`).  ``request`` is
     the presence that asked."""
@@ -604,7 +505,7 @@ class ApprovalNeeded:
 
 
 @dataclass(frozen=True, slots=True)
-class Approved:
+class Approved(BuddiesEvent):
     """This server granted ``peer``'s request, on ``authorization``."""
 
     peer: JID
@@ -612,7 +513,7 @@ class Approved:
 
 
 @dataclass(frozen=True, slots=True)
-class SubscribeAuthorized:
+class SubscribeAuthorized(BuddiesEvent):
     """A ``subscribe`` to ``peer`` follows, on ``authorization``.  Every ``subscribe``
     the machine sends comes right after one of these."""
 
@@ -621,25 +522,12 @@ class SubscribeAuthorized:
 
 
 @dataclass(frozen=True, slots=True)
-class PeerError:
+class PeerError(BuddiesEvent):
     """``peer`` answered a presence with an error (it may be unreachable); the state
     is unchanged.  ``error`` is the error presence."""
 
     peer: JID
     error: Presence
-
-
-@dataclass(frozen=True, slots=True)
-class Ignored:
-    """A stanza the machine did nothing with, and why: not for it, or redundant
-    under RFC 6121 (a request already pending, an answer to nothing)."""
-
-    stanza: object
-    reason: str
-
-
-Event: TypeAlias = (Send | RosterChanged | ApprovalNeeded | Approved | SubscribeAuthorized
-                    | PeerError | Ignored)
 
 
 class NotAuthorizedError(ProtocolError):
@@ -651,25 +539,47 @@ class NotAuthorizedError(ProtocolError):
 
 @dataclass(frozen=True, slots=True)
 class _Session:
+    """An open command session."""
+
+    id: str
     requester: JID
     #: the language the session started in (XEP-0050: the first one given applies)
-    lang: str | None = None
+    lang: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """What a snapshot holds, besides its envelope."""
+
+    domain: JID
+    config: Config
+    roster: dict[JID, State]
+    sessions: tuple[_Session, ...]
+    ended_sessions: tuple[str, ...]
+    #: each peer's digests of its received subscription presences, most recent peer last
+    received: tuple[tuple[JID, tuple[str, ...]], ...]
+    #: the default id counter's next value; None when the caller supplies ids
+    next_id: int | None
 
 
 class ServerBuddies:
-    """The server roster of one local domain (see the module documentation).
+    """The server roster of one local domain (see ``docs/server-buddies.md``).
 
     ``domain`` is the server's domain; ``config`` its :class:`Config`; ``ids`` a
     callable returning a fresh id each call (stanza ids and command session ids), by
     default a counter saved with the snapshot.
     """
 
+    #: The iq payloads it answers: the server-buddy command, and disco#info about the
+    #: command's node (the domain's own disco#info is built from :meth:`disco_features`).
+    payloads: ClassVar[tuple[type, ...]] = (Command, InfoQuery)
+
     def __init__(self, domain: JID | str, config: Config | None = None, *,
                  ids: Callable[[], str] | None = None) -> None:
         try:
-            self._domain = check_domain(_jid(domain), "local domain")
+            self._domain = check_domain(domain, "local domain")
         except ParseError as error:
-            raise ValueError(error.message) from None
+            raise ArgumentValueError(error.message) from None
         self._config = config if config is not None else Config()
         self._counter: IdCounter | None = None
         if ids is None:
@@ -699,7 +609,7 @@ class ServerBuddies:
     def state(self, peer: JID | str) -> State:
         """The subscription state with ``peer`` (``none`` for a domain not on the
         roster)."""
-        return self._roster.get(_jid(peer), State.NONE)
+        return self._roster.get(as_jid(peer, "a peer"), State.NONE)
 
     def roster(self) -> Mapping[JID, State]:
         """Every peer whose state is not ``none``, ordered by domain (read-only)."""
@@ -712,41 +622,82 @@ class ServerBuddies:
     def is_trusted(self, peer: JID | str) -> bool:
         """Whether ``peer`` is a buddy under :attr:`Config.trust`.  Only a bare domain
         can be one: any other address is not trusted."""
-        jid = _jid(peer)
+        jid = as_jid(peer, "a peer")
         if not jid.is_domain:
             return False
         return self.state(jid).subscription in _TRUSTED[self._config.trust]
 
     def is_admin(self, jid: JID | str | None) -> bool:
         """Whether ``jid`` (compared as a bare JID) is an administrator."""
-        return jid is not None and _jid(jid).bare in self._config.admins
+        return jid is not None and as_jid(jid, "an admin").bare in self._config.admins
 
     # -- what arrives -------------------------------------------------------------------
 
-    def handle(self, stanza: object) -> list[Event]:
+    def accepts(self, stanza: object) -> bool:
+        """Whether ``stanza`` is for this machine: a subscription presence or an error
+        presence between this domain and a peer domain, an iq get or set carrying the
+        server-buddy command, or a disco#info get about the command's node."""
+        return not isinstance(self._triage(stanza), str)
+
+    def receive(self, stanza: object, *, now: datetime | None = None) -> list[Event]:
         """Process one received stanza; the events say what happened and what to send.
 
         Subscription presences between this domain and a peer domain move the roster;
         error presences from a peer are reported; iqs carrying the server-buddy command
-        run the command.  Everything else is :class:`Ignored`.
+        run the command; a disco#info get about the command's node is answered.
+        Everything else is :class:`~xepcodec.machines.base.Ignored`.  The machine keeps
+        no time: ``now`` is not used.
         """
-        if isinstance(stanza, Presence):
-            return self._handle_presence(stanza)
-        if isinstance(stanza, Iq):
-            return self._handle_iq(stanza)
-        return [Ignored(stanza, "not a presence or iq stanza")]
+        match self._triage(stanza):
+            case str(reason):
+                return [Ignored(stanza, reason)]
+            case DomainSubscription() as request:
+                return self._inbound(request, cast(Presence, stanza))
+            case Command() as command:
+                return self._run_command(cast(Iq, stanza), command)
+            case InfoQuery():
+                return self._answer_node_info(cast(Iq, stanza))
+            case _:
+                bounced = cast(Presence, stanza)
+                return [PeerError(cast(JID, bounced.from_), bounced)]
 
-    def _handle_presence(self, presence: Presence) -> list[Event]:
+    def _triage(self, stanza: object) -> str | DomainSubscription | Command | InfoQuery | \
+            Presence:
+        """What in ``stanza`` this machine acts on (the subscription, the command, the
+        disco#info query, the error presence itself), or why it does not act."""
+        if isinstance(stanza, Presence):
+            return self._triage_presence(stanza)
+        if not isinstance(stanza, Iq):
+            return "not a presence or iq stanza"
+        payload = stanza.payload
+        if not isinstance(payload, Command | InfoQuery) or payload.node != NODE:
+            return "neither the server-buddy command nor disco#info about its node"
+        if stanza.to is not None and stanza.to != self._domain:
+            return f"addressed to {stanza.to}, not to {self._domain}"
+        if stanza.type not in (IqType.GET, IqType.SET):
+            return f"an iq {stanza.type} needs no answer"
+        if isinstance(payload, InfoQuery):
+            if stanza.type is not IqType.GET:
+                return "disco#info is asked with an iq of type get"
+            if self._config.version is not Version.V0_5:
+                return "version 0.1 of XEP-0267 has no command node to describe"
+        return payload
+
+    def _triage_presence(self, presence: Presence) -> str | DomainSubscription | Presence:
         if presence.type is PresenceType.ERROR:
-            return self._handle_error(presence)
+            if presence.to is not None and presence.to != self._domain:
+                return f"addressed to {presence.to}, not to {self._domain}"
+            if presence.from_ is None or not presence.from_.is_domain:
+                return "an error presence that does not come from a server domain"
+            return presence
         try:
             request = DomainSubscription.from_presence(presence)
         except (ValueError, ParseError) as error:
             reason = error.message if isinstance(error, ParseError) else str(error)
-            return [Ignored(presence, f"not a server buddy subscription: {reason}")]
+            return f"not a server buddy subscription: {reason}"
         if request.to != self._domain:
-            return [Ignored(presence, f"addressed to {request.to}, not to {self._domain}")]
-        return self._inbound(request, presence)
+            return f"addressed to {request.to}, not to {self._domain}"
+        return request
 
     def _seen_before(self, request: DomainSubscription, presence: Presence) -> bool:
         """Whether ``presence`` is a copy of one received from the same peer (the same
@@ -773,7 +724,7 @@ class ServerBuddies:
     def _answered(self, peer: JID, events: list[Event]) -> list[Event]:
         """``events`` of a call of the caller's: when it moved the state with ``peer``,
         the presences received from the peer so far have had their answer, and are
-        forgotten (see the module documentation on duplicates)."""
+        forgotten (see the documentation on duplicates)."""
         if any(isinstance(event, RosterChanged) for event in events):
             self._seen.pop(peer, None)
         return events
@@ -788,18 +739,10 @@ class ServerBuddies:
         """
         self._seen.pop(self._peer(peer), None)
 
-    def _handle_error(self, presence: Presence) -> list[Event]:
-        if presence.to is not None and presence.to != self._domain:
-            return [Ignored(presence, f"addressed to {presence.to}, not to {self._domain}")]
-        if presence.from_ is None or not presence.from_.is_domain:
-            return [Ignored(presence, "an error presence that does not come from a server "
-                                      "domain")]
-        return [PeerError(presence.from_, presence)]
-
     def _inbound(self, request: DomainSubscription, presence: Presence) -> list[Event]:
         peer = request.from_
         before = self.state(peer)
-        effect, after = _INBOUND[request.type][before]
+        effect, after = _INBOUND(before, request.type)
         if effect is _Inbound.CONFIRM:
             # The peer already holds the subscription: confirm it again, on the
             # server's own authority (RFC 6121 §3.1.3).  Copies too: the answer
@@ -831,25 +774,17 @@ class ServerBuddies:
 
     # -- the command -----------------------------------------------------------------------
 
-    def _handle_iq(self, iq: Iq) -> list[Event]:
-        command = iq.payload
-        if not isinstance(command, Command) or command.node != NODE:
-            return [Ignored(iq, "not the server-buddy command")]
-        if iq.to is not None and iq.to != self._domain:
-            return [Ignored(iq, f"addressed to {iq.to}, not to {self._domain}")]
+    def _run_command(self, iq: Iq, command: Command) -> list[Event]:
         if iq.type is not IqType.SET:
-            if iq.type is IqType.GET:
-                return [_error(iq, StanzaError.of(
-                    Condition.BAD_REQUEST, text="ad-hoc commands are run with an iq of type "
-                                                "set"))]
-            return [Ignored(iq, f"an iq {iq.type} needs no answer")]
+            return [_error(iq, StanzaError.of(
+                Condition.BAD_REQUEST, text="ad-hoc commands are run with an iq of type set"))]
         if self._config.version is Version.V0_1:
             return [_error(iq, StanzaError.of(
                 Condition.FEATURE_NOT_IMPLEMENTED,
                 text="version 0.1 of XEP-0267 has no server-buddy command"))]
         requester = iq.from_
         if requester is None or not self.is_admin(requester):
-            return [Send(_forbidden(iq))]
+            return [_forbidden(iq)]
         if command.sessionid is None:
             return self._start_session(iq, command, requester)
         session = self._sessions.get(command.sessionid)
@@ -863,13 +798,13 @@ class ServerBuddies:
                 text="this session belongs to another requester"))]
         action = command.effective_action
         if action is Action.CANCEL:
-            self._end_session(command.sessionid)
+            self._end_session(session.id)
             return [Send(iq.result(canceled(command, lang=session.lang)))]
         if action in (Action.PREV, Action.NEXT):
             return [_error(iq, stanza_error_for(
                 CommandCondition.BAD_ACTION,
                 text=f"the command has a single stage; {action} is not offered"))]
-        return self._submit(iq, command, requester, command.sessionid, session.lang)
+        return self._submit(iq, command, session)
 
     def _start_session(self, iq: Iq, command: Command, requester: JID) -> list[Event]:
         if command.effective_action is not Action.EXECUTE:
@@ -878,7 +813,7 @@ class ServerBuddies:
                 text=f"{command.effective_action} needs a session; start with execute"))]
         sessionid = self._new_session_id()
         lang = command.lang or iq.lang
-        self._sessions[sessionid] = _Session(requester=requester, lang=lang)
+        self._sessions[sessionid] = _Session(sessionid, requester, lang)
         while len(self._sessions) > self._config.max_sessions:
             self._end_session(next(iter(self._sessions)))
         return [Send(iq.result(form_stage(command, sessionid, lang=lang)))]
@@ -894,8 +829,7 @@ class ServerBuddies:
         self._ended.append(sessionid)
         del self._ended[:-_ENDED_MEMORY]
 
-    def _submit(self, iq: Iq, command: Command, requester: JID, sessionid: str,
-                lang: str | None) -> list[Event]:
+    def _submit(self, iq: Iq, command: Command, session: _Session) -> list[Event]:
         try:
             peer = read_peerjid(command.find(Form))
         except SubmissionError as problem:
@@ -911,16 +845,24 @@ class ServerBuddies:
                 text=f"{peer} is this server's own domain; name a peer server"))]
         redundant = self._redundant_request(peer)
         if redundant is not None:
-            self._end_session(sessionid)
+            self._end_session(session.id)
             return [_error(iq, StanzaError.of(Condition.CONFLICT, text=redundant))]
-        authorization = Authorization(AuthorizationSource.COMMAND, admin=requester.bare,
-                                      session=sessionid)
+        authorization = Authorization(AuthorizationSource.COMMAND,
+                                      admin=session.requester.bare, session=session.id)
         events = self._answered(peer, self._subscribe(peer, authorization))
-        self._end_session(sessionid)
+        self._end_session(session.id)
         reply = completion(command, peer=peer if self._config.result_form else None,
-                           lang=lang)
+                           lang=session.lang)
         events.append(Send(iq.result(reply)))
         return events
+
+    def _answer_node_info(self, iq: Iq) -> list[Event]:
+        """The command node's disco#info, for an administrator only: anyone else may
+        not run the command (XEP-0050 §2.3) and does not see it in
+        :meth:`command_items` either."""
+        if not self.is_admin(iq.from_):
+            return [_forbidden(iq)]
+        return [Send(iq.result(command_node_info()))]
 
     # -- what the administrator wants ---------------------------------------------------
 
@@ -929,7 +871,7 @@ class ServerBuddies:
 
         :class:`NotAuthorizedError` when ``by`` is not an administrator; ProtocolError
         for this server's own domain, and when a request is already pending or the
-        subscription already held (see the module documentation).
+        subscription already held (see ``docs/server-buddies.md``).
         """
         admin = self._require_admin(by)
         jid = self._peer(peer)
@@ -1031,7 +973,7 @@ class ServerBuddies:
 
     def _outbound(self, kind: SubscriptionType, peer: JID) -> list[Event]:
         before = self.state(peer)
-        routed, after = _OUTBOUND[kind][before]
+        routed, after = _OUTBOUND(before, kind)
         events: list[Event] = []
         if routed:
             events.append(self._send(kind, peer))
@@ -1056,7 +998,7 @@ class ServerBuddies:
     # -- checks ----------------------------------------------------------------------------
 
     def _require_admin(self, by: JID | str) -> JID:
-        admin = _jid(by).bare
+        admin = as_jid(by, "an admin").bare
         if admin not in self._config.admins:
             raise NotAuthorizedError(f"{admin} is not an administrator of {self._domain}; "
                                      "only an administrator can authorize this")
@@ -1064,7 +1006,7 @@ class ServerBuddies:
 
     def _peer(self, peer: JID | str) -> JID:
         try:
-            jid = check_domain(_jid(peer), "peer")
+            jid = check_domain(as_jid(peer, "a peer"), "peer")
         except (DomainAddressError, JIDError) as error:
             raise ProtocolError(f"a server buddy is a peer server's domain: {error.message}") \
                 from None
@@ -1078,33 +1020,6 @@ class ServerBuddies:
         """The disco#info features this machine adds to the server's (the feature was
         defined in version 0.4, so a 0.1 machine adds none)."""
         return (FEATURE,) if self._config.version is Version.V0_5 else ()
-
-    def answer_disco_info(self, iq: Iq, *, identities: Iterable[Identity] = (),
-                          features: Iterable[str] = ()) -> Iq | None:
-        """The result for a disco#info ``get`` to this domain, or None when the query
-        is not for this machine to answer.
-
-        Without a node: the server's ``identities`` and ``features`` (give at least
-        one identity, e.g. ``server``/``im``) plus :meth:`disco_features`, each
-        feature once.  With the command's node (version 0.5): the command node's
-        information for an administrator, and ``forbidden`` for anyone else, who
-        may not run the command (XEP-0050 §2.3) and does not see it in
-        :meth:`command_items` either.  Any other node is left to the caller (None).
-        """
-        query = iq.payload
-        if iq.type is not IqType.GET or not isinstance(query, InfoQuery):
-            return None
-        if iq.to is not None and iq.to != self._domain:
-            return None
-        if query.node is None:
-            names = list(dict.fromkeys([*features, *self.disco_features()]))
-            return iq.result(InfoQuery(identities=tuple(identities),
-                                       features=tuple(Feature(var=name) for name in names)))
-        if query.node == NODE and self._config.version is Version.V0_5:
-            if not self.is_admin(iq.from_):
-                return _forbidden(iq)
-            return iq.result(command_node_info())
-        return None
 
     def command_items(self, requester: JID | str | None) -> tuple[Item, ...]:
         """The entry this machine adds to the server's command list for ``requester``:
@@ -1123,19 +1038,12 @@ class ServerBuddies:
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the machine knows, as a JSON-safe dict (see :meth:`restore`)."""
-        return {
-            "format": _SNAPSHOT_FORMAT,
-            "version": _SNAPSHOT_VERSION,
-            "domain": str(self._domain),
-            "config": self._config.to_json(),
-            "roster": {str(peer): state.value for peer, state in self.roster().items()},
-            "sessions": [{"id": sessionid, "requester": str(session.requester),
-                          "lang": session.lang}
-                         for sessionid, session in self._sessions.items()],
-            "ended_sessions": list(self._ended),
-            "received": [[str(peer), list(digests)] for peer, digests in self._seen.items()],
-            "next_id": self._counter.next if self._counter is not None else None,
-        }
+        saved = _Saved(
+            domain=self._domain, config=self._config, roster=dict(self.roster()),
+            sessions=tuple(self._sessions.values()), ended_sessions=tuple(self._ended),
+            received=tuple((peer, tuple(digests)) for peer, digests in self._seen.items()),
+            next_id=self._counter.next if self._counter is not None else None)
+        return _SNAPSHOT.seal(to_json(saved))
 
     @classmethod
     def restore(cls, data: Mapping[str, Any], *, ids: Callable[[], str] | None = None,
@@ -1144,57 +1052,43 @@ class ServerBuddies:
 
         ``ids`` replaces the id source (the saved counter is used when None);
         ``config`` replaces the saved configuration.  A snapshot that is not one, or
-        is damaged, raises ValueError saying what is wrong.
+        is damaged, raises :class:`~xepcodec.errors.ArgumentValueError` saying what is
+        wrong.
         """
-        try:
-            return cls._restore(data, ids, config)
-        except (AttributeError, KeyError, TypeError, ValueError, ParseError) as error:
-            detail = error.message if isinstance(error, ParseError) else \
-                f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ArgumentValueError(f"not a usable server-buddies snapshot: {detail}") from None
-
-    @classmethod
-    def _restore(cls, data: Mapping[str, Any], ids: Callable[[], str] | None,
-                 config: Config | None) -> ServerBuddies:
-        version = data.get("version")
-        if data.get("format") != _SNAPSHOT_FORMAT or version not in (1, _SNAPSHOT_VERSION):
-            raise ValueError(f"expected format {_SNAPSHOT_FORMAT!r} version "
-                             f"{_SNAPSHOT_VERSION}, found {data.get('format')!r} version "
-                             f"{version!r}")
-        machine = cls(JID.parse(data["domain"]),
-                      config if config is not None else Config.from_json(data["config"]),
-                      ids=ids)
-        if machine._counter is not None and data["next_id"] is not None:
-            machine._counter.next = int(data["next_id"])
-        for peer, state in data["roster"].items():
-            jid = check_domain(JID.parse(peer), "roster peer")
-            if State(state) is not State.NONE:
-                machine._roster[jid] = State(state)
-        for session in data["sessions"]:
-            requester = JID.parse(session["requester"])
-            lang = session["lang"]
-            machine._sessions[str(session["id"])] = _Session(
-                requester=requester, lang=str(lang) if lang is not None else None)
-        machine._ended = [str(sessionid) for sessionid in data["ended_sessions"]]
-        # Within the bounds of the configuration the machine runs with from now on.
-        memory = machine._config.duplicate_memory
-        received = data["received"] if version == _SNAPSHOT_VERSION and memory else []
-        for peer, digests in received[-_SEEN_PEERS:]:
-            machine._seen[JID.parse(peer)] = [_digest(each) for each in digests][-memory:]
-        return machine
+        with _SNAPSHOT.reading():
+            version, state = _SNAPSHOT.open(data)
+            if version == 1:
+                state = _from_version_1(state)
+            saved: _Saved = from_json(_Saved, state)
+            machine = cls(saved.domain, config if config is not None else saved.config,
+                          ids=ids)
+            if machine._counter is not None and saved.next_id is not None:
+                machine._counter.next = saved.next_id
+            for peer, peer_state in saved.roster.items():
+                if peer_state is not State.NONE:
+                    machine._roster[check_domain(peer, "roster peer")] = peer_state
+            machine._sessions = {session.id: session for session in saved.sessions}
+            machine._ended = list(saved.ended_sessions)
+            # Within the bounds of the configuration the machine runs with from now on.
+            memory = machine._config.duplicate_memory
+            for peer, digests in saved.received[-_SEEN_PEERS:] if memory else ():
+                machine._seen[peer] = [_digest(each) for each in digests][-memory:]
+            return machine
 
     def __repr__(self) -> str:
         return (f"<ServerBuddies {self._domain} v{self._config.version} "
                 f"{len(self._roster)} peers>")
 
 
-def _jid(value: JID | str) -> JID:
-    return JID.parse(value) if isinstance(value, str) else value
+def _from_version_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 state in the layout of version 2: version 1 remembered received
+    presences by type and id, which are not digests of the stanzas and are dropped."""
+    return {**{key: value for key, value in state.items() if key != "received_ids"},
+            "received": []}
 
 
-def _digest(value: object) -> str:
-    if not isinstance(value, str) or len(value) != 2 * _DIGEST_SIZE or \
-            value.strip("0123456789abcdef"):
+def _digest(value: str) -> str:
+    if len(value) != 2 * _DIGEST_SIZE or value.strip("0123456789abcdef"):
         raise ValueError(f"{value!r} is not the digest of a received presence")
     return value
 
@@ -1203,9 +1097,8 @@ def _error(iq: Iq, error: StanzaError) -> Send:
     return Send(error_reply(iq, error))
 
 
-def _forbidden(iq: Iq) -> Iq:
+def _forbidden(iq: Iq) -> Send:
     """The answer to anyone but an administrator about the command."""
-    return error_reply(iq, StanzaError.of(
+    return _error(iq, StanzaError.of(
         Condition.FORBIDDEN, type=ErrorType.CANCEL,
         text="only a server administrator may run this command"))
-
