@@ -31,6 +31,7 @@ __all__ = [
     "Transitions",
     "as_jid",
     "from_json",
+    "register_json",
     "to_json",
 ]
 
@@ -127,7 +128,7 @@ class Transitions(Generic[S, I, R]):
     def __call__(self, state: S, event: I) -> R:
         try:
             return self._rows[state, event]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable input is in no row
             raise ProtocolError(
                 f"{self._name}: {_label(event)} is not allowed in state {_label(state)} "
                 f"(allowed there: {', '.join(_label(e) for e in self.allowed(state)) or 'nothing'})"
@@ -248,7 +249,8 @@ class SnapshotFormat:
             yield
         except ArgumentValueError:
             raise
-        except (AttributeError, KeyError, TypeError, ValueError, XepCodecError) as error:
+        except (AttributeError, LookupError, OverflowError, TypeError, ValueError,
+                XepCodecError) as error:
             detail = f"missing {error}" if isinstance(error, KeyError) else \
                 getattr(error, "message", None) or str(error)
             raise ArgumentValueError(f"not a usable {self.name} snapshot: {detail}") from None
@@ -289,7 +291,11 @@ def to_json(value: Any, kind: Any = None) -> Any:
             if value is None:
                 return None
             if len(members) > 1 and dataclasses.is_dataclass(value):
-                return {"type": type(value).__name__, **to_json(value)}
+                fields = to_json(value)
+                if "type" in fields:
+                    raise TypeError(f"{type(value).__name__} has a field named 'type', which "
+                                    "would hide the tag naming its class in a union")
+                return {"type": type(value).__name__, **fields}
             return to_json(value, members[0] if len(members) == 1 else None)
     if value is None or (isinstance(value, (bool, int, float, str)) \
             and not isinstance(value, enum.Enum)):
@@ -315,7 +321,7 @@ def to_json(value: Any, kind: Any = None) -> Any:
     args = typing.get_args(kind) if kind is not None else ()
     if isinstance(value, Mapping):
         key_kind, value_kind = args if len(args) == 2 else (None, None)
-        if all(isinstance(k, (str, JID, enum.Enum)) for k in value):
+        if all(_string_key(k) for k in value):
             return {str(to_json(k, key_kind)): to_json(v, value_kind) for k, v in value.items()}
         return [[to_json(k, key_kind), to_json(v, value_kind)] for k, v in value.items()]
     if isinstance(value, (frozenset, set)):
@@ -328,6 +334,14 @@ def to_json(value: Any, kind: Any = None) -> Any:
         item_kind = args[0] if args else None
         return [to_json(item, item_kind) for item in value]
     raise TypeError(f"no JSON form for {type(value).__name__}; register one with register_json")
+
+
+def _string_key(key: object) -> bool:
+    """Whether ``key`` is written as a string, so that a dict of such keys can be a JSON
+    object and read back (an enum of numbers is written as a number)."""
+    if isinstance(key, enum.Enum):
+        return isinstance(key.value, str)
+    return isinstance(key, (str, JID))
 
 
 def from_json(kind: Any, data: Any) -> Any:
@@ -366,6 +380,8 @@ def from_json(kind: Any, data: Any) -> Any:
             if issubclass(kind, codec_type):
                 return decode(data)
         if issubclass(kind, enum.Enum):
+            if isinstance(data, bool) and not any(isinstance(m.value, bool) for m in kind):
+                raise ValueError(f"expected a {kind.__name__}, got {data!r}")
             return kind(data)
         if kind is bool:
             return _exact(data, bool)
@@ -374,18 +390,20 @@ def from_json(kind: Any, data: Any) -> Any:
                 raise ValueError(f"expected a number, got {data!r}")
             return _exact(data, int)
         if kind is float:
+            if isinstance(data, bool):
+                raise ValueError(f"expected a number, got {data!r}")
             return float(_exact(data, (int, float)))
         if kind is str:
             return _exact(data, str)
         if kind is JID:
-            return JID.parse(_exact(data, str))
+            return _read(JID.parse, data)
         if kind is datetime:
-            return _xep82().parse_datetime(_exact(data, str))
+            return _read(_xep82().parse_datetime, data)
         if kind is bytes:
             return base64.b64decode(_exact(data, str), validate=True)
         if hasattr(kind, "__xml_codec__"):
             from xepcodec.api import parse
-            value = parse(_exact(data, str))
+            value = _read(parse, data)
             if not isinstance(value, kind):
                 raise ValueError(f"expected a {kind.__name__}, got a {type(value).__name__}")
             return value
@@ -435,6 +453,15 @@ def _dataclass_from_json(kind: type[T], data: Any) -> T:
             detail = getattr(error, "message", None) or str(error)
             raise ValueError(f"{kind.__name__}.{each.name}: {detail}") from None
     return kind(**values)
+
+
+def _read(parse: Callable[[str], T], data: Any) -> T:
+    """``data``, a string, read by ``parse``; what it refuses is a ValueError, as
+    everything :func:`from_json` refuses is."""
+    try:
+        return parse(_exact(data, str))
+    except XepCodecError as error:
+        raise ValueError(getattr(error, "message", None) or str(error)) from None
 
 
 def _exact(data: Any, kind: type | tuple[type, ...]) -> Any:
