@@ -117,6 +117,7 @@ class Codec:
         "extensions",
         "field_names",
         "follows",
+        "foreign_only",
         "local_name",
         "make",
         "name",
@@ -146,6 +147,8 @@ class Codec:
         self.child_maps: dict[str, dict[str, _Child]] = {}
         self.text: tuple[int, str, Value[Any]] | None = None
         self.extensions: int | None = None
+        #: the open slot holds elements of other namespaces only (``extensions(foreign_only=True)``)
+        self.foreign_only = False
         self.xmlns: int | None = None
         #: exists in several namespaces and takes its parent's, recording none: a child
         #: element of the stanzas (``<body/>``) or of the archive's collections
@@ -274,6 +277,39 @@ class Codec:
         wherever it was read; the namespace otherwise (a lone ``<error/>`` of
         ``jabber:server``), so that it is written back in it."""
         return None if namespace == self.context_namespace(element) else namespace
+
+    def check_foreign(self, obj: Any) -> None:
+        """The policy ``extensions(foreign_only=True)`` declares, checked on ``obj``:
+        every element in the open slot is of a namespace other than this element's own
+        (any of them, for an element declared in several), and of some namespace.
+
+        It raises ValueError as a ``__post_init__`` rule does, and runs where those run,
+        just after them: the constructor reports it as ArgumentValueError naming the
+        class, the decoders as a bad-request naming this element."""
+        assert self.extensions is not None
+        for item in getattr(obj, self.field_names[self.extensions]):
+            spaces: tuple[str, ...]
+            if isinstance(item, XmlFragment):
+                spaces, name = (item.namespace,), item.name
+            else:
+                codec = codec_of(type(item))
+                spaces, name = codec.namespaces, codec.written_name(item)
+            own = [space for space in spaces if space in self.namespaces]
+            if own:
+                whose = ("its own namespace" if len(self.namespaces) == 1
+                         else "one of its own namespaces")
+                raise ValueError(f"<{self.written_name(obj)}/> does not allow the child "
+                                 f"<{name}/> of {own[0]}, {whose}; only elements of other "
+                                 "namespaces extend it")
+            if not spaces[0]:
+                raise ValueError(f"<{self.written_name(obj)}/> does not allow the child "
+                                 f"<{name}/> in no namespace; only elements of other "
+                                 "namespaces extend it, and an element that has no "
+                                 "namespace belongs to no protocol")
+
+    def written_name(self, obj: Any) -> str:
+        """The local name ``obj`` is written with."""
+        return self.name if self.local_name is None else self._local_name_of(obj)
 
     def _decode_children(self, element: etree._Element, namespace: str,
                          values: list[Any]) -> None:
@@ -546,6 +582,7 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
                                          name=spec.name))
         elif isinstance(spec, ExtensionsSpec):
             codec.extensions = index
+            codec.foreign_only = spec.foreign_only
             codec.children.append(_Child(EXTENSIONS, index, field.name))
         elif isinstance(spec, XmlnsSpec):
             codec.xmlns = index
@@ -559,7 +596,7 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
     _DECLARED.update(namespaces)
     codec.required_children = [c for c in codec.children if c.required]
     codec.required_attrs = [a for a in codec.attrs.values() if a.required]
-    codec.make = _maker(cls, codec.field_names)
+    codec.make = _maker(codec)
     return codec
 
 
@@ -600,15 +637,21 @@ def _tags(handler: _Child, parent: str) -> Iterable[str]:
         yield _clark(namespace, handler.name)
 
 
-def _maker(cls: type, names: list[str]) -> Callable[[list[Any]], Any]:
+def _maker(codec: Codec) -> Callable[[list[Any]], Any]:
     """A function that builds an instance from a list of field values, skipping the
-    keyword-argument ``__init__`` but still running ``__post_init__`` checks."""
+    keyword-argument ``__init__`` but still running ``__post_init__`` checks and the
+    extension policy."""
+    cls = codec.cls
     lines = ["def make(values):", "    obj = new(cls)"]
-    lines += [f"    setattr(obj, {name!r}, values[{i}])" for i, name in enumerate(names)]
+    lines += [f"    setattr(obj, {name!r}, values[{i}])"
+              for i, name in enumerate(codec.field_names)]
     if hasattr(cls, "__post_init__"):
         lines.append("    obj.__post_init__()")
+    if codec.foreign_only:
+        lines.append(f"    if values[{codec.extensions}]: foreign(obj)")
     lines.append("    return obj")
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "setattr": object.__setattr__}
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "setattr": object.__setattr__,
+                             "foreign": codec.check_foreign}
     exec("\n".join(lines), scope)  # generated once per class, from field names only
     maker: Callable[[list[Any]], Any] = scope["make"]
     return maker

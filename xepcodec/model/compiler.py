@@ -100,6 +100,8 @@ def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
         src.line(2, f"setattr(obj, {name!r}, v{index})")
     if hasattr(codec.cls, "__post_init__"):
         src.line(2, "obj.__post_init__()")
+    if codec.foreign_only:
+        src.line(2, f"if v{codec.extensions}: {src.const('p', codec.check_foreign)}(obj)")
     src.line(2, "return obj")
     # This element's own surprises go to the careful path, which says what is wrong.  A
     # ParseError that already names its node is final: it comes from a child's careful

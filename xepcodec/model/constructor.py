@@ -215,9 +215,15 @@ def build_init(cls: type) -> Callable[..., None]:
     for name in codec.field_names:
         # The slot's own setter: the frozen class refuses attribute assignment.
         out.line(f"{out.const('_s', getattr(cls, name).__set__)}(_self, {name})")
-    if hasattr(cls, "__post_init__"):
+    # The class's own rules, then the extension policy the declaration states.
+    rules = ["_self.__post_init__()"] if hasattr(cls, "__post_init__") else []
+    if codec.foreign_only:
+        slot = codec.field_names[codec.extensions]  # type: ignore[index]
+        rules.append(f"if {slot}: {out.const('_p', codec.check_foreign)}(_self)")
+    if rules:
         out.line("try:")
-        out.line("_self.__post_init__()", 2)
+        for rule in rules:
+            out.line(rule, 2)
         out.line("except _XepCodecError:")
         out.line("raise", 2)
         out.line("except (TypeError, ValueError) as _broken:")

@@ -12,6 +12,7 @@ kinds are the ones XMPP payloads are made of:
 * :func:`flag`: an empty child whose presence is a boolean (``<required/>``);
 * :func:`extensions`: the open slot, keeping every child nothing else claimed, typed
   when the registry knows it, as :class:`~xepcodec.model.raw.XmlFragment` otherwise;
+  ``extensions(foreign_only=True)`` declares the usual policy, other namespaces only;
 * :func:`local_name`: for elements declared under several names, the one used;
 * :func:`xmlns`: for elements that exist in several namespaces (stanzas), the one
   this object was read in or is to be written in.
@@ -107,7 +108,7 @@ class FlagSpec(FieldSpec):
 
 @dataclass(frozen=True, slots=True)
 class ExtensionsSpec(FieldSpec):
-    pass
+    foreign_only: bool = False  # only elements of other namespaces than the owner's
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +165,17 @@ def flag(name: str, namespace: str | None = None) -> Any:
     return _field(FlagSpec(name, namespace), False)
 
 
-def extensions() -> Any:
-    """The open slot: every child no other field claims, kept in order."""
-    return _field(ExtensionsSpec(), ())
+def extensions(*, foreign_only: bool = False) -> Any:
+    """The open slot: every child no other field claims, kept in order.
+
+    With ``foreign_only`` the slot holds only elements of other namespaces, as most
+    protocols that let others extend them say: an element of the owner's namespace (of
+    any of them, for an element declared in several) is an unknown or misplaced part
+    of the protocol itself, and one in no namespace belongs to no protocol.  Both are
+    refused wherever an object is made: by the constructor (``ArgumentValueError``
+    naming the class) and on decoding (``bad-request`` naming the owner element), after
+    the class's own ``__post_init__`` rules."""
+    return _field(ExtensionsSpec(foreign_only), ())
 
 
 def xmlns(default: str | None) -> Any:

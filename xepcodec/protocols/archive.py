@@ -42,7 +42,6 @@ from typing import Any, Final, TypeVar
 
 from xepcodec.core.jid import JID
 from xepcodec.model import (
-    XmlFragment,
     attr,
     child,
     children,
@@ -200,22 +199,6 @@ def _name_of(item: Any) -> str:
     return codec_of(type(item)).name
 
 
-def _check_foreign(owner: str, items: tuple[Any, ...]) -> None:
-    for item in items:
-        if isinstance(item, XmlFragment):
-            namespace, name = item.namespace, item.name
-            foreign = namespace not in (*NAMESPACES, "")
-        else:
-            codec = codec_of(type(item))
-            name = codec.name
-            foreign = not set(codec.namespaces) & set(NAMESPACES)
-            namespace = codec.namespaces[0]
-        if not foreign:
-            where = f"of {namespace}" if namespace else "in no namespace"
-            raise ValueError(f"<{owner}/> does not allow the child <{name}/> {where}; only "
-                             "elements of other namespaces extend a message")
-
-
 # -- preferences -----------------------------------------------------------------------
 
 
@@ -330,12 +313,10 @@ class Entry:
     name: str | None = attr(default=None)
     jid: JID | None = attr(default=None)
     bodies: tuple[str, ...] = text_children("body")
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        if self.extensions:
-            _check_foreign(str(self.direction), self.extensions)
-        elif not self.bodies:
+        if not self.bodies and not self.extensions:
             raise ValueError(f"an archived message <{self.direction}/> holds a <body/> or "
                              "another element; it is never empty")
 

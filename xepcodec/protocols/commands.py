@@ -30,7 +30,6 @@ from xepcodec.core.namespaces import XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.errors import ProtocolError
 from xepcodec.model import (
-    XmlFragment,
     attr,
     child,
     children,
@@ -40,7 +39,6 @@ from xepcodec.model import (
     local_name,
     text,
 )
-from xepcodec.model.codec import codec_of
 from xepcodec.model.values import String
 
 __all__ = [
@@ -183,13 +181,6 @@ class Note:
         return self.type if self.type is not None else NoteType.INFO
 
 
-def _namespace_of(item: Any) -> str:
-    if isinstance(item, XmlFragment):
-        return item.namespace
-    namespaces = codec_of(type(item)).namespaces
-    return COMMANDS if COMMANDS in namespaces else namespaces[0]
-
-
 @element(COMMANDS, "command")
 class Command:
     """One stage of a command session, as requested or as answered.
@@ -206,7 +197,7 @@ class Command:
     lang: str | None = attr(XML_LANG, default=None)
     actions: Actions | None = child(Actions, default=None)
     notes: tuple[Note, ...] = children(Note)
-    payload: tuple[Any, ...] = extensions()
+    payload: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         if self.actions is not None and self.status in _ENDED:
@@ -215,15 +206,6 @@ class Command:
         if self.sessionid is None and self.action in _CONTINUING:
             raise ValueError(f"action {self.action} continues a session, so the command "
                              "must carry its sessionid")
-        for item in self.payload:
-            namespace = _namespace_of(item)
-            if namespace == COMMANDS:
-                name = item.name if isinstance(item, XmlFragment) else type(item).__name__
-                raise ValueError(f"the payload of a <command/> is in other namespaces; "
-                                 f"{name} is in {COMMANDS}")
-            if not namespace:
-                raise ValueError("the payload of a <command/> is namespaced elements; "
-                                 f"<{item.name}/> has no namespace")
 
     # -- the requester ------------------------------------------------------------
 

@@ -62,7 +62,6 @@ from typing import Any, Final
 from xepcodec.core.jid import JID
 from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import (
-    XmlFragment,
     attr,
     child,
     children,
@@ -72,7 +71,6 @@ from xepcodec.model import (
     text_child,
     text_children,
 )
-from xepcodec.model.codec import codec_of
 from xepcodec.model.values import BOOLEAN
 
 __all__ = [
@@ -197,20 +195,6 @@ def _check_vars(fields: tuple[Field, ...], where: str) -> None:
         seen.add(field.var)
 
 
-def _check_foreign(items: tuple[Any, ...], owner: str) -> None:
-    for item in items:
-        if isinstance(item, XmlFragment):
-            namespace, name = item.namespace, item.name
-        else:
-            codec = codec_of(type(item))
-            namespace = DATA_FORMS if DATA_FORMS in codec.namespaces else codec.namespaces[0]
-            name = codec.name
-        if namespace in (DATA_FORMS, ""):
-            where = "of jabber:x:data" if namespace else "in no namespace"
-            raise ValueError(f"{owner} does not allow the child <{name}/> {where}; only "
-                             "elements of other namespaces extend it")
-
-
 def _format(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -247,7 +231,7 @@ class Field:
     required: bool = flag("required")
     values: tuple[str, ...] = text_children("value")
     options: tuple[Option, ...] = children(Option)
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         if self.var is None and self.type is not FieldType.FIXED:
@@ -267,7 +251,6 @@ class Field:
                 raise ValueError(f"{_name(self.var)} has two options with the value "
                                  f"{option.value!r}; option values must be unique")
             values.add(option.value)
-        _check_foreign(self.extensions, "<field/>")
 
     @classmethod
     def of(cls, var: str | None, value: Any = None, *, type: FieldType | str | None = None,
@@ -374,7 +357,7 @@ class Form:
     fields: tuple[Field, ...] = children(Field)
     reported: Reported | None = child(Reported, default=None)
     items: tuple[Item, ...] = children(Item)
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         _check_vars(self.fields, "the form")
@@ -391,7 +374,6 @@ class Form:
                 if field.type is None:
                     _check_values(field.var, FieldType.TEXT_SINGLE, field.values,
                                   field.options, ", the default in a form of type form")
-        _check_foreign(self.extensions, "<x/>")
 
     def _check_items(self, reported: Reported) -> None:
         columns = {field.var: field.type for field in reported.fields if field.var is not None}

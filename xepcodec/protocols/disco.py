@@ -76,27 +76,13 @@ FEATURE_ITEMS: Final = NS_ITEMS
 _NON_EMPTY: Final = String(min_length=1)
 
 
-def _namespace_of(item: Any) -> tuple[str, str]:
-    """The namespace and local name of an element kept in an open slot."""
-    if isinstance(item, XmlFragment):
-        return item.namespace, item.name
-    codec = codec_of(type(item))
-    return codec.namespaces[0], codec.name
-
-
-def _check_extensions(items: tuple[Any, ...], owner: str, own_namespace: str) -> None:
-    """Refuse, among ``items``, elements of ``own_namespace`` or of no namespace (which
-    would be unknown parts of the protocol itself) and data forms (which XEP-0128
-    confines to disco#info)."""
+def _check_no_form(items: tuple[Any, ...], owner: str) -> None:
+    """Refuse, among ``items``, elements of data forms, which XEP-0128 confines to
+    disco#info."""
     for item in items:
-        namespace, name = _namespace_of(item)
-        if namespace == own_namespace:
-            raise ValueError(f"{owner} does not allow the child <{name}/> of its own "
-                             f"namespace {own_namespace}")
-        if not namespace:
-            raise ValueError(f"{owner} does not allow the child <{name}/> in no namespace; "
-                             "only elements of other namespaces extend it")
-        if namespace == DATA_FORMS and own_namespace == NS_ITEMS:
+        namespace = (item.namespace if isinstance(item, XmlFragment)
+                     else codec_of(type(item)).namespaces[0])
+        if namespace == DATA_FORMS:
             raise ValueError(f"{owner} must not carry a data form: extended information "
                              "belongs in disco#info, never in disco#items (XEP-0128 §2)")
 
@@ -136,7 +122,7 @@ class InfoQuery:
     identities: tuple[Identity, ...] = children(Identity)
     features: tuple[Feature, ...] = children(Feature)
     forms: tuple[Form, ...] = children(Form)
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         names: dict[tuple[str, str, str | None], str | None] = {}
@@ -150,7 +136,6 @@ class InfoQuery:
                     f"have different names ({names[key]!r} and {identity.name!r}); "
                     "XEP-0030 allows one name per category, type and language")
             names[key] = identity.name
-        _check_extensions(self.extensions, "a disco#info <query/>", NS_INFO)
 
     @property
     def feature_vars(self) -> tuple[str, ...]:
@@ -223,10 +208,10 @@ class Item:
     jid: JID = attr()
     node: str | None = attr(default=None, value=_NON_EMPTY)
     name: str | None = attr(default=None)
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        _check_extensions(self.extensions, "a disco#items <item/>", NS_ITEMS)
+        _check_no_form(self.extensions, "a disco#items <item/>")
 
 
 @element(NS_ITEMS, "query")
@@ -242,10 +227,10 @@ class ItemsQuery:
     node: str | None = attr(default=None, value=_NON_EMPTY)
     items: tuple[Item, ...] = children(Item)
     rsm: ResultSet | None = child(ResultSet, default=None)
-    extensions: tuple[Any, ...] = extensions()
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        _check_extensions(self.extensions, "a disco#items <query/>", NS_ITEMS)
+        _check_no_form(self.extensions, "a disco#items <query/>")
 
     def item(self, jid: JID | str, node: str | None = None) -> Item | None:
         """The item with this JID and node (None: an item without a node), or None."""
