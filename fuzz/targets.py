@@ -120,7 +120,7 @@ def _machines() -> dict[str, Callable[[Any], object]]:
     jar = CookieJar()
     return {
         "archive client": client.handle,
-        "archive server": lambda iq: server.handle(iq, owner=_OWNER, now=_NOW),
+        "archive server": lambda iq: server.receive(iq, owner=_OWNER, now=_NOW),
         "server buddies": buddies.handle,
         "cookie jar": jar.handle,
     }

@@ -225,7 +225,7 @@ def test_the_machines_take_every_example_stanza_without_a_foreign_error() -> Non
         for item in inputs:
             try:
                 if name == "archive server":
-                    machine.handle(item, owner=_OWNER, now=_NOW)
+                    machine.receive(item, owner=_OWNER, now=_NOW)
                 else:
                     machine.handle(item)
             except XepCodecError:

@@ -32,6 +32,7 @@ from xepcodec.api import serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType
 from xepcodec.crypto import PublicKey, SymmetricKey, new_symmetric_key
+from xepcodec.machines import base
 from xepcodec.machines.archive_client import (
     ArchiveClient,
     AutoArchivingSet,
@@ -70,6 +71,7 @@ from xepcodec.protocols.archive import (
     Retrieve,
 )
 from xepcodec.protocols.dataforms import Form
+from xepcodec.protocols.disco import Feature as DiscoFeature
 from xepcodec.protocols.disco import Identity, InfoQuery
 
 T = TypeVar("T")
@@ -109,6 +111,14 @@ def lines(prefix: str, count: int, width: int = 60) -> list[Entry | Note]:
 
 
 # -- the wire ------------------------------------------------------------------------------
+
+
+def sent(events: Sequence[object]) -> list[Iq]:
+    """The stanzas the server's events send, in order; it returns nothing else for a
+    request."""
+    assert all(isinstance(event, base.Send) for event in events), events
+    return [event.stanza for event in events if isinstance(event, base.Send)]
+
 
 
 @dataclass
@@ -167,11 +177,13 @@ class Wire:
         """The server processes the next iq the client sent."""
         iq = self.outbound.pop(0)
         if isinstance(iq.payload, InfoQuery):
-            query = self.server.disco_info(identities=[Identity(category="server", type="im")])
+            query = InfoQuery(identities=(Identity(category="server", type="im"),),
+                              features=tuple(DiscoFeature(var=name)
+                                             for name in self.server.disco_features()))
             self.inbound.append(iq.result(query))
             return
         assert self.server.accepts(iq), iq
-        for answer in self.server.handle(iq, owner=ROMEO, now=self.now):
+        for answer in sent(self.server.receive(iq, owner=ROMEO, now=self.now)):
             if answer.type in (IqType.RESULT, IqType.ERROR):
                 self.inbound.append(answer)
                 self.answers.append(answer)
@@ -492,7 +504,7 @@ def check_rotated(wire: Wire, archive: Archive) -> None:
     """Every collection opens with the NEW key, no key of OLD is left, nothing is lost."""
     iq = Iq(type=IqType.GET, id="check-keys", from_=ROMEO,
             extensions=(Keys(key_names=(public(OLD).name,)),))
-    [answer] = wire.server.handle(iq, owner=ROMEO, now=wire.now)
+    [answer] = sent(wire.server.receive(iq, owner=ROMEO, now=wire.now))
     assert isinstance(answer.payload, Keys) and answer.payload.chats == ()
     assert wire.store.find_keys(ROMEO.bare, [public(OLD).name]) == []
     for collection, expected in archive.collections.items():
@@ -692,7 +704,7 @@ def test_the_delete_example_of_the_xep_is_refused_unless_lenient(backend: Backen
         wire.run(wire.client.upload(JULIET, T0, lines("a", 2), recipients=[public(OLD)]))
         request = Delete(with_=JULIET, start=T0, key_names=(public(OLD).name,))
         get = Iq(type=IqType.GET, id="delete1", extensions=(request,))
-        [answer] = wire.server.handle(get, owner=ROMEO, now=wire.now)
+        [answer] = sent(wire.server.receive(get, owner=ROMEO, now=wire.now))
         assert answer.type is IqType.ERROR and answer.error is not None
         assert answer.error.condition == "bad-request"
         assert wire.store.get_keys(ROMEO.bare, JULIET, T0)

@@ -49,6 +49,7 @@ from xepcodec.machines.archive_server import (
     CollectionOpened,
     Defaults,
     FinishReason,
+    KeysPublished,
     Limits,
     MessageArchived,
     NotArchived,
@@ -56,6 +57,7 @@ from xepcodec.machines.archive_server import (
     collection_uid,
 )
 from xepcodec.machines.archive_store import ArchiveStore, MemoryStore, SQLiteStore
+from xepcodec.machines.base import Ignored, Send
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -90,6 +92,7 @@ from xepcodec.protocols.archive import (
 )
 from xepcodec.protocols.archive import List as ListQuery
 from xepcodec.protocols.dataforms import Form, FormType
+from xepcodec.protocols.disco import Feature as DiscoFeature
 from xepcodec.protocols.disco import Identity, InfoQuery
 from xepcodec.protocols.pubkey import Print, PubKey, RSAKey, rsakey_fingerprint
 from xepcodec.protocols.rsm import ResultSet
@@ -186,7 +189,9 @@ def sent_ok(stanza: Iq) -> Iq:
 def ask(server: ArchiveServer, payload: Any, kind: str = "get", *, owner: JID = ROMEO,
         now: datetime = T0) -> list[Iq]:
     iq = Iq(type=IqType(kind), id=f"q{next(_ids)}", extensions=(payload,))
-    answers = server.handle(iq, owner=owner, now=now)
+    events = server.receive(iq, owner=owner, now=now)
+    assert all(isinstance(event, Send) for event in events), events
+    answers = [event.stanza for event in events if isinstance(event, Send)]
     assert answers and answers[0].id == iq.id
     return [sent_ok(answer) for answer in answers]
 
@@ -280,11 +285,13 @@ def test_disco_features_follow_the_configuration(store: ArchiveStore) -> None:
     assert plain.namespaces == (ARCHIVE_TMP,) and not plain.encryption
 
 
-def test_disco_info_is_a_correct_result(server: ArchiveServer) -> None:
-    query = server.disco_info(identities=[Identity(category="server", type="im")],
-                              features=["http://jabber.org/protocol/disco#info",
-                                        "urn:xmpp:archive"])
-    assert isinstance(query, InfoQuery)
+def test_disco_features_make_a_correct_result(server: ArchiveServer) -> None:
+    """A disco#info answer holds the server's features beside the address's own, each
+    once, in an iq of type 'result' (not the 'get' the XEPs' examples show)."""
+    names = ["http://jabber.org/protocol/disco#info", "urn:xmpp:archive",
+             *server.disco_features()]
+    query = InfoQuery(identities=(Identity(category="server", type="im"),),
+                      features=tuple(DiscoFeature(var=name) for name in dict.fromkeys(names)))
     assert query.feature_vars[:2] == ("http://jabber.org/protocol/disco#info",
                                       "urn:xmpp:archive")
     assert query.has_feature("urn:xmpp:tmp:archive:encrypt")
@@ -292,9 +299,7 @@ def test_disco_info_is_a_correct_result(server: ArchiveServer) -> None:
     request = Iq(type=IqType.GET, id="disco1", to=JID.parse("montague.net"), from_=ROMEO,
                  extensions=(InfoQuery(),))
     answer = sent_ok(request.result(query))
-    assert answer.type is IqType.RESULT  # not the 'get' the XEPs' examples show
-    assert server.disco_info("some-node").features == ()
-    assert server.disco_info("some-node").node == "some-node"
+    assert answer.type is IqType.RESULT
 
 
 def test_stream_feature(store: ArchiveStore) -> None:
@@ -326,22 +331,25 @@ def test_accepts_only_archiving_gets_and_sets(server: ArchiveServer) -> None:
 
 
 def test_answers_to_pushes_are_absorbed(server: ArchiveServer) -> None:
-    assert server.handle(Iq(type=IqType.RESULT, id="push1"), owner=ROMEO, now=T0) == []
+    result = Iq(type=IqType.RESULT, id="push1")
+    [ignored] = server.receive(result, owner=ROMEO, now=T0)
+    assert isinstance(ignored, Ignored) and ignored.stanza is result
     error = xepcodec.parse(b"<iq xmlns='jabber:client' type='error' id='push2'><error "
                            b"type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:"
                            b"xmpp-stanzas'/></error></iq>")
-    assert server.handle(error, owner=ROMEO, now=T0) == []
+    [ignored] = server.receive(error, owner=ROMEO, now=T0)
+    assert isinstance(ignored, Ignored) and ignored.stanza is error
 
 
 def test_caller_misuse_is_a_protocol_error(server: ArchiveServer) -> None:
     with pytest.raises(ProtocolError, match="accepts"):
-        server.handle(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)), owner=ROMEO,
-                      now=T0)
+        server.receive(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)), owner=ROMEO,
+                       now=T0)
     with pytest.raises(ProtocolError, match="Iq"):
-        server.handle(message("hi", to=JULIET), owner=ROMEO, now=T0)  # type: ignore[arg-type]
+        server.receive(message("hi", to=JULIET), owner=ROMEO, now=T0)
     with pytest.raises(ProtocolError, match="naive"):
-        server.handle(Iq(type=IqType.GET, id="a", extensions=(Pref(),)), owner=ROMEO,
-                      now=datetime(2024, 3, 1))
+        server.receive(Iq(type=IqType.GET, id="a", extensions=(Pref(),)), owner=ROMEO,
+                       now=datetime(2024, 3, 1))
     with pytest.raises(ProtocolError, match="Message"):
         server.archive_message(Iq(type=IqType.GET, id="a", extensions=(Pref(),)),  # type: ignore[arg-type]
                                owner=ROMEO, direction=Direction.TO, now=T0)
@@ -1432,8 +1440,10 @@ def test_publish_keys_from_xep_0189(server: ArchiveServer,
                                     private_keys: tuple[rsa.RSAPrivateKey, ...]) -> None:
     """Keys published as <pubkey/> are named by their fingerprint, the name a client's
     decrypt_collection looks for by default: no names need to be agreed on."""
-    stored = server.publish_keys(ROMEO, [pubkey_of(private_keys[0], shape="rsakey"),
-                                         pubkey_of(private_keys[1], shape="der")])
+    [event] = server.publish_keys(ROMEO, [pubkey_of(private_keys[0], shape="rsakey"),
+                                          pubkey_of(private_keys[1], shape="der")])
+    assert isinstance(event, KeysPublished) and event.owner == ROMEO_BARE
+    stored = event.keys
     assert [info.key_name for info in stored] == [
         key_name(private_key.public_key()) for private_key in private_keys]
     assert server.store.get_public_keys(ROMEO_BARE) == stored
@@ -1451,9 +1461,10 @@ def test_publish_keys_leaves_out_keys_out_of_their_validity(
     expired = pubkey_of(private_keys[0], shape="der", begin=at(-200), end=at(-100))
     future = pubkey_of(private_keys[1], shape="rsakey", begin=at(100), end=at(200))
     given = KeyInfo(key_names=("by-name",), key_values=(published.key_value(),))
-    assert server.publish_keys(ROMEO, [expired, future, given, published], now=T0) == (
-        given, published.key_info())
-    assert len(server.publish_keys(ROMEO, [expired, future])) == 2  # no time: all of them
+    assert server.publish_keys(ROMEO, [expired, future, given, published], now=T0) == [
+        KeysPublished(ROMEO_BARE, (given, published.key_info()))]
+    [event] = server.publish_keys(ROMEO, [expired, future])
+    assert isinstance(event, KeysPublished) and len(event.keys) == 2  # no time: all of them
 
 
 def test_publish_keys_refuses_what_is_no_rsa_key(server: ArchiveServer) -> None:
@@ -1642,7 +1653,7 @@ def test_restore_refuses_what_is_no_snapshot(server: ArchiveServer) -> None:
         ArchiveServer.restore({"format": "other"}, server.store, random=seeded())
     data = server.snapshot()
     del data["limits"]
-    with pytest.raises(ValueError, match="missing 'limits'"):
+    with pytest.raises(ValueError, match="needs its field 'limits'"):
         ArchiveServer.restore(data, server.store, random=seeded())
 
 

@@ -102,7 +102,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.shared: set[str] = set()
         self.publish(0)
         [enable] = self.client.enable_auto()
-        [answer] = self.server.handle(enable, owner=ROMEO, now=self.now)
+        [answer] = [sent.stanza for sent in self.server.receive(enable, owner=ROMEO, now=self.now)]
         assert self.client.handle(answer) == [AutoArchivingSet(True, True, None)]
         #: (data cipher, key cipher, private key) -> what it decrypts to (None: nothing)
         self.opened: dict[tuple[bytes, bytes, int], tuple[Entry | Note, ...] | None] = {}
@@ -117,7 +117,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         return self.now
 
     def serve(self, iq: Iq) -> list[Iq]:
-        answers = self.server.handle(iq, owner=ROMEO, now=self.tick())
+        answers = [sent.stanza for sent in self.server.receive(iq, owner=ROMEO, now=self.tick())]
         return [answer for answer in answers if answer.type in (IqType.RESULT, IqType.ERROR)]
 
     def absorb(self, events: list[object]) -> None:

@@ -1,244 +1,28 @@
-"""The server side of message archiving (XEP-0136) with encrypted archives
-(XEP-0241), as a sans-IO machine over a storage interface.
+"""The server side of message archiving (XEP-0136) with encrypted archives (XEP-0241):
+one sans-IO :class:`ArchiveServer` for every account of a server, over an
+:class:`~xepcodec.machines.archive_store.ArchiveStore`.
 
-One :class:`ArchiveServer` serves every account of a server.  It keeps its data in an
-:class:`~xepcodec.machines.archive_store.ArchiveStore` the caller chooses
-(:class:`~xepcodec.machines.archive_store.MemoryStore`,
-:class:`~xepcodec.machines.archive_store.SQLiteStore` or the caller's own) and holds
-in memory only what must never reach a disk or only lasts as long as a stream: the
-collections being recorded automatically (with their symmetric keys), the
-automatic-archiving setting of each stream, and which resources asked for the
-preferences (and so receive their changes).
-
-Public API
-----------
-``ArchiveServer(store, *, namespace=None, encryption=True, lenient=False,
-random=None, ids=None, limits=None, defaults=None)``
-
-* ``namespace``: ``None`` (the default) serves both ``urn:xmpp:archive`` and
-  ``urn:xmpp:tmp:archive`` and answers every request in the namespace it came in;
-  pushes go out in the namespace the resource used to ask for the preferences.
-  ``ARCHIVE`` or ``ARCHIVE_TMP`` serves that one only: a request in the other is
-  answered ``service-unavailable``.
-* ``encryption``: server-side encryption of automatically archived collections
-  (XEP-0241 §3) and its disco feature.  Without it, ``<auto encrypt='true'/>`` is
-  answered ``feature-not-implemented``.  Manually uploaded encrypted collections are
-  always accepted, as XEP-0241 requires.
-* ``lenient``: also accept the forms the specifications' examples use that break
-  RFC 6120 (see "Errata and the lenient mode" below).
-* ``random``: the source of random octets (symmetric keys, IVs, key names), e.g.
-  :func:`os.urandom`; required when ``encryption`` is on.  ``ids``: the source of
-  stanza ids for pushes (a counter saved in the snapshot by default).
-* ``limits`` (:class:`Limits`): collection size (items, octets of XML), the largest
-  page a result set returns, how long an automatically recorded collection may stay
-  idle, the timeout the server gives session preferences.
-* ``defaults`` (:class:`Defaults`): the Save and OTR Modes a user who set none gets,
-  and whether server policy makes automatic archiving compulsory.
-
-What arrives:
-
-* :meth:`ArchiveServer.handle` ``(iq, *, owner, now) -> list[Iq]``: one archiving
-  request of the account ``owner`` (the full JID of the user's resource whose stream
-  carried it; its bare JID names the account).  Returns the answer first, then any
-  pushes (iq ``set`` to the other interested resources, see below), for the caller
-  to send.  An ``iq`` of type ``result`` or ``error`` (the answers to pushes) gives
-  ``[]``.  :meth:`ArchiveServer.accepts` says whether an iq is for this machine; any
-  other payload is a :class:`~xepcodec.errors.ProtocolError`.
-* :meth:`ArchiveServer.archive_message` ``(message, *, owner, direction, now)``:
-  every message that passes over a user's stream, for automatic archiving;
-  ``owner`` is again the full JID of that stream, ``direction`` is
-  ``Direction.TO`` for a message the user sent and ``Direction.FROM`` for one the
-  user received.  Returns events (:class:`CollectionOpened`,
-  :class:`MessageArchived`, :class:`CollectionFinished`, :class:`NotArchived`).
-* :meth:`ArchiveServer.finish_collection` ``(owner, with_, *, now)``: the
-  conversation with ``with_`` is over; :meth:`ArchiveServer.expire` ``(now)``
-  finishes every collection idle for longer than :attr:`Limits.collection_timeout`
-  (call it now and then); :meth:`ArchiveServer.stream_closed` ``(jid, *, now)``: a
-  resource went away; :meth:`ArchiveServer.close` ``(now)``: finish everything
-  (shutdown).
-* :meth:`ArchiveServer.publish_keys` ``(owner, keys, *, now=None)``: the user's
-  XEP-0189 public keys (``<pubkey/>`` elements as the caller sees them on the user's
-  node, or ``<KeyInfo/>``/:class:`~xepcodec.crypto.PublicKey`), recorded in the store
-  for automatic encryption; call it whenever they change.
-* Discovery: :meth:`ArchiveServer.disco_features`,
-  :meth:`ArchiveServer.disco_info` ``(node=None, *, identities=(), features=())``
-  (a correct disco#info ``<query/>`` for the caller's result),
-  :meth:`ArchiveServer.stream_feature`.
-* Persistence: :meth:`ArchiveServer.snapshot` and :meth:`ArchiveServer.restore`
-  (below).  Reading: :meth:`ArchiveServer.open_collections`,
-  :meth:`ArchiveServer.auto_setting`.
-
-Requests and answers
---------------------
-Every request runs in one store transaction: it takes effect entirely or not at all.
-
-* ``<pref/>`` get: the preferences, with ``<auto/>`` giving this stream's setting,
-  a ``<default/>`` (``unset='true'`` with the server's :class:`Defaults` when the
-  user never set one) and all three ``<method/>`` elements; the resource is then
-  registered for pushes until :meth:`~ArchiveServer.stream_closed`.
-  ``<pref/>`` set: merges what it names (``<default/>``, ``<item/>`` by JID and
-  ``exactmatch``, ``<session/>`` by thread, ``<method/>`` by type; an ``<item/>``
-  or ``<session/>`` missing a mode keeps the one stored, else takes the default),
-  answers an empty result, and pushes what changed to every registered resource of
-  the account (methods: all three; sessions: with the ``timeout`` the server
-  gives).  An ``<auto/>`` inside is applied as an ``<auto/>`` request and not
-  pushed.  ``<itemremove/>`` and ``<sessionremove/>`` forget the named entries
-  (naming one that does not exist is not an error) and are pushed as they are,
-  since XEP-0136 has no other way to tell a resource that an entry went.
-  Errors: ``bad-request`` (an empty set; OTR Mode ``require`` with a Save Mode other
-  than ``false``), ``feature-not-implemented`` (Save Mode ``stream`` while automatic
-  archiving is on: the server never saves raw streams), ``not-acceptable`` (Save
-  Mode ``false`` when policy makes archiving compulsory).
-* ``<auto/>`` set: switches automatic archiving for the requesting stream (and, with
-  ``scope='global'``, for the account's next streams).  Errors:
-  ``feature-not-implemented`` for ``encrypt`` when encryption is off, and for
-  ``save='true'`` when a preference asks for Save Mode ``stream``;
-  ``not-acceptable`` for ``encrypt`` when there is no usable public key (neither
-  published nor given in the request, or one given that is not an RSA key);
-  ``not-allowed`` for ``save='false'`` when archiving is compulsory.  Public keys in
-  the request count as confirmed (the user's own request vouches for them); a
-  ``<KeyInfo/>`` with only a ``<KeyName/>`` names one of the published keys.
-  Switching encryption on encrypts the collections being recorded, in place (their
-  messages become one ``<EncryptedData/>``); switching it off, or switching archiving
-  off on the account's last stream that had it on, finishes them.
-* ``<save/>`` set: creates the collection (version 0) or appends to it (version + 1
-  whenever anything changes; an upload that changes nothing leaves the version).  A
-  new ``subject`` (or ``thread``) replaces the old; a link replaces the one of its
-  kind and a link without attributes removes it; a form replaces the form, and an
-  empty form (no fields, no content) removes it, without error if there was none;
-  when a removed or replaced form held encrypted data, the wrapped keys for the
-  symmetric keys nothing else in the collection uses go with it, and a collection
-  left with no encrypted data and no wrapped key takes plain messages again.
-  Encrypted data and keys are stored as they come, except that an upload repeated
-  after a lost answer leaves no duplicate: an ``<EncryptedData/>`` or a wrapped key
-  byte for byte identical to one the collection holds is skipped.  A wrapped key for
-  a pair (public key, symmetric key name) the collection already holds with other
-  bytes is a ``conflict``, and nothing of that save is stored.  The answer is the
-  collection's attributes with its version.  Errors: ``not-acceptable`` when the collection would
-  exceed :class:`Limits`, and when plain messages would join encrypted content (or
-  the reverse), which XEP-0241 forbids; ``conflict`` as said.
-* ``<list/>`` get: the collections whose ``with`` matches (XEP-0136 §JID Matching,
-  see :func:`~xepcodec.machines.archive_store.jid_matches`) and that started at or
-  after ``start`` and before ``end``, in chronological order, with RSM (the item
-  identifiers are the start time followed by the JID), ``crypt='true'`` on encrypted
-  ones; an empty ``<list/>`` when none matches.
-* ``<retrieve/>`` get: a page of one collection's items (RSM; identifiers are item
-  positions), with its links and form.  For an encrypted collection, the page of
-  ``<EncryptedData/>`` and every ``<EncryptedKey/>`` whose ``CarriedKeyName`` one of
-  them (or the form's encrypted data) uses, limited to the public keys the request
-  names, if it names any.  ``item-not-found`` for a collection that does not exist.
-* ``<remove/>`` set: with ``with`` and ``start`` and no ``end``, that one collection;
-  otherwise every collection matching ``with`` (JID matching, ``exactmatch``),
-  ``start`` (inclusive) and ``end`` (exclusive), and with ``open='true'`` only those
-  being recorded.  ``item-not-found`` when nothing matches.  Removed collections
-  being recorded are finished (their keys destroyed).
-* ``<modified/>`` get: the latest change of each collection changed at or after
-  ``start`` (inclusive, so that a change made in the very second a client last
-  synchronized is not missed), oldest first, with RSM (identifiers are persistent
-  sequence numbers; an ``<after/>`` naming a change that was superseded since still
-  works).
-* ``<keys/>`` get: for each collection holding wrapped keys for the named public keys
-  (all wrapped keys when none is named), a ``<chat/>`` with those keys and the
-  collection's version; RSM over the collections.
-* ``<delete/>`` set: removes from one collection the wrapped keys for the named
-  public keys (version + 1 if any went; none matching is not an error);
-  ``item-not-found`` for a collection that does not exist.  It changes the archive,
-  so it must be an iq ``set``: a ``get`` is answered ``bad-request``, unless the
-  server is lenient (see below).
-* Any request of the wrong iq type (a ``save`` as ``get``, a ``list`` as ``set``…):
-  ``bad-request``.  An archiving element that is not a request (``<chat/>``…):
-  ``bad-request``.  A result set request the collection cannot answer: the condition
-  of :class:`~xepcodec.protocols.rsm.ResultSetError`.
-
-Automatic archiving
--------------------
-A message is archived when the stream's setting has ``save`` on (the stream's own
-setting, else the account's ``scope='global'`` one; off by default unless policy makes
-it compulsory) and the Save Mode for it is not ``false`` (session by thread, then the
-most specific matching item, then the default: XEP-0136's precedence).  Save Mode
-``body`` keeps the bodies; ``message`` also keeps the message's other payloads.
-Error messages and messages with nothing to keep are not archived.
-
-Messages go to the open collection of (account, the peer's bare JID, thread), which
-is created with the first message (start: its time; version 0; each message after
-that is a change, version + 1, logged for ``<modified/>``).  The collection is
-identified by the peer's *bare* JID, which XEP-0136 permits (§Conversation
-Tracking): a conversation that starts at a bare JID and continues with a full one
-stays in one collection.  Group chat messages use the room's bare JID and the sender's
-nickname as ``name``.  Times are written as ``secs`` so that their sum follows the
-absolute times.
-
-With ``encrypt`` on, a collection gets a fresh AES-256-GCM key when it opens, wrapped
-with RSA-OAEP for every public key the user publishes (:meth:`ArchiveStore.set_public_keys
-<xepcodec.machines.archive_store.ArchiveStore.set_public_keys>`) and every key the
-``<auto/>`` request gave (keys published later are wrapped for as soon as a message
-arrives); every message is stored as its own ``<EncryptedData/>``.  The published keys
-are the server's own record of the user's keys, so the server treats them as
-confirmed (XEP-0241's warning about published keys is addressed to clients, which
-cannot trust the server).  The key exists only in this object: it is never written to
-the store or a snapshot.  When the collection is finished (by
-:meth:`~ArchiveServer.finish_collection`, idleness, reaching the size limit,
-switching archiving or encryption off, removal, :meth:`~ArchiveServer.close`), the key
-is destroyed (:meth:`SymmetricKey.destroy <xepcodec.crypto.SymmetricKey.destroy>`:
-its buffer zeroed) and the server drops its only reference.
-
-Persistence
------------
-The store keeps everything durable.  :meth:`~ArchiveServer.snapshot` exports the rest
-(configuration, stream settings, registered resources, the id counter, the
-collections being recorded, *without* any key) as a JSON-safe dict; it changes
-nothing.  :meth:`ArchiveServer.restore` brings it back over a store: collections being
-recorded in plain text continue; encrypted ones are finished, since their keys
-existed only in the memory of the server that made the snapshot (their next message
-starts a new collection).  Likewise, a server that restarts without a snapshot
-simply considers every collection finished: the data is all in the store, and no key
-of an encrypted one survives.
-
-Errata and the lenient mode
----------------------------
-Where the examples of XEP-0136 and XEP-0241 break RFC 6120, the server follows the
-RFC; ``lenient=True`` also accepts what the examples do on the requests it receives:
-
-1. XEP-0241 §6 sends ``<delete/>``, which removes keys from the archive, in an iq of
-   type ``get``; RFC 6120 §8.2.3 makes ``get`` a request for information that
-   changes nothing.  Strict: ``bad-request``; lenient: executed as if it were a
-   ``set``.
-
-Errata on the side of what the server *sends*, which it always writes correctly
-whatever the mode (lenient is about reading only):
-
-2. Both XEPs show the disco#info answer as an iq of type ``get`` (it is a ``result``),
-   and XEP-0241's ``<query/>`` is closed before its features (not well-formed XML).
-   :meth:`~ArchiveServer.disco_info` builds a correct query for a ``result``.
-3. XEP-0136's ``<modified/>`` answer leaves out ``start``, which its own schema
-   requires; this server's answers leave it out too (the request's ``start`` means
-   nothing in an answer), which the library's schema allows.
-4. XEP-0136's error examples carry the legacy ``code`` attribute; the server writes
-   RFC 6120 errors (type and condition) only.
-
-Other problems of the specifications the server resolves (see also the element
-module): XEP-0136 has no way to push the removal of a preference entry (pushed as the
-``<itemremove/>``/``<sessionremove/>`` itself); it does not say whether ``<remove/>``
-with ``with`` and ``start`` but no ``end`` is one collection (it is) or a range; a
-``<keys/>`` request without ``<KeyName/>`` is unspecified (all keys); XEP-0241 asks
-that "all copies" of a finished collection's key be destroyed, which in Python can
-only mean the buffer xepcodec controls (see :mod:`xepcodec.crypto.keys`).
+How to wire it, what each request does, automatic archiving, snapshots and the errata
+of the specifications are described in ``docs/archive-server.md``.  The server's
+requests are the rows of :attr:`ArchiveServer._REQUESTS`; a collection being recorded
+moves through :data:`RECORDING`.
 """
 
 from __future__ import annotations
 
 import base64
 import enum
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
-from xepcodec.api import parse, serialize
+from xepcodec.api import serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, error_reply
@@ -250,7 +34,17 @@ from xepcodec.crypto import (
     new_symmetric_key,
     wrap_key,
 )
-from xepcodec.errors import ArgumentValueError, ParseError, ProtocolError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError
+from xepcodec.machines.archive_server_events import (
+    ArchiveServerEvent,
+    CollectionFinished,
+    CollectionOpened,
+    FinishReason,
+    KeysPublished,
+    MessageArchived,
+    NotArchived,
+    NotArchivedReason,
+)
 from xepcodec.machines.archive_store import (
     ArchiveItem,
     ArchiveStore,
@@ -258,7 +52,17 @@ from xepcodec.machines.archive_store import (
     jid_matches,
     utc,
 )
-from xepcodec.machines.base import IdCounter
+from xepcodec.machines.base import (
+    Changes,
+    IdCounter,
+    Ignored,
+    Send,
+    SnapshotFormat,
+    Transitions,
+    as_jid,
+    from_json,
+    to_json,
+)
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -296,48 +100,34 @@ from xepcodec.protocols.archive import (
 )
 from xepcodec.protocols.archive import List as ListQuery
 from xepcodec.protocols.dataforms import Form
-from xepcodec.protocols.datetime import format_datetime, parse_datetime
-from xepcodec.protocols.disco import Feature as DiscoFeature
-from xepcodec.protocols.disco import Identity, InfoQuery
+from xepcodec.protocols.datetime import format_datetime
 from xepcodec.protocols.pubkey import PubKey
 from xepcodec.protocols.rsm import ResultSet, ResultSetError, paginate
 from xepcodec.protocols.xmlenc import EncryptedData, EncryptedKey, KeyInfo
 
 __all__ = [
+    "RECORDING",
     "ArchiveServer",
+    "ArchiveServerEvent",
     "AutoSetting",
     "CollectionFinished",
     "CollectionOpened",
     "Defaults",
     "Event",
     "FinishReason",
+    "KeysPublished",
     "Limits",
     "MessageArchived",
     "NotArchived",
     "NotArchivedReason",
     "OpenCollection",
+    "Recording",
+    "RecordingStep",
     "collection_uid",
 ]
 
-_SNAPSHOT_FORMAT: Final = "xepcodec.archive-server"
-_SNAPSHOT_VERSION: Final = 1
-
-#: The archiving elements that are requests, with the iq types each is sent in.
-_REQUESTS: Final[dict[type, frozenset[IqType]]] = {
-    Pref: frozenset({IqType.GET, IqType.SET}),
-    ItemRemove: frozenset({IqType.SET}),
-    SessionRemove: frozenset({IqType.SET}),
-    Auto: frozenset({IqType.SET}),
-    Save: frozenset({IqType.SET}),
-    ListQuery: frozenset({IqType.GET}),
-    Retrieve: frozenset({IqType.GET}),
-    Remove: frozenset({IqType.SET}),
-    Modified: frozenset({IqType.GET}),
-    Keys: frozenset({IqType.GET}),
-    Delete: frozenset({IqType.SET}),
-}
-#: Archiving elements that can arrive as a payload but are not requests.
-_NOT_REQUESTS: Final = (Chat, Feature)
+#: Everything the server's methods return: its own events and the shared ones.
+Event: TypeAlias = ArchiveServerEvent | Send | Ignored
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -347,8 +137,8 @@ def _check_limit(name: str, value: object, *, minimum: int = 1, optional: bool =
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer of at least {minimum}"
-                         f"{' or None' if optional else ''}, not {value!r}")
+        raise ArgumentValueError(f"{name} must be an integer of at least {minimum}"
+                                 f"{' or None' if optional else ''}, not {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,17 +168,6 @@ class Limits:
         _check_limit("collection_timeout", self.collection_timeout)
         _check_limit("session_timeout", self.session_timeout)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"max_collection_items": self.max_collection_items,
-                "max_collection_size": self.max_collection_size,
-                "max_page_size": self.max_page_size,
-                "collection_timeout": self.collection_timeout,
-                "session_timeout": self.session_timeout}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Limits:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
-
 
 @dataclass(frozen=True, slots=True)
 class Defaults:
@@ -406,17 +185,11 @@ class Defaults:
         object.__setattr__(self, "save", SaveMode(self.save))
         object.__setattr__(self, "otr", OtrMode(self.otr))
         if self.otr is OtrMode.REQUIRE and self.save is not SaveMode.FALSE:
-            raise ValueError("OTR Mode 'require' goes with Save Mode 'false' (XEP-0136)")
+            raise ArgumentValueError("OTR Mode 'require' goes with Save Mode 'false' "
+                                     "(XEP-0136)")
         if self.compulsory and self.save is SaveMode.FALSE:
-            raise ValueError("compulsory archiving cannot default to Save Mode 'false'")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"save": self.save.value, "otr": self.otr.value, "compulsory": self.compulsory}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Defaults:
-        return cls(save=SaveMode(data["save"]), otr=OtrMode(data["otr"]),
-                   compulsory=bool(data["compulsory"]))
+            raise ArgumentValueError("compulsory archiving cannot default to Save Mode "
+                                     "'false'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,96 +202,8 @@ class AutoSetting:
     scope: Scope = Scope.STREAM
     key_infos: tuple[KeyInfo, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"save": self.save, "encrypt": self.encrypt, "scope": self.scope.value,
-                "keys": [serialize(info).decode() for info in self.key_infos]}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> AutoSetting:
-        return cls(save=bool(data["save"]), encrypt=bool(data["encrypt"]),
-                   scope=Scope(data["scope"]),
-                   key_infos=tuple(_parse_as(text, KeyInfo) for text in data["keys"]))
-
 
 _OFF: Final = AutoSetting(save=False)
-
-
-# -- events ----------------------------------------------------------------------------------
-
-
-class NotArchivedReason(enum.StrEnum):
-    """Why :meth:`ArchiveServer.archive_message` kept nothing."""
-
-    #: automatic archiving is off for the stream
-    AUTO_OFF = "auto-off"
-    #: the Save Mode for this peer or thread is ``false``
-    SAVE_FALSE = "save-false"
-    #: an error message, or one with nothing the Save Mode keeps
-    NOTHING_TO_SAVE = "nothing-to-save"
-    #: the message names no peer (no ``to`` for one sent, no ``from`` for one received)
-    NO_PEER = "no-peer"
-    #: encryption is on but no usable public key is left (the published ones were
-    #: withdrawn): the message is not stored in plain text instead
-    NO_PUBLIC_KEY = "no-public-key"
-
-
-class FinishReason(enum.StrEnum):
-    """Why a collection being recorded was finished."""
-
-    REQUESTED = "requested"
-    IDLE = "idle"
-    FULL = "full"
-    AUTO_OFF = "auto-off"
-    ENCRYPTION_CHANGED = "encryption-changed"
-    REMOVED = "removed"
-    STREAM_CLOSED = "stream-closed"
-    SHUTDOWN = "shutdown"
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionOpened:
-    """Automatic archiving started a collection; ``key_name`` names its symmetric key
-    when it is encrypted."""
-
-    owner: JID
-    with_: JID
-    start: datetime
-    thread: str | None
-    key_name: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class MessageArchived:
-    """A message went into a collection at ``position``, which now has ``version``."""
-
-    owner: JID
-    with_: JID
-    start: datetime
-    position: int
-    version: int
-    encrypted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionFinished:
-    """A collection being recorded was finished (its key, if any, destroyed)."""
-
-    owner: JID
-    with_: JID
-    start: datetime
-    reason: FinishReason
-    encrypted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class NotArchived:
-    """A message that was not archived, and why."""
-
-    message: Message
-    reason: NotArchivedReason
-
-
-Event: TypeAlias = CollectionOpened | MessageArchived | CollectionFinished | NotArchived
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,7 +220,130 @@ class OpenCollection:
     last: datetime
 
 
-# -- internals ---------------------------------------------------------------------------------
+# -- a collection being recorded ---------------------------------------------------------------
+
+
+class Recording(enum.Enum):
+    """Where a collection that automatic archiving records stands."""
+
+    #: messages are stored as they are
+    PLAIN = "plain"
+    #: each message is stored as its own <EncryptedData/>, under the collection's key
+    ENCRYPTED = "encrypted"
+    #: no more messages; its key (if any) is destroyed
+    FINISHED = "finished"
+
+
+class RecordingStep(enum.Enum):
+    """What happens to a collection being recorded."""
+
+    #: a message is archived into it
+    MESSAGE = "message"
+    #: encryption was switched on: what it holds is encrypted in place, under a new key
+    ENCRYPT = "encrypt"
+    #: its key is wrapped for public keys the user published since it opened
+    WRAP = "wrap"
+    #: it is finished (asked for, idle, full, switched off, removed, shut down)
+    FINISH = "finish"
+
+
+#: Every step a collection being recorded may take.  It opens PLAIN or ENCRYPTED, as
+#: the stream's setting says; a collection is never decrypted in place: switching
+#: encryption off finishes it, and the next message opens a plain one.
+RECORDING: Final = Transitions[Recording, RecordingStep, Recording](
+    "archive-server collection being recorded", {
+        (Recording.PLAIN, RecordingStep.MESSAGE): Recording.PLAIN,
+        (Recording.PLAIN, RecordingStep.ENCRYPT): Recording.ENCRYPTED,
+        (Recording.PLAIN, RecordingStep.FINISH): Recording.FINISHED,
+        (Recording.ENCRYPTED, RecordingStep.MESSAGE): Recording.ENCRYPTED,
+        (Recording.ENCRYPTED, RecordingStep.WRAP): Recording.ENCRYPTED,
+        (Recording.ENCRYPTED, RecordingStep.FINISH): Recording.FINISHED,
+    })
+
+
+@dataclass(slots=True, eq=False)
+class _Open:
+    """A collection being recorded.  ``key`` is the only reference the server holds
+    to the collection's symmetric key; ``recipients`` name the public keys it is
+    wrapped for."""
+
+    owner: JID
+    with_: JID
+    start: datetime
+    thread: str | None
+    namespace: str
+    last: datetime
+    state: Recording
+    elapsed: int = 0
+    key: SymmetricKey | None = None
+    recipients: set[str] = field(default_factory=set)
+
+    @property
+    def slot(self) -> tuple[JID, JID, str | None]:
+        return self.owner, self.with_, self.thread
+
+    @property
+    def encrypted(self) -> bool:
+        return self.state is Recording.ENCRYPTED
+
+    def take(self, step: RecordingStep) -> None:
+        """The one place a collection's state changes: as :data:`RECORDING` says."""
+        self.state = RECORDING(self.state, step)
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+#: Version 2 writes the state from its dataclasses; version 1 is still read.
+_FORMAT: Final = SnapshotFormat("xepcodec.archive-server", 2, readable=frozenset({1}))
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """A collection being recorded, as a snapshot keeps it: never its key."""
+
+    owner: JID
+    with_: JID
+    start: datetime
+    thread: str | None
+    namespace: str
+    last: datetime
+    elapsed: int
+    encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What a snapshot holds: everything of the server outside its store."""
+
+    namespace: str | None
+    encryption: bool
+    lenient: bool
+    limits: Limits
+    defaults: Defaults
+    next_id: int | None
+    #: the automatic-archiving setting of each stream
+    streams: dict[JID, AutoSetting]
+    #: the resources that asked for the preferences, with the namespace they asked in
+    subscribers: dict[JID, str]
+    open: tuple[_Recorded, ...]
+
+
+def _from_version_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 state in the layout of version 2.  Version 1 listed streams and
+    subscribers as objects holding their "jid", called a stream's keys "keys", and a
+    collection's peer "with"."""
+    return {
+        **state,
+        "streams": {each["jid"]: {"save": each["save"], "encrypt": each["encrypt"],
+                                  "scope": each["scope"], "key_infos": each["keys"]}
+                    for each in state["streams"]},
+        "subscribers": {each["jid"]: each["namespace"] for each in state["subscribers"]},
+        "open": [{("with_" if name == "with" else name): value for name, value in each.items()}
+                 for each in state["open"]],
+    }
+
+
+# -- requests --------------------------------------------------------------------------------
 
 
 class _Refused(Exception):
@@ -547,32 +355,60 @@ class _Refused(Exception):
         self.text = text
 
 
-@dataclass(slots=True, eq=False)
-class _Open:
-    """A collection being recorded.  ``key`` is the only reference the server holds
-    to the collection's symmetric key."""
+@dataclass(slots=True)
+class _Call:
+    """One request being answered: what its handler reads, and what it leaves to do.
+    ``changes`` take effect only if the whole request does; ``pushes`` are sent after
+    the answer."""
 
+    iq: Iq
     owner: JID
-    with_: JID
-    start: datetime
-    thread: str | None
-    namespace: str
-    last: datetime
-    elapsed: int = 0
-    key: SymmetricKey | None = None
-    encrypted: bool = False
-    recipients: set[str] = field(default_factory=set)
-
-    @property
-    def slot(self) -> tuple[JID, JID, str | None]:
-        return self.owner, self.with_, self.thread
+    now: datetime
+    changes: Changes = field(default_factory=Changes)
+    pushes: list[Iq] = field(default_factory=list)
 
 
-def _parse_as(text: str | bytes, kind: type[Any]) -> Any:
-    obj = parse(text)
-    if not isinstance(obj, kind):
-        raise ValueError(f"expected a {kind.__name__}, found a {type(obj).__name__}")
-    return obj
+#: A request's handler: it answers with the payload of the result (None: an empty
+#: result), or raises _Refused.
+Handler: TypeAlias = Callable[["ArchiveServer", _Call, Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """A row of the request table.
+
+    ``handlers``: the iq types the payload is sent in, each with its handler; none for
+    an archiving element that asks for nothing (answered ``bad-request``).
+    ``lenient``: the iq type the specifications' examples wrongly send it in, which a
+    lenient server carries out as the right one.  ``why``: why its iq type is what it
+    is, told to a client that sent another."""
+
+    handlers: Mapping[IqType, Handler]
+    lenient: IqType | None = None
+    why: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.lenient is not None and len(self.handlers) != 1:
+            raise ArgumentValueError("a request taken in a wrong iq type has one right one")
+
+    def handler(self, kind: IqType, *, lenient: bool) -> Handler | None:
+        if lenient and kind is self.lenient:
+            [right] = self.handlers.values()
+            return right
+        return self.handlers.get(kind)
+
+    def wrong_type(self, name: str, kind: IqType) -> str:
+        expected = "' or '".join(each.value for each in self.handlers)
+        text = f"a <{name}/> request is sent in an iq of type '{expected}', not '{kind.value}'"
+        return f"{text} ({self.why})" if self.why else text
+
+
+def _element_name(kind: type) -> str:
+    """The XML name of an archiving element class, for the texts of errors."""
+    return str(kind.__dict__["__xml_codec__"].name)
+
+
+# -- helpers -----------------------------------------------------------------------------------
 
 
 def collection_uid(with_: JID, start: datetime) -> str:
@@ -621,11 +457,47 @@ def _specificity(item: Item) -> int:
     return 2 if jid.local is not None else 1
 
 
+def _rsa_of(pubkey: PubKey) -> RSAPublicKey:
+    if pubkey.rsakey is not None:
+        try:
+            return RSAPublicNumbers(pubkey.rsakey.exponent, pubkey.rsakey.modulus).public_key()
+        except ValueError as error:
+            raise ArgumentValueError(f"the <rsakey/> is not a valid RSA public key: "
+                                     f"{error}") from None
+    if pubkey.key is None:
+        raise ArgumentValueError("an empty <pubkey/> is a request for a key, not a key")
+    try:
+        loaded = serialization.load_der_public_key(pubkey.key)
+    except ValueError as error:
+        raise ArgumentValueError(f"the <key/> is not a DER SubjectPublicKeyInfo: "
+                                 f"{error}") from None
+    if not isinstance(loaded, RSAPublicKey):
+        raise ArgumentValueError(f"the <key/> is a {type(loaded).__name__}; only RSA keys "
+                                 "wrap archive keys")
+    return loaded
+
+
+def _time(now: object) -> datetime:
+    if not isinstance(now, datetime):
+        raise ProtocolError(f"the archive server keeps time: now is a datetime, not "
+                            f"{type(now).__name__}")
+    try:
+        return utc(now)
+    except ValueError as error:
+        raise ProtocolError(str(error)) from None
+
+
 # -- the machine ---------------------------------------------------------------------------------
 
 
 class ArchiveServer:
-    """The archiving service of a server (see the module documentation)."""
+    """The archiving service of a server (see ``docs/archive-server.md``).
+
+    What arrives goes to :meth:`receive` (requests) and :meth:`archive_message` (the
+    messages of the users' streams); :meth:`finish_collection`, :meth:`expire`,
+    :meth:`stream_closed`, :meth:`close` and :meth:`publish_keys` are the caller's.
+    Every one of them returns events.  Requests are dispatched by :attr:`_REQUESTS`,
+    at the end of the request handlers below."""
 
     def __init__(self, store: ArchiveStore, *, namespace: str | None = None,
                  encryption: bool = True, lenient: bool = False,
@@ -633,13 +505,14 @@ class ArchiveServer:
                  ids: Callable[[], str] | None = None, limits: Limits | None = None,
                  defaults: Defaults | None = None) -> None:
         if not isinstance(store, ArchiveStore):
-            raise TypeError(f"store must be an ArchiveStore, not {type(store).__name__}")
+            raise ArgumentTypeError(f"store must be an ArchiveStore, not "
+                                    f"{type(store).__name__}")
         if namespace is not None and namespace not in NAMESPACES:
-            raise ValueError(f"namespace must be None (both), {ARCHIVE!r} or "
-                             f"{ARCHIVE_TMP!r}, not {namespace!r}")
+            raise ArgumentValueError(f"namespace must be None (both), {ARCHIVE!r} or "
+                                     f"{ARCHIVE_TMP!r}, not {namespace!r}")
         if encryption and random is None:
-            raise ValueError("server-side encryption needs a source of random octets: "
-                             "pass random=os.urandom (or encryption=False)")
+            raise ArgumentValueError("server-side encryption needs a source of random "
+                                     "octets: pass random=os.urandom (or encryption=False)")
         self._store = store
         self._namespace = namespace
         self._encryption = bool(encryption)
@@ -686,9 +559,10 @@ class ArchiveServer:
     def defaults(self) -> Defaults:
         return self._defaults
 
-    def auto_setting(self, stream: JID) -> AutoSetting:
+    def auto_setting(self, stream: JID | str) -> AutoSetting:
         """The automatic-archiving setting in force for ``stream``: its own, else the
         account's global one, else off (on, unencrypted, when compulsory)."""
+        stream = as_jid(stream, "stream")
         own = self._streams.get(stream)
         if own is not None:
             return own
@@ -701,108 +575,96 @@ class ArchiveServer:
             return AutoSetting(save=True)
         return _OFF
 
-    def open_collections(self, owner: JID | None = None) -> tuple[OpenCollection, ...]:
+    def open_collections(self, owner: JID | str | None = None) -> tuple[OpenCollection, ...]:
         """The collections being recorded (of ``owner``'s account, or all)."""
+        account = as_jid(owner, "owner").bare if owner is not None else None
         return tuple(
             OpenCollection(owner=item.owner, with_=item.with_, start=item.start,
                            thread=item.thread, encrypted=item.encrypted,
                            key_name=item.key.name if item.key is not None else None,
                            last=item.last)
-            for item in self._open.values() if owner is None or item.owner == owner.bare)
+            for item in self._open.values() if account is None or item.owner == account)
+
+    # -- routing ----------------------------------------------------------------------
 
     @staticmethod
-    def accepts(iq: Iq) -> bool:
-        """Whether ``iq`` is for this machine: a get or set whose payload is an
-        archiving element."""
-        return (iq.type in (IqType.GET, IqType.SET)
-                and isinstance(iq.payload, (*_REQUESTS, *_NOT_REQUESTS)))
+    def accepts(stanza: object) -> bool:
+        """Whether ``stanza`` is for this machine: an iq get or set whose payload is an
+        archiving element (one of :attr:`payloads`)."""
+        return (isinstance(stanza, Iq) and stanza.type in (IqType.GET, IqType.SET)
+                and type(stanza.payload) in ArchiveServer._REQUESTS)
+
+    def disco_features(self) -> tuple[str, ...]:
+        """The disco#info features of the service, in each namespace served:
+        the namespace itself, ``:auto``, ``:manage``, ``:manual``, ``:pref``, and
+        ``:encrypt`` (XEP-0241) when encryption is on."""
+        names = ["auto", "manage", "manual", "pref"]
+        if self._encryption:
+            names.append(FEATURE_ENCRYPT_SUFFIX)
+        return tuple(name for namespace in self.namespaces
+                     for name in (feature(namespace),
+                                  *(feature(namespace, each) for each in names)))
+
+    def stream_feature(self, namespace: str | None = None) -> Feature:
+        """The stream feature to advertise (XEP-0136 §Stream Feature): ``<default/>``
+        inside when archiving is compulsory."""
+        return Feature(namespace=namespace or self.namespaces[0], optional=True,
+                       default=self._defaults.compulsory)
 
     # -- requests --------------------------------------------------------------------------
 
-    def handle(self, iq: Iq, *, owner: JID, now: datetime) -> list[Iq]:
-        """Answer one archiving request of ``owner`` (see the module documentation):
-        the answer first, then the pushes to send."""
-        if not isinstance(iq, Iq):
-            raise ProtocolError(f"handle takes an Iq, not {type(iq).__name__}")
+    def receive(self, stanza: object, *, now: datetime | None = None,
+                owner: JID | str | None = None) -> list[Event]:
+        """Answer one archiving request: a :class:`Send` of the answer, then one per
+        push to the account's other interested resources.
+
+        ``owner`` is the stream the request came over (the user's full JID; its bare
+        JID names the account); by default the iq's ``from``, which the server stamps
+        on what its clients send.  A result or error (the answer to a push) is
+        :class:`Ignored`.  Anything but an iq, or an iq that :meth:`accepts` refuses,
+        is a :class:`~xepcodec.errors.ProtocolError`."""
+        if not isinstance(stanza, Iq):
+            raise ProtocolError(f"receive takes an Iq, not {type(stanza).__name__}")
+        iq = stanza
         if iq.type in (IqType.RESULT, IqType.ERROR):
-            return []
-        now = self._time(now)
-        owner = _jid(owner)
+            return [Ignored(iq, f"an iq {iq.type.value} answers a push; it is not answered")]
+        when = _time(now)
         payload = iq.payload
-        if isinstance(payload, _NOT_REQUESTS):
-            return [self._error(iq, Condition.BAD_REQUEST,
-                                f"a <{type(payload).__name__.lower()}/> is not an archiving "
-                                "request")]
-        kinds = _REQUESTS.get(type(payload))
-        if kinds is None:
+        request = self._REQUESTS.get(type(payload))
+        if request is None:
             raise ProtocolError(f"not an archiving request: {type(payload).__name__} (check "
-                                "ArchiveServer.accepts before calling handle)")
-        namespace: str = payload.namespace
-        if namespace not in self.namespaces:
-            return [self._error(iq, Condition.SERVICE_UNAVAILABLE,
-                                f"this server archives in {self.namespaces[0]} only")]
-        if iq.type not in kinds and not (isinstance(payload, Delete) and self._lenient):
-            return [self._error(iq, Condition.BAD_REQUEST, self._wrong_type(payload, iq))]
-        committed: list[Callable[[], None]] = []
-        undone: list[Callable[[], None]] = []
+                                "ArchiveServer.accepts before calling receive)")
+        name = _element_name(type(payload))
+        if not request.handlers:
+            return [self._refusal(iq, Condition.BAD_REQUEST,
+                                  f"a <{name}/> is not an archiving request")]
+        if payload.namespace not in self.namespaces:
+            return [self._refusal(iq, Condition.SERVICE_UNAVAILABLE,
+                                  f"this server archives in {self.namespaces[0]} only")]
+        handler = request.handler(iq.type, lenient=self._lenient)
+        if handler is None:
+            return [self._refusal(iq, Condition.BAD_REQUEST, request.wrong_type(name, iq.type))]
+        call = _Call(iq, self._owner(iq, owner), when)
         try:
-            with self._store.transaction():
-                answers = self._dispatch(iq, payload, owner, now, committed, undone)
+            # the store's transaction inside: it is undone before the memory is
+            with call.changes.atomic(), self._store.transaction():
+                answer = handler(self, call, payload)
         except _Refused as refusal:
-            for action in undone:
-                action()
-            return [self._error(iq, refusal.condition, refusal.text)]
-        except BaseException:
-            for action in undone:
-                action()
-            raise
-        for action in committed:
-            action()
-        return answers
+            return [self._refusal(iq, refusal.condition, refusal.text)]
+        return [Send(iq.result(answer)), *(Send(push) for push in call.pushes)]
 
     @staticmethod
-    def _wrong_type(payload: object, iq: Iq) -> str:
-        name = {ListQuery: "list", ItemRemove: "itemremove",
-                SessionRemove: "sessionremove"}.get(type(payload), type(payload).__name__.lower())
-        if isinstance(payload, Delete):
-            return ("a <delete/> removes keys from the archive, so it is sent in an iq of type "
-                    "'set' (RFC 6120 §8.2.3: a 'get' changes nothing), not 'get'")
-        expected = "set" if iq.type is IqType.GET else "get"
-        return f"a <{name}/> request is sent in an iq of type '{expected}', not '{iq.type}'"
+    def _owner(iq: Iq, owner: JID | str | None) -> JID:
+        if owner is not None:
+            return as_jid(owner, "owner")
+        if iq.from_ is None:
+            raise ProtocolError("an iq without 'from' needs owner= (the full JID of the "
+                                "stream that carried it)")
+        return iq.from_
 
-    def _error(self, iq: Iq, condition: Condition, text: str) -> Iq:
-        return error_reply(iq, condition, text=text)
-
-    def _dispatch(self, iq: Iq, payload: Any, owner: JID, now: datetime,
-                  committed: list[Callable[[], None]],
-                  undone: list[Callable[[], None]]) -> list[Iq]:
-        if isinstance(payload, Pref):
-            if iq.type is IqType.GET:
-                return [self._pref_get(iq, payload, owner)]
-            return self._pref_set(iq, payload, owner, now, committed, undone)
-        if isinstance(payload, ItemRemove):
-            return self._item_remove(iq, payload, owner)
-        if isinstance(payload, SessionRemove):
-            return self._session_remove(iq, payload, owner)
-        if isinstance(payload, Auto):
-            self._auto(payload, owner, now, committed, undone)
-            return [iq.result()]
-        if isinstance(payload, Save):
-            return [iq.result(self._save(payload, owner, now))]
-        if isinstance(payload, ListQuery):
-            return [iq.result(self._list(payload, owner))]
-        if isinstance(payload, Retrieve):
-            return [iq.result(self._retrieve(payload, owner))]
-        if isinstance(payload, Remove):
-            self._remove(payload, owner, now, committed)
-            return [iq.result()]
-        if isinstance(payload, Modified):
-            return [iq.result(self._modified(payload, owner))]
-        if isinstance(payload, Keys):
-            return [iq.result(self._keys(payload, owner))]
-        assert isinstance(payload, Delete)
-        self._delete(payload, owner, now, committed)
-        return [iq.result()]
+    @staticmethod
+    def _refusal(iq: Iq, condition: Condition, text: str) -> Send:
+        return Send(error_reply(iq, condition, text=text))
 
     # -- preferences ---------------------------------------------------------------------
 
@@ -815,31 +677,29 @@ class ArchiveServer:
             return prefs.default
         return Default(otr=self._defaults.otr, save=self._defaults.save, unset=True)
 
-    def _pref_get(self, iq: Iq, request: Pref, owner: JID) -> Iq:
+    def _pref_get(self, call: _Call, request: Pref) -> Pref:
         if request.auto or request.default or request.items or request.sessions \
                 or request.methods:
             raise _Refused(Condition.BAD_REQUEST, "a <pref/> get is empty; to change "
                            "preferences, send an iq 'set'")
-        namespace = request.namespace
+        owner, namespace = call.owner, request.namespace
         prefs = self._stored_prefs(owner)
         setting = self.auto_setting(owner)
         auto = Auto(namespace=namespace, save=setting.save,
                     scope=setting.scope if setting.save or setting.scope is Scope.GLOBAL
                     else None,
                     encrypt=True if setting.encrypt else None)
-        answer = Pref(namespace=namespace, auto=auto, default=self._default(prefs),
-                      items=prefs.items, sessions=prefs.sessions,
-                      methods=_all_methods(prefs.methods))
-        self._subscribers[owner] = namespace
-        return iq.result(answer)
+        call.changes.on_commit(partial(self._subscribers.__setitem__, owner, namespace))
+        return Pref(namespace=namespace, auto=auto, default=self._default(prefs),
+                    items=prefs.items, sessions=prefs.sessions,
+                    methods=_all_methods(prefs.methods))
 
-    def _pref_set(self, iq: Iq, request: Pref, owner: JID, now: datetime,
-                  committed: list[Callable[[], None]],
-                  undone: list[Callable[[], None]]) -> list[Iq]:
+    def _pref_set(self, call: _Call, request: Pref) -> None:
         if not (request.auto or request.default or request.items or request.sessions
                 or request.methods):
             raise _Refused(Condition.BAD_REQUEST, "a <pref/> set names at least one "
                            "preference to change")
+        owner = call.owner
         prefs = self._stored_prefs(owner)
         default = self._default(prefs)
         new_default = prefs.default
@@ -876,21 +736,19 @@ class ArchiveServer:
         methods = {method.type: method for method in prefs.methods}
         for method in request.methods:
             methods[method.type] = method
-        auto = prefs.auto
-        stored = Pref(namespace=ARCHIVE, auto=auto, default=new_default,
+        stored = Pref(namespace=ARCHIVE, auto=prefs.auto, default=new_default,
                       items=tuple(items.values()), sessions=tuple(sessions.values()),
                       methods=tuple(methods[kind] for kind in MethodType if kind in methods))
         self._store.put_prefs(owner.bare, stored)
         if request.auto is not None:
-            self._auto(request.auto, owner, now, committed, undone)
-        answers = [iq.result()]
+            # applied as an <auto/> request of its own, and not pushed
+            self._auto(call, request.auto)
         if request.default or request.items or request.sessions or request.methods:
-            answers.extend(self._pushes(owner, lambda ns: Pref(
+            self._push(call, lambda ns: Pref(
                 namespace=ns,
                 default=new_default if request.default is not None else None,
                 items=tuple(changed_items), sessions=tuple(changed_sessions),
-                methods=_all_methods(stored.methods) if request.methods else ())))
-        return answers
+                methods=_all_methods(stored.methods) if request.methods else ()))
 
     def _check_modes(self, otr: OtrMode | None, save: SaveMode, what: str,
                      owner: JID) -> None:
@@ -905,89 +763,35 @@ class ArchiveServer:
                            f"{what} asks for Save Mode 'stream', which this server does not "
                            "archive, while automatic archiving is on")
 
-    def _pushes(self, owner: JID, build: Callable[[str], Any]) -> list[Iq]:
-        return [Iq(type=IqType.SET, id=self._ids(), to=resource, extensions=(build(namespace),))
-                for resource, namespace in self._subscribers.items()
-                if resource.bare == owner.bare]
+    def _push(self, call: _Call, build: Callable[[str], Any]) -> None:
+        """Push ``build(namespace)`` to every resource of the account that asked for
+        the preferences, in the namespace it asked in."""
+        call.pushes.extend(
+            Iq(type=IqType.SET, id=self._ids(), to=resource, extensions=(build(namespace),))
+            for resource, namespace in self._subscribers.items()
+            if resource.bare == call.owner.bare)
 
-    def _item_remove(self, iq: Iq, request: ItemRemove, owner: JID) -> list[Iq]:
-        prefs = self._stored_prefs(owner)
+    def _item_remove(self, call: _Call, request: ItemRemove) -> None:
+        prefs = self._stored_prefs(call.owner)
         gone = {item.jid for item in request.items}
         kept = tuple(item for item in prefs.items if item.jid not in gone)
         if kept != prefs.items:
-            self._store.put_prefs(owner.bare, replace(prefs, items=kept))
-        items = request.items
-        return [iq.result(), *self._pushes(owner, lambda ns: ItemRemove(namespace=ns,
-                                                                          items=items))]
+            self._store.put_prefs(call.owner.bare, replace(prefs, items=kept))
+        # XEP-0136 has no other way to tell a resource that an entry went
+        self._push(call, lambda ns: ItemRemove(namespace=ns, items=request.items))
 
-    def _session_remove(self, iq: Iq, request: SessionRemove, owner: JID) -> list[Iq]:
-        prefs = self._stored_prefs(owner)
+    def _session_remove(self, call: _Call, request: SessionRemove) -> None:
+        prefs = self._stored_prefs(call.owner)
         gone = {session.thread for session in request.sessions}
         kept = tuple(session for session in prefs.sessions if session.thread not in gone)
         if kept != prefs.sessions:
-            self._store.put_prefs(owner.bare, replace(prefs, sessions=kept))
-        sessions = request.sessions
-        return [iq.result(), *self._pushes(owner, lambda ns: SessionRemove(
-            namespace=ns, sessions=sessions))]
+            self._store.put_prefs(call.owner.bare, replace(prefs, sessions=kept))
+        self._push(call, lambda ns: SessionRemove(namespace=ns, sessions=request.sessions))
 
     # -- automatic archiving: the setting ----------------------------------------------------
 
-    def _auto_active(self, account: JID) -> bool:
-        """Whether any known stream of the account, or its global setting, archives."""
-        streams = [jid for jid in self._streams if jid.bare == account]
-        if any(self._streams[jid].save for jid in streams):
-            return True
-        return self.auto_setting(account).save if account not in self._streams else False
-
-    def _resolve_keys(self, owner: JID, key_infos: Sequence[KeyInfo]) -> list[PublicKey]:
-        """The public keys an ``<auto/>`` request gives, confirmed by the request."""
-        published = {key.name: key for key in self._published(owner)}
-        keys: list[PublicKey] = []
-        for info in key_infos:
-            if info.key_values:
-                try:
-                    keys.append(PublicKey.from_key_value(info, confirmed=True))
-                except CryptoError as error:
-                    raise _Refused(Condition.NOT_ACCEPTABLE,
-                                   f"a public key of the request cannot be used: {error}") \
-                        from None
-                continue
-            name = info.key_name
-            if name is None or name not in published:
-                raise _Refused(Condition.NOT_ACCEPTABLE,
-                               f"the request names the public key {name!r}, which the user "
-                               "does not publish, without giving its value")
-            keys.append(published[name])
-        return keys
-
-    def _published(self, owner: JID) -> list[PublicKey]:
-        """The user's published keys that are usable RSA keys (others are skipped)."""
-        keys: list[PublicKey] = []
-        for info in self._store.get_public_keys(owner.bare):
-            try:
-                keys.append(PublicKey.from_key_value(info, confirmed=True))
-            except CryptoError:
-                continue
-        return keys
-
-    def _recipients(self, owner: JID, setting: AutoSetting) -> list[PublicKey]:
-        found: dict[str, PublicKey] = {}
-        for key in [*self._published(owner), *self._setting_keys(setting)]:
-            found.setdefault(key.name, key)
-        return list(found.values())
-
-    @staticmethod
-    def _setting_keys(setting: AutoSetting) -> list[PublicKey]:
-        keys: list[PublicKey] = []
-        for info in setting.key_infos:
-            try:
-                keys.append(PublicKey.from_key_value(info, confirmed=True))
-            except CryptoError:
-                continue
-        return keys
-
-    def _auto(self, request: Auto, owner: JID, now: datetime,
-              committed: list[Callable[[], None]], undone: list[Callable[[], None]]) -> None:
+    def _auto(self, call: _Call, request: Auto) -> None:
+        owner = call.owner
         account = owner.bare
         if request.encrypt and not self._encryption:
             raise _Refused(Condition.FEATURE_NOT_IMPLEMENTED,
@@ -1019,37 +823,80 @@ class ArchiveServer:
             self._store.put_prefs(account, replace(prefs, auto=Auto(
                 namespace=ARCHIVE, save=setting.save, scope=Scope.GLOBAL,
                 encrypt=True if encrypt else None, key_infos=setting.key_infos)))
+        # In memory at once, since what follows asks whether the account still
+        # archives; a request runs this once, so the order of undoing is immaterial.
         previous = self._streams.get(owner)
         self._streams[owner] = setting
-
-        def restore() -> None:
-            if previous is None:
-                self._streams.pop(owner, None)
-            else:
-                self._streams[owner] = previous
-
-        undone.append(restore)
+        call.changes.on_undo(partial(self._put_setting, owner, previous))
         # The collections being recorded follow the new setting.
         for item in [each for each in self._open.values() if each.owner == account]:
             if not setting.save:
                 if not self._auto_active(account):
-                    self._finish_later(item, FinishReason.AUTO_OFF, committed)
+                    self._finish_later(call.changes, item, FinishReason.AUTO_OFF)
             elif not setting.encrypt:
                 if item.encrypted:
-                    self._finish_later(item, FinishReason.ENCRYPTION_CHANGED, committed)
+                    self._finish_later(call.changes, item, FinishReason.ENCRYPTION_CHANGED)
             elif not item.encrypted:
-                self._encrypt_in_place(item, setting, now, committed, undone)
+                self._encrypt_in_place(call, item, setting)
             else:
-                self._wrap_for_new(item, setting, committed)
+                self._wrap_for_new(call.changes, item, setting)
 
-    def _finish_later(self, item: _Open, reason: FinishReason,
-                      committed: list[Callable[[], None]]) -> None:
+    def _put_setting(self, stream: JID, setting: AutoSetting | None) -> None:
+        if setting is None:
+            self._streams.pop(stream, None)
+        else:
+            self._streams[stream] = setting
+
+    def _auto_active(self, account: JID) -> bool:
+        """Whether any known stream of the account, or its global setting, archives."""
+        streams = [jid for jid in self._streams if jid.bare == account]
+        if any(self._streams[jid].save for jid in streams):
+            return True
+        return self.auto_setting(account).save if account not in self._streams else False
+
+    def _resolve_keys(self, owner: JID, key_infos: Sequence[KeyInfo]) -> list[PublicKey]:
+        """The public keys an ``<auto/>`` request gives, confirmed by the request."""
+        published = {key.name: key for key in self._published(owner)}
+        keys: list[PublicKey] = []
+        for info in key_infos:
+            if info.key_values:
+                try:
+                    keys.append(PublicKey.from_key_value(info, confirmed=True))
+                except CryptoError as error:
+                    raise _Refused(Condition.NOT_ACCEPTABLE,
+                                   f"a public key of the request cannot be used: {error}") \
+                        from None
+                continue
+            name = info.key_name
+            if name is None or name not in published:
+                raise _Refused(Condition.NOT_ACCEPTABLE,
+                               f"the request names the public key {name!r}, which the user "
+                               "does not publish, without giving its value")
+            keys.append(published[name])
+        return keys
+
+    def _published(self, owner: JID) -> list[PublicKey]:
+        """The user's published keys that are usable RSA keys (others are skipped)."""
+        return _usable(self._store.get_public_keys(owner.bare))
+
+    def _recipients(self, owner: JID, setting: AutoSetting) -> list[PublicKey]:
+        found: dict[str, PublicKey] = {}
+        for key in [*self._published(owner), *_usable(setting.key_infos)]:
+            found.setdefault(key.name, key)
+        return list(found.values())
+
+    def _finish_later(self, changes: Changes, item: _Open, reason: FinishReason) -> None:
+        """Finish ``item`` once the request succeeds.  A request answers with stanzas
+        only, so the :class:`CollectionFinished` is not told."""
+
         def finish() -> None:
             self._finish(item, reason)
 
-        committed.append(finish)
+        changes.on_commit(finish)
 
     def _finish(self, item: _Open, reason: FinishReason) -> CollectionFinished:
+        encrypted = item.encrypted
+        item.take(RecordingStep.FINISH)
         if self._open.get(item.slot) is item:
             del self._open[item.slot]
         key, item.key = item.key, None
@@ -1057,59 +904,58 @@ class ArchiveServer:
             key.destroy()
         del key
         return CollectionFinished(owner=item.owner, with_=item.with_, start=item.start,
-                                  reason=reason, encrypted=item.encrypted)
+                                  reason=reason, encrypted=encrypted)
 
-    def _new_key(self) -> SymmetricKey:
+    def _new_key(self, changes: Changes) -> SymmetricKey:
+        """A fresh symmetric key, destroyed again if the step that made it fails."""
         assert self._random is not None
         name = "archive-" + base64.urlsafe_b64encode(self._random(12)).decode("ascii")
-        return new_symmetric_key(name, random=self._random)
+        key = new_symmetric_key(name, random=self._random)
+        changes.on_undo(key.destroy)
+        return key
 
     def _encrypt(self, entries: Sequence[Entry | Note], key: SymmetricKey,
                  namespace: str) -> EncryptedData:
         assert self._random is not None
         return encrypt_entries(entries, key, namespace=namespace, random=self._random)
 
-    def _wrap(self, key: SymmetricKey, recipients: Iterable[PublicKey]) -> list[EncryptedKey]:
+    @staticmethod
+    def _wrap(key: SymmetricKey, recipients: Iterable[PublicKey]) -> list[EncryptedKey]:
         return [wrap_key(key, recipient) for recipient in recipients]
 
-    def _encrypt_in_place(self, item: _Open, setting: AutoSetting, now: datetime,
-                          committed: list[Callable[[], None]],
-                          undone: list[Callable[[], None]]) -> None:
+    def _encrypt_in_place(self, call: _Call, item: _Open, setting: AutoSetting) -> None:
         """Encrypt what a collection being recorded holds so far, and go on encrypted."""
         record = self._store.get_collection(item.owner, item.with_, item.start)
         if record is None:
-            self._finish_later(item, FinishReason.REMOVED, committed)
+            self._finish_later(call.changes, item, FinishReason.REMOVED)
             return
         if record.encrypted:  # encrypted content uploaded by a client: start afresh
-            self._finish_later(item, FinishReason.ENCRYPTION_CHANGED, committed)
+            self._finish_later(call.changes, item, FinishReason.ENCRYPTION_CHANGED)
             return
         recipients = self._recipients(item.owner, setting)
-        key = self._new_key()
-        undone.append(key.destroy)
+        key = self._new_key(call.changes)
         entries = [each for each in self._store.get_items(item.owner, item.with_, item.start)
                    if isinstance(each, Entry | Note)]
         items: list[ArchiveItem] = [self._encrypt(entries, key, item.namespace)] if entries \
             else []
-        keys = self._wrap(key, recipients)
         self._store.replace_items(item.owner, item.with_, item.start, items)
-        self._store.add_keys(item.owner, item.with_, item.start, keys)
+        self._store.add_keys(item.owner, item.with_, item.start, self._wrap(key, recipients))
         record = replace(record, version=record.version + 1, item_count=len(items),
                          size=sum(_size(each) for each in items), encrypted=True)
         self._store.put_collection(record)
         self._store.log_change(item.owner, ChangeKind.CHANGED, item.with_, item.start,
-                               record.version, now)
+                               record.version, call.now)
         names = {recipient.name for recipient in recipients}
 
         def adopt() -> None:
-            item.key, item.encrypted = key, True
-            item.recipients = names
+            item.take(RecordingStep.ENCRYPT)
+            item.key, item.recipients = key, names
 
-        committed.append(adopt)
+        call.changes.on_commit(adopt)
 
-    def _wrap_for_new(self, item: _Open, setting: AutoSetting,
-                      committed: list[Callable[[], None]]) -> None:
+    def _wrap_for_new(self, changes: Changes, item: _Open, setting: AutoSetting) -> None:
         """Wrap an open collection's key for recipients it is not wrapped for yet (they
-        count as wrapped for once the transaction commits)."""
+        count as wrapped for once the step commits)."""
         if item.key is None:
             return
         new = {recipient.name: recipient for recipient in self._recipients(item.owner, setting)
@@ -1118,14 +964,19 @@ class ArchiveServer:
             return
         self._store.add_keys(item.owner, item.with_, item.start,
                              self._wrap(item.key, new.values()))
-        committed.append(lambda: item.recipients.update(new))
+
+        def wrapped() -> None:
+            item.take(RecordingStep.WRAP)
+            item.recipients.update(new)
+
+        changes.on_commit(wrapped)
 
     # -- manual archiving --------------------------------------------------------------------
 
-    def _save(self, request: Save, owner: JID, now: datetime) -> Save:
+    def _save(self, call: _Call, request: Save) -> Save:
         chat = request.chat
         namespace = request.namespace
-        account = owner.bare
+        account = call.owner.bare
         record = self._store.get_collection(account, chat.with_, chat.start)
         creating = record is None
         if record is None:
@@ -1193,7 +1044,7 @@ class ArchiveServer:
             if keys:
                 self._store.add_keys(account, record.with_, record.start, keys)
             self._store.log_change(account, ChangeKind.CHANGED, record.with_, record.start,
-                                   record.version, now)
+                                   record.version, call.now)
         return Save(namespace=namespace, chat=self._summary(record, namespace))
 
     def _unseen_data(self, record: CollectionRecord, upload: Sequence[EncryptedData]
@@ -1279,7 +1130,8 @@ class ArchiveServer:
         except ResultSetError as error:
             raise _Refused(error.condition, error.message) from None
 
-    def _result_set(self, total: int, page_size: int, request: ResultSet | None,
+    @staticmethod
+    def _result_set(total: int, page_size: int, request: ResultSet | None,
                     answer: ResultSet) -> ResultSet | None:
         """The ``<set/>`` of an answer: none for an empty result, and none when the
         client asked for no paging and got everything."""
@@ -1289,14 +1141,15 @@ class ArchiveServer:
             return None
         return answer
 
-    def _summary(self, record: CollectionRecord, namespace: str) -> Chat:
+    @staticmethod
+    def _summary(record: CollectionRecord, namespace: str) -> Chat:
         return Chat(namespace=namespace, with_=record.with_, start=record.start,
                     subject=record.subject, thread=record.thread, version=record.version,
                     crypt=True if _crypt(record) else None)
 
-    def _list(self, request: ListQuery, owner: JID) -> ListQuery:
+    def _list(self, call: _Call, request: ListQuery) -> ListQuery:
         records = self._store.find_collections(
-            owner.bare, with_=request.with_, exactmatch=bool(request.exactmatch),
+            call.owner.bare, with_=request.with_, exactmatch=bool(request.exactmatch),
             start=request.start, end=request.end)
         page, answer = self._page(records, request.rsm, _record_uid)
         namespace = request.namespace
@@ -1304,13 +1157,9 @@ class ArchiveServer:
                          chats=tuple(self._summary(record, namespace) for record in page),
                          rsm=self._result_set(len(records), len(page), request.rsm, answer))
 
-    def _retrieve(self, request: Retrieve, owner: JID) -> Chat:
-        account = owner.bare
-        record = self._store.get_collection(account, request.with_, request.start)
-        if record is None:
-            raise _Refused(Condition.ITEM_NOT_FOUND,
-                           f"there is no collection with {request.with_} started at "
-                           f"{format_datetime(utc(request.start))}")
+    def _retrieve(self, call: _Call, request: Retrieve) -> Chat:
+        account = call.owner.bare
+        record = self._existing(account, request.with_, request.start)
         positions = [str(position) for position in range(record.item_count)]
         page, answer = self._page(positions, request.rsm, str)
         items: list[ArchiveItem] = []
@@ -1333,8 +1182,16 @@ class ArchiveServer:
                        encrypted_keys=keys, rsm=self._result_set(
                            record.item_count, len(page), request.rsm, answer))
 
-    def _modified(self, request: Modified, owner: JID) -> Modified:
-        changes = self._store.get_changes(owner.bare, request.start)
+    def _existing(self, account: JID, with_: JID, start: datetime) -> CollectionRecord:
+        record = self._store.get_collection(account, with_, start)
+        if record is None:
+            raise _Refused(Condition.ITEM_NOT_FOUND,
+                           f"there is no collection with {with_} started at "
+                           f"{format_datetime(utc(start))}")
+        return record
+
+    def _modified(self, call: _Call, request: Modified) -> Modified:
+        changes = self._store.get_changes(call.owner.bare, request.start)
         rsm = request.rsm
         if rsm is not None and rsm.after is not None and rsm.index is None \
                 and rsm.before is None and rsm.after.isdigit() \
@@ -1351,8 +1208,8 @@ class ArchiveServer:
                                  version=change.version) for change in page),
             rsm=self._result_set(len(changes), len(page), request.rsm, answer))
 
-    def _keys(self, request: Keys, owner: JID) -> Keys:
-        found = self._store.find_keys(owner.bare, request.key_names or None)
+    def _keys(self, call: _Call, request: Keys) -> Keys:
+        found = self._store.find_keys(call.owner.bare, request.key_names or None)
         page, answer = self._page(found, request.rsm, lambda entry: _record_uid(entry[0]))
         namespace = request.namespace
         return Keys(namespace=namespace, key_names=(),
@@ -1364,9 +1221,8 @@ class ArchiveServer:
 
     # -- changing the archive --------------------------------------------------------------------
 
-    def _remove(self, request: Remove, owner: JID, now: datetime,
-                committed: list[Callable[[], None]]) -> None:
-        account = owner.bare
+    def _remove(self, call: _Call, request: Remove) -> None:
+        account = call.owner.bare
         if request.with_ is not None and request.start is not None and request.end is None \
                 and not request.open:
             one = self._store.get_collection(account, request.with_, request.start)
@@ -1386,31 +1242,50 @@ class ArchiveServer:
         for record in targets:
             self._store.delete_collection(account, record.with_, record.start)
             self._store.log_change(account, ChangeKind.REMOVED, record.with_, record.start,
-                                   record.version, now)
+                                   record.version, call.now)
             removed.add((record.with_, record.start))
         for item in list(self._open.values()):
             if item.owner == account and (item.with_, item.start) in removed:
-                self._finish_later(item, FinishReason.REMOVED, committed)
+                self._finish_later(call.changes, item, FinishReason.REMOVED)
 
-    def _delete(self, request: Delete, owner: JID, now: datetime,
-                committed: list[Callable[[], None]]) -> None:
-        account = owner.bare
-        record = self._store.get_collection(account, request.with_, request.start)
-        if record is None:
-            raise _Refused(Condition.ITEM_NOT_FOUND,
-                           f"there is no collection with {request.with_} started at "
-                           f"{format_datetime(utc(request.start))}")
+    def _delete(self, call: _Call, request: Delete) -> None:
+        account = call.owner.bare
+        record = self._existing(account, request.with_, request.start)
         if self._store.delete_keys(account, record.with_, record.start, request.key_names):
             record = replace(record, version=record.version + 1)
             self._store.put_collection(record)
             self._store.log_change(account, ChangeKind.CHANGED, record.with_, record.start,
-                                   record.version, now)
+                                   record.version, call.now)
             names = set(request.key_names)
             for item in self._open.values():
                 if item.owner == account and (item.with_, item.start) == (record.with_,
                                                                            record.start):
                     # the next message wraps the key again for those still published
-                    committed.append(partial(item.recipients.difference_update, names))
+                    call.changes.on_commit(partial(item.recipients.difference_update, names))
+
+    #: The request table: each archiving payload with the iq types it is sent in and the
+    #: handler of each.  The dispatch, the check of the iq type and the error for a
+    #: wrong one all read it; an element that asks for nothing has no handler.
+    _REQUESTS: ClassVar[Mapping[type, _Request]] = types.MappingProxyType({
+        Pref: _Request({IqType.GET: _pref_get, IqType.SET: _pref_set}),
+        ItemRemove: _Request({IqType.SET: _item_remove}),
+        SessionRemove: _Request({IqType.SET: _session_remove}),
+        Auto: _Request({IqType.SET: _auto}),
+        Save: _Request({IqType.SET: _save}),
+        ListQuery: _Request({IqType.GET: _list}),
+        Retrieve: _Request({IqType.GET: _retrieve}),
+        Remove: _Request({IqType.SET: _remove}),
+        Modified: _Request({IqType.GET: _modified}),
+        Keys: _Request({IqType.GET: _keys}),
+        # XEP-0241 §6 sends it as a 'get' (see the errata in docs/archive-server.md)
+        Delete: _Request({IqType.SET: _delete}, lenient=IqType.GET,
+                         why="it removes keys from the archive, and RFC 6120 §8.2.3 makes "
+                             "a 'get' change nothing"),
+        Chat: _Request({}),
+        Feature: _Request({}),
+    })
+    #: The iq payloads the server answers, as a Router needs them.
+    payloads: ClassVar[tuple[type, ...]] = tuple(_REQUESTS)
 
     # -- automatic archiving: messages -------------------------------------------------------------
 
@@ -1428,17 +1303,17 @@ class ArchiveServer:
             return best
         return self._default(prefs).save
 
-    def archive_message(self, message: Message, *, owner: JID, direction: Direction | str,
-                        now: datetime) -> list[Event]:
+    def archive_message(self, message: Message, *, owner: JID | str,
+                        direction: Direction | str, now: datetime) -> list[Event]:
         """Archive ``message``, which passed over the stream of ``owner`` (the user's
-        full JID), if automatic archiving says so (see the module documentation)."""
+        full JID), if automatic archiving says so."""
         if not isinstance(message, Message):
             raise ProtocolError(f"archive_message takes a Message, not {type(message).__name__}")
-        owner = _jid(owner)
-        now = self._time(now)
+        stream = as_jid(owner, "owner")
+        now = _time(now)
         direction = Direction(direction)
-        account = owner.bare
-        setting = self.auto_setting(owner)
+        account = stream.bare
+        setting = self.auto_setting(stream)
         if not setting.save:
             return [NotArchived(message, NotArchivedReason.AUTO_OFF)]
         if message.type is MessageType.ERROR:
@@ -1461,21 +1336,13 @@ class ArchiveServer:
             # never fall back to plain text when the user asked for encryption
             return [NotArchived(message, NotArchivedReason.NO_PUBLIC_KEY)]
         events: list[Event] = []
-        committed: list[Callable[[], None]] = []
-        undone: list[Callable[[], None]] = []
-        try:
-            with self._store.transaction():
-                self._archive(entry, account, peer, thread, setting, now, events, committed,
-                              undone)
-        except BaseException:
-            for action in undone:
-                action()
-            raise
-        for action in committed:
-            action()
+        changes = Changes()
+        with changes.atomic(), self._store.transaction():
+            self._archive(entry, account, peer, thread, setting, now, events, changes)
         return events
 
-    def _entry(self, message: Message, direction: Direction, mode: SaveMode, groupchat: bool,
+    @staticmethod
+    def _entry(message: Message, direction: Direction, mode: SaveMode, groupchat: bool,
                peer: JID) -> Entry | None:
         bodies = tuple(body.text for body in message.bodies)
         extensions = message.extensions if mode in (SaveMode.MESSAGE, SaveMode.STREAM) else ()
@@ -1493,7 +1360,7 @@ class ArchiveServer:
 
     def _archive(self, entry: Entry, account: JID, peer: JID, thread: str | None,
                  setting: AutoSetting, now: datetime, events: list[Event],
-                 committed: list[Callable[[], None]], undone: list[Callable[[], None]]) -> None:
+                 changes: Changes) -> None:
         item = self._open.get((account, peer, thread))
         record = None
         if item is not None:
@@ -1513,9 +1380,8 @@ class ArchiveServer:
         fresh = item is None
         if item is None:
             item, record = self._open_collection(account, peer, thread, setting, now, events,
-                                                 undone)
-            new = item
-            committed.append(lambda: self._open.__setitem__(new.slot, new))
+                                                 changes)
+            changes.on_commit(partial(self._open.__setitem__, item.slot, item))
         assert record is not None
         total = max(0, int((now - item.start).total_seconds() + 0.5))
         secs = max(0, total - item.elapsed)
@@ -1523,7 +1389,7 @@ class ArchiveServer:
         stored: ArchiveItem = entry
         if item.encrypted:
             assert item.key is not None
-            self._wrap_for_new(item, setting, committed)
+            self._wrap_for_new(changes, item, setting)
             stored = self._encrypt([entry], item.key, item.namespace)
         position = record.item_count
         # a collection opened by this message is version 0; every later message changes it
@@ -1537,10 +1403,11 @@ class ArchiveServer:
         opened = item
 
         def advance() -> None:
+            opened.take(RecordingStep.MESSAGE)
             opened.elapsed += secs
             opened.last = max(opened.last, now)
 
-        committed.append(advance)
+        changes.on_commit(advance)
         events.append(MessageArchived(owner=account, with_=item.with_, start=item.start,
                                       position=position, version=version,
                                       encrypted=item.encrypted))
@@ -1557,38 +1424,34 @@ class ArchiveServer:
 
     def _open_collection(self, account: JID, peer: JID, thread: str | None,
                          setting: AutoSetting, now: datetime, events: list[Event],
-                         undone: list[Callable[[], None]]) -> tuple[_Open, CollectionRecord]:
+                         changes: Changes) -> tuple[_Open, CollectionRecord]:
         start = now
         while self._store.get_collection(account, peer, start) is not None:
             start += timedelta(milliseconds=1)  # (with, start) identifies a collection
-        namespace = self._namespace or ARCHIVE
-        item = _Open(owner=account, with_=peer, start=start, thread=thread,
-                     namespace=namespace, last=now)
         record = CollectionRecord(owner=account, with_=peer, start=start, thread=thread)
-        key_name = None
-        if setting.encrypt:
-            recipients = self._recipients(account, setting)
-            if recipients:
-                key = self._new_key()
-                undone.append(key.destroy)
-                self._store.put_collection(replace(record, encrypted=True))
-                self._store.add_keys(account, peer, start, self._wrap(key, recipients))
-                record = replace(record, encrypted=True)
-                item.key, item.encrypted = key, True
-                item.recipients = {recipient.name for recipient in recipients}
-                key_name = key.name
-        if not item.encrypted:
+        recipients = self._recipients(account, setting) if setting.encrypt else []
+        key = self._new_key(changes) if recipients else None
+        item = _Open(owner=account, with_=peer, start=start, thread=thread,
+                     namespace=self._namespace or ARCHIVE, last=now,
+                     state=Recording.ENCRYPTED if key is not None else Recording.PLAIN,
+                     key=key, recipients={recipient.name for recipient in recipients})
+        if key is not None:
+            record = replace(record, encrypted=True)
+            self._store.put_collection(record)
+            self._store.add_keys(account, peer, start, self._wrap(key, recipients))
+        else:
             self._store.put_collection(record)
         events.append(CollectionOpened(owner=account, with_=peer, start=start, thread=thread,
-                                       key_name=key_name))
+                                       key_name=key.name if key is not None else None))
         return item, record
 
-    def finish_collection(self, owner: JID, with_: JID, *, now: datetime) -> list[Event]:
+    def finish_collection(self, owner: JID | str, with_: JID | str, *,
+                          now: datetime) -> list[Event]:
         """Finish the collections being recorded between ``owner``'s account and
         ``with_`` (every thread); their keys are destroyed.  Nothing being recorded:
         ``[]``."""
-        self._time(now)
-        account, peer = _jid(owner).bare, _jid(with_).bare
+        _time(now)
+        account, peer = as_jid(owner, "owner").bare, as_jid(with_, "with_").bare
         return [self._finish(item, FinishReason.REQUESTED)
                 for item in list(self._open.values())
                 if item.owner == account and item.with_ == peer]
@@ -1596,45 +1459,46 @@ class ArchiveServer:
     def expire(self, now: datetime) -> list[Event]:
         """Finish every collection idle for longer than
         :attr:`Limits.collection_timeout`."""
-        now = self._time(now)
+        now = _time(now)
         limit = timedelta(seconds=self._limits.collection_timeout)
         return [self._finish(item, FinishReason.IDLE) for item in list(self._open.values())
                 if now - item.last > limit]
 
-    def stream_closed(self, jid: JID, *, now: datetime) -> list[Event]:
+    def stream_closed(self, jid: JID | str, *, now: datetime) -> list[Event]:
         """The stream of ``jid`` is closed: its automatic-archiving setting and push
         registration end; if no stream of the account archives any more, its
         collections being recorded are finished."""
-        self._time(now)
-        jid = _jid(jid)
-        self._subscribers.pop(jid, None)
-        if self._streams.pop(jid, None) is None or self._auto_active(jid.bare):
+        _time(now)
+        stream = as_jid(jid, "jid")
+        self._subscribers.pop(stream, None)
+        if self._streams.pop(stream, None) is None or self._auto_active(stream.bare):
             return []
         return [self._finish(item, FinishReason.STREAM_CLOSED)
-                for item in list(self._open.values()) if item.owner == jid.bare]
+                for item in list(self._open.values()) if item.owner == stream.bare]
 
     def close(self, now: datetime) -> list[Event]:
         """Finish every collection being recorded (destroying every key): call it
         before the server shuts down."""
-        self._time(now)
+        _time(now)
         return [self._finish(item, FinishReason.SHUTDOWN) for item in list(self._open.values())]
 
     # -- public keys ---------------------------------------------------------------------------
 
-    def publish_keys(self, owner: JID, keys: Iterable[PubKey | KeyInfo | PublicKey], *,
-                     now: datetime | None = None) -> tuple[KeyInfo, ...]:
+    def publish_keys(self, owner: JID | str, keys: Iterable[PubKey | KeyInfo | PublicKey], *,
+                     now: datetime | None = None) -> list[Event]:
         """Record the public keys ``owner``'s account publishes (XEP-0189), replacing
-        those recorded before; returns them as stored.
+        those recorded before; one :class:`KeysPublished` says what is stored.
 
         A ``<pubkey/>`` (either shape) becomes a ``<KeyInfo/>`` named by
         :func:`xepcodec.crypto.key_name` (the name a client's
         :func:`~xepcodec.crypto.decrypt_collection` looks for by default); with ``now``,
         a ``<pubkey/>`` outside its validity period is left out.  A ``<KeyInfo/>`` is
         kept as it is; a :class:`~xepcodec.crypto.PublicKey` becomes its
-        :meth:`~xepcodec.crypto.PublicKey.key_info`.  ValueError for a ``<pubkey/>``
-        that is a request or whose key is not RSA.
+        :meth:`~xepcodec.crypto.PublicKey.key_info`.  ArgumentValueError for a
+        ``<pubkey/>`` that is a request or whose key is not RSA.
         """
-        when = self._time(now) if now is not None else None
+        when = _time(now) if now is not None else None
+        account = as_jid(owner, "owner").bare
         infos: list[KeyInfo] = []
         for key in keys:
             if isinstance(key, KeyInfo):
@@ -1647,125 +1511,63 @@ class ArchiveServer:
                     continue
                 infos.append(PublicKey.from_key(_rsa_of(key)).key_info())
             else:
-                raise TypeError(f"a published key is a PubKey, KeyInfo or PublicKey, not "
-                                f"{type(key).__name__}")
-        self._store.set_public_keys(_jid(owner).bare, infos)
-        return tuple(infos)
-
-    # -- discovery -----------------------------------------------------------------------------
-
-    def disco_features(self) -> tuple[str, ...]:
-        """The disco#info features of the service, in each namespace served:
-        the namespace itself, ``:auto``, ``:manage``, ``:manual``, ``:pref``, and
-        ``:encrypt`` (XEP-0241) when encryption is on."""
-        names = ["auto", "manage", "manual", "pref"]
-        if self._encryption:
-            names.append(FEATURE_ENCRYPT_SUFFIX)
-        return tuple(name for namespace in self.namespaces
-                     for name in (feature(namespace),
-                                  *(feature(namespace, each) for each in names)))
-
-    def disco_info(self, node: str | None = None, *, identities: Iterable[Identity] = (),
-                   features: Iterable[str] = ()) -> InfoQuery:
-        """The disco#info ``<query/>`` for a result (put it in ``iq.result(...)``): the
-        caller's ``identities`` and ``features`` plus :meth:`disco_features` (for the
-        entity itself; archiving defines no nodes, so a ``node`` gets the caller's
-        only), each feature once."""
-        own = self.disco_features() if node is None else ()
-        names = list(dict.fromkeys([*features, *own]))
-        return InfoQuery(node=node, identities=tuple(identities),
-                         features=tuple(DiscoFeature(var=name) for name in names))
-
-    def stream_feature(self, namespace: str | None = None) -> Feature:
-        """The stream feature to advertise (XEP-0136 §Stream Feature): ``<default/>``
-        inside when archiving is compulsory."""
-        return Feature(namespace=namespace or self.namespaces[0], optional=True,
-                       default=self._defaults.compulsory)
+                raise ArgumentTypeError(f"a published key is a PubKey, KeyInfo or PublicKey, "
+                                        f"not {type(key).__name__}")
+        self._store.set_public_keys(account, infos)
+        return [KeysPublished(owner=account, keys=tuple(infos))]
 
     # -- persistence ---------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """Everything the server holds outside the store, as a JSON-safe dict, without
-        any key (see the module documentation).  Changes nothing."""
-        return {
-            "format": _SNAPSHOT_FORMAT,
-            "version": _SNAPSHOT_VERSION,
-            "namespace": self._namespace,
-            "encryption": self._encryption,
-            "lenient": self._lenient,
-            "limits": self._limits.to_json(),
-            "defaults": self._defaults.to_json(),
-            "next_id": self._counter.next if self._counter is not None else None,
-            "streams": [{"jid": str(jid), **setting.to_json()}
-                        for jid, setting in self._streams.items()],
-            "subscribers": [{"jid": str(jid), "namespace": namespace}
-                            for jid, namespace in self._subscribers.items()],
-            "open": [{"owner": str(item.owner), "with": str(item.with_),
-                      "start": format_datetime(item.start), "thread": item.thread,
-                      "namespace": item.namespace, "last": format_datetime(item.last),
-                      "elapsed": item.elapsed, "encrypted": item.encrypted}
-                     for item in self._open.values()],
-        }
+        any key.  Changes nothing."""
+        state = _State(
+            namespace=self._namespace, encryption=self._encryption, lenient=self._lenient,
+            limits=self._limits, defaults=self._defaults,
+            next_id=self._counter.next if self._counter is not None else None,
+            streams=dict(self._streams), subscribers=dict(self._subscribers),
+            open=tuple(_Recorded(owner=item.owner, with_=item.with_, start=item.start,
+                                 thread=item.thread, namespace=item.namespace,
+                                 last=item.last, elapsed=item.elapsed,
+                                 encrypted=item.encrypted)
+                       for item in self._open.values()))
+        return _FORMAT.seal(to_json(state))
 
     @classmethod
-    def restore(cls, data: Mapping[str, Any], store: ArchiveStore, *,
+    def restore(cls, data: object, store: ArchiveStore, *,
                 random: Callable[[int], bytes] | None = None,
                 ids: Callable[[], str] | None = None) -> ArchiveServer:
         """A server with the state of a :meth:`snapshot`, over ``store`` (the same
         data the snapshotted server used).  Collections recorded in plain text go on;
-        encrypted ones are finished.  A snapshot that is not one raises ValueError."""
-        try:
-            return cls._restore(data, store, random, ids)
-        except (AttributeError, KeyError, TypeError, ValueError, ParseError) as error:
-            detail = error.message if isinstance(error, ParseError) else \
-                f"missing {error}" if isinstance(error, KeyError) else str(error)
-            raise ArgumentValueError(f"not a usable archive-server snapshot: {detail}") from None
-
-    @classmethod
-    def _restore(cls, data: Mapping[str, Any], store: ArchiveStore,
-                 random: Callable[[int], bytes] | None,
-                 ids: Callable[[], str] | None) -> ArchiveServer:
-        if data.get("format") != _SNAPSHOT_FORMAT or data.get("version") != _SNAPSHOT_VERSION:
-            raise ValueError(f"expected format {_SNAPSHOT_FORMAT!r} version "
-                             f"{_SNAPSHOT_VERSION}, found {data.get('format')!r} version "
-                             f"{data.get('version')!r}")
-        if data["encryption"] and random is None:
-            raise ValueError("the server encrypted; restore it with random=os.urandom")
-        server = cls(store, namespace=data["namespace"], encryption=bool(data["encryption"]),
-                     lenient=bool(data["lenient"]), random=random, ids=ids,
-                     limits=Limits.from_json(data["limits"]),
-                     defaults=Defaults.from_json(data["defaults"]))
-        if server._counter is not None and data["next_id"] is not None:
-            server._counter.next = int(data["next_id"])
-        for stream in data["streams"]:
-            server._streams[JID.parse(stream["jid"])] = AutoSetting.from_json(stream)
-        for subscriber in data["subscribers"]:
-            namespace = subscriber["namespace"]
-            if namespace not in NAMESPACES:
-                raise ValueError(f"{namespace!r} is not an archiving namespace")
-            server._subscribers[JID.parse(subscriber["jid"])] = namespace
-        for saved in data["open"]:
-            if saved["encrypted"]:
-                continue  # its key died with the server that made the snapshot
-            item = _Open(owner=JID.parse(saved["owner"]).bare, with_=JID.parse(saved["with"]),
-                         start=utc(parse_datetime(saved["start"])), thread=saved["thread"],
-                         namespace=str(saved["namespace"]),
-                         last=utc(parse_datetime(saved["last"])),
-                         elapsed=int(saved["elapsed"]))
-            if store.get_collection(item.owner, item.with_, item.start) is not None:
-                server._open[item.slot] = item
+        encrypted ones are finished, since their keys lived only in the memory of the
+        server that made the snapshot.  A snapshot that is not one raises
+        ArgumentValueError."""
+        with _FORMAT.reading():
+            version, fields = _FORMAT.open(data)
+            state: _State = from_json(_State, _from_version_1(fields) if version == 1
+                                      else fields)
+            if state.encryption and random is None:
+                raise ValueError("the server encrypted; restore it with random=os.urandom")
+            server = cls(store, namespace=state.namespace, encryption=state.encryption,
+                         lenient=state.lenient, random=random, ids=ids, limits=state.limits,
+                         defaults=state.defaults)
+            if server._counter is not None and state.next_id is not None:
+                server._counter.next = state.next_id
+            server._streams.update(state.streams)
+            for jid, namespace in state.subscribers.items():
+                if namespace not in NAMESPACES:
+                    raise ValueError(f"{namespace!r} is not an archiving namespace")
+                server._subscribers[jid] = namespace
+            for saved in state.open:
+                if saved.encrypted:
+                    continue  # its key died with the server that made the snapshot
+                item = _Open(owner=saved.owner.bare, with_=saved.with_,
+                             start=utc(saved.start), thread=saved.thread,
+                             namespace=saved.namespace, last=utc(saved.last),
+                             state=Recording.PLAIN, elapsed=saved.elapsed)
+                if store.get_collection(item.owner, item.with_, item.start) is not None:
+                    server._open[item.slot] = item
         return server
-
-    # -- helpers ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _time(now: datetime) -> datetime:
-        if not isinstance(now, datetime):
-            raise ProtocolError(f"now is a datetime, not {type(now).__name__}")
-        try:
-            return utc(now)
-        except ValueError as error:
-            raise ProtocolError(str(error)) from None
 
     def __repr__(self) -> str:
         return (f"<ArchiveServer {'+'.join(self.namespaces)} "
@@ -1773,28 +1575,12 @@ class ArchiveServer:
                 f"{len(self._open)} open>")
 
 
-def _rsa_of(pubkey: PubKey) -> RSAPublicKey:
-    if pubkey.rsakey is not None:
+def _usable(infos: Iterable[KeyInfo]) -> list[PublicKey]:
+    """The public keys among ``infos`` that are usable RSA keys (others are skipped)."""
+    keys: list[PublicKey] = []
+    for info in infos:
         try:
-            return RSAPublicNumbers(pubkey.rsakey.exponent, pubkey.rsakey.modulus).public_key()
-        except ValueError as error:
-            raise ValueError(f"the <rsakey/> is not a valid RSA public key: {error}") from None
-    if pubkey.key is None:
-        raise ValueError("an empty <pubkey/> is a request for a key, not a key")
-    try:
-        loaded = serialization.load_der_public_key(pubkey.key)
-    except ValueError as error:
-        raise ValueError(f"the <key/> is not a DER SubjectPublicKeyInfo: {error}") from None
-    if not isinstance(loaded, RSAPublicKey):
-        raise ValueError(f"the <key/> is a {type(loaded).__name__}; only RSA keys wrap "
-                         "archive keys")
-    return loaded
-
-
-def _jid(value: JID | str) -> JID:
-    if isinstance(value, str):
-        return JID.parse(value)
-    if not isinstance(value, JID):
-        raise ProtocolError(f"expected a JID, not {type(value).__name__}")
-    return value
-
+            keys.append(PublicKey.from_key_value(info, confirmed=True))
+        except CryptoError:
+            continue
+    return keys
