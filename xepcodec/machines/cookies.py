@@ -1,63 +1,9 @@
 """The cookie jar of XEP-0464 (Cookies), as a sans-IO machine.
 
-The jar is the settee's side of the protocol.  Feed it every stanza that arrives
-(:meth:`CookieJar.handle`); it finds each ``<set-cookies/>`` at any depth, stores the
-cookies by setter and name (a new value replacing the old), and says what it did as a
-list of events.  Pass every stanza you send through :meth:`CookieJar.decorate`, which
-attaches the ``<cookies/>`` element, each cookie naming its setter.
-
-What the jar does where the XEP is unsafe or silent:
-
-* **Scripts are never run.**  A cookie marked ``js='true'`` (or ``js='1'``) asks for
-  its text to be executed as JavaScript, as root, outside any sandbox, and for the
-  output to become the value.  The jar reports a :class:`ScriptRefused` event and
-  stores nothing for it, whatever the options say; the one thing a caller may ask,
-  with ``keep_inert_scripts=True``, is that the script's text be kept as an inert
-  string, flagged :attr:`StoredCookie.inert_script`, for inspection.  Such a cookie is
-  never sent back.  No code path in xepcodec starts a process, evaluates code or
-  imports a JavaScript engine (a test reads the sources to make sure).
-* **Bounded.**  :class:`CookieLimits` caps the cookies per setter, the number of
-  cookies, the size of a value and the size of the whole jar.  The jar's size counts
-  every byte a cookie costs: the UTF-8 bytes of its name, value and setter JID, and
-  :data:`COOKIE_OVERHEAD` for the entry itself, so that what the limit allows is what
-  the jar holds in memory, within a small factor.  A cookie past a limit is refused
-  with a :class:`CookieLimitError` (condition ``resource-constraint``), reported as a
-  :class:`CookieRefused` event by ``handle`` and raised by :meth:`CookieJar.store`.
-  Replacing a value is not a new cookie, but the new value counts toward the sizes.
-* **Stanzas stay readable.**  :meth:`CookieJar.decorate` never makes a stanza larger
-  than :attr:`CookieLimits.max_stanza_size` (by default the size the stream reader
-  accepts): it attaches, in the jar's order, the cookies that fit and leaves out
-  those that do not.  The limits cannot allow more cookies than an element may have
-  children, nor a value longer than a text may be, under the reader's default
-  limits.
-* **Who may set cookies.**  :class:`AcceptPolicy` holds allow and deny lists of JIDs
-  (an entry matches the sender's full JID, its bare JID or its domain; deny wins); a
-  callable ``accept``, given the sender's full JID, may refuse more.  A refused
-  sender's cookies are reported as :class:`CookieRefused` with a
-  :class:`CookiePolicyError` (condition ``forbidden``).  What is not a message,
-  presence or iq is :class:`Ignored`, as the other machines do.
-* **Whose cookie is it.**  The setter is the stanza's ``from``, reduced to its bare JID
-  (as the XEP's own example records it; ``bare_setters=False`` keeps full JIDs).  A
-  stanza without ``from`` comes from the receiver's own account (RFC 6120 §8.1.2.1): it
-  is credited to ``account`` when the jar was told it, and otherwise ignored with a
-  :class:`SetCookiesIgnored` event (``no-sender``), since nobody could be named as
-  setter.  Error stanzas are ignored too (``error-stanza``): they may echo cookies
-  this entity sent, which the bouncing entity did not set.  A ``<set-cookies/>`` nested
-  in raw XML that breaks the rules is ignored (``malformed``), the others still apply.
-* **Privacy mode** (``privacy=True``, off by default as the XEP wants every cookie
-  everywhere): each outgoing stanza carries only the cookies its recipient set (the
-  recipient is ``to``, or ``account`` when there is no ``to``).
-* **An iq keeps to RFC 6120.**  An iq get or set carries exactly one payload and a
-  result at most one, so :meth:`CookieJar.decorate` never adds a second: an iq without
-  payload gets ``<cookies/>`` as its payload; one whose payload is a typed element
-  with an open slot gets it inside that payload (where the XEP's own iq example puts
-  its ``<set-cookies/>``); any other iq is returned unchanged, since xepcodec does not
-  write into XML it does not understand.
-
-The jar's state is exported by :meth:`CookieJar.snapshot` as a JSON-safe dict and
-brought back by :meth:`CookieJar.restore`, unchanged: cookies in their order, limits,
-options and the allow and deny lists.  Only the ``accept`` callable cannot be saved;
-pass it to ``restore`` again.
+:class:`CookieJar` is the settee's side: :meth:`~CookieJar.receive` stores the cookies
+every ``<set-cookies/>`` of a received stanza sets, :meth:`~CookieJar.decorate` attaches
+them to a stanza to send.  It never runs a cookie's script and keeps to its limits.
+``docs/cookies.md`` is the manual; ``docs/machines.md`` the convention.
 """
 
 from __future__ import annotations
@@ -67,16 +13,25 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from datetime import datetime
+from typing import Any, ClassVar, Final, TypeVar
 
 from xepcodec.api import serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, Message, Presence
-from xepcodec.errors import ArgumentValueError, ParseError, XepCodecError
-from xepcodec.model import XmlFragment
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
+from xepcodec.machines.base import Event, Ignored, SnapshotFormat, as_jid, from_json, to_json
+from xepcodec.model import XmlFragment, is_element
 from xepcodec.model.fields import SPEC, ExtensionsSpec
 from xepcodec.model.values import String
-from xepcodec.protocols.cookies import NS_COOKIES, Cookie, Cookies, is_cookie_name, iter_set_cookies
+from xepcodec.protocols.cookies import (
+    FEATURE_COOKIES,
+    NS_COOKIES,
+    Cookie,
+    Cookies,
+    is_cookie_name,
+    iter_set_cookies,
+)
 from xepcodec.xml import DEFAULT_LIMITS
 
 __all__ = [
@@ -84,14 +39,13 @@ __all__ = [
     "AcceptPolicy",
     "CookieError",
     "CookieJar",
+    "CookieJarEvent",
     "CookieLimitError",
     "CookieLimits",
     "CookiePolicyError",
     "CookieRefused",
     "CookieStored",
-    "Event",
     "IgnoreReason",
-    "Ignored",
     "RefusalReason",
     "ScriptRefused",
     "SetCookiesIgnored",
@@ -102,13 +56,9 @@ S = TypeVar("S", Message, Presence, Iq)
 
 _COOKIES_TAG: Final = f"{{{NS_COOKIES}}}cookies"
 _TEXT: Final = String()
-_SNAPSHOT_FORMAT: Final = "xepcodec.cookie-jar"
 #: Version 2 added the limits ``max_cookies`` and ``max_stanza_size``; a version 1
 #: snapshot is read with their defaults.
-_SNAPSHOT_VERSION: Final = 2
-_LIMIT_KEYS: Final = ("max_per_setter", "max_value_size", "max_total_size", "max_cookies",
-                      "max_stanza_size")
-_ADDED_IN_2: Final = frozenset({"max_cookies", "max_stanza_size"})
+_SNAPSHOT: Final = SnapshotFormat("xepcodec.cookie-jar", 2, readable=frozenset({1}))
 
 #: Bytes each cookie counts toward the jar's size on top of its strings: what keeping
 #: an entry costs (the stored object, its place in the jar's tables, a share of its
@@ -171,7 +121,7 @@ class CookiePolicyError(CookieError):
 
 def _check_count(what: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{what} must be a non-negative integer, not {value!r}")
+        raise ArgumentValueError(f"{what} must be a non-negative integer, not {value!r}")
     return value
 
 
@@ -190,21 +140,22 @@ class CookieLimits:
     max_stanza_size: int = DEFAULT_LIMITS.max_size
 
     def __post_init__(self) -> None:
-        for name in _LIMIT_KEYS:
-            _check_count(name, getattr(self, name))
+        for each in dataclasses.fields(self):
+            _check_count(each.name, getattr(self, each.name))
         # Beyond these, a stanza carrying the cookies would be refused by the reader.
         if self.max_cookies > DEFAULT_LIMITS.max_children:
-            raise ValueError(f"max_cookies cannot exceed {DEFAULT_LIMITS.max_children}, the "
-                             "children an element may have")
+            raise ArgumentValueError(f"max_cookies cannot exceed {DEFAULT_LIMITS.max_children}"
+                                     ", the children an element may have")
         if self.max_value_size > DEFAULT_LIMITS.max_text_length:
-            raise ValueError(f"max_value_size cannot exceed {DEFAULT_LIMITS.max_text_length}, "
-                             "the characters a text may have")
+            raise ArgumentValueError(f"max_value_size cannot exceed "
+                                     f"{DEFAULT_LIMITS.max_text_length}, the characters a "
+                                     "text may have")
 
 
 def _jid_set(entries: Iterable[JID | str], what: str) -> frozenset[JID]:
     if isinstance(entries, str | JID):
-        raise TypeError(f"{what} is a collection of JIDs, not a single one")
-    return frozenset(entry if isinstance(entry, JID) else JID.parse(entry) for entry in entries)
+        raise ArgumentTypeError(f"{what} is a collection of JIDs, not a single one")
+    return frozenset(as_jid(entry, f"an entry of {what}") for entry in entries)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -236,7 +187,7 @@ def _matches(entries: frozenset[JID], setter: JID) -> bool:
     return setter in entries or setter.bare in entries or setter.domain_jid in entries
 
 
-# -- the stored cookies and the events ---------------------------------------------------
+# -- the stored cookies ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +236,17 @@ def _filling_cost() -> int:
             - len(serialize(Cookies())))
 
 
+# -- events ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class CookieStored:
+class CookieJarEvent(Event):
+    """The base of the jar's own events.  What it returns besides them is the shared
+    :class:`~xepcodec.machines.base.Ignored`, for what is not a stanza."""
+
+
+@dataclass(frozen=True, slots=True)
+class CookieStored(CookieJarEvent):
     """A cookie was stored; ``previous`` is the value it replaced, or None if new."""
 
     setter: JID
@@ -297,7 +257,7 @@ class CookieStored:
 
 
 @dataclass(frozen=True, slots=True)
-class ScriptRefused:
+class ScriptRefused(CookieJarEvent):
     """A cookie asked to be run as JavaScript; it was not, and nothing of it was stored
     (unless ``keep_inert_scripts`` is on, in which case a :class:`CookieStored` with
     ``inert_script`` follows, or a :class:`CookieRefused` if it did not fit)."""
@@ -307,7 +267,7 @@ class ScriptRefused:
 
 
 @dataclass(frozen=True, slots=True)
-class CookieRefused:
+class CookieRefused(CookieJarEvent):
     """A cookie was not stored, for ``reason``; ``error`` is the exception a caller may
     raise or turn into a stanza error (its ``condition``)."""
 
@@ -318,7 +278,7 @@ class CookieRefused:
 
 
 @dataclass(frozen=True, slots=True)
-class SetCookiesIgnored:
+class SetCookiesIgnored(CookieJarEvent):
     """A whole ``<set-cookies/>`` was ignored, for ``reason``; ``setter`` is who would
     have set it (None without a sender), ``error`` the problem of a malformed one."""
 
@@ -328,23 +288,29 @@ class SetCookiesIgnored:
 
 
 @dataclass(frozen=True, slots=True)
-class Ignored:
-    """Something given to :meth:`CookieJar.handle` that is not a stanza, and why."""
+class _Saved:
+    """What a snapshot holds, besides its envelope: everything but the ``accept``
+    callable."""
 
-    stanza: object
-    reason: str
-
-
-Event = CookieStored | ScriptRefused | CookieRefused | SetCookiesIgnored | Ignored
+    limits: CookieLimits
+    bare_setters: bool
+    privacy: bool
+    keep_inert_scripts: bool
+    account: JID | None
+    policy: AcceptPolicy
+    cookies: tuple[StoredCookie, ...]
 
 
 # -- the jar -----------------------------------------------------------------------------
 
 
 class CookieJar:
-    """The settee's cookies, by setter and name.  See the module documentation for what
-    it does where XEP-0464 is unsafe; every option is given to the constructor, and all
+    """The settee's cookies, by setter and name.  See ``docs/cookies.md`` for what it
+    does where XEP-0464 is unsafe; every option is given to the constructor, and all
     but the ``accept`` callable are saved by :meth:`snapshot`.
+
+    The jar has no protocol state: each stanza is taken on its own, and what it keeps
+    is a store of cookies bounded by its limits.
 
     ``limits`` and ``bare_setters`` are fixed for the jar's life (changing them could
     leave it holding what it may not hold); ``policy``, ``accept``, ``privacy``,
@@ -355,6 +321,9 @@ class CookieJar:
 
     __slots__ = ("_bare_setters", "_count", "_jar", "_limits", "_size", "accept", "account",
                  "keep_inert_scripts", "policy", "privacy")
+
+    #: It answers no iq: it reads ``<set-cookies/>`` wherever a stanza carries one.
+    payloads: ClassVar[tuple[type, ...]] = ()
 
     def __init__(self, *, limits: CookieLimits | None = None,
                  policy: AcceptPolicy | None = None,
@@ -415,10 +384,21 @@ class CookieJar:
 
     # -- what arrives -------------------------------------------------------------------
 
-    def handle(self, stanza: object) -> list[Event]:
+    def accepts(self, stanza: object) -> bool:
+        """Whether ``stanza`` is for the jar: a message, presence or iq carrying a
+        ``<set-cookies/>`` at any depth."""
+        return isinstance(stanza, Message | Presence | Iq) and \
+            next(iter_set_cookies(stanza), None) is not None
+
+    def disco_features(self) -> tuple[str, ...]:
+        """The feature of an entity that takes cookies (XEP-0464 §4)."""
+        return (FEATURE_COOKIES,)
+
+    def receive(self, stanza: object, *, now: datetime | None = None) -> list[Event]:
         """Take in a received stanza: store the cookies of every ``<set-cookies/>`` in it,
-        at any depth, and say what happened, in document order.  Anything else is
-        :class:`Ignored`."""
+        at any depth, and say what happened, in document order.  Anything that is not a
+        stanza is :class:`~xepcodec.machines.base.Ignored`.  The jar keeps no time:
+        ``now`` is not used."""
         if not isinstance(stanza, Message | Presence | Iq):
             return [Ignored(stanza, "not a message, presence or iq stanza")]
         found = list(iter_set_cookies(stanza))
@@ -462,11 +442,12 @@ class CookieJar:
         """Store a cookie directly (say, one carried over from elsewhere), as if
         ``setter`` had set it: limits apply, the accept policy does not (the caller is
         not a remote entity).  Raises :class:`CookieLimitError` past a limit and
-        ValueError for a name that is not an NCName or a value XML cannot carry."""
+        ArgumentValueError for a name that is not an NCName or a value XML cannot
+        carry."""
         if not isinstance(setter, JID):
-            raise TypeError(f"a setter is a JID, not {type(setter).__name__}")
+            raise ArgumentTypeError(f"a setter is a JID, not {type(setter).__name__}")
         if not is_cookie_name(name):
-            raise ValueError(f"{name!r} cannot name a cookie: it must be an XML NCName")
+            raise ArgumentValueError(f"{name!r} cannot name a cookie: it must be an XML NCName")
         _TEXT.format(value)
         return self._put(self._key(setter), name, value, inert_script=False)
 
@@ -509,12 +490,13 @@ class CookieJar:
     def decorate(self, stanza: S) -> S:
         """``stanza`` with the jar's cookies attached, replacing any ``<cookies/>`` it had
         (and without one when there is nothing to send).  A message or presence gets the
-        element as its last payload; for an iq, see the module documentation.  The
+        element as its last payload; for an iq, see ``docs/cookies.md``.  The
         result is at most :attr:`CookieLimits.max_stanza_size` bytes long: the cookies
         that would not fit are left out (all of them when the stanza alone is too
         long)."""
         if not isinstance(stanza, Message | Presence | Iq):
-            raise TypeError(f"the cookie jar decorates stanzas, not {type(stanza).__name__}")
+            raise ArgumentTypeError(f"the cookie jar decorates stanzas, not "
+                                    f"{type(stanza).__name__}")
         recipient = stanza.to if stanza.to is not None else self.account
         try:
             stripped = _placed(stanza, ())
@@ -567,75 +549,41 @@ class CookieJar:
 
     def snapshot(self) -> dict[str, Any]:
         """The jar as a JSON-safe dict (strings, numbers, booleans, None, lists, dicts)."""
-        allow = self.policy.allow
-        return {
-            "format": _SNAPSHOT_FORMAT,
-            "version": _SNAPSHOT_VERSION,
-            "limits": {name: getattr(self._limits, name) for name in _LIMIT_KEYS},
-            "bare_setters": self._bare_setters,
-            "privacy": self.privacy,
-            "keep_inert_scripts": self.keep_inert_scripts,
-            "account": None if self.account is None else str(self.account),
-            "policy": {
-                "allow": None if allow is None else sorted(str(jid) for jid in allow),
-                "deny": sorted(str(jid) for jid in self.policy.deny),
-            },
-            "cookies": [
-                {"setter": str(cookie.setter), "name": cookie.name, "value": cookie.value,
-                 "inert_script": cookie.inert_script}
-                for cookie in self.cookies
-            ],
-        }
+        return _SNAPSHOT.seal(to_json(_Saved(
+            limits=self._limits, bare_setters=self._bare_setters, privacy=self.privacy,
+            keep_inert_scripts=self.keep_inert_scripts, account=self.account,
+            policy=self.policy, cookies=self.cookies)))
 
     @classmethod
     def restore(cls, data: Mapping[str, Any], *,
                 accept: Callable[[JID], bool] | None = None) -> CookieJar:
         """A jar equal to the one ``data`` was taken from (``accept`` is the callable
-        test, which a snapshot cannot hold).  Raises ValueError for anything that is not
-        such a snapshot, including cookies the snapshot's own limits would refuse."""
-        try:
-            return cls._restore(data, accept)
-        except (AttributeError, KeyError, TypeError, ValueError, XepCodecError) as error:
-            raise ArgumentValueError(f"not a cookie jar snapshot: {error}") from error
-
-    @classmethod
-    def _restore(cls, data: Mapping[str, Any],
-                 accept: Callable[[JID], bool] | None) -> CookieJar:
-        data = _exact_keys(data, {"format", "version", "limits", "bare_setters", "privacy",
-                                  "keep_inert_scripts", "account", "policy", "cookies"})
-        version = data["version"]
-        if data["format"] != _SNAPSHOT_FORMAT or version not in (1, _SNAPSHOT_VERSION):
-            raise ValueError(f"not a cookie jar snapshot of version {_SNAPSHOT_VERSION}")
-        limit_keys = set(_LIMIT_KEYS) - (_ADDED_IN_2 if version == 1 else set())
-        limits = CookieLimits(**_exact_keys(data["limits"], limit_keys))
-        policy = _exact_keys(data["policy"], {"allow", "deny"})
-        account = data["account"]
-        jar = cls(
-            limits=limits,
-            policy=AcceptPolicy(allow=None if policy["allow"] is None
-                                else _jid_list(policy["allow"]),
-                                deny=_jid_list(policy["deny"])),
-            accept=accept,
-            privacy=_bool(data["privacy"]),
-            keep_inert_scripts=_bool(data["keep_inert_scripts"]),
-            account=None if account is None else _jid(account),
-            bare_setters=_bool(data["bare_setters"]),
-        )
-        if not isinstance(data["cookies"], list):
-            raise ValueError("expected a list of cookies")
-        for entry in data["cookies"]:
-            cookie = _exact_keys(entry, {"setter", "name", "value", "inert_script"})
-            setter = _jid(cookie["setter"])
-            name, value = cookie["name"], cookie["value"]
-            if jar._key(setter) != setter:
-                raise ValueError(f"the setter {setter} is not a bare JID, as the jar keeps them")
-            if not is_cookie_name(name):
-                raise ValueError(f"{name!r} cannot name a cookie")
-            _TEXT.format(value)
-            if jar.get(setter, name) is not None:
-                raise ValueError(f"the cookie {name!r} of {setter} appears twice")
-            jar._put(setter, name, value, inert_script=_bool(cookie["inert_script"]))
-        return jar
+        test, which a snapshot cannot hold).  Raises
+        :class:`~xepcodec.errors.ArgumentValueError` for anything that is not such a
+        snapshot, including cookies the snapshot's own limits would refuse."""
+        with _SNAPSHOT.reading():
+            version, state = _SNAPSHOT.open(data)
+            if version == 1:
+                state = _from_version_1(state)
+            # A snapshot writes every limit: one missing is damage, not a default.
+            missing = [each.name for each in dataclasses.fields(CookieLimits)
+                       if each.name not in state["limits"]]
+            if missing:
+                raise ValueError(f"CookieLimits needs its field {missing[0]!r}")
+            saved: _Saved = from_json(_Saved, state)
+            jar = cls(limits=saved.limits, policy=saved.policy, accept=accept,
+                      privacy=saved.privacy, keep_inert_scripts=saved.keep_inert_scripts,
+                      account=saved.account, bare_setters=saved.bare_setters)
+            for cookie in saved.cookies:
+                if jar._key(cookie.setter) != cookie.setter:
+                    raise ValueError(f"the setter {cookie.setter} is not a bare JID, as the "
+                                     "jar keeps them")
+                if jar.get(cookie.setter, cookie.name) is not None:
+                    raise ValueError(f"the cookie {cookie.name!r} of {cookie.setter} appears "
+                                     "twice")
+                jar._put(cookie.setter, cookie.name, cookie.value,
+                         inert_script=cookie.inert_script)
+            return jar
 
     # -- the machinery ------------------------------------------------------------------
 
@@ -722,7 +670,7 @@ def _placed_inside(payload: Any, added: tuple[Any, ...]) -> Any:
 
 def _open_slot(payload: Any) -> str | None:
     """The name of a typed payload's open slot (its ``extensions()`` field), if any."""
-    if not hasattr(type(payload), "__xml_codec__"):
+    if not is_element(payload):
         return None
     for each in dataclasses.fields(payload):
         if isinstance(each.metadata.get(SPEC), ExtensionsSpec):
@@ -730,29 +678,9 @@ def _open_slot(payload: Any) -> str | None:
     return None
 
 
-# -- snapshot reading helpers -------------------------------------------------------------
-
-
-def _exact_keys(value: Any, keys: set[str]) -> dict[str, Any]:
-    if not isinstance(value, Mapping) or set(value) != keys:
-        raise ValueError(f"expected an object with exactly the keys {sorted(keys)}, "
-                         f"got {value!r}")
-    return dict(value)
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected a boolean, got {value!r}")
-    return value
-
-
-def _jid(value: Any) -> JID:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a JID as a string, got {value!r}")
-    return JID.parse(value)
-
-
-def _jid_list(value: Any) -> list[JID]:
-    if not isinstance(value, list):
-        raise ValueError(f"expected a list of JIDs, got {value!r}")
-    return [_jid(item) for item in value]
+def _from_version_1(state: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 state in the layout of version 2: the limits version 2 added take
+    their defaults."""
+    defaults = CookieLimits()
+    added = {"max_cookies": defaults.max_cookies, "max_stanza_size": defaults.max_stanza_size}
+    return {**state, "limits": {**added, **state["limits"]}}
