@@ -227,7 +227,7 @@ def test_the_machines_take_every_example_stanza_without_a_foreign_error() -> Non
                 if name == "archive server":
                     machine.receive(item, owner=_OWNER, now=_NOW)
                 else:
-                    machine.handle(item)
+                    machine.receive(item)
             except XepCodecError:
                 pass
             except Exception as error:
