@@ -82,6 +82,8 @@ _LEAVES: list[Kind] = [
     (type(None), st.none()),
     (Ping, st.just(Ping())),
     (InfoQuery, _queries),
+    (Ping | InfoQuery, st.just(Ping()) | _queries),
+    (int | str, st.integers() | st.text(max_size=3)),
 ]
 _names = (f"Generated{number}" for number in itertools.count())
 
@@ -185,6 +187,15 @@ def test_the_json_forms_are_the_documented_ones() -> None:
     assert to_json(Ping()) == "<ping xmlns=\"urn:xmpp:ping\"/>"
     assert to_json(frozenset({"b", "a", "c"})) == ["a", "b", "c"]
     assert from_json(Outer, to_json(value)) == value
+
+
+def test_typed_xml_elements_in_a_union_are_told_apart_by_their_xml() -> None:
+    kind = tuple[Ping | InfoQuery | Inner, ...]
+    value = (Ping(), InfoQuery(node="n"), Inner(1))
+    data = to_json(value, kind)
+    assert data[0] == "<ping xmlns=\"urn:xmpp:ping\"/>" and data[2] == {
+        "type": "Inner", "number": 1, "when": None}
+    assert from_json(kind, data) == value
 
 
 def test_a_dict_keyed_by_a_number_enum_round_trips() -> None:

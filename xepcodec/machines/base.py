@@ -290,7 +290,7 @@ def to_json(value: Any, kind: Any = None) -> Any:
             members = [m for m in typing.get_args(kind) if m is not type(None)]
             if value is None:
                 return None
-            if len(members) > 1 and dataclasses.is_dataclass(value):
+            if len(members) > 1 and _tagged(type(value)):
                 fields = to_json(value)
                 if "type" in fields:
                     raise TypeError(f"{type(value).__name__} has a field named 'type', which "
@@ -336,6 +336,14 @@ def to_json(value: Any, kind: Any = None) -> Any:
     raise TypeError(f"no JSON form for {type(value).__name__}; register one with register_json")
 
 
+def _tagged(kind: object) -> bool:
+    """Whether values of ``kind`` are told apart in a union by a ``"type"`` tag: the
+    dataclasses written as objects of their fields (a typed XML element is written as
+    its XML, which names it)."""
+    return isinstance(kind, type) and dataclasses.is_dataclass(kind) \
+        and not hasattr(kind, "__xml_codec__")
+
+
 def _string_key(key: object) -> bool:
     """Whether ``key`` is written as a string, so that a dict of such keys can be a JSON
     object and read back (an enum of numbers is written as a number)."""
@@ -359,13 +367,12 @@ def from_json(kind: Any, data: Any) -> Any:
             raise ValueError("expected a value, got null")
         if len(members) == 1:
             return from_json(members[0], data)
-        classes = {m.__name__: m for m in members
-                   if isinstance(m, type) and dataclasses.is_dataclass(m)}
+        classes = {m.__name__: m for m in members if _tagged(m)}
         if classes and isinstance(data, Mapping) and data.get("type") in classes:
             fields = {k: v for k, v in data.items() if k != "type"}
             return from_json(classes[data["type"]], fields)
         for member in members:
-            if not dataclasses.is_dataclass(member):
+            if not _tagged(member):
                 try:
                     return from_json(member, data)
                 except (TypeError, ValueError):
