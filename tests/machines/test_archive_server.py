@@ -27,12 +27,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec as ec_key
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xepcodec
 import xepcodec.machines.archive_server as archive_server
 from xepcodec.api import parse, serialize
 from xepcodec.core.jid import JID
-from xepcodec.core.stanza_errors import Condition, ErrorType
+from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType, Thread
 from xepcodec.crypto import (
     PublicKey,
@@ -43,6 +45,7 @@ from xepcodec.crypto import (
 )
 from xepcodec.errors import ProtocolError
 from xepcodec.machines.archive_server import (
+    RECORDING,
     ArchiveServer,
     AutoSetting,
     CollectionFinished,
@@ -54,10 +57,13 @@ from xepcodec.machines.archive_server import (
     MessageArchived,
     NotArchived,
     NotArchivedReason,
+    Recording,
+    RecordingStep,
     collection_uid,
 )
 from xepcodec.machines.archive_store import ArchiveStore, MemoryStore, SQLiteStore
 from xepcodec.machines.base import Ignored, Send
+from xepcodec.machines.router import Router
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -383,6 +389,214 @@ def test_a_request_in_the_wrong_iq_type_is_a_bad_request(server: ArchiveServer, 
 def test_an_archiving_element_that_is_no_request_is_a_bad_request(server: ArchiveServer) -> None:
     assert refused(server, chat().chat, "set") is Condition.BAD_REQUEST
     assert refused(server, Feature(optional=True), "get") is Condition.BAD_REQUEST
+
+
+# -- the request table ---------------------------------------------------------------------------
+
+_TABLE = ArchiveServer._REQUESTS
+
+
+def example(kind: type, namespace: str = ARCHIVE) -> Any:
+    """A well-formed payload of each row of the request table."""
+    examples: dict[type, Any] = {
+        Pref: Pref(namespace=namespace),
+        ItemRemove: ItemRemove(namespace=namespace, items=(Item(jid=JULIET),)),
+        SessionRemove: SessionRemove(namespace=namespace, sessions=(Session(thread="t"),)),
+        Auto: Auto(namespace=namespace, save=True),
+        Save: chat(namespace=namespace),
+        ListQuery: ListQuery(namespace=namespace),
+        Retrieve: Retrieve(namespace=namespace, with_=JULIET, start=T0),
+        Remove: Remove(namespace=namespace),
+        Modified: Modified(namespace=namespace, start=T0),
+        Keys: Keys(namespace=namespace),
+        Delete: Delete(namespace=namespace, with_=JULIET, start=T0, key_names=("k",)),
+        Chat: chat(namespace=namespace).chat,
+        Feature: Feature(namespace=namespace, optional=True),
+    }
+    assert set(examples) == set(_TABLE), "every row of the table has an example here"
+    return examples[kind]
+
+
+def iq_of(iq_type: IqType, payload: Any, **fields: Any) -> Iq:
+    """An iq of any type carrying ``payload`` (an error one with its <error/>)."""
+    error = StanzaError.of(Condition.BAD_REQUEST) if iq_type is IqType.ERROR else None
+    return Iq(type=iq_type, error=error, extensions=(payload,), **fields)
+
+
+def test_the_table_is_what_the_server_routes() -> None:
+    assert ArchiveServer.payloads == tuple(_TABLE)
+    for kind in _TABLE:
+        for iq_type in IqType:
+            iq = iq_of(iq_type, example(kind), id="a")
+            assert ArchiveServer.accepts(iq) is (iq_type in (IqType.GET, IqType.SET))
+    assert not ArchiveServer.accepts(message("hi", to=JULIET))
+    assert not ArchiveServer.accepts(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)))
+    assert not ArchiveServer.accepts("<iq/>")
+
+
+@pytest.mark.parametrize(("kind", "iq_type"), [(kind, iq_type) for kind, row in _TABLE.items()
+                                               for iq_type in row.handlers],
+                         ids=lambda value: getattr(value, "__name__", str(value)))
+def test_each_row_dispatches_to_its_handler(monkeypatch: pytest.MonkeyPatch,
+                                            store: ArchiveStore, kind: type,
+                                            iq_type: IqType) -> None:
+    """The handler a row names is the one that answers, with the request's owner, time
+    and payload, and what it returns is the result's payload."""
+    server = ArchiveServer(store, encryption=False)
+    payload = example(kind, ARCHIVE_TMP)
+    calls: list[tuple[JID, datetime, Any]] = []
+
+    def spy(machine: ArchiveServer, call: Any, request: Any) -> Any:
+        assert machine is server
+        calls.append((call.owner, call.now, request))
+        return Pref(namespace=ARCHIVE_TMP)
+
+    row = _TABLE[kind]
+    patched = replace(row, handlers={**row.handlers, iq_type: spy})
+    monkeypatch.setattr(ArchiveServer, "_REQUESTS", {**_TABLE, kind: patched})
+    answer = ok(server, payload, iq_type.value, owner=ROMEO_PDA, now=at(7))
+    assert answer == Pref(namespace=ARCHIVE_TMP)
+    assert calls == [(ROMEO_PDA, at(7), payload)]
+
+
+@pytest.mark.parametrize("kind", [kind for kind, row in _TABLE.items() if row.handlers],
+                         ids=lambda kind: kind.__name__)
+def test_each_row_refuses_the_iq_types_it_does_not_list(store: ArchiveStore,
+                                                        kind: type) -> None:
+    server = ArchiveServer(store, encryption=False)
+    name = kind.__dict__["__xml_codec__"].name
+    for iq_type in {IqType.GET, IqType.SET} - set(_TABLE[kind].handlers):
+        answer = ask(server, example(kind), iq_type.value)[0]
+        assert answer.error is not None and answer.error.condition is Condition.BAD_REQUEST
+        wanted = "' or '".join(each.value for each in _TABLE[kind].handlers)
+        assert f"a <{name}/> request is sent in an iq of type '{wanted}', not " \
+               f"'{iq_type.value}'" in (answer.error.text or "")
+
+
+def test_the_wrong_type_cases_cover_every_row() -> None:
+    single = {kind for kind, row in _TABLE.items() if len(row.handlers) == 1}
+    # the <delete/> sent as a get has a test of its own, strict and lenient
+    assert {type(payload) for payload, kind in _WRONG_TYPE if kind} == single - {Delete}
+
+
+def test_a_row_without_handlers_is_no_request_and_leniency_is_declared() -> None:
+    assert {kind for kind, row in _TABLE.items() if not row.handlers} == {Chat, Feature}
+    assert {kind: row.lenient for kind, row in _TABLE.items() if row.lenient} == {
+        Delete: IqType.GET}
+
+
+def test_a_new_row_is_all_a_new_request_takes(monkeypatch: pytest.MonkeyPatch,
+                                              store: ArchiveStore) -> None:
+    """One entry: a <chat/> get, made a request here, is dispatched, and its set is
+    refused with the type the row lists."""
+    row = replace(_TABLE[Chat], handlers={IqType.GET: lambda _, call, request: request})
+    monkeypatch.setattr(ArchiveServer, "_REQUESTS", {**_TABLE, Chat: row})
+    server = ArchiveServer(store, encryption=False)
+    payload = chat().chat
+    assert ok(server, payload, "get") == payload
+    answer = ask(server, payload, "set")[0]
+    assert answer.error is not None and answer.error.condition is Condition.BAD_REQUEST
+    assert "a <chat/> request is sent in an iq of type 'get', not 'set'" in (
+        answer.error.text or "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(sorted(_TABLE, key=lambda kind: kind.__name__)),
+       iq_type=st.sampled_from(list(IqType)),
+       namespace=st.sampled_from([ARCHIVE, ARCHIVE_TMP]),
+       served=st.sampled_from([None, ARCHIVE, ARCHIVE_TMP]),
+       lenient=st.booleans(), registered=st.booleans())
+def test_every_request_is_answered_once_and_no_answer_is(kind: type, iq_type: IqType,
+                                                         namespace: str, served: str | None,
+                                                         lenient: bool,
+                                                         registered: bool) -> None:
+    """Whatever the row, the iq type and the namespace: a get or set gets exactly one
+    answer, first, with its id (then only pushes); a result or error gets none."""
+    server = ArchiveServer(MemoryStore(), namespace=served, encryption=False,
+                           lenient=lenient)
+    if registered:
+        ok(server, Pref(namespace=served or ARCHIVE), owner=ROMEO_PDA)
+    iq = iq_of(iq_type, example(kind, namespace), id="the-one", from_=ROMEO)
+    events = server.receive(iq, now=T0)
+    if iq_type in (IqType.RESULT, IqType.ERROR):
+        assert len(events) == 1 and isinstance(events[0], Ignored)
+        assert events[0].stanza is iq
+        return
+    assert events and all(isinstance(event, Send) for event in events)
+    stanzas = [sent_ok(event.stanza) for event in events if isinstance(event, Send)]
+    answer, pushes = stanzas[0], stanzas[1:]
+    assert answer.id == "the-one" and answer.type in (IqType.RESULT, IqType.ERROR)
+    assert answer.to == ROMEO
+    assert all(push.type is IqType.SET and push.to == ROMEO_PDA for push in pushes)
+    if answer.type is IqType.ERROR:
+        assert pushes == []
+
+
+def test_the_owner_is_the_iq_sender_unless_given(server: ArchiveServer) -> None:
+    pda = Iq(type=IqType.GET, id="p1", from_=ROMEO_PDA, extensions=(Pref(),))
+    [answer] = server.receive(pda, now=T0)
+    assert isinstance(answer, Send) and answer.stanza.to == ROMEO_PDA
+    change = Iq(type=IqType.SET, id="p2", from_=ROMEO,
+                extensions=(Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.BODY)),))
+    events = server.receive(change, now=T0)
+    assert [event.stanza.to for event in events if isinstance(event, Send)] == [
+        ROMEO, ROMEO_PDA]  # the answer to the sender, the push to the registered one
+    # an explicit owner wins: the setting is the named stream's, not the sender's
+    auto = Iq(type=IqType.SET, id="p4", from_=ROMEO, extensions=(Auto(save=True),))
+    [answer] = server.receive(auto, now=T0, owner=str(ROMEO_PDA))
+    assert isinstance(answer, Send) and answer.stanza.type is IqType.RESULT
+    assert server.auto_setting(ROMEO_PDA).save and not server.auto_setting(ROMEO).save
+    with pytest.raises(ProtocolError, match="owner"):
+        server.receive(Iq(type=IqType.GET, id="p3", extensions=(Pref(),)), now=T0)
+    with pytest.raises(ProtocolError, match="now"):
+        server.receive(pda)
+
+
+def test_the_server_is_a_machine_for_a_router(server: ArchiveServer) -> None:
+    router = Router("montague.net", [Identity(category="server", type="im")])
+    router.register(server)
+    info = Iq(type=IqType.GET, id="d1", to=JID.parse("montague.net"), from_=ROMEO,
+              extensions=(InfoQuery(),))
+    [answer] = router.receive(info, now=T0)
+    assert isinstance(answer, Send)
+    query = sent_ok(answer.stanza).payload
+    assert isinstance(query, InfoQuery)
+    assert set(server.disco_features()) <= set(query.feature_vars)
+    request = Iq(type=IqType.GET, id="r1", to=JID.parse("montague.net"), from_=ROMEO,
+                 extensions=(Pref(),))
+    [answer] = router.receive(request, now=T0)
+    assert isinstance(answer, Send) and isinstance(answer.stanza.payload, Pref)
+    # a push's answer is no request: the router never offers it for an answer
+    [ignored] = router.receive(Iq(type=IqType.RESULT, id="archive-1", from_=ROMEO), now=T0)
+    assert isinstance(ignored, Ignored)
+
+
+# -- a collection being recorded -----------------------------------------------------------------
+
+
+def test_a_finished_collection_takes_no_step() -> None:
+    assert RECORDING.allowed(Recording.FINISHED) == ()
+    for step in RecordingStep:
+        with pytest.raises(ProtocolError, match="finished"):
+            RECORDING(Recording.FINISHED, step)
+    assert all(RECORDING(state, RecordingStep.FINISH) is Recording.FINISHED
+               for state in (Recording.PLAIN, Recording.ENCRYPTED))
+    # a collection is never decrypted in place, nor wrapped for keys while plain
+    assert RECORDING.allowed(Recording.ENCRYPTED) == (
+        RecordingStep.MESSAGE, RecordingStep.WRAP, RecordingStep.FINISH)
+    assert RecordingStep.WRAP not in RECORDING.allowed(Recording.PLAIN)
+
+
+def test_open_collections_show_their_state(server: ArchiveServer, published: PublicKey) -> None:
+    ok(server, Auto(save=True), "set")
+    archive(server, message("plain", to=JULIET))
+    [plain] = server.open_collections(ROMEO)
+    assert not plain.encrypted and plain.key_name is None
+    server.store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Auto(save=True, encrypt=True), "set", now=at(1))
+    [encrypted] = server.open_collections(str(ROMEO))
+    assert encrypted.encrypted and encrypted.key_name is not None
+    assert encrypted.start == plain.start  # encrypted where it stood
 
 
 # -- namespaces ----------------------------------------------------------------------------------
@@ -1655,6 +1869,122 @@ def test_restore_refuses_what_is_no_snapshot(server: ArchiveServer) -> None:
     del data["limits"]
     with pytest.raises(ValueError, match="needs its field 'limits'"):
         ArchiveServer.restore(data, server.store, random=seeded())
+
+
+#: A snapshot as version 1 wrote it: two streams (one with a key given by name), a
+#: resource registered for pushes, and a plain collection being recorded.
+_VERSION_1 = {
+    "format": "xepcodec.archive-server", "version": 1, "namespace": None,
+    "encryption": False, "lenient": False,
+    "limits": {"max_collection_items": 10000, "max_collection_size": 16777216,
+               "max_page_size": 7, "collection_timeout": 1800, "session_timeout": 3600},
+    "defaults": {"save": "body", "otr": "concede", "compulsory": True},
+    "next_id": 1,
+    "streams": [
+        {"jid": "romeo@montague.net/orchard", "save": True, "encrypt": False,
+         "scope": "global", "keys": []},
+        {"jid": "romeo@montague.net/pda", "save": False, "encrypt": False, "scope": "stream",
+         "keys": ['<KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><KeyName>romeo-extra'
+                  '</KeyName></KeyInfo>']}],
+    "subscribers": [{"jid": "romeo@montague.net/pda", "namespace": "urn:xmpp:tmp:archive"}],
+    "open": [{"owner": "romeo@montague.net", "with": "juliet@capulet.com",
+              "start": "2024-03-01T12:00:03Z", "thread": "t1", "namespace": "urn:xmpp:archive",
+              "last": "2024-03-01T12:00:03Z", "elapsed": 0, "encrypted": False}],
+}
+
+
+def test_a_version_1_snapshot_restores(store: ArchiveStore) -> None:
+    saved(ArchiveServer(store, encryption=False),
+          chat(JULIET, at(3), to("hi"), thread="t1"))  # what the store holds of it
+    server = ArchiveServer.restore(json.loads(json.dumps(_VERSION_1)), store)
+    assert server.limits.max_page_size == 7 and server.defaults.compulsory
+    assert server.auto_setting(ROMEO) == AutoSetting(save=True, scope=Scope.GLOBAL)
+    assert server.auto_setting(ROMEO_PDA) == AutoSetting(
+        save=False, key_infos=(KeyInfo(key_names=("romeo-extra",)),))
+    [recording] = server.open_collections()
+    assert (recording.owner, recording.with_, recording.start, recording.thread) == (
+        ROMEO_BARE, JULIET, at(3), "t1")
+    data = server.snapshot()
+    assert data["version"] == 2
+    assert {key: value for key, value in data.items() if key not in (
+        "version", "streams", "subscribers", "open")} == {
+        key: value for key, value in _VERSION_1.items() if key not in (
+            "version", "streams", "subscribers", "open")}
+    # and the pushes still go out in the namespace the resource asked in
+    answers = ask(server, Pref(default=Default(otr=OtrMode.PREFER, save=SaveMode.BODY)), "set")
+    assert [(push.to, push.payload.namespace) for push in answers[1:]] == [
+        (ROMEO_PDA, ARCHIVE_TMP)]
+
+
+def test_a_snapshot_is_a_fixed_point(store: ArchiveStore, published: PublicKey,
+                                     extra: PublicKey) -> None:
+    """snapshot, restore, snapshot gives the same data, however much the server holds;
+    only an encrypted collection being recorded goes, once, with its key."""
+    server = ArchiveServer(store, random=seeded(), lenient=True,
+                           limits=Limits(max_page_size=9, session_timeout=60),
+                           defaults=Defaults(otr=OtrMode.PREFER))
+    store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Pref(namespace=ARCHIVE_TMP), owner=ROMEO_PDA)
+    ok(server, Pref(), owner=ROMEO)
+    ok(server, Auto(save=True, scope=Scope.GLOBAL), "set", owner=ROMEO)
+    ok(server, Auto(save=True, encrypt=True, key_infos=(extra.key_info(),)), "set",
+       owner=ROMEO_PDA)
+    ok(server, Pref(default=Default(otr=OtrMode.CONCEDE, save=SaveMode.MESSAGE)), "set")
+    archive(server, message("plain", to=JULIET, thread="t1"), owner=ROMEO, seconds=1)
+    archive(server, message("plain", to=NURSE), owner=ROMEO, seconds=2)
+    archive(server, message("sealed", from_=JULIET_CHAMBER), Direction.FROM, owner=ROMEO_PDA,
+            seconds=3)
+    first = json.loads(json.dumps(server.snapshot()))
+    assert len(first["open"]) == 3 and len(first["streams"]) == 2
+    again = ArchiveServer.restore(first, store, random=seeded())
+    second = json.loads(json.dumps(again.snapshot()))
+    assert second == {**first, "open": [each for each in first["open"]
+                                        if not each["encrypted"]]}
+    assert ArchiveServer.restore(second, store, random=seeded()).snapshot() == second
+    assert len(again.open_collections()) == 2
+
+
+class FailingReplace(MemoryStore):
+    """A store whose next replacement of a collection's items fails."""
+
+    fail = False
+
+    def replace_items(self, *args: Any, **kwargs: Any) -> None:
+        if self.fail:
+            self.fail = False
+            raise OSError("disk full")
+        super().replace_items(*args, **kwargs)
+
+
+def test_a_failing_request_undoes_memory_and_store(
+        published: PublicKey, made_keys: list[SymmetricKey]) -> None:
+    """Switching encryption on fails half-way through encrypting the collection being
+    recorded: the stream's setting, the collection and its key are as they were, in
+    memory and in the store, and the key made for it is destroyed."""
+    store = FailingReplace()
+    server = ArchiveServer(store, random=seeded())
+    store.set_public_keys(ROMEO_BARE, [published.key_info()])
+    ok(server, Pref(), owner=ROMEO_PDA)
+    ok(server, Auto(save=True), "set")
+    archive(server, message("plain", to=JULIET))
+    before = (server.snapshot(), retrieve(server, JULIET, T0), store.get_prefs(ROMEO_BARE))
+    store.fail = True
+    with pytest.raises(OSError):
+        server.receive(Iq(type=IqType.SET, id="e1", from_=ROMEO,
+                          extensions=(Auto(save=True, encrypt=True),)), now=at(1))
+    assert server.auto_setting(ROMEO) == AutoSetting(save=True)
+    [key] = made_keys
+    assert key.destroyed and server.open_collections()[0].key_name is None
+    assert (server.snapshot(), retrieve(server, JULIET, T0),
+            store.get_prefs(ROMEO_BARE)) == before
+    # a refused request leaves nothing either: not even its push registration
+    assert refused(server, Pref(default=Default(otr=OtrMode.REQUIRE, save=SaveMode.BODY)),
+                   "set") is Condition.BAD_REQUEST
+    assert refused(server, Pref(items=(Item(jid=NURSE),)), "get") is Condition.BAD_REQUEST
+    assert server.snapshot() == before[0]
+    # and the same request then goes through
+    ok(server, Auto(save=True, encrypt=True), "set", now=at(2))
+    assert server.open_collections()[0].encrypted and retrieve(server, JULIET, T0).crypt
 
 
 def test_an_sqlite_restart_loses_nothing(tmp_path: Path, published: PublicKey,
