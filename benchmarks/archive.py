@@ -52,9 +52,9 @@ from lxml import etree
 import xepcodec
 from benchmarks._timing import FULL, QUICK, Budget, measure_group
 from xepcodec import crypto
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.crypto.symmetric import encrypt_octets
+from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.archive import Chat, Direction, Entry
 
 BENCH_DIR = Path(__file__).resolve().parent

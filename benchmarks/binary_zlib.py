@@ -34,7 +34,7 @@ from typing import Any
 from lxml import etree
 
 from benchmarks._timing import FULL, QUICK, Budget, measure
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.model import encode
 from xepcodec.protocols.binary import decode_bytes, encode_bytes
 from xepcodec.protocols.ping import ping_request

@@ -12,9 +12,9 @@ from pathlib import Path
 from lxml import etree
 
 import xepcodec
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType, Presence, error_reply
+from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.caps import Caps
 from xepcodec.protocols.dataforms import Field, FieldType, Form, FormType
 from xepcodec.protocols.disco import Feature, Identity, InfoQuery, ItemsQuery

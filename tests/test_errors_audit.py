@@ -22,7 +22,6 @@ from lxml import etree
 
 import xepcodec
 from xepcodec.api import StreamReader
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
 from xepcodec.crypto import (
@@ -37,6 +36,7 @@ from xepcodec.crypto import (
     unwrap_key,
 )
 from xepcodec.crypto.algorithms import CIPHERS
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, XepCodecError
 from xepcodec.machines.archive_client import ArchiveClient
 from xepcodec.machines.archive_server import ArchiveServer

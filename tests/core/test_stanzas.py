@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from lxml import etree
 
 import xepcodec
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import (
     Body,
@@ -23,6 +22,7 @@ from xepcodec.core.stanzas import (
     Show,
     error_reply,
 )
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import STANZA_CONDITIONS, ArgumentValueError, ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.testing.stanzas import iqs, messages, presences

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import xepcodec
-from xepcodec.core.jid import JID
 from xepcodec.crypto import (
     AES128_CBC,
     AES128_GCM,
@@ -44,6 +43,7 @@ from xepcodec.crypto import (
 from xepcodec.crypto import collection as collection_module
 from xepcodec.crypto.algorithms import CIPHERS
 from xepcodec.crypto.symmetric import decrypt, encrypt
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.protocols.archive import (
     ARCHIVE,

@@ -38,7 +38,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 import xepcodec
-from xepcodec.core.jid import JID
 from xepcodec.crypto import (
     AES128_CBC,
     AES128_GCM,
@@ -53,6 +52,7 @@ from xepcodec.crypto import (
     join_entries,
 )
 from xepcodec.crypto.algorithms import CIPHERS
+from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.archive import ARCHIVE, Chat, Direction, Entry, Note
 from xepcodec.protocols.xmlenc import DSIG, XENC, XENC11, EncryptedData, EncryptedKey, KeyInfo
 

@@ -15,8 +15,8 @@ from lxml import etree
 from payloads import library_classes
 
 import xepcodec
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, Presence, Thread
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import (
     ArgumentTypeError,
     ArgumentValueError,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from lxml import etree
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import XML_LANG
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError, SerializeError
 from xepcodec.model import (
     ANY_NAME,

@@ -19,8 +19,8 @@ from payloads import rejects, schema_accepts, typed
 
 import xepcodec
 import xepcodec.testing.archive  # registers the archive strategies
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq
+from xepcodec.datatypes.jid import JID
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols import archive, xep
 from xepcodec.protocols.archive import (

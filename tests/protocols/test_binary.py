@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, SERVER
 from xepcodec.core.stanzas import Body, Message, MessageType, Presence
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, ProtocolError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.binary import (

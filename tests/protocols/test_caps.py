@@ -18,8 +18,8 @@ from lxml import etree
 from payloads import typed
 
 import xepcodec.testing.dataforms  # noqa: F401  (registers the data form strategies)
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Presence
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.caps import (

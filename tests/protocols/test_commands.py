@@ -10,9 +10,9 @@ from lxml import etree
 from payloads import typed
 
 import xepcodec.testing.commands  # noqa: F401  (registers the Command and Actions strategies)
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, error_reply
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, ProtocolError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols.commands import (

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, IqType, Message
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols.cookies import (

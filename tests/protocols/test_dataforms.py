@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from lxml import etree
 
 import xepcodec.testing.dataforms as form_strategies
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import JIDError, ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols.dataforms import (

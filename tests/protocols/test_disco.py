@@ -13,8 +13,8 @@ from payloads import typed
 import xepcodec.testing.dataforms
 import xepcodec.testing.disco
 import xepcodec.testing.rsm  # noqa: F401  (register the strategies used below)
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols.dataforms import DATA_FORMS, Field, FieldType, Form, FormType

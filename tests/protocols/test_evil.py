@@ -19,9 +19,9 @@ from lxml import etree
 
 import xepcodec.testing  # noqa: F401 - registers the stanza strategies
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, Presence, PresenceType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, decode, encode
 from xepcodec.protocols import evil as evil_module

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from lxml import etree
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import SERVER
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.ping import NS_PING, Ping, is_ping, ping_request, pong

@@ -16,8 +16,8 @@ from payloads import rejects, schema_accepts, typed
 
 import xepcodec
 import xepcodec.testing.pubkey  # registers the strategies
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Presence
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import encode
 from xepcodec.protocols import pubkey, xep

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, COMPONENT, SERVER
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import JIDError, ParseError, ProtocolError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.commands import COMMANDS, Action, Command, Status

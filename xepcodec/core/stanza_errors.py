@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from typing import Any, Final
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import STANZA_NAMESPACES, STANZAS, XML_LANG
+from xepcodec.datatypes.jid import JID
 from xepcodec.model import attr, child, element, extensions, local_name, text, xmlns
 from xepcodec.model.values import Integer, String
 

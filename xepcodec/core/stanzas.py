@@ -14,9 +14,9 @@ import dataclasses
 import enum
 from typing import Any, TypeVar, overload
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, STANZA_NAMESPACES, XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import attr, child, children, element, text, text_child, xmlns
 from xepcodec.model import fields as xf

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
-from xepcodec.core.jid import JID
-from xepcodec.protocols import datetime as xep82
+from xepcodec.datatypes import dates as xep82
+from xepcodec.datatypes.jid import JID
 
 __all__ = [
     "BASE64",

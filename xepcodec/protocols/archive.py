@@ -40,7 +40,7 @@ import enum
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.model import (
     attr,
     child,

@@ -33,9 +33,9 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import attr, element
 from xepcodec.model.values import String

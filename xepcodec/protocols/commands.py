@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ProtocolError
 from xepcodec.model import (
     attr,

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import (
     ANY_NAME,

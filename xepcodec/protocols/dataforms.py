@@ -45,7 +45,7 @@ of type ``form`` or ``result`` is an ordinary field.  :attr:`Form.form_type` app
 these rules.
 
 Typed access: :attr:`Field.value` and :attr:`Field.typed_values` read booleans as
-``bool`` and JIDs as :class:`~xepcodec.core.jid.JID` (duplicate JIDs in a jid-multi
+``bool`` and JIDs as :class:`~xepcodec.datatypes.jid.JID` (duplicate JIDs in a jid-multi
 field are dropped, as the XEP asks receivers to ignore them); :attr:`Field.text` joins
 the lines of a text-multi field.  :meth:`Field.of`, :meth:`Form.submit` and
 :meth:`Form.fill` build fields and forms from Python values, writing booleans as
@@ -59,7 +59,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, JIDError
 from xepcodec.model import (
     attr,

@@ -39,9 +39,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, XML_LANG
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.model import XmlFragment, attr, child, children, element, extensions
 from xepcodec.model.codec import codec_of

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError
 from xepcodec.model import element
 

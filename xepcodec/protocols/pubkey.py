@@ -30,10 +30,10 @@ import re
 from datetime import datetime
 from typing import Final
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.dates import format_datetime
+from xepcodec.datatypes.jid import JID
 from xepcodec.model import attr, child, element, local_name, text, text_child
 from xepcodec.model.values import Base64Binary, String, Value
-from xepcodec.protocols.datetime import format_datetime
 
 __all__ = [
     "ATTEST",

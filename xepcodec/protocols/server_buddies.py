@@ -35,9 +35,9 @@ import enum
 from dataclasses import dataclass
 from typing import Final
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, SERVER
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import JIDError, ParseError
 from xepcodec.protocols.commands import COMMANDS, Actions, Command, Status
 from xepcodec.protocols.commands import IDENTITY_CATEGORY as COMMAND_CATEGORY

@@ -11,7 +11,7 @@ import string
 
 from hypothesis import strategies as st
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 
 __all__ = ["jids"]
 

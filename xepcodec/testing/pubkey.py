@@ -15,7 +15,7 @@ from datetime import datetime
 
 from hypothesis import strategies as st
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.model.values import DATETIME
 from xepcodec.protocols.pubkey import Print, PubKey, RSAKey, rsakey_fingerprint
 from xepcodec.testing.jids import jids

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.dataforms import Form
 from xepcodec.protocols.server_buddies import DomainSubscription, SubscriptionType, submission
 from xepcodec.testing.jids import jids

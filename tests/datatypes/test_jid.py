@@ -1,4 +1,4 @@
-"""Tests for xepcodec.core.jid (RFC 7622 addresses)."""
+"""Tests for xepcodec.datatypes.jid (RFC 7622 addresses)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from xepcodec.core import jid as jid_module
-from xepcodec.core.jid import JID
+from xepcodec.datatypes import jid as jid_module
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import JIDError, ParseError
 from xepcodec.testing.jids import jids
 

@@ -1,4 +1,4 @@
-"""XEP-0082 date and time profiles."""
+"""XEP-0082 date and time profiles (xepcodec.datatypes.dates, found by xep(82) too)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xepcodec.protocols.datetime import (
+import xepcodec
+from xepcodec.datatypes import dates
+from xepcodec.datatypes.dates import (
     format_date,
     format_datetime,
     format_time,
@@ -93,3 +95,10 @@ def test_dates_round_trip(day: date) -> None:
 def test_times_round_trip(moment: time) -> None:
     again = parse_time(format_time(moment))
     assert again == moment and again.utcoffset() == moment.utcoffset()
+
+
+def test_the_protocol_module_by_number_is_these_functions() -> None:
+    by_number = xepcodec.xep(82)
+    assert by_number.__all__ == dates.__all__
+    for name in dates.__all__:
+        assert getattr(by_number, name) is getattr(dates, name), name
