@@ -8,6 +8,7 @@ else.  ``docs/server-buddies.md`` is the manual; ``docs/machines.md`` the conven
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Mapping
@@ -82,6 +83,8 @@ __all__ = [
 ]
 
 R = TypeVar("R")
+#: What the machine does with a stanza it takes (see ``ServerBuddies._triage``).
+_Step: TypeAlias = Callable[[], list[Event]]
 
 #: Version 2 remembers received presences by digest; version 1 kept their ids, which
 #: are not carried over (they would not be recognised).
@@ -577,7 +580,7 @@ class ServerBuddies:
     def __init__(self, domain: JID | str, config: Config | None = None, *,
                  ids: Callable[[], str] | None = None) -> None:
         try:
-            self._domain = check_domain(domain, "local domain")
+            self._domain = check_domain(as_jid(domain, "the local domain"), "local domain")
         except ParseError as error:
             raise ArgumentValueError(error.message) from None
         self._config = config if config is not None else Config()
@@ -648,23 +651,12 @@ class ServerBuddies:
         Everything else is :class:`~xepcodec.machines.base.Ignored`.  The machine keeps
         no time: ``now`` is not used.
         """
-        match self._triage(stanza):
-            case str(reason):
-                return [Ignored(stanza, reason)]
-            case DomainSubscription() as request:
-                return self._inbound(request, cast(Presence, stanza))
-            case Command() as command:
-                return self._run_command(cast(Iq, stanza), command)
-            case InfoQuery():
-                return self._answer_node_info(cast(Iq, stanza))
-            case _:
-                bounced = cast(Presence, stanza)
-                return [PeerError(cast(JID, bounced.from_), bounced)]
+        step = self._triage(stanza)
+        return [Ignored(stanza, step)] if isinstance(step, str) else step()
 
-    def _triage(self, stanza: object) -> str | DomainSubscription | Command | InfoQuery | \
-            Presence:
-        """What in ``stanza`` this machine acts on (the subscription, the command, the
-        disco#info query, the error presence itself), or why it does not act."""
+    def _triage(self, stanza: object) -> _Step | str:
+        """The step that takes ``stanza``, or why there is none: what :meth:`accepts`
+        and :meth:`receive` both go by."""
         if isinstance(stanza, Presence):
             return self._triage_presence(stanza)
         if not isinstance(stanza, Iq):
@@ -681,15 +673,16 @@ class ServerBuddies:
                 return "disco#info is asked with an iq of type get"
             if self._config.version is not Version.V0_5:
                 return "version 0.1 of XEP-0267 has no command node to describe"
-        return payload
+            return functools.partial(self._answer_node_info, stanza)
+        return functools.partial(self._run_command, stanza, payload)
 
-    def _triage_presence(self, presence: Presence) -> str | DomainSubscription | Presence:
+    def _triage_presence(self, presence: Presence) -> _Step | str:
         if presence.type is PresenceType.ERROR:
             if presence.to is not None and presence.to != self._domain:
                 return f"addressed to {presence.to}, not to {self._domain}"
             if presence.from_ is None or not presence.from_.is_domain:
                 return "an error presence that does not come from a server domain"
-            return presence
+            return functools.partial(self._bounced, presence.from_, presence)
         try:
             request = DomainSubscription.from_presence(presence)
         except (ValueError, ParseError) as error:
@@ -697,7 +690,11 @@ class ServerBuddies:
             return f"not a server buddy subscription: {reason}"
         if request.to != self._domain:
             return f"addressed to {request.to}, not to {self._domain}"
-        return request
+        return functools.partial(self._inbound, request, presence)
+
+    @staticmethod
+    def _bounced(peer: JID, presence: Presence) -> list[Event]:
+        return [PeerError(peer, presence)]
 
     def _seen_before(self, request: DomainSubscription, presence: Presence) -> bool:
         """Whether ``presence`` is a copy of one received from the same peer (the same
