@@ -119,7 +119,7 @@ def _machines() -> dict[str, Callable[[Any], object]]:
     buddies = ServerBuddies("montague.example")
     jar = CookieJar()
     return {
-        "archive client": client.handle,
+        "archive client": client.receive,
         "archive server": lambda iq: server.receive(iq, owner=_OWNER, now=_NOW),
         "server buddies": buddies.handle,
         "cookie jar": jar.handle,

@@ -24,7 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-import xepcodec.machines.archive_client as client_module
+import xepcodec.machines.archive_client.rekey as rekey_module
+import xepcodec.machines.archive_client.upload as upload_module
 from xepcodec.api import parse, serialize
 from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
@@ -80,6 +81,7 @@ from xepcodec.machines.archive_client import (
     UploadFailed,
     UploadFinished,
 )
+from xepcodec.machines.base import to_json
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -205,7 +207,13 @@ def rsm_xml(first: str | None, last: str | None, count: int, index: int = 0) -> 
 
 
 def sends(events: Sequence[Event]) -> list[Iq]:
-    return [event.iq for event in events if isinstance(event, Send)]
+    return [event.stanza for event in events if isinstance(event, Send)]
+
+
+def iqs(events: Sequence[Event]) -> list[Iq]:
+    """The iqs a call sends; it returns nothing else."""
+    assert all(isinstance(event, Send) for event in events), events
+    return [event.stanza for event in events if isinstance(event, Send)]
 
 
 def of_type(events: Sequence[object], cls: type[T]) -> list[T]:
@@ -241,49 +249,49 @@ def test_constructor_refuses_a_foreign_namespace_and_a_tiny_limit() -> None:
 
 def test_requests_are_iqs_from_the_account_to_its_server_with_counter_ids() -> None:
     machine = client()
-    first = machine.list_collections()[0]
-    second = machine.list_collections()[0]
+    first = iqs(machine.list_collections())[0]
+    second = iqs(machine.list_collections())[0]
     assert (first.id, second.id) == ("arc-1", "arc-2")
     assert first.type is IqType.GET and first.to is None and first.from_ == ROMEO
     assert machine.in_flight == (first, second)
-    assert machine.resend() == [first, second]
+    assert iqs(machine.resend()) == [first, second]
 
 
 def test_injected_ids_are_used() -> None:
     names = iter(["x1", "x2"])
     machine = client(ids=lambda: next(names))
-    assert machine.list_collections()[0].id == "x1"
+    assert iqs(machine.list_collections())[0].id == "x1"
 
 
 def test_the_other_namespace_is_written_when_chosen() -> None:
     machine = client(namespace=ARCHIVE_TMP)
-    iq = machine.list_collections()[0]
+    iq = iqs(machine.list_collections())[0]
     assert b"urn:xmpp:tmp:archive" in serialize(iq)
     assert iq.payload.namespace == ARCHIVE_TMP
 
 
 def test_handle_ignores_what_is_not_an_answer_to_a_request_in_flight() -> None:
     machine = client()
-    iq = machine.list_collections()[0]
+    iq = iqs(machine.list_collections())[0]
     message = Message(to=ROMEO, bodies=())
-    [ignored] = machine.handle(message)
+    [ignored] = machine.receive(message)
     assert isinstance(ignored, Ignored) and "not an iq" in ignored.reason
     request = Iq(type=IqType.GET, id=iq.id, extensions=(List(),))
-    [ignored] = machine.handle(request)
+    [ignored] = machine.receive(request)
     assert isinstance(ignored, Ignored) and "request" in ignored.reason
-    [ignored] = machine.handle(answer(Iq(type=IqType.GET, id="other", extensions=(List(),))))
+    [ignored] = machine.receive(answer(Iq(type=IqType.GET, id="other", extensions=(List(),))))
     assert isinstance(ignored, Ignored) and "no request in flight" in ignored.reason
     # A spoofed answer from someone else leaves the request in flight.
     spoofed = parse(f"<iq xmlns='jabber:client' type='result' id='{iq.id}' from='{JULIET}'/>")
-    [ignored] = machine.handle(spoofed)
+    [ignored] = machine.receive(spoofed)
     assert isinstance(ignored, Ignored) and str(JULIET) in ignored.reason
     assert machine.in_flight == (iq,)
     # From the account's bare JID it is accepted; a second copy is then ignored.
     genuine = parse(f"<iq xmlns='jabber:client' type='result' id='{iq.id}' "
                     f"from='{ROMEO.bare}'><list xmlns='{ARCHIVE}'/></iq>")
-    [listed] = machine.handle(genuine)
+    [listed] = machine.receive(genuine)
     assert isinstance(listed, CollectionsListed)
-    [late] = machine.handle(genuine)
+    [late] = machine.receive(genuine)
     assert isinstance(late, Ignored) and "late or repeated" in late.reason
     assert machine.is_idle()
 
@@ -302,14 +310,14 @@ def _answer_as_get(iq_id: str) -> Iq:
 
 def test_a_disco_answer_of_type_get_is_a_request_unless_lenient() -> None:
     strict = client()
-    [iq] = strict.discover()
-    [ignored] = strict.handle(_answer_as_get(iq.id))
+    [iq] = iqs(strict.discover())
+    [ignored] = strict.receive(_answer_as_get(iq.id))
     assert isinstance(ignored, Ignored) and "is a request" in ignored.reason
     assert strict.in_flight == (iq,)
 
     lenient = client(lenient=True)
-    [iq] = lenient.discover()
-    [support] = lenient.handle(_answer_as_get(iq.id))
+    [iq] = iqs(lenient.discover())
+    [support] = lenient.receive(_answer_as_get(iq.id))
     assert support == ServerSupport((ARCHIVE,), True,
                                     ("urn:xmpp:archive", "urn:xmpp:archive:encrypt"))
     assert lenient.is_idle()
@@ -317,19 +325,19 @@ def test_a_disco_answer_of_type_get_is_a_request_unless_lenient() -> None:
 
 def test_the_lenient_mode_takes_a_get_only_as_the_answer_to_a_disco_request() -> None:
     lenient = client(lenient=True)
-    [iq] = lenient.list_collections()
-    [ignored] = lenient.handle(_answer_as_get(iq.id))
+    [iq] = iqs(lenient.list_collections())
+    [ignored] = lenient.receive(_answer_as_get(iq.id))
     assert isinstance(ignored, Ignored)
     restored = ArchiveClient.restore(json.loads(json.dumps(lenient.snapshot())),
                                      random=seeded())
-    [disco] = restored.discover()
-    assert isinstance(restored.handle(_answer_as_get(disco.id))[0], ServerSupport)
+    [disco] = iqs(restored.discover())
+    assert isinstance(restored.receive(_answer_as_get(disco.id))[0], ServerSupport)
 
 
 
 def test_discover_reports_archiving_and_encryption_features() -> None:
     machine = client()
-    [iq] = machine.discover()
+    [iq] = iqs(machine.discover())
     assert iq.to == ROMEO.domain_jid and iq.type is IqType.GET
     reply = parse(
         f"<iq xmlns='jabber:client' type='result' id='{iq.id}' from='montague.lit'>"
@@ -337,19 +345,19 @@ def test_discover_reports_archiving_and_encryption_features() -> None:
         "<identity category='server' type='im'/>"
         "<feature var='urn:xmpp:tmp:archive'/><feature var='urn:xmpp:tmp:archive:encrypt'/>"
         "</query></iq>")
-    [support] = machine.handle(reply)
+    [support] = machine.receive(reply)
     assert isinstance(support, ServerSupport)
     assert support.namespaces == (ARCHIVE_TMP,)
     assert support.encryption is True
-    [iq] = machine.discover()
+    [iq] = iqs(machine.discover())
     plain = parse(f"<iq xmlns='jabber:client' type='result' id='{iq.id}'>"
                   "<query xmlns='http://jabber.org/protocol/disco#info'>"
                   "<identity category='server' type='im'/><feature var='urn:xmpp:archive'/>"
                   "</query></iq>")
-    [support] = machine.handle(plain)
+    [support] = machine.receive(plain)
     assert support == ServerSupport((ARCHIVE,), False, ("urn:xmpp:archive",))
-    [iq] = machine.discover()
-    [failed] = machine.handle(refusal(iq, "service-unavailable"))
+    [iq] = iqs(machine.discover())
+    [failed] = machine.receive(refusal(iq, "service-unavailable"))
     assert isinstance(failed, RequestFailed) and failed.request is RequestKind.DISCO
     assert failed.condition is Condition.SERVICE_UNAVAILABLE
 
@@ -360,8 +368,8 @@ def test_discover_reports_archiving_and_encryption_features() -> None:
 def test_a_small_upload_is_one_save_with_a_key_for_every_recipient() -> None:
     machine = client()
     entries = messages(3)
-    [iq] = machine.upload(JULIET, START, entries, recipients=[public(0), public(1)],
-                          key_name="k1")
+    [iq] = iqs(machine.upload(JULIET, START, entries, recipients=[public(0), public(1)],
+                          key_name="k1"))
     assert iq.type is IqType.SET
     save = iq.payload
     assert isinstance(save, Save) and save.namespace == ARCHIVE
@@ -373,7 +381,7 @@ def test_a_small_upload_is_one_save_with_a_key_for_every_recipient() -> None:
     for index in (0, 1):
         assert decrypt_collection(chat.encrypted_data, chat.encrypted_keys,
                                   private_key(index)) == tuple(entries)
-    events = machine.handle(saved(iq, 0))
+    events = machine.receive(saved(iq, 0))
     collection = CollectionId(JULIET, START)
     assert events == [ChunkSaved(iq.id, collection, 1, 1, 0),
                       UploadFinished(iq.id, collection, 1, 0)]
@@ -384,13 +392,13 @@ def test_a_small_upload_is_one_save_with_a_key_for_every_recipient() -> None:
 def test_a_long_upload_is_cut_into_saves_under_the_limit_sent_one_by_one(limit: int) -> None:
     machine = client(max_stanza_bytes=limit)
     entries = messages(60)
-    [first] = machine.upload(JULIET, START, entries, recipients=[public(0)])
+    [first] = iqs(machine.upload(JULIET, START, entries, recipients=[public(0)]))
     chunks = [first]
     version = 0
     events: list[Event] = []
     while True:
         assert machine.in_flight == (chunks[-1],)
-        step = machine.handle(saved(chunks[-1], version))
+        step = machine.receive(saved(chunks[-1], version))
         events.extend(step)
         follow = sends(step)
         if not follow:
@@ -423,11 +431,11 @@ def test_every_upload_iq_fits_and_the_chunks_give_back_the_messages(
     entries: list[Entry | Note] = [Entry(direction=Direction.FROM, secs=1, bodies=(body,))
                                    for body in bodies]
     try:
-        [first] = machine.upload(JULIET, START, entries, recipients=[public(0)],
-                                 encrypt=encrypt)
+        [first] = iqs(machine.upload(JULIET, START, entries, recipients=[public(0)],
+                                 encrypt=encrypt))
     except StanzaTooLargeError:
         return  # one message alone does not fit (checked by its own test)
-    chunks = [first, *machine._uploads[first.id].waiting]
+    chunks = [first, *machine._upload.uploads[first.id].waiting]
     assert all(size(chunk) <= limit for chunk in chunks)
     if encrypt:
         data = [item for chunk in chunks for item in chunk.payload.chat.encrypted_data]
@@ -440,9 +448,9 @@ def test_every_upload_iq_fits_and_the_chunks_give_back_the_messages(
 def test_a_plain_upload_carries_the_messages_themselves() -> None:
     machine = client(max_stanza_bytes=2000)
     entries = messages(30)
-    [first] = machine.upload(NURSE, START, entries, encrypt=False, subject="in clear",
-                             thread="t1")
-    chunks = [first, *machine._uploads[first.id].waiting]
+    [first] = iqs(machine.upload(NURSE, START, entries, encrypt=False, subject="in clear",
+                             thread="t1"))
+    chunks = [first, *machine._upload.uploads[first.id].waiting]
     assert len(chunks) > 1 and all(size(chunk) <= 2000 for chunk in chunks)
     assert first.payload.chat.subject == "in clear" and first.payload.chat.thread == "t1"
     assert all(chunk.payload.chat.subject is None for chunk in chunks[1:])
@@ -452,9 +460,9 @@ def test_a_plain_upload_carries_the_messages_themselves() -> None:
 
 def test_a_refused_chunk_stops_the_upload() -> None:
     machine = client(max_stanza_bytes=2048)
-    [first] = machine.upload(JULIET, START, messages(40), recipients=[public(0)])
-    [second] = sends(machine.handle(saved(first, 0)))
-    events = machine.handle(refusal(second, "not-acceptable", "modify"))
+    [first] = iqs(machine.upload(JULIET, START, messages(40), recipients=[public(0)]))
+    [second] = sends(machine.receive(saved(first, 0)))
+    events = machine.receive(refusal(second, "not-acceptable", "modify"))
     [failed] = events
     assert isinstance(failed, UploadFailed)
     assert (failed.chunk, failed.condition) == (2, Condition.NOT_ACCEPTABLE)
@@ -502,8 +510,8 @@ def test_a_subject_on_an_encrypted_upload_needs_the_users_acknowledgement() -> N
     assert raised.value.collection == CollectionId(JULIET, START)
     assert isinstance(raised.value, ProtocolError)
     assert machine.is_idle()
-    [iq] = machine.upload(JULIET, START, messages(2), recipients=[public(0)], subject="Hush",
-                          subject_acknowledged=True)
+    [iq] = iqs(machine.upload(JULIET, START, messages(2), recipients=[public(0)], subject="Hush",
+                          subject_acknowledged=True))
     assert iq.payload.chat.subject == "Hush"
 
 
@@ -511,14 +519,14 @@ def test_changing_a_subject_needs_the_acknowledgement_unless_stated_unencrypted(
     machine = client()
     with pytest.raises(SubjectNotAcknowledgedError):
         machine.change_subject(JULIET, START, "New")
-    [plain] = machine.change_subject(NURSE, START, "New", encrypted=False)
-    [acknowledged] = machine.change_subject(JULIET, START, "New", subject_acknowledged=True)
+    [plain] = iqs(machine.change_subject(NURSE, START, "New", encrypted=False))
+    [acknowledged] = iqs(machine.change_subject(JULIET, START, "New", subject_acknowledged=True))
     for iq in (plain, acknowledged):
         chat = iq.payload.chat
         assert chat.subject == "New" and not chat.entries and not chat.encrypted
-    [event] = machine.handle(saved(plain, 3))
+    [event] = machine.receive(saved(plain, 3))
     assert event == CollectionSaved(CollectionId(NURSE, START), SaveKind.SUBJECT, 3)
-    [failed] = machine.handle(refusal(acknowledged, "item-not-found"))
+    [failed] = machine.receive(refusal(acknowledged, "item-not-found"))
     assert isinstance(failed, RequestFailed) and failed.request is RequestKind.SAVE
     assert failed.collection == CollectionId(JULIET, START)
 
@@ -532,7 +540,7 @@ def attributes() -> Form:
 
 def test_an_encrypted_form_hides_its_fields_in_encrypted_data() -> None:
     machine = client()
-    [iq] = machine.set_form(NURSE, START, attributes(), recipients=[public(0)], key_name="f1")
+    [iq] = iqs(machine.set_form(NURSE, START, attributes(), recipients=[public(0)], key_name="f1"))
     chat = iq.payload.chat
     assert chat.form is not None and chat.form.type is FormType.SUBMIT
     assert chat.form.fields == ()
@@ -540,19 +548,19 @@ def test_an_encrypted_form_hides_its_fields_in_encrypted_data() -> None:
     assert isinstance(data, EncryptedData) and data.key_name == "f1"
     assert [key.carried_key_name for key in chat.encrypted_keys] == ["f1"]
     assert b"important" not in serialize(iq)
-    [event] = machine.handle(saved(iq, 1))
+    [event] = machine.receive(saved(iq, 1))
     assert event == CollectionSaved(CollectionId(NURSE, START), SaveKind.FORM, 1)
 
 
 def test_a_plain_form_and_the_empty_form_that_removes_it() -> None:
     machine = client()
-    [iq] = machine.set_form(NURSE, START, attributes(), encrypt=False)
+    [iq] = iqs(machine.set_form(NURSE, START, attributes(), encrypt=False))
     assert iq.payload.chat.form == attributes()
-    [removal] = machine.remove_form(NURSE, START)
+    [removal] = iqs(machine.remove_form(NURSE, START))
     form = removal.payload.chat.form
     assert form == Form(type=FormType.SUBMIT)
     assert b"<x xmlns=\"jabber:x:data\" type=\"submit\"/>" in serialize(removal)
-    [event] = machine.handle(answer(removal))
+    [event] = machine.receive(answer(removal))
     assert event == CollectionSaved(CollectionId(NURSE, START), SaveKind.FORM_REMOVED, None)
     with pytest.raises(ValueError, match="remove_form"):
         machine.set_form(NURSE, START, Form(type=FormType.SUBMIT))
@@ -565,7 +573,7 @@ def test_a_plain_form_and_the_empty_form_that_removes_it() -> None:
 
 def test_enable_auto_with_encryption_and_extra_public_keys() -> None:
     machine = client()
-    [iq] = machine.enable_auto(public_keys=[public(1)])
+    [iq] = iqs(machine.enable_auto(public_keys=[public(1)]))
     auto = iq.payload
     assert isinstance(auto, Auto)
     assert (auto.save, auto.encrypt) == (True, True)
@@ -576,7 +584,7 @@ def test_enable_auto_with_encryption_and_extra_public_keys() -> None:
     xml = etree.fromstring(serialize(iq))
     assert xml.get("type") == "set"
     assert xml[0].tag == f"{{{ARCHIVE}}}auto" and xml[0].get("encrypt") == "true"
-    [event] = machine.handle(answer(iq))
+    [event] = machine.receive(answer(iq))
     assert event == AutoArchivingSet(True, True, None)
 
 
@@ -588,8 +596,8 @@ def test_enable_auto_with_encryption_and_extra_public_keys() -> None:
 def test_enable_auto_answers_become_their_events(condition: str, kind: str,
                                                  expected: type) -> None:
     machine = client()
-    [iq] = machine.enable_auto()
-    [event] = machine.handle(refusal(iq, condition, kind))
+    [iq] = iqs(machine.enable_auto())
+    [event] = machine.receive(refusal(iq, condition, kind))
     assert isinstance(event, expected)
     assert isinstance(event, EncryptionUnsupported | NoPublicKey | RequestFailed)
     assert event.condition == Condition(condition)
@@ -597,13 +605,13 @@ def test_enable_auto_answers_become_their_events(condition: str, kind: str,
 
 def test_without_encryption_feature_not_implemented_is_a_plain_failure() -> None:
     machine = client()
-    [iq] = machine.enable_auto(encrypt=False)
+    [iq] = iqs(machine.enable_auto(encrypt=False))
     assert iq.payload.encrypt is None
-    [event] = machine.handle(refusal(iq, "feature-not-implemented"))
+    [event] = machine.receive(refusal(iq, "feature-not-implemented"))
     assert isinstance(event, RequestFailed) and event.request is RequestKind.AUTO
-    [off] = machine.disable_auto()
+    [off] = iqs(machine.disable_auto())
     assert off.payload.save is False
-    [event] = machine.handle(answer(off))
+    [event] = machine.receive(answer(off))
     assert event == AutoArchivingSet(False, None, None)
     with pytest.raises(UnconfirmedKeyError):
         machine.enable_auto(public_keys=[public(1, confirmed=False)])
@@ -616,7 +624,7 @@ def test_without_encryption_feature_not_implemented_is_a_plain_failure() -> None
 
 def test_listing_pages_and_the_crypt_flag() -> None:
     machine = client()
-    [iq] = machine.list_collections(with_=JULIET.bare, page_size=2)
+    [iq] = iqs(machine.list_collections(with_=JULIET.bare, page_size=2))
     request = iq.payload
     assert isinstance(request, List) and request.rsm is not None and request.rsm.max == 2
     assert request.with_ == JULIET.bare
@@ -624,16 +632,16 @@ def test_listing_pages_and_the_crypt_flag() -> None:
             f"<chat with='{JULIET}' start='{_time(START)}' crypt='true' version='2'/>"
             f"<chat with='{JULIET}' start='{_time(LATER)}' version='0'/>"
             + rsm_xml("a", "b", 3) + "</list>")
-    listed = listed_page(machine.handle(answer(iq, page)))
+    listed = listed_page(machine.receive(answer(iq, page)))
     assert [chat.encrypted for chat in listed.chats] == [True, False]
     assert listed.encrypted == (CollectionId(JULIET, START),)
     assert listed.has_more
-    [following] = machine.list_next(listed)
+    [following] = iqs(machine.list_next(listed))
     assert following.payload.rsm.after == "b" and following.payload.rsm.max == 2
     assert following.payload.with_ == JULIET.bare
     last = (f"<list xmlns='{ARCHIVE}'><chat with='{NURSE}' start='{_time(LATER)}'/>"
             + rsm_xml("c", "c", 3, index=2) + "</list>")
-    listed = listed_page(machine.handle(answer(following, last)))
+    listed = listed_page(machine.receive(answer(following, last)))
     assert not listed.has_more
     with pytest.raises(ProtocolError, match="last one"):
         machine.list_next(listed)
@@ -641,17 +649,17 @@ def test_listing_pages_and_the_crypt_flag() -> None:
 
 def test_an_empty_list_and_a_failed_list() -> None:
     machine = client()
-    [iq] = machine.list_collections()
-    listed = listed_page(machine.handle(answer(iq, f"<list xmlns='{ARCHIVE}'/>")))
+    [iq] = iqs(machine.list_collections())
+    listed = listed_page(machine.receive(answer(iq, f"<list xmlns='{ARCHIVE}'/>")))
     assert listed.chats == () and not listed.has_more
-    [iq] = machine.list_collections()
-    listed = listed_page(machine.handle(answer(iq)))
+    [iq] = iqs(machine.list_collections())
+    listed = listed_page(machine.receive(answer(iq)))
     assert listed.chats == () and listed.result_set is None
-    [iq] = machine.list_collections()
-    [failed] = machine.handle(refusal(iq, "feature-not-implemented"))
+    [iq] = iqs(machine.list_collections())
+    [failed] = machine.receive(refusal(iq, "feature-not-implemented"))
     assert isinstance(failed, RequestFailed) and failed.request is RequestKind.LIST
-    [iq] = machine.list_collections()
-    [odd] = machine.handle(answer(iq, "<query xmlns='jabber:iq:version'/>"))
+    [iq] = iqs(machine.list_collections())
+    [odd] = machine.receive(answer(iq, "<query xmlns='jabber:iq:version'/>"))
     assert isinstance(odd, RequestFailed) and odd.error is None and "no <list/>" in odd.reason
     with pytest.raises(ValueError, match="positive"):
         machine.list_collections(page_size=0)
@@ -659,12 +667,12 @@ def test_an_empty_list_and_a_failed_list() -> None:
 
 def test_remove_a_collection() -> None:
     machine = client()
-    [iq] = machine.remove_collection(JULIET, START)
+    [iq] = iqs(machine.remove_collection(JULIET, START))
     assert iq.type is IqType.SET and isinstance(iq.payload, Remove)
-    [event] = machine.handle(answer(iq))
+    [event] = machine.receive(answer(iq))
     assert isinstance(event, RemovalDone) and event.request.start == START
-    [iq] = machine.remove_collection(JULIET, START)
-    [failed] = machine.handle(refusal(iq, "item-not-found"))
+    [iq] = iqs(machine.remove_collection(JULIET, START))
+    [failed] = machine.receive(refusal(iq, "item-not-found"))
     assert isinstance(failed, RequestFailed) and failed.collection == CollectionId(JULIET, START)
 
 
@@ -690,20 +698,20 @@ def test_retrieving_an_encrypted_collection_page_by_page() -> None:
     first_half, second_half = messages(4), messages(3)
     data1, keys1 = sealed(first_half, "d1", 0, 1)
     data2, keys2 = sealed(second_half, "d2", 0)
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(0), page_size=1)
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(0), page_size=1))
     request = iq.payload
     assert isinstance(request, Retrieve) and request.rsm is not None and request.rsm.max == 1
     assert request.key_names == ()
     page1 = chat_page(data_xml(data1) + "".join(key_xml(key) for key in keys1),
                       rsm_xml("0", "0", 2), attributes="subject='S' version='5'")
-    events = machine.handle(answer(iq, page1))
+    events = machine.receive(answer(iq, page1))
     [entries] = of_type(events, EntriesRetrieved)
     assert entries.entries == tuple(first_half) and entries.encrypted
     [following] = sends(events)
     assert following.payload.rsm.after == "0" and following.payload.rsm.max == 1
     page2 = chat_page(data_xml(data2) + key_xml(keys2[0]), rsm_xml("1", "1", 2, index=1),
                       attributes="subject='S' version='5'")
-    events = machine.handle(answer(following, page2))
+    events = machine.receive(answer(following, page2))
     assert [type(event) for event in events] == [EntriesRetrieved, CollectionRetrieved]
     assert of_type(events, EntriesRetrieved)[0].entries == tuple(second_half)
     assert events[1] == CollectionRetrieved(CollectionId(JULIET, START), "S", None, 5, (),
@@ -714,12 +722,12 @@ def test_retrieving_an_encrypted_collection_page_by_page() -> None:
 def test_retrieval_limited_to_the_callers_key_names() -> None:
     machine = client()
     data, keys = sealed(messages(2), "d1", 1)
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(1),
-                            key_names=[public(1).name])
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(1),
+                            key_names=[public(1).name]))
     xml = etree.fromstring(serialize(iq))
     names = xml.findall(f".//{{{DSIG}}}KeyName")
     assert [name.text for name in names] == [public(1).name]
-    [entries, done] = machine.handle(answer(iq, chat_page(data_xml(data) + key_xml(keys[0]))))
+    [entries, done] = machine.receive(answer(iq, chat_page(data_xml(data) + key_xml(keys[0]))))
     assert isinstance(entries, EntriesRetrieved) and entries.entries == tuple(messages(2))
     assert isinstance(done, CollectionRetrieved)
 
@@ -730,8 +738,8 @@ def test_data_the_private_key_cannot_open_is_reported_and_the_rest_decrypted() -
     theirs, their_keys = sealed(messages(3), "d2", 1)
     page = chat_page(data_xml(mine) + data_xml(theirs)
                      + "".join(key_xml(key) for key in (*mine_keys, *their_keys)))
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(0))
-    events = machine.handle(answer(iq, page))
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(0)))
+    events = machine.receive(answer(iq, page))
     [failed] = of_type(events, DecryptionFailed)
     assert failed.key_names == ("d2",) and failed.items == 1
     [entries] = of_type(events, EntriesRetrieved)
@@ -744,8 +752,8 @@ def test_a_key_labelled_as_mine_that_does_not_open_is_a_decryption_failure() -> 
     machine = client()
     data, keys = sealed(messages(2), "d1", 1)
     forged = key_xml(keys[0], public_name=public(0).name)
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(0))
-    events = machine.handle(answer(iq, chat_page(data_xml(data) + forged)))
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(0)))
+    events = machine.receive(answer(iq, chat_page(data_xml(data) + forged)))
     [failed] = of_type(events, DecryptionFailed)
     assert failed.key_names == ("d1",)
     assert of_type(events, EntriesRetrieved)[0].entries == ()
@@ -755,8 +763,8 @@ def test_a_plain_collection_and_its_form_are_reported_as_they_are() -> None:
     machine = client()
     items = "".join(serialize(item).decode() for item in messages(3))
     form = serialize(attributes()).decode()
-    [iq] = machine.retrieve(JULIET, START)
-    events = machine.handle(answer(iq, chat_page(form + items)))
+    [iq] = iqs(machine.retrieve(JULIET, START))
+    events = machine.receive(answer(iq, chat_page(form + items)))
     assert events[0] == FormRetrieved(CollectionId(JULIET, START), attributes(), False)
     [page] = of_type(events, EntriesRetrieved)
     assert page.entries == tuple(messages(3)) and not page.encrypted
@@ -764,36 +772,36 @@ def test_a_plain_collection_and_its_form_are_reported_as_they_are() -> None:
 
 def test_an_encrypted_form_is_decrypted_on_retrieval() -> None:
     machine = client()
-    [upload] = machine.set_form(JULIET, START, attributes(), recipients=[public(0)])
+    [upload] = iqs(machine.set_form(JULIET, START, attributes(), recipients=[public(0)]))
     chat = upload.payload.chat
     stored = chat_page(serialize(chat.form).decode()
                        + "".join(key_xml(key) for key in chat.encrypted_keys))
-    machine.handle(saved(upload, 0))
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(0))
-    events = machine.handle(answer(iq, stored))
+    machine.receive(saved(upload, 0))
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(0)))
+    events = machine.receive(answer(iq, stored))
     [form] = of_type(events, FormRetrieved)
     assert form.encrypted and form.form.fields == attributes().fields
     assert form.form.extensions == ()
     # Without the right private key the form stays closed.
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(2))
-    events = machine.handle(answer(iq, stored))
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(2)))
+    events = machine.receive(answer(iq, stored))
     [failed] = of_type(events, DecryptionFailed)
     assert failed.items == 1 and not of_type(events, FormRetrieved)
 
 
 def test_retrieval_failures() -> None:
     machine = client()
-    [iq] = machine.retrieve(JULIET, START)
+    [iq] = iqs(machine.retrieve(JULIET, START))
     with pytest.raises(ProtocolError, match="being retrieved already"):
         machine.retrieve(JULIET, START)
-    [failed] = machine.handle(refusal(iq, "item-not-found"))
+    [failed] = machine.receive(refusal(iq, "item-not-found"))
     assert isinstance(failed, RequestFailed) and failed.request is RequestKind.RETRIEVE
     assert failed.condition is Condition.ITEM_NOT_FOUND and machine.is_idle()
-    [iq] = machine.retrieve(JULIET, START)
-    [wrong] = machine.handle(answer(iq, chat_page("", start=LATER)))
+    [iq] = iqs(machine.retrieve(JULIET, START))
+    [wrong] = machine.receive(answer(iq, chat_page("", start=LATER)))
     assert isinstance(wrong, RequestFailed) and "not the one asked for" in wrong.reason
-    [iq] = machine.retrieve(JULIET, START)
-    [empty] = machine.handle(answer(iq))
+    [iq] = iqs(machine.retrieve(JULIET, START))
+    [empty] = machine.receive(answer(iq))
     assert isinstance(empty, RequestFailed) and "no <chat/>" in empty.reason
     assert machine.is_idle()
 
@@ -801,9 +809,9 @@ def test_retrieval_failures() -> None:
 def test_a_retrieval_restored_without_its_private_key_asks_for_it() -> None:
     machine = client()
     data, keys = sealed(messages(2), "d1", 0)
-    [iq] = machine.retrieve(JULIET, START, private_key=private_key(0))
+    [iq] = iqs(machine.retrieve(JULIET, START, private_key=private_key(0)))
     restored = ArchiveClient.restore(json.loads(json.dumps(machine.snapshot())))
-    [needed] = restored.handle(answer(iq, chat_page(data_xml(data) + key_xml(keys[0]))))
+    [needed] = restored.receive(answer(iq, chat_page(data_xml(data) + key_xml(keys[0]))))
     assert needed == PrivateKeyNeeded(public(0).name, RequestKind.RETRIEVE,
                                       CollectionId(JULIET, START))
     assert restored.keys_needed == (public(0).name,)
@@ -843,8 +851,8 @@ def test_rekey_saves_new_keys_then_deletes_only_after_acknowledgement() -> None:
     key1, data1 = wrapped("s1")
     key2, data2 = wrapped("s2")
     key3, data3 = wrapped("s3")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD), page_size=10)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD), page_size=10))
     assert state_of(machine) is RekeyState.FETCHING
     request = fetch.payload
     # The new key's name too, to see the keys the server holds for it already.
@@ -852,7 +860,7 @@ def test_rekey_saves_new_keys_then_deletes_only_after_acknowledgement() -> None:
     assert request.key_names == (public(OLD).name, public(NEW).name)
     assert request.rsm is not None and request.rsm.max == 10 and request.rsm.after is None
     page = keys_page([(START, [key1, key2]), (LATER, [key3])])
-    events = machine.handle(answer(fetch, page))
+    events = machine.receive(answer(fetch, page))
     saves = sends(events)
     assert state_of(machine) is RekeyState.WORKING
     assert [iq.type for iq in saves] == [IqType.SET, IqType.SET]
@@ -868,26 +876,26 @@ def test_rekey_saves_new_keys_then_deletes_only_after_acknowledgement() -> None:
     assert decrypt_collection([data3], saves[1].payload.chat.encrypted_keys,
                               private_key(NEW)) == tuple(messages(1))
     # No delete before every save is acknowledged, and none before a fresh look.
-    step = machine.handle(saved(saves[0], 2))
+    step = machine.receive(saved(saves[0], 2))
     assert step == [NewKeysSaved(CollectionId(JULIET, START), ("s1", "s2"), 2)]
-    step = machine.handle(saved(saves[1], 2))
+    step = machine.receive(saved(saves[1], 2))
     assert of_type(step, NewKeysSaved) == [NewKeysSaved(CollectionId(JULIET, LATER),
                                                         ("s3",), 2)]
     [refetch] = sends(step)
     assert isinstance(refetch.payload, Keys) and refetch.payload.rsm is not None
     assert refetch.payload.rsm.after is None
-    deletes = sends(machine.handle(answer(refetch, page)))
+    deletes = sends(machine.receive(answer(refetch, page)))
     assert [type(iq.payload) for iq in deletes] == [Delete, Delete]
     assert all(iq.type is IqType.SET for iq in deletes)
     assert [(iq.payload.start, iq.payload.key_names) for iq in deletes] == [
         (START, (public(OLD).name,)), (LATER, (public(OLD).name,))]
-    step = machine.handle(answer(deletes[0]))
+    step = machine.receive(answer(deletes[0]))
     assert step == [OldKeysDeleted(CollectionId(JULIET, START), public(OLD).name)]
-    step = machine.handle(refusal(deletes[1], "item-not-found"))
+    step = machine.receive(refusal(deletes[1], "item-not-found"))
     assert of_type(step, OldKeysDeleted) == [
         OldKeysDeleted(CollectionId(JULIET, LATER), public(OLD).name, already=True)]
     [last] = sends(step)
-    events = machine.handle(answer(last, keys_page([])))
+    events = machine.receive(answer(last, keys_page([])))
     assert events == [RekeyFinished(public(OLD).name, public(NEW).name, 2, ())]
     assert machine.rekey_state is None and machine.is_idle()
 
@@ -896,19 +904,19 @@ def test_rekey_never_deletes_a_collection_whose_key_the_old_private_key_cannot_o
     machine = client()
     good, _ = wrapped("s1")
     foreign, _ = wrapped("s9", reader=2)  # labelled as the old key, but not openable by it
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
     page = (f"<keys xmlns='{ARCHIVE}'>"
             f"<chat with='{JULIET}' start='{_time(START)}'>{key_xml(good)}"
             f"{key_xml(foreign, public_name=public(OLD).name)}</chat></keys>")
-    events = machine.handle(answer(fetch, page))
+    events = machine.receive(answer(fetch, page))
     assert of_type(events, RewrapFailed) == [RewrapFailed(CollectionId(JULIET, START), "s9")]
     [kept] = of_type(events, CollectionKept)
     assert "s9" in kept.reason and kept.error is None
     [save] = sends(events)  # the key it can open is still re-wrapped
     assert [key.carried_key_name for key in save.payload.chat.encrypted_keys] == ["s1"]
-    [refetch] = sends(machine.handle(saved(save, 1)))
-    events = machine.handle(answer(refetch, page))
+    [refetch] = sends(machine.receive(saved(save, 1)))
+    events = machine.receive(answer(refetch, page))
     assert not any(isinstance(iq.payload, Delete) for iq in sends(events))
     assert events == [RekeyFinished(public(OLD).name, public(NEW).name, 0,
                                     (CollectionId(JULIET, START),))]
@@ -917,15 +925,15 @@ def test_rekey_never_deletes_a_collection_whose_key_the_old_private_key_cannot_o
 def test_a_refused_save_keeps_the_old_keys() -> None:
     machine = client()
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
     page = keys_page([(START, [key1])])
-    [save] = sends(machine.handle(answer(fetch, page)))
-    step = machine.handle(refusal(save, "resource-constraint", "wait"))
+    [save] = sends(machine.receive(answer(fetch, page)))
+    step = machine.receive(refusal(save, "resource-constraint", "wait"))
     [kept] = of_type(step, CollectionKept)
     assert kept.condition is Condition.RESOURCE_CONSTRAINT
     [refetch] = sends(step)
-    events = machine.handle(answer(refetch, page))
+    events = machine.receive(answer(refetch, page))
     assert isinstance(events[-1], RekeyFinished) and events[-1].kept == (kept.collection,)
     assert not sends(events)
 
@@ -933,37 +941,37 @@ def test_a_refused_save_keeps_the_old_keys() -> None:
 def test_a_refused_delete_keeps_the_collection_and_the_flow_goes_on() -> None:
     machine = client()
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
     page = keys_page([(START, [key1])])
-    [save] = sends(machine.handle(answer(fetch, page)))
-    [refetch] = sends(machine.handle(saved(save, 1)))
-    [delete] = sends(machine.handle(answer(refetch, page)))
-    step = machine.handle(refusal(delete, "forbidden", "auth"))
+    [save] = sends(machine.receive(answer(fetch, page)))
+    [refetch] = sends(machine.receive(saved(save, 1)))
+    [delete] = sends(machine.receive(answer(refetch, page)))
+    step = machine.receive(refusal(delete, "forbidden", "auth"))
     assert of_type(step, CollectionKept)[0].condition is Condition.FORBIDDEN
     [refetch] = sends(step)
-    [finished] = machine.handle(answer(refetch, page))
+    [finished] = machine.receive(answer(refetch, page))
     assert isinstance(finished, RekeyFinished) and finished.deleted == 0
 
 
 def test_a_server_that_keeps_listing_deleted_keys_is_given_up_on() -> None:
     machine = client()
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
     page = keys_page([(START, [key1])])
-    [iq] = sends(machine.handle(answer(fetch, page)))
-    [iq] = sends(machine.handle(saved(iq, 1)))
+    [iq] = sends(machine.receive(answer(fetch, page)))
+    [iq] = sends(machine.receive(saved(iq, 1)))
     deletes = 0
     while True:
-        events = machine.handle(answer(iq, page))
+        events = machine.receive(answer(iq, page))
         follow = sends(events)
         if not follow:
             break
         [iq] = follow
         if isinstance(iq.payload, Delete):
             deletes += 1
-            [iq] = sends(machine.handle(answer(iq)))
+            [iq] = sends(machine.receive(answer(iq)))
     assert deletes == 3
     assert of_type(events, CollectionKept) and isinstance(events[-1], RekeyFinished)
 
@@ -972,26 +980,26 @@ def test_rekey_pages_past_collections_it_keeps() -> None:
     machine = client()
     foreign, _ = wrapped("s9", reader=2)
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD), page_size=1)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD), page_size=1))
     first = keys_page([(START, [foreign])], rsm_xml("p1", "p1", 2), label=public(OLD).name)
-    events = machine.handle(answer(fetch, first))
+    events = machine.receive(answer(fetch, first))
     assert [type(event) for event in events] == [RewrapFailed, CollectionKept, Send]
     [following] = sends(events)
     assert following.payload.rsm.after == "p1"
     second = keys_page([(LATER, [key1])], rsm_xml("p2", "p2", 2, index=1))
-    [save] = sends(machine.handle(answer(following, second)))
-    [refetch] = sends(machine.handle(saved(save, 1)))
+    [save] = sends(machine.receive(answer(following, second)))
+    [refetch] = sends(machine.receive(saved(save, 1)))
     assert refetch.payload.rsm.after == "p1"  # the same page again
-    [delete] = sends(machine.handle(answer(refetch, second)))
-    [refetch] = sends(machine.handle(answer(delete)))
+    [delete] = sends(machine.receive(answer(refetch, second)))
+    [refetch] = sends(machine.receive(answer(delete)))
     assert refetch.payload.rsm.after == "p1"
     # The deleted collection left the result set; the pass ends, a new one starts.
-    [restart] = sends(machine.handle(answer(refetch, keys_page([], rsm_xml(None, None, 1)))))
+    [restart] = sends(machine.receive(answer(refetch, keys_page([], rsm_xml(None, None, 1)))))
     assert restart.payload.rsm.after is None
-    [again] = sends(machine.handle(answer(restart, first)))
+    [again] = sends(machine.receive(answer(restart, first)))
     assert again.payload.rsm.after == "p1"
-    [finished] = machine.handle(answer(again, keys_page([], rsm_xml(None, None, 1))))
+    [finished] = machine.receive(answer(again, keys_page([], rsm_xml(None, None, 1))))
     assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 1,
                                      (CollectionId(JULIET, START),))
 
@@ -999,24 +1007,24 @@ def test_rekey_pages_past_collections_it_keeps() -> None:
 def test_rekey_starts_over_when_its_cursor_disappears() -> None:
     machine = client()
     foreign, _ = wrapped("s9", reader=2)
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD), page_size=1)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD), page_size=1))
     first = keys_page([(START, [foreign])], rsm_xml("p1", "p1", 2), label=public(OLD).name)
-    [following] = sends(machine.handle(answer(fetch, first)))
+    [following] = sends(machine.receive(answer(fetch, first)))
     assert following.payload.rsm.after == "p1"
-    [restart] = sends(machine.handle(refusal(following, "item-not-found")))
+    [restart] = sends(machine.receive(refusal(following, "item-not-found")))
     assert restart.payload.rsm.after is None
-    [failed] = machine.handle(refusal(restart, "item-not-found"))
+    [failed] = machine.receive(refusal(restart, "item-not-found"))
     assert isinstance(failed, RekeyFailed) and failed.condition is Condition.ITEM_NOT_FOUND
     assert machine.rekey_state is None
 
 
 def test_rekey_failures_and_arguments() -> None:
     machine = client()
-    [fetch] = machine.start_rekey("old", public(NEW))
+    [fetch] = iqs(machine.start_rekey("old", public(NEW)))
     with pytest.raises(ProtocolError, match="running already"):
         machine.start_rekey("old", public(NEW))
-    [failed] = machine.handle(refusal(fetch, "feature-not-implemented"))
+    [failed] = machine.receive(refusal(fetch, "feature-not-implemented"))
     assert isinstance(failed, RekeyFailed) and failed.old_key_name == "old"
     assert machine.rekey_state is None
     with pytest.raises(UnconfirmedKeyError):
@@ -1030,8 +1038,8 @@ def test_rekey_failures_and_arguments() -> None:
 def test_rekey_waits_for_the_old_private_key() -> None:
     machine = client()
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW))
-    [needed] = machine.handle(answer(fetch, keys_page([(START, [key1])])))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW)))
+    [needed] = machine.receive(answer(fetch, keys_page([(START, [key1])])))
     assert needed == PrivateKeyNeeded(public(OLD).name, RequestKind.KEYS)
     assert machine.rekey_state is RekeyState.WAITING_FOR_KEY
     assert machine.keys_needed == (public(OLD).name,)
@@ -1040,25 +1048,25 @@ def test_rekey_waits_for_the_old_private_key() -> None:
     assert isinstance(save.payload, Save)
     # Nothing to re-wrap: an empty page finishes without any key.
     other = client()
-    [fetch] = other.start_rekey("nobody", public(NEW))
-    [done] = other.handle(answer(fetch, keys_page([])))
+    [fetch] = iqs(other.start_rekey("nobody", public(NEW)))
+    [done] = other.receive(answer(fetch, keys_page([])))
     assert done == RekeyFinished("nobody", public(NEW).name, 0, ())
 
 
 def test_rekey_saves_for_many_keys_are_cut_under_the_limit() -> None:
     machine = client(max_stanza_bytes=3000)
     keys = [wrapped(f"s{number}")[0] for number in range(8)]
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    saves = sends(machine.handle(answer(fetch, keys_page([(START, keys)]))))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    saves = sends(machine.receive(answer(fetch, keys_page([(START, keys)]))))
     assert len(saves) > 1 and all(size(iq) <= 3000 for iq in saves)
     names = [key.carried_key_name for iq in saves for key in iq.payload.chat.encrypted_keys]
     assert names == [f"s{number}" for number in range(8)]
     # Only once all of them are acknowledged is the collection looked at again.
     for iq in saves[:-1]:
-        assert sends(machine.handle(saved(iq, 1))) == []
-    [refetch] = sends(machine.handle(saved(saves[-1], 1)))
-    [delete] = sends(machine.handle(answer(refetch, keys_page([(START, keys)]))))
+        assert sends(machine.receive(saved(iq, 1))) == []
+    [refetch] = sends(machine.receive(saved(saves[-1], 1)))
+    [delete] = sends(machine.receive(answer(refetch, keys_page([(START, keys)]))))
     assert isinstance(delete.payload, Delete)
 
 
@@ -1070,9 +1078,9 @@ def test_snapshots_are_json_and_hold_no_private_key() -> None:
     key1, _ = wrapped("s1")
     machine.upload(JULIET, START, messages(3), recipients=[public(0)])
     machine.retrieve(NURSE, START, private_key=private_key(0))
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    machine.handle(answer(fetch, keys_page([(START, [key1])])))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    machine.receive(answer(fetch, keys_page([(START, [key1])])))
     data = machine.snapshot()
     text = json.dumps(data)
     numbers = private_key(OLD).private_numbers()
@@ -1090,14 +1098,15 @@ def test_snapshots_are_json_and_hold_no_private_key() -> None:
 
 
 def test_restore_refuses_what_is_not_a_snapshot() -> None:
-    with pytest.raises(ValueError, match="not a usable archive client snapshot"):
+    with pytest.raises(ValueError, match=r"not a usable xepcodec\.archive-client snapshot"):
         ArchiveClient.restore({"format": "something else"})
     data = client().snapshot()
     del data["pending"]
-    with pytest.raises(ValueError, match="missing 'pending'"):
+    with pytest.raises(ValueError, match="needs its field 'pending'"):
         ArchiveClient.restore(data)
     data = client().snapshot()
-    data["pending"] = [{"kind": "upload", "iq": "<nope", "data": {}}]
+    data["pending"] = [{"iq": "<nope", "context": {"type": "UploadChunk", "upload": "arc-1",
+                                                   "chunk": 1}}]
     with pytest.raises(ValueError, match="not a usable"):
         ArchiveClient.restore(data)
 
@@ -1106,7 +1115,7 @@ def _normal(value: object) -> object:
     """Events and iqs with the RSA ciphertexts blanked: OpenSSL draws RSA padding
     itself, so wrapped keys differ from run to run."""
     if isinstance(value, Send):
-        value = value.iq
+        value = value.stanza
     if isinstance(value, Iq):
         tree = etree.fromstring(serialize(value))
         for node in tree.iter(f"{{{XENC}}}EncryptedKey"):
@@ -1127,12 +1136,12 @@ def _script(machine: ArchiveClient, pause: Callable[[ArchiveClient], ArchiveClie
     def step(result: Sequence[object]) -> list[Iq]:
         trace.extend(_normal(item) for item in result)
         return [item for item in result if isinstance(item, Iq)] + \
-            [item.iq for item in result if isinstance(item, Send)]
+            [item.stanza for item in result if isinstance(item, Send)]
 
     def reply(iq: Iq, payload: str = "") -> list[Iq]:
         nonlocal machine
         machine = pause(machine)
-        out = step(machine.handle(answer(iq, payload)))
+        out = step(machine.receive(answer(iq, payload)))
         machine = pause(machine)
         return out
 
@@ -1192,7 +1201,7 @@ def test_the_unwrapped_keys_of_an_upload_are_destroyed() -> None:
         return result
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(client_module, "encrypt_collection", spy)
+        patch.setattr(upload_module, "encrypt_collection", spy)
         client(max_stanza_bytes=2048).upload(JULIET, START, messages(20),
                                              recipients=[public(0)])
     assert made and all(key.destroyed for key in made)
@@ -1213,40 +1222,40 @@ def test_rekey_does_not_finish_while_an_upload_for_the_old_key_is_under_way() ->
     earlier (out of order) must not make the flow finish: the upload's key would
     escape it."""
     machine = client()
-    [upload] = machine.upload(JULIET, START, messages(2), recipients=[public(OLD)])
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    assert machine.handle(answer(fetch, keys_page([]))) == []
+    [upload] = iqs(machine.upload(JULIET, START, messages(2), recipients=[public(OLD)]))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    assert machine.receive(answer(fetch, keys_page([]))) == []
     assert machine.rekey_state is RekeyState.WAITING_FOR_UPLOADS
     restored = ArchiveClient.restore(json.loads(json.dumps(machine.snapshot())))
     restored.provide_private_key(private_key(OLD))
-    events = restored.handle(saved(upload, 0))
+    events = restored.receive(saved(upload, 0))
     assert [type(event) for event in events] == [ChunkSaved, UploadFinished, Send]
     [again] = sends(events)
     assert isinstance(again.payload, Keys) and again.payload.rsm is not None
     assert again.payload.rsm.after is None
     stored = upload.payload.chat.encrypted_keys
-    [save] = sends(restored.handle(answer(again, keys_page([(START, stored)]))))
+    [save] = sends(restored.receive(answer(again, keys_page([(START, stored)]))))
     assert [key.key_name for key in save.payload.chat.encrypted_keys] == [public(NEW).name]
 
 
 def test_an_encrypted_form_for_the_old_key_in_flight_also_holds_the_rekey() -> None:
     machine = client()
-    [form] = machine.set_form(JULIET, START, attributes(), recipients=[public(OLD)])
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    assert machine.handle(answer(fetch, keys_page([]))) == []
+    [form] = iqs(machine.set_form(JULIET, START, attributes(), recipients=[public(OLD)]))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    assert machine.receive(answer(fetch, keys_page([]))) == []
     assert machine.rekey_state is RekeyState.WAITING_FOR_UPLOADS
-    events = machine.handle(saved(form, 4))
+    events = machine.receive(saved(form, 4))
     assert isinstance(events[0], CollectionSaved)
     [again] = sends(events)
-    [finished] = machine.handle(answer(again, keys_page([])))
+    [finished] = machine.receive(answer(again, keys_page([])))
     assert isinstance(finished, RekeyFinished)
     # An upload for another key does not hold it.
     other = client()
     other.upload(JULIET, START, messages(1), recipients=[public(NEW)])
-    [fetch] = other.start_rekey(public(OLD).name, public(NEW))
-    [finished] = other.handle(answer(fetch, keys_page([])))
+    [fetch] = iqs(other.start_rekey(public(OLD).name, public(NEW)))
+    [finished] = other.receive(answer(fetch, keys_page([])))
     assert isinstance(finished, RekeyFinished)
 
 
@@ -1279,9 +1288,9 @@ def test_the_constructor_refuses_an_algorithm_it_cannot_encrypt_with(
 def test_legacy_key_transport_with_the_opt_in_replaces_keys() -> None:
     machine = client(key_transport=RSA_1_5, allow_legacy=True)
     key1, data1 = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    [save] = sends(machine.handle(answer(fetch, keys_page([(START, [key1])]))))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    [save] = sends(machine.receive(answer(fetch, keys_page([(START, [key1])]))))
     [new] = save.payload.chat.encrypted_keys
     assert new.method is not None and new.method.algorithm == RSA_1_5
     assert decrypt_collection([data1], [new], private_key(NEW)) == tuple(messages(1))
@@ -1292,21 +1301,21 @@ def test_legacy_key_transport_with_the_opt_in_replaces_keys() -> None:
 
 def test_a_step_that_fails_inside_handle_keeps_its_collection_and_the_flow_goes_on(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    real = client_module.rewrap_key
+    real = rekey_module.rewrap_key
 
     def refuse_s1(encrypted_key: EncryptedKey, *args: Any, **kwargs: Any) -> EncryptedKey:
         if encrypted_key.carried_key_name == "s1":
             raise CryptoError("the key cannot be wrapped for this public key")
         return real(encrypted_key, *args, **kwargs)
 
-    monkeypatch.setattr(client_module, "rewrap_key", refuse_s1)
+    monkeypatch.setattr(rekey_module, "rewrap_key", refuse_s1)
     machine = client()
     key1, _ = wrapped("s1")
     key2, _ = wrapped("s2")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
     page = keys_page([(START, [key1]), (LATER, [key2])])
-    events = machine.handle(answer(fetch, page))
+    events = machine.receive(answer(fetch, page))
     [kept] = of_type(events, CollectionKept)
     assert kept.collection == CollectionId(JULIET, START)
     assert "cannot be wrapped" in kept.reason
@@ -1314,12 +1323,12 @@ def test_a_step_that_fails_inside_handle_keeps_its_collection_and_the_flow_goes_
     assert CollectionId.of(save.payload.chat) == CollectionId(JULIET, LATER)
     assert machine.rekey_state is RekeyState.WORKING
     assert list(machine.in_flight) == [save]  # nothing of the failed step was tracked
-    [refetch] = sends(machine.handle(saved(save, 1)))
-    [delete] = sends(machine.handle(answer(refetch, page)))
+    [refetch] = sends(machine.receive(saved(save, 1)))
+    [delete] = sends(machine.receive(answer(refetch, page)))
     assert CollectionId(delete.payload.with_, delete.payload.start) == CollectionId(JULIET,
                                                                                    LATER)
-    [refetch] = sends(machine.handle(answer(delete)))
-    [finished] = machine.handle(answer(refetch, keys_page([(START, [key1])])))
+    [refetch] = sends(machine.receive(answer(delete)))
+    [finished] = machine.receive(answer(refetch, keys_page([(START, [key1])])))
     assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 1,
                                      (CollectionId(JULIET, START),))
 
@@ -1328,7 +1337,7 @@ def test_a_save_too_large_for_any_iq_keeps_its_collection(
         monkeypatch: pytest.MonkeyPatch) -> None:
     machine = client(max_stanza_bytes=1024)
     padding = "x" * 1024
-    real = client_module.rewrap_key
+    real = rekey_module.rewrap_key
 
     def huge(*args: Any, **kwargs: Any) -> EncryptedKey:
         made = real(*args, **kwargs)
@@ -1336,11 +1345,11 @@ def test_a_save_too_large_for_any_iq_keeps_its_collection(
                             cipher_data=made.cipher_data,
                             carried_key_name=made.carried_key_name, recipient=padding)
 
-    monkeypatch.setattr(client_module, "rewrap_key", huge)
+    monkeypatch.setattr(rekey_module, "rewrap_key", huge)
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    events = machine.handle(answer(fetch, keys_page([(START, [key1])])))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    events = machine.receive(answer(fetch, keys_page([(START, [key1])])))
     [kept, finished] = events
     assert isinstance(kept, CollectionKept) and "over the limit" in kept.reason
     assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 0,
@@ -1355,23 +1364,28 @@ def _rekey_in(state: RekeyState) -> tuple[ArchiveClient, list[Iq]]:
     key1, _ = wrapped("s1")
     key2, _ = wrapped("s2")
     page = keys_page([(START, [key1]), (LATER, [key2])])
-    if state is RekeyState.WAITING_FOR_UPLOADS:
-        machine.upload(JULIET, START, messages(1), recipients=[public(OLD)])
-    held = None if state is RekeyState.WAITING_FOR_KEY else private_key(OLD)
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW), old_private_key=held)
-    if state is RekeyState.FETCHING:
+    after_changes = (RekeyState.FETCHING_AFTER_CHANGES, RekeyState.WAITING_FOR_KEY_AFTER_CHANGES)
+    if state is RekeyState.WAITING_FOR_UPLOADS or state in after_changes:
+        [upload] = iqs(machine.upload(JULIET, START, messages(1), recipients=[public(OLD)]))
+    held = None if state in (RekeyState.WAITING_FOR_KEY,
+                             RekeyState.WAITING_FOR_KEY_AFTER_CHANGES) else private_key(OLD)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW), old_private_key=held))
+    if state in after_changes:
+        # The upload wrapped for the old key is stored while the pass runs.
+        assert of_type(machine.receive(saved(upload, 0)), UploadFinished)
+    if state in (RekeyState.FETCHING, RekeyState.FETCHING_AFTER_CHANGES):
         return machine, [fetch]
     if state is RekeyState.WAITING_FOR_UPLOADS:
-        assert machine.handle(answer(fetch, keys_page([]))) == []
+        assert machine.receive(answer(fetch, keys_page([]))) == []
         return machine, []
-    events = machine.handle(answer(fetch, page))
-    if state is RekeyState.WAITING_FOR_KEY:
+    events = machine.receive(answer(fetch, page))
+    if state in (RekeyState.WAITING_FOR_KEY, RekeyState.WAITING_FOR_KEY_AFTER_CHANGES):
         return machine, []
     first, second = sends(events)
-    [refetch] = sends(machine.handle(saved(first, 1)) + machine.handle(saved(second, 1)))
+    [refetch] = sends(machine.receive(saved(first, 1)) + machine.receive(saved(second, 1)))
     # One collection's delete goes out and the other one's save again, in flight together.
     key3, _ = wrapped("s3")
-    saves_and_delete = sends(machine.handle(answer(
+    saves_and_delete = sends(machine.receive(answer(
         refetch, keys_page([(START, [key1]), (LATER, [key2, key3])]))))
     return machine, saves_and_delete
 
@@ -1395,14 +1409,14 @@ def test_cancel_returns_to_idle_from_every_rekey_state(state: RekeyState) -> Non
             assert each.is_idle()
         # Late answers to what was in flight change nothing.
         for iq in in_flight:
-            [ignored] = each.handle(answer(iq))
+            [ignored] = each.receive(answer(iq))
             assert isinstance(ignored, Ignored)
         assert each.snapshot()["rekey"] is None
         with pytest.raises(ProtocolError, match="no key replacement"):
             each.cancel_rekey()
         # A new one can start.
-        [fetch] = each.start_rekey(public(OLD).name, public(NEW),
-                                   old_private_key=private_key(OLD))
+        [fetch] = iqs(each.start_rekey(public(OLD).name, public(NEW),
+                                   old_private_key=private_key(OLD)))
         assert isinstance(fetch.payload, Keys)
 
 
@@ -1412,14 +1426,14 @@ def test_a_restarted_rekey_takes_the_keys_a_cancelled_one_saved() -> None:
     wrap the server would refuse as a conflict."""
     machine = client()
     key1, data1 = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
-                                  old_private_key=private_key(OLD))
-    [save] = sends(machine.handle(answer(fetch, keys_page([(START, [key1])]))))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                  old_private_key=private_key(OLD)))
+    [save] = sends(machine.receive(answer(fetch, keys_page([(START, [key1])]))))
     machine.cancel_rekey()
     [stored] = save.payload.chat.encrypted_keys  # the server carried the save out
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW)))
     page = keys_page([(START, [key1, stored])])
-    assert machine.handle(answer(fetch, page)) == [
+    assert machine.receive(answer(fetch, page)) == [
         PrivateKeyNeeded(public(NEW).name, RequestKind.KEYS)]
     assert machine.keys_needed == (public(NEW).name,)
     [delete] = sends(machine.provide_private_key(private_key(NEW)))
@@ -1436,11 +1450,11 @@ def test_another_key_for_the_new_public_key_keeps_the_old_ones() -> None:
     made = encrypt_collection(messages(1), [public(NEW)], key_name="s1", random=seeded(6))
     made.key.destroy()
     [other] = made.keys
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
                                   old_private_key=private_key(OLD),
-                                  new_private_key=private_key(NEW))
+                                  new_private_key=private_key(NEW)))
     page = keys_page([(START, [key1, other])])
-    [kept, finished] = machine.handle(answer(fetch, page))
+    [kept, finished] = machine.receive(answer(fetch, page))
     assert isinstance(kept, CollectionKept)
     assert "another key for the new public key" in kept.reason and "'s1'" in kept.reason
     assert finished == RekeyFinished(public(OLD).name, public(NEW).name, 0,
@@ -1450,36 +1464,36 @@ def test_another_key_for_the_new_public_key_keeps_the_old_ones() -> None:
 def test_a_save_refused_as_a_conflict_is_looked_at_again() -> None:
     machine = client()
     key1, _ = wrapped("s1")
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW),
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
                                   old_private_key=private_key(OLD),
-                                  new_private_key=private_key(NEW))
+                                  new_private_key=private_key(NEW)))
     page = keys_page([(START, [key1])])
-    [save] = sends(machine.handle(answer(fetch, page)))
+    [save] = sends(machine.receive(answer(fetch, page)))
     # The server wrapped the same symmetric key for the new public key meanwhile.
     theirs = rewrap_key(key1, private_key(OLD), public(NEW))
-    events = machine.handle(refusal(save, "conflict"))
+    events = machine.receive(refusal(save, "conflict"))
     assert not of_type(events, CollectionKept)
     [refetch] = sends(events)
     snapshot = json.loads(json.dumps(machine.snapshot()))
-    assert snapshot["rekey"]["conflicts"] == [[CollectionId(JULIET, START).to_json(), 1]]
+    assert snapshot["rekey"]["conflicts"] == [[to_json(CollectionId(JULIET, START)), 1]]
     machine = ArchiveClient.restore(snapshot)
     machine.provide_private_key(private_key(OLD))
     machine.provide_private_key(private_key(NEW))
-    [delete] = sends(machine.handle(answer(refetch, keys_page([(START, [key1, theirs])]))))
+    [delete] = sends(machine.receive(answer(refetch, keys_page([(START, [key1, theirs])]))))
     assert isinstance(delete.payload, Delete)
     # A server that answers 'conflict' but never lists the clashing key is given up on.
     other = client()
-    [fetch] = other.start_rekey(public(OLD).name, public(NEW),
-                                old_private_key=private_key(OLD))
+    [fetch] = iqs(other.start_rekey(public(OLD).name, public(NEW),
+                                old_private_key=private_key(OLD)))
     iq = fetch
     conflicts = 0
     while True:
-        events = other.handle(answer(iq, page))
+        events = other.receive(answer(iq, page))
         [iq] = sends(events) or [None]
         if iq is None or not isinstance(iq.payload, Save):
             break
         conflicts += 1
-        [iq] = sends(other.handle(refusal(iq, "conflict")))
+        [iq] = sends(other.receive(refusal(iq, "conflict")))
     assert conflicts == 4
     assert isinstance(events[-1], RekeyFinished)
 
@@ -1488,8 +1502,8 @@ def test_a_rekey_page_waits_for_both_private_keys_it_needs() -> None:
     machine = client()
     key1, _ = wrapped("s1")
     theirs = rewrap_key(key1, private_key(OLD), public(NEW))
-    [fetch] = machine.start_rekey(public(OLD).name, public(NEW))
-    needed = machine.handle(answer(fetch, keys_page([(START, [key1, theirs])])))
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW)))
+    needed = machine.receive(answer(fetch, keys_page([(START, [key1, theirs])])))
     assert needed == [PrivateKeyNeeded(public(OLD).name, RequestKind.KEYS),
                       PrivateKeyNeeded(public(NEW).name, RequestKind.KEYS)]
     assert machine.keys_needed == (public(OLD).name, public(NEW).name)

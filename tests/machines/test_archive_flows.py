@@ -169,7 +169,8 @@ class Wire:
         return cls(backend, client, server, store, client_random=client_random,
                    server_random=server_random)
 
-    def send(self, iqs: Sequence[Iq]) -> None:
+    def send(self, events: Sequence[Event]) -> None:
+        iqs = sent(events)
         self.outbound.extend(iqs)
         self.sent.extend(iqs)
 
@@ -190,15 +191,15 @@ class Wire:
 
     def receive(self) -> list[Event]:
         """The client handles the next answer."""
-        events = self.client.handle(self.inbound.pop(0))
+        events = self.client.receive(self.inbound.pop(0))
         self.events.extend(events)
-        self.send([event.iq for event in events if isinstance(event, Send)])
+        self.send([event for event in events if isinstance(event, Send)])
         return events
 
-    def run(self, iqs: Sequence[Iq] = ()) -> list[Event]:
-        """Send ``iqs`` and let everything run to quiet; the events that came."""
+    def run(self, sends: Sequence[Event] = ()) -> list[Event]:
+        """Send what ``sends`` sends and let everything run to quiet; the events that came."""
         mark = len(self.events)
-        self.send(iqs)
+        self.send(sends)
         while self.outbound or self.inbound:
             if self.inbound:
                 self.receive()
@@ -713,5 +714,5 @@ def test_the_delete_example_of_the_xep_is_refused_unless_lenient(backend: Backen
 
 
 def test_retrieve_requests_carry_the_key_names_as_dsig(wire: Wire) -> None:
-    [iq] = wire.client.retrieve(JULIET, T0, key_names=["a", "b"])
+    [iq] = sent(wire.client.retrieve(JULIET, T0, key_names=["a", "b"]))
     assert isinstance(iq.payload, Retrieve) and iq.payload.key_names == ("a", "b")

@@ -25,6 +25,7 @@ import functools
 import json
 import random as stdlib_random
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -74,6 +75,12 @@ def public(index: int) -> PublicKey:
     return PublicKey.from_key(private_key(index).public_key(), confirmed=True)
 
 
+def stanzas(events: Sequence[object]) -> list[Iq]:
+    """The iqs a call of the client's sends; it returns nothing else."""
+    assert all(isinstance(event, Send) for event in events), events
+    return [event.stanza for event in events if isinstance(event, Send)]
+
+
 def _text(item: Entry | Note) -> str:
     return item.text if isinstance(item, Note) else item.bodies[0]
 
@@ -101,9 +108,9 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         #: uploads under a shared symmetric key name, which may meet a conflict
         self.shared: set[str] = set()
         self.publish(0)
-        [enable] = self.client.enable_auto()
+        [enable] = stanzas(self.client.enable_auto())
         [answer] = [sent.stanza for sent in self.server.receive(enable, owner=ROMEO, now=self.now)]
-        assert self.client.handle(answer) == [AutoArchivingSet(True, True, None)]
+        assert self.client.receive(answer) == [AutoArchivingSet(True, True, None)]
         #: (data cipher, key cipher, private key) -> what it decrypts to (None: nothing)
         self.opened: dict[tuple[bytes, bytes, int], tuple[Entry | Note, ...] | None] = {}
 
@@ -123,7 +130,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
     def absorb(self, events: list[object]) -> None:
         for event in events:
             if isinstance(event, Send):
-                self.outbound.append(event.iq)
+                self.outbound.append(event.stanza)
             elif isinstance(event, UploadFinished):
                 for text in self.uploads.pop(event.upload, []):
                     self.acknowledged[text] += 1
@@ -149,7 +156,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.ghosts.extend(self.outbound)
         self.outbound = []
         self.inbound = []
-        self.outbound.extend(self.client.resend())
+        self.outbound.extend(stanzas(self.client.resend()))
 
     # -- what the user does ---------------------------------------------------------------
 
@@ -168,8 +175,8 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         # same public key): the second one to a collection carries another key under
         # a stored (public key, symmetric key) pair.
         name = f"shared-{self.generation}" if shared else None
-        iqs = self.client.upload(peer, T0 + timedelta(hours=slot), entries,
-                                 recipients=[public(self.generation)], key_name=name)
+        iqs = stanzas(self.client.upload(peer, T0 + timedelta(hours=slot), entries,
+                                         recipients=[public(self.generation)], key_name=name))
         self.uploads[iqs[0].id] = texts
         if shared:
             self.shared.add(iqs[0].id)
@@ -199,9 +206,9 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         self.held.add(new)
         self.rekey_old = old
         self.publish(old, new)  # the new key is published before the old one goes
-        self.outbound.extend(self.client.start_rekey(
+        self.outbound.extend(stanzas(self.client.start_rekey(
             public(old).name, public(new), old_private_key=private_key(old),
-            new_private_key=private_key(new), page_size=page_size))
+            new_private_key=private_key(new), page_size=page_size)))
 
     @precondition(lambda self: self.client.rekey_state is not None)
     @rule()
@@ -218,9 +225,9 @@ class ArchiveInterleavings(RuleBasedStateMachine):
         old = self.rekey_old
         assert old is not None
         self.cancelled = False
-        self.outbound.extend(self.client.start_rekey(
+        self.outbound.extend(stanzas(self.client.start_rekey(
             public(old).name, public(self.generation), old_private_key=private_key(old),
-            new_private_key=private_key(self.generation), page_size=page_size))
+            new_private_key=private_key(self.generation), page_size=page_size)))
 
     # -- what the network does ----------------------------------------------------------------
 
@@ -240,7 +247,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
     @precondition(lambda self: self.inbound)
     @rule()
     def receive(self) -> None:
-        self.absorb(list(self.client.handle(self.inbound.pop(0))))
+        self.absorb(list(self.client.receive(self.inbound.pop(0))))
 
     @precondition(lambda self: self.inbound)
     @rule()
