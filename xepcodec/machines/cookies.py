@@ -652,16 +652,21 @@ def _placed(stanza: S, added: tuple[Any, ...]) -> S | None:
     if not isinstance(stanza, Iq):
         return dataclasses.replace(stanza, extensions=(*_without_cookies(stanza.extensions),
                                                        *added))
-    payload: Any = stanza.payload
+    payload = stanza.payload
     if payload is None or _is_cookies(payload):
         return dataclasses.replace(stanza, extensions=added)
     # An iq carries one payload (RFC 6120 §8.2.3): the cookies go inside it, or nowhere.
+    inner = _placed_inside(payload, added)
+    return None if inner is None else dataclasses.replace(stanza, extensions=(inner,))
+
+
+def _placed_inside(payload: Any, added: tuple[Any, ...]) -> Any:
+    """A typed iq payload with ``added`` in its open slot, or None without one."""
     slot = _open_slot(payload)
     if slot is None:
         return None
-    inner = dataclasses.replace(
+    return dataclasses.replace(
         payload, **{slot: (*_without_cookies(getattr(payload, slot)), *added)})
-    return dataclasses.replace(stanza, extensions=(inner,))
 
 
 def _open_slot(payload: Any) -> str | None:
