@@ -359,7 +359,13 @@ class _Refused(Exception):
 class _Call:
     """One request being answered: what its handler reads, and what it leaves to do.
     ``changes`` take effect only if the whole request does; ``pushes`` are sent after
-    the answer."""
+    the answer.
+
+    The undo actions a step registers are the restoring of the one stream setting it
+    changed in memory and the destruction of the keys it made: none depends on another,
+    so the newest-first order :class:`Changes` runs them in is immaterial.  The commit
+    actions run in the order registered, which puts a new collection in place before
+    the message that opened it advances it."""
 
     iq: Iq
     owner: JID
@@ -370,7 +376,7 @@ class _Call:
 
 #: A request's handler: it answers with the payload of the result (None: an empty
 #: result), or raises _Refused.
-Handler: TypeAlias = Callable[["ArchiveServer", _Call, Any], Any]
+_Handler: TypeAlias = Callable[["ArchiveServer", _Call, Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +389,7 @@ class _Request:
     lenient server carries out as the right one.  ``why``: why its iq type is what it
     is, told to a client that sent another."""
 
-    handlers: Mapping[IqType, Handler]
+    handlers: Mapping[IqType, _Handler]
     lenient: IqType | None = None
     why: str | None = None
 
@@ -391,7 +397,7 @@ class _Request:
         if self.lenient is not None and len(self.handlers) != 1:
             raise ArgumentValueError("a request taken in a wrong iq type has one right one")
 
-    def handler(self, kind: IqType, *, lenient: bool) -> Handler | None:
+    def handler(self, kind: IqType, *, lenient: bool) -> _Handler | None:
         if lenient and kind is self.lenient:
             [right] = self.handlers.values()
             return right
@@ -628,7 +634,7 @@ class ArchiveServer:
         iq = stanza
         if iq.type in (IqType.RESULT, IqType.ERROR):
             return [Ignored(iq, f"an iq {iq.type.value} answers a push; it is not answered")]
-        when = _time(now)
+        when, stream = _time(now), self._owner(iq, owner)
         payload = iq.payload
         request = self._REQUESTS.get(type(payload))
         if request is None:
@@ -644,7 +650,7 @@ class ArchiveServer:
         handler = request.handler(iq.type, lenient=self._lenient)
         if handler is None:
             return [self._refusal(iq, Condition.BAD_REQUEST, request.wrong_type(name, iq.type))]
-        call = _Call(iq, self._owner(iq, owner), when)
+        call = _Call(iq, stream, when)
         try:
             # the store's transaction inside: it is undone before the memory is
             with call.changes.atomic(), self._store.transaction():
@@ -771,22 +777,22 @@ class ArchiveServer:
             for resource, namespace in self._subscribers.items()
             if resource.bare == call.owner.bare)
 
-    def _item_remove(self, call: _Call, request: ItemRemove) -> None:
+    def _forget(self, call: _Call, request: ItemRemove | SessionRemove) -> None:
+        """``<itemremove/>``, ``<sessionremove/>``: forget the entries named (one that
+        does not exist is no error), and push the request as it came, since XEP-0136
+        has no other way to tell a resource that an entry went."""
         prefs = self._stored_prefs(call.owner)
-        gone = {item.jid for item in request.items}
-        kept = tuple(item for item in prefs.items if item.jid not in gone)
-        if kept != prefs.items:
-            self._store.put_prefs(call.owner.bare, replace(prefs, items=kept))
-        # XEP-0136 has no other way to tell a resource that an entry went
-        self._push(call, lambda ns: ItemRemove(namespace=ns, items=request.items))
-
-    def _session_remove(self, call: _Call, request: SessionRemove) -> None:
-        prefs = self._stored_prefs(call.owner)
-        gone = {session.thread for session in request.sessions}
-        kept = tuple(session for session in prefs.sessions if session.thread not in gone)
-        if kept != prefs.sessions:
-            self._store.put_prefs(call.owner.bare, replace(prefs, sessions=kept))
-        self._push(call, lambda ns: SessionRemove(namespace=ns, sessions=request.sessions))
+        if isinstance(request, ItemRemove):
+            jids = {item.jid for item in request.items}
+            kept = replace(prefs, items=tuple(item for item in prefs.items
+                                              if item.jid not in jids))
+        else:
+            threads = {session.thread for session in request.sessions}
+            kept = replace(prefs, sessions=tuple(session for session in prefs.sessions
+                                                 if session.thread not in threads))
+        if kept != prefs:
+            self._store.put_prefs(call.owner.bare, kept)
+        self._push(call, lambda namespace: replace(request, namespace=namespace))
 
     # -- automatic archiving: the setting ----------------------------------------------------
 
@@ -824,7 +830,7 @@ class ArchiveServer:
                 namespace=ARCHIVE, save=setting.save, scope=Scope.GLOBAL,
                 encrypt=True if encrypt else None, key_infos=setting.key_infos)))
         # In memory at once, since what follows asks whether the account still
-        # archives; a request runs this once, so the order of undoing is immaterial.
+        # archives; undone if the request fails.
         previous = self._streams.get(owner)
         self._streams[owner] = setting
         call.changes.on_undo(partial(self._put_setting, owner, previous))
@@ -1268,8 +1274,8 @@ class ArchiveServer:
     #: wrong one all read it; an element that asks for nothing has no handler.
     _REQUESTS: ClassVar[Mapping[type, _Request]] = types.MappingProxyType({
         Pref: _Request({IqType.GET: _pref_get, IqType.SET: _pref_set}),
-        ItemRemove: _Request({IqType.SET: _item_remove}),
-        SessionRemove: _Request({IqType.SET: _session_remove}),
+        ItemRemove: _Request({IqType.SET: _forget}),
+        SessionRemove: _Request({IqType.SET: _forget}),
         Auto: _Request({IqType.SET: _auto}),
         Save: _Request({IqType.SET: _save}),
         ListQuery: _Request({IqType.GET: _list}),
