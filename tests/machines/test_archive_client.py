@@ -27,7 +27,6 @@ from lxml import etree
 import xepcodec.machines.archive_client.rekey as rekey_module
 import xepcodec.machines.archive_client.upload as upload_module
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message
 from xepcodec.crypto import (
@@ -45,6 +44,7 @@ from xepcodec.crypto import (
     unwrap_key,
     wrap_key,
 )
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ProtocolError
 from xepcodec.machines.archive_client import (
     ArchiveClient,

@@ -34,10 +34,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType
 from xepcodec.crypto import DecryptionError, PublicKey, decrypt_collection
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
 from xepcodec.machines.archive_client import (
     ArchiveClient,

@@ -12,11 +12,11 @@ from typing import Any, ClassVar, Final
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import StanzaError
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.crypto import AES256_GCM, RSA_OAEP, PublicKey
 from xepcodec.crypto.algorithms import CIPHERS, KEY_TRANSPORTS, is_legacy
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError
 from xepcodec.machines.archive_client.events import (
     CollectionsListed,
@@ -43,7 +43,7 @@ from xepcodec.machines.archive_client.requests import (
 from xepcodec.machines.archive_client.retrieve import Retrieval, RetrieveFlow
 from xepcodec.machines.archive_client.shared import Settings, Shared, failed, private_key_name
 from xepcodec.machines.archive_client.snapshot_v1 import from_version_1
-from xepcodec.machines.archive_client.upload import OwnKeys, Upload, UploadFlow
+from xepcodec.machines.archive_client.upload import Upload, UploadFlow
 from xepcodec.machines.base import (
     Event,
     IdCounter,
@@ -96,6 +96,9 @@ def _public_key_to_der(key: RSAPublicKey) -> str:
 
 # A key replacement saves its new public key (never a private one).
 register_json(RSAPublicKey, _public_key_to_der, _public_key_from_der)  # type: ignore[type-abstract]
+
+
+_Handler = Callable[[Pending, Iq, "StanzaError | None"], "list[Event]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +160,25 @@ class ArchiveClient:
         if ids is None:
             self._counter = ids = IdCounter("arc")
         self._shared = Shared(settings, ids, random, Requests())
-        self._upload = UploadFlow(self._shared)
+        # Key replacement hears where this client's own uploads put keys, and waits for
+        # those still under way: the only ties between the flows.
+        self._upload = UploadFlow(self._shared, own_keys=lambda own: self._rekey.own_keys(own))
         self._retrieve = RetrieveFlow(self._shared)
         self._preferences = PreferencesFlow(self._shared)
         self._rekey = RekeyFlow(self._shared, self._upload.own_keys_in_flight)
+        #: The request table: what answers each kind of request, by its context's type.
+        self._answers: Mapping[type[Context], _Handler] = {
+            DiscoRequest: _on_disco,
+            UploadChunk: self._upload.on_chunk,
+            SaveRequest: self._upload.on_save,
+            AutoRequest: self._preferences.on_auto,
+            ListRequest: self._retrieve.on_list,
+            RetrieveRequest: self._retrieve.on_retrieve,
+            RemoveRequest: self._retrieve.on_remove,
+            KeysRequest: self._rekey.on_keys,
+            RekeySave: self._rekey.on_step,
+            RekeyDelete: self._rekey.on_step,
+        }
 
     # -- reading ------------------------------------------------------------------------
 
@@ -375,8 +393,7 @@ class ArchiveClient:
                                     "server")]
         self._shared.requests.take(stanza.id)
         error = stanza.error if stanza.type is IqType.ERROR else None
-        handler = _ANSWERS[type(pending.context)]
-        return handler(self, pending, stanza, error)
+        return self._answers[type(pending.context)](pending, stanza, error)
 
     def _from_server(self, sender: JID | None) -> bool:
         if sender is None:
@@ -394,67 +411,6 @@ class ArchiveClient:
         return (self._shared.settings.lenient and stanza.type is IqType.GET
                 and pending is not None and isinstance(pending.context, DiscoRequest)
                 and isinstance(query, InfoQuery) and bool(query.feature_vars))
-
-    def _on_disco(self, pending: Pending, answer: Iq, error: StanzaError | None
-                  ) -> list[Event]:
-        query = answer.payload
-        if error is not None or not isinstance(query, InfoQuery):
-            return [failed(RequestKind.DISCO, None, error,
-                           None if error else "the answer holds no disco#info query")]
-        features = query.feature_vars
-        namespaces = tuple(ns for ns in NAMESPACES if ns in features)
-        encryption = any(feature(ns, FEATURE_ENCRYPT_SUFFIX) in features for ns in NAMESPACES)
-        return [ServerSupport(namespaces, encryption, features)]
-
-    def _on_chunk(self, pending: Pending, answer: Iq, error: StanzaError | None
-                  ) -> list[Event]:
-        assert isinstance(pending.context, UploadChunk)
-        events, own = self._upload.on_chunk(pending.context, answer, error)
-        return events + self._own_keys(own)
-
-    def _on_save(self, pending: Pending, answer: Iq, error: StanzaError | None
-                 ) -> list[Event]:
-        assert isinstance(pending.context, SaveRequest)
-        events, own = self._upload.on_save(pending.context, answer, error)
-        return events + self._own_keys(own)
-
-    def _own_keys(self, own: OwnKeys | None) -> list[Event]:
-        # What the upload flow stored may hold keys for the old key of a replacement.
-        return [] if own is None else self._rekey.own_keys(own)
-
-    def _on_auto(self, pending: Pending, answer: Iq, error: StanzaError | None
-                 ) -> list[Event]:
-        assert isinstance(pending.context, AutoRequest)
-        return self._preferences.on_auto(pending.context, answer, error)
-
-    def _on_list(self, pending: Pending, answer: Iq, error: StanzaError | None
-                 ) -> list[Event]:
-        return self._retrieve.on_list(pending.iq, answer, error)
-
-    def _on_retrieve(self, pending: Pending, answer: Iq, error: StanzaError | None
-                     ) -> list[Event]:
-        assert isinstance(pending.context, RetrieveRequest)
-        return self._retrieve.on_retrieve(pending.context, answer, error)
-
-    def _on_remove(self, pending: Pending, answer: Iq, error: StanzaError | None
-                   ) -> list[Event]:
-        assert isinstance(pending.context, RemoveRequest)
-        return self._retrieve.on_remove(pending.iq, pending.context, error)
-
-    def _on_keys(self, pending: Pending, answer: Iq, error: StanzaError | None
-                 ) -> list[Event]:
-        assert isinstance(pending.context, KeysRequest)
-        return self._rekey.on_keys(pending.context, answer, error)
-
-    def _on_rekey_save(self, pending: Pending, answer: Iq, error: StanzaError | None
-                       ) -> list[Event]:
-        assert isinstance(pending.context, RekeySave)
-        return self._rekey.on_save(pending.context, answer, error)
-
-    def _on_rekey_delete(self, pending: Pending, answer: Iq, error: StanzaError | None
-                         ) -> list[Event]:
-        assert isinstance(pending.context, RekeyDelete)
-        return self._rekey.on_delete(pending.context, answer, error)
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -499,21 +455,15 @@ class ArchiveClient:
                 f"{' rekey ' + state if state is not None else ''}>")
 
 
-_Handler = Callable[[ArchiveClient, Pending, Iq, "StanzaError | None"], "list[Event]"]
-
-#: The request table: what answers each kind of request, by the type of its context.
-_ANSWERS: Final[Mapping[type[Context], _Handler]] = {
-    DiscoRequest: ArchiveClient._on_disco,
-    UploadChunk: ArchiveClient._on_chunk,
-    SaveRequest: ArchiveClient._on_save,
-    AutoRequest: ArchiveClient._on_auto,
-    ListRequest: ArchiveClient._on_list,
-    RetrieveRequest: ArchiveClient._on_retrieve,
-    RemoveRequest: ArchiveClient._on_remove,
-    KeysRequest: ArchiveClient._on_keys,
-    RekeySave: ArchiveClient._on_rekey_save,
-    RekeyDelete: ArchiveClient._on_rekey_delete,
-}
+def _on_disco(pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+    query = answer.payload
+    if error is not None or not isinstance(query, InfoQuery):
+        return [failed(RequestKind.DISCO, None, error,
+                       None if error else "the answer holds no disco#info query")]
+    features = query.feature_vars
+    namespaces = tuple(ns for ns in NAMESPACES if ns in features)
+    encryption = any(feature(ns, FEATURE_ENCRYPT_SUFFIX) in features for ns in NAMESPACES)
+    return [ServerSupport(namespaces, encryption, features)]
 
 
 def _check_algorithm(parameter: str, uri: object, known: Collection[str],

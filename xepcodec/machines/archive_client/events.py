@@ -7,13 +7,13 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition, StanzaError
+from xepcodec.datatypes.dates import format_datetime
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ProtocolError
 from xepcodec.machines.base import Event
 from xepcodec.protocols.archive import Chat, Entry, Link, List, Note, Remove, Scope
 from xepcodec.protocols.dataforms import Form
-from xepcodec.protocols.datetime import format_datetime
 from xepcodec.protocols.rsm import ResultSet
 
 __all__ = [

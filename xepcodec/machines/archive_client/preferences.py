@@ -16,7 +16,7 @@ from xepcodec.machines.archive_client.events import (
     NoPublicKey,
     RequestKind,
 )
-from xepcodec.machines.archive_client.requests import AutoRequest
+from xepcodec.machines.archive_client.requests import AutoRequest, Pending, context_of
 from xepcodec.machines.archive_client.shared import Shared, failed
 from xepcodec.machines.base import Event, Send, Transitions
 from xepcodec.protocols.archive import Auto, Scope
@@ -84,7 +84,8 @@ class PreferencesFlow:
         return [Send(shared.track(iq, AutoRequest(False, False, scope)))]
 
     @staticmethod
-    def on_auto(context: AutoRequest, answer: Iq, error: StanzaError | None) -> list[Event]:
+    def on_auto(pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        context = context_of(pending, AutoRequest)
         if error is None:
             kind = AutoAnswer.ACCEPTED
         elif context.encrypt and error.condition is Condition.FEATURE_NOT_IMPLEMENTED:

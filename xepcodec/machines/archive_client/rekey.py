@@ -36,7 +36,13 @@ from xepcodec.machines.archive_client.events import (
     RewrapFailed,
     has_more,
 )
-from xepcodec.machines.archive_client.requests import KeysRequest, RekeyDelete, RekeySave
+from xepcodec.machines.archive_client.requests import (
+    KeysRequest,
+    Pending,
+    RekeyDelete,
+    RekeySave,
+    context_of,
+)
 from xepcodec.machines.archive_client.retrieve import check_page_size
 from xepcodec.machines.archive_client.shared import Shared, describe, saved_version
 from xepcodec.machines.archive_client.upload import OwnKeys
@@ -319,11 +325,11 @@ class RekeyFlow:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def on_keys(self, context: KeysRequest, answer: Iq, error: StanzaError | None
-                ) -> list[Event]:
+    def on_keys(self, pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        context_of(pending, KeysRequest)
         rekey = self.rekey
-        if rekey is None:
-            return [Ignored(answer, "answers a key replacement that is over")]
+        if rekey is None:  # cancelling forgets the flow's requests: only a damaged snapshot
+            return [_over(answer)]
         page = answer.payload
         if error is not None and error.condition is Condition.ITEM_NOT_FOUND and \
                 rekey.cursor is not None:
@@ -350,10 +356,8 @@ class RekeyFlow:
             except XepCodecError as error:
                 # A step this collection cannot take (a new key that cannot wrap, a
                 # key too large for any iq) leaves it as it is, and the flow goes on.
-                reason = (f"its new keys cannot be made or sent ({error}), so the old "
-                          "keys stay")
-                rekey.kept[collection] = reason
-                events.append(CollectionKept(collection, reason))
+                events.append(_keep(rekey, collection, f"its new keys cannot be made or sent "
+                                                       f"({error}), so the old keys stay"))
         if sent:
             return events + self._go(rekey, RekeyInput.PAGE_WITH_WORK, sent=sent)
         if page.chats and has_more(page.rsm, len(page.chats), rekey.page_size):
@@ -429,18 +433,16 @@ class RekeyFlow:
                            + ", ".join(repr(name) for name in clashes)
                            + ", so the old keys stay: they are the ones known to open it")
         if reasons:
-            rekey.kept[collection] = "; ".join(reasons)
-            events.append(CollectionKept(collection, rekey.kept[collection]))
+            events.append(_keep(rekey, collection, "; ".join(reasons)))
         if fresh:  # even for a collection kept: what can be re-wrapped is
             return self._saves(collection, fresh)
         if reasons:
             return []
         count = rekey.deletes.get(collection, 0)
         if count >= _MAX_DELETES:
-            reason = (f"the server still lists the old keys after {count} deletes; "
-                      "giving up on this collection")
-            rekey.kept[collection] = reason
-            events.append(CollectionKept(collection, reason))
+            events.append(_keep(rekey, collection, f"the server still lists the old keys "
+                                                   f"after {count} deletes; giving up on this "
+                                                   "collection"))
             return []
         rekey.deletes[collection] = count + 1
         shared = self.shared
@@ -489,45 +491,44 @@ class RekeyFlow:
                                                                 for key in part)))
                 for iq, part in built]
 
-    def on_save(self, context: RekeySave, answer: Iq, error: StanzaError | None
-                ) -> list[Event]:
+    def on_step(self, pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        """A save or the delete of the page being worked on was answered."""
         rekey = self.rekey
         if rekey is None:
-            return [Ignored(answer, "answers a key replacement that is over")]
+            return [_over(answer)]
+        context = pending.context
+        if isinstance(context, RekeySave):
+            events = self._saved(rekey, context, answer, error)
+        else:
+            events = self._deleted(rekey, context_of(pending, RekeyDelete), error)
+        return events + self._step_done(rekey, answer.id)
+
+    @staticmethod
+    def _saved(rekey: Rekey, context: RekeySave, answer: Iq, error: StanzaError | None
+               ) -> list[Event]:
         collection = context.collection
-        events: list[Event]
         conflicts = rekey.conflicts.get(collection, 0)
         if error is None:
             rekey.saved.setdefault(collection, set()).update(context.carried)
-            events = [NewKeysSaved(collection, context.carried, saved_version(answer))]
-        elif error.condition is Condition.CONFLICT and conflicts < _MAX_CONFLICTS:
+            return [NewKeysSaved(collection, context.carried, saved_version(answer))]
+        if error.condition is Condition.CONFLICT and conflicts < _MAX_CONFLICTS:
             # The server holds another key for the new public key under one of these
             # names (saved by a save this flow forgot, or wrapped by the server): the
             # next look at the page lists it, and it is checked there.
             rekey.conflicts[collection] = conflicts + 1
-            events = []
-        else:
-            reason = ("the server refused to store the new keys (" + describe(error)
-                      + "), so the old keys stay")
-            rekey.kept[collection] = reason
-            events = [CollectionKept(collection, reason, error)]
-        return events + self._step_done(rekey, answer.id)
+            return []
+        return [_keep(rekey, collection, f"the server refused to store the new keys "
+                                         f"({describe(error)}), so the old keys stay", error)]
 
-    def on_delete(self, context: RekeyDelete, answer: Iq, error: StanzaError | None
-                  ) -> list[Event]:
-        rekey = self.rekey
-        if rekey is None:
-            return [Ignored(answer, "answers a key replacement that is over")]
+    @staticmethod
+    def _deleted(rekey: Rekey, context: RekeyDelete, error: StanzaError | None
+                 ) -> list[Event]:
         collection = context.collection
-        events: list[Event]
         if error is None or error.condition is Condition.ITEM_NOT_FOUND:
             rekey.deleted += 1
-            events = [OldKeysDeleted(collection, rekey.old_key_name, already=error is not None)]
-        else:
-            reason = "the server refused to delete the old keys (" + describe(error) + ")"
-            rekey.kept[collection] = reason
-            events = [CollectionKept(collection, reason, error)]
-        return events + self._step_done(rekey, answer.id)
+            return [OldKeysDeleted(collection, rekey.old_key_name, already=error is not None)]
+        return [_keep(rekey, collection, f"the server refused to delete the old keys "
+                                         f"({describe(error)})", error)]
 
     def _step_done(self, rekey: Rekey, iq_id: str) -> list[Event]:
         rekey.outstanding.discard(iq_id)
@@ -536,6 +537,17 @@ class RekeyFlow:
         # The page is done: ask for it again (the same cursor), to see what is left.
         return self._go(rekey, RekeyInput.FIRST_PAGE_STEPS_DONE if rekey.cursor is None
                         else RekeyInput.PAGE_STEPS_DONE)
+
+
+def _over(answer: Iq) -> Ignored:
+    return Ignored(answer, "answers a key replacement that is over")
+
+
+def _keep(rekey: Rekey, collection: CollectionId, reason: str,
+          error: StanzaError | None = None) -> CollectionKept:
+    """The collection keeps its old keys for the rest of the flow."""
+    rekey.kept[collection] = reason
+    return CollectionKept(collection, reason, error)
 
 
 def _sorted(names: Iterable[str | None]) -> tuple[str | None, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from typing import ClassVar, TypeAlias, TypeVar
 
 from xepcodec.core.stanzas import Iq
 from xepcodec.machines.archive_client.events import CollectionId, RequestKind, SaveKind
@@ -25,7 +25,10 @@ __all__ = [
     "RetrieveRequest",
     "SaveRequest",
     "UploadChunk",
+    "context_of",
 ]
+
+C = TypeVar("C")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,15 @@ class Pending:
 
     iq: Iq
     context: Context
+
+
+def context_of(pending: Pending, kind: type[C]) -> C:
+    """The context of ``pending``, which the request table says is a ``kind``."""
+    context = pending.context
+    if not isinstance(context, kind):
+        raise TypeError(f"the request {pending.iq.id!r} is a {type(context).__name__}, "
+                        f"not a {kind.__name__}")
+    return context
 
 
 class Requests:

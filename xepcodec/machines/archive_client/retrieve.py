@@ -12,10 +12,10 @@ from typing import Final
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from xepcodec.api import parse
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import StanzaError
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.crypto import DecryptionError, decrypt_collection, decrypt_octets, unwrap_key
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, ProtocolError
 from xepcodec.machines.archive_client.events import (
     CollectionId,
@@ -29,7 +29,13 @@ from xepcodec.machines.archive_client.events import (
     RequestKind,
     has_more,
 )
-from xepcodec.machines.archive_client.requests import ListRequest, RemoveRequest, RetrieveRequest
+from xepcodec.machines.archive_client.requests import (
+    ListRequest,
+    Pending,
+    RemoveRequest,
+    RetrieveRequest,
+    context_of,
+)
 from xepcodec.machines.archive_client.shared import Shared, failed
 from xepcodec.machines.archive_client.shared import private_key_name as name_of
 from xepcodec.machines.base import Event, Ignored, Send, Transitions, as_jid
@@ -167,8 +173,8 @@ class RetrieveFlow:
     # -- answers ------------------------------------------------------------------------------
 
     @staticmethod
-    def on_list(asked: Iq, answer: Iq, error: StanzaError | None) -> list[Event]:
-        request = asked.payload
+    def on_list(pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        request = pending.iq.payload
         assert isinstance(request, List)
         if error is not None:
             return [failed(RequestKind.LIST, None, error)]
@@ -180,16 +186,17 @@ class RetrieveFlow:
         return [CollectionsListed(request, listing.chats, listing.rsm)]
 
     @staticmethod
-    def on_remove(asked: Iq, context: RemoveRequest, error: StanzaError | None) -> list[Event]:
+    def on_remove(pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
         if error is not None:
-            return [failed(RequestKind.REMOVE, context.collection, error)]
-        request = asked.payload
+            return [failed(RequestKind.REMOVE, context_of(pending, RemoveRequest).collection,
+                           error)]
+        request = pending.iq.payload
         assert isinstance(request, Remove)
         return [RemovalDone(request)]
 
-    def on_retrieve(self, context: RetrieveRequest, answer: Iq, error: StanzaError | None
+    def on_retrieve(self, pending: Pending, answer: Iq, error: StanzaError | None
                     ) -> list[Event]:
-        collection = context.collection
+        collection = context_of(pending, RetrieveRequest).collection
         retrieval = self.retrievals.get(collection)
         if retrieval is None:
             return [Ignored(answer, "answers a retrieval that is over")]

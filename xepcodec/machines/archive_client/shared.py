@@ -12,11 +12,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanza_errors import StanzaError
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.crypto import PublicKey, UnconfirmedKeyError, key_name
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ProtocolError
 from xepcodec.machines.archive_client.events import (
     CollectionId,

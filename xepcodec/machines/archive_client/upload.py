@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import StanzaError
 from xepcodec.core.stanzas import Iq
 from xepcodec.crypto import (
@@ -22,6 +21,7 @@ from xepcodec.crypto import (
     new_symmetric_key,
     wrap_key,
 )
+from xepcodec.datatypes.jid import JID
 from xepcodec.machines.archive_client.chunks import pack
 from xepcodec.machines.archive_client.events import (
     ChunkSaved,
@@ -33,7 +33,12 @@ from xepcodec.machines.archive_client.events import (
     UploadFailed,
     UploadFinished,
 )
-from xepcodec.machines.archive_client.requests import SaveRequest, UploadChunk
+from xepcodec.machines.archive_client.requests import (
+    Pending,
+    SaveRequest,
+    UploadChunk,
+    context_of,
+)
 from xepcodec.machines.archive_client.shared import Shared, describe, failed, saved_version
 from xepcodec.machines.base import Event, Send, Transitions
 from xepcodec.protocols.archive import Entry, Link, Note
@@ -98,11 +103,13 @@ class OwnKeys:
 class UploadFlow:
     """Uploads by the id of their first chunk, and the single saves."""
 
-    __slots__ = ("shared", "uploads")
+    __slots__ = ("own_keys", "shared", "uploads")
 
-    def __init__(self, shared: Shared, uploads: dict[str, Upload] | None = None) -> None:
+    def __init__(self, shared: Shared, own_keys: Callable[[OwnKeys], list[Event]]) -> None:
         self.shared = shared
-        self.uploads: dict[str, Upload] = {} if uploads is None else uploads
+        #: what key replacement does once an answer says where keys of ours went
+        self.own_keys = own_keys
+        self.uploads: dict[str, Upload] = {}
 
     def own_keys_in_flight(self, name: str) -> bool:
         """Whether an upload or a form wrapped for the public key ``name`` is under way."""
@@ -228,14 +235,15 @@ class UploadFlow:
 
     # -- answers ------------------------------------------------------------------------------
 
-    def on_chunk(self, context: UploadChunk, answer: Iq, error: StanzaError | None
-                 ) -> tuple[list[Event], OwnKeys | None]:
+    def on_chunk(self, pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        context = context_of(pending, UploadChunk)
         upload = self.uploads[context.upload]  # it lives while a chunk is in flight
         chunk = context.chunk
         if error is not None:
             self._step(context.upload, UploadInput.REFUSED)
             return [UploadFailed(context.upload, upload.collection, chunk, upload.chunks, error,
-                                 describe(error))], OwnKeys(upload.key_names, stored=False)
+                                 describe(error)), *self.own_keys(OwnKeys(upload.key_names,
+                                                                          stored=False))]
         version = saved_version(answer)
         if version is not None:
             upload.version = version
@@ -250,9 +258,9 @@ class UploadFlow:
             events.append(UploadFinished(context.upload, upload.collection, upload.chunks,
                                          upload.version))
         # The first chunk stores the keys; the last one ends the upload.
-        own = OwnKeys(upload.key_names, stored=chunk == 1) \
-            if chunk == 1 or not upload.waiting else None
-        return events, own
+        if chunk == 1 or not upload.waiting:
+            events.extend(self.own_keys(OwnKeys(upload.key_names, stored=chunk == 1)))
+        return events
 
     def _step(self, upload_id: str, event: UploadInput) -> None:
         after = UPLOAD(self.uploads[upload_id].state, event)
@@ -261,16 +269,15 @@ class UploadFlow:
         else:
             self.uploads[upload_id].state = after
 
-    @staticmethod
-    def on_save(context: SaveRequest, answer: Iq, error: StanzaError | None
-                ) -> tuple[list[Event], OwnKeys]:
+    def on_save(self, pending: Pending, answer: Iq, error: StanzaError | None) -> list[Event]:
+        context = context_of(pending, SaveRequest)
         events: list[Event]
         if error is not None:
             events = [failed(RequestKind.SAVE, context.collection, error)]
         else:
             events = [CollectionSaved(context.collection, context.change,
                                       saved_version(answer))]
-        return events, OwnKeys(context.key_names, stored=error is None)
+        return events + self.own_keys(OwnKeys(context.key_names, stored=error is None))
 
 
 def _encrypt_form(form: Form, recipients: Sequence[PublicKey], name: str, shared: Shared,
