@@ -294,7 +294,7 @@ class _Open:
 # -- snapshots -------------------------------------------------------------------------------
 
 #: Version 2 writes the state from its dataclasses; version 1 is still read.
-_FORMAT: Final = SnapshotFormat("xepcodec.archive-server", 2, readable=frozenset({1}))
+_SNAPSHOT: Final = SnapshotFormat("xepcodec.archive-server", 2, readable=frozenset({1}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +312,7 @@ class _Recorded:
 
 
 @dataclass(frozen=True, slots=True)
-class _State:
+class _Saved:
     """What a snapshot holds: everything of the server outside its store."""
 
     namespace: str | None
@@ -1527,7 +1527,7 @@ class ArchiveServer:
     def snapshot(self) -> dict[str, Any]:
         """Everything the server holds outside the store, as a JSON-safe dict, without
         any key.  Changes nothing."""
-        state = _State(
+        state = _Saved(
             namespace=self._namespace, encryption=self._encryption, lenient=self._lenient,
             limits=self._limits, defaults=self._defaults,
             next_id=self._counter.next if self._counter is not None else None,
@@ -1537,7 +1537,7 @@ class ArchiveServer:
                                  last=item.last, elapsed=item.elapsed,
                                  encrypted=item.encrypted)
                        for item in self._open.values()))
-        return _FORMAT.seal(to_json(state))
+        return _SNAPSHOT.seal(to_json(state))
 
     @classmethod
     def restore(cls, data: object, store: ArchiveStore, *,
@@ -1548,9 +1548,9 @@ class ArchiveServer:
         encrypted ones are finished, since their keys lived only in the memory of the
         server that made the snapshot.  A snapshot that is not one raises
         ArgumentValueError."""
-        with _FORMAT.reading():
-            version, fields = _FORMAT.open(data)
-            state: _State = from_json(_State, _from_version_1(fields) if version == 1
+        with _SNAPSHOT.reading():
+            version, fields = _SNAPSHOT.open(data)
+            state: _Saved = from_json(_Saved, _from_version_1(fields) if version == 1
                                       else fields)
             if state.encryption and random is None:
                 raise ValueError("the server encrypted; restore it with random=os.urandom")
