@@ -28,9 +28,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import StanzaError
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, Presence, PresenceType
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError
 from xepcodec.machines.base import Ignored, Machine
 from xepcodec.machines.cookies import (

@@ -34,11 +34,11 @@ from hypothesis.stateful import (
 
 import xepcodec.machines.server_buddies as machine_module
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import COMPONENT, SERVER
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, PresenceType
 from xepcodec.core.stanzas import Status as StatusText
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ProtocolError
 from xepcodec.machines.base import Event, Ignored, Machine, Send, from_json, to_json
 from xepcodec.machines.router import Router

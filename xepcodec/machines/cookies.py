@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, ClassVar, Final, TypeVar
 
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq, Message, Presence
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.machines.base import Event, Ignored, SnapshotFormat, as_jid, from_json, to_json
 from xepcodec.model import XmlFragment, is_element

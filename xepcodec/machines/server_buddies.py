@@ -18,10 +18,10 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Final, TypeAlias, TypeVar, cast
 
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import SERVER, STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Presence, PresenceType, error_reply
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
 from xepcodec.machines.base import (
     Event,
