@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 import xepcodec.machines.archive_server as server_module
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType
 from xepcodec.crypto import PublicKey, SymmetricKey, new_symmetric_key
+from xepcodec.datatypes.jid import JID
 from xepcodec.machines import base
 from xepcodec.machines.archive_client import (
     ArchiveClient,

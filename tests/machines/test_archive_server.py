@@ -33,7 +33,6 @@ from hypothesis import strategies as st
 import xepcodec
 import xepcodec.machines.archive_server as archive_server
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import Body, Iq, IqType, Message, MessageType, Thread
 from xepcodec.crypto import (
@@ -43,6 +42,7 @@ from xepcodec.crypto import (
     encrypt_collection,
     key_name,
 )
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ProtocolError
 from xepcodec.machines.archive_server import (
     RECORDING,

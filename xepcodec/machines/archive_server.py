@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
 from xepcodec.api import serialize
-from xepcodec.core.jid import JID
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, error_reply
 from xepcodec.crypto import (
@@ -34,6 +33,8 @@ from xepcodec.crypto import (
     new_symmetric_key,
     wrap_key,
 )
+from xepcodec.datatypes.dates import format_datetime
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError
 from xepcodec.machines.archive_server_events import (
     ArchiveServerEvent,
@@ -100,7 +101,6 @@ from xepcodec.protocols.archive import (
 )
 from xepcodec.protocols.archive import List as ListQuery
 from xepcodec.protocols.dataforms import Form
-from xepcodec.protocols.datetime import format_datetime
 from xepcodec.protocols.pubkey import PubKey
 from xepcodec.protocols.rsm import ResultSet, ResultSetError, paginate
 from xepcodec.protocols.xmlenc import EncryptedData, EncryptedKey, KeyInfo

@@ -13,8 +13,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Message
+from xepcodec.datatypes.jid import JID
 from xepcodec.machines.base import Event
 from xepcodec.protocols.xmlenc import KeyInfo
 
