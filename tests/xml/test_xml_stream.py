@@ -144,6 +144,15 @@ def test_the_public_reader_decodes_with_the_model() -> None:
     assert stanza.bodies[0].text == "hi"
 
 
+def test_the_public_reader_is_the_xml_reader_and_takes_another_decoder() -> None:
+    import xepcodec
+
+    assert xepcodec.StreamReader is StreamReader and issubclass(StreamReader, XmlStreamReader)
+    events = StreamReader(c14n).feed(HEADER + b"<presence/>")
+    assert events[1] == StanzaReceived(c14n(etree.fromstring(
+        HEADER + b"<presence/></stream:stream>")[0]))
+
+
 # -- the decoder's errors -------------------------------------------------------------------
 
 
