@@ -7,6 +7,7 @@ from typing import Any, cast
 from lxml import etree
 
 from xepcodec.errors import SerializeError
+from xepcodec.xml import parse_xml
 from xepcodec.xml.paths import XML_NS
 from xepcodec.xml.writer import escape_attribute, escape_text
 
@@ -111,8 +112,6 @@ class XmlFragment:
 
     def _tree(self) -> etree._Element:
         if self._element is None:
-            from xepcodec.xml import parse_xml
-
             assert self._xml is not None
             self._element = parse_xml(self._xml)
         return self._element
@@ -149,8 +148,6 @@ class XmlFragment:
 
     def element(self) -> etree._Element:
         """A fresh, mutable lxml copy of the fragment."""
-        from xepcodec.xml import parse_xml
-
         return parse_xml(self.xml)
 
     def _infoset(self) -> tuple[Any, ...]:
