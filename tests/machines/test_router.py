@@ -162,8 +162,11 @@ def test_a_machine_is_registered_once_and_may_list_a_payload_once() -> None:
     r.register(machine)
     with pytest.raises(ProtocolError, match="already registered"):
         r.register(machine)
-    with pytest.raises(ProtocolError, match="Ping already has an owner"):
+    with pytest.raises(ProtocolError, match="FakeOfPingPing lists Ping twice"):
         r.register(fake(Ping, Ping))
+    with pytest.raises(ArgumentTypeError, match="lists Ping\\(\\) among its payloads"):
+        r.register(type("Wrong", (Fake,), {"payloads": (Ping(),)})())
+    assert condition(only_sent(r.receive(get(Ping()), now=NOW))) == "service-unavailable"
 
 
 def test_handle_checks_its_arguments() -> None:

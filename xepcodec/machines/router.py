@@ -155,8 +155,6 @@ class Router:
         ``handler`` (see :data:`Handler`); ``features`` go into the disco#info answer.
 
         ProtocolError when ``payload`` already has an owner."""
-        if not isinstance(payload, type):
-            raise ArgumentTypeError(f"a payload class is a type, not {type(payload).__name__}")
         if not callable(handler):
             raise ArgumentTypeError(f"a handler is callable, not {type(handler).__name__}")
         features = tuple(features)
@@ -165,11 +163,18 @@ class Router:
         self._claim((payload,), _Handled(handler, features))
 
     def _claim(self, payloads: tuple[type, ...], owner: Machine | _Handled) -> None:
+        # Everything is checked before anything is registered: a refusal leaves the
+        # router as it was.
         for payload in payloads:
+            if not isinstance(payload, type):
+                raise ArgumentTypeError(f"{_name(owner)} lists {payload!r} among its "
+                                        "payloads, which are classes")
             holder = self._owners.get(payload)
-            if holder is not None or payloads.count(payload) > 1:
+            if holder is not None:
                 raise ProtocolError(f"{payload.__name__} already has an owner: "
-                                    f"{_name(holder if holder is not None else owner)}")
+                                    f"{_name(holder)}")
+            if payloads.count(payload) > 1:
+                raise ProtocolError(f"{_name(owner)} lists {payload.__name__} twice")
         self._owners.update(dict.fromkeys(payloads, owner))
         self._registered.append(owner)
 
