@@ -459,6 +459,22 @@ def test_on_an_exception_undo_runs_newest_first_and_the_exception_goes_on() -> N
     assert done == ["undo c", "undo b", "undo a"]
 
 
+def test_an_undo_action_that_fails_does_not_stop_the_others() -> None:
+    done: list[str] = []
+    changes = Changes()
+
+    def broken() -> None:
+        raise OSError("undo failed")
+
+    with pytest.raises(OSError, match="undo failed") as caught, changes.atomic():
+        changes.on_undo(lambda: done.append("first"))
+        changes.on_undo(broken)
+        changes.on_undo(lambda: done.append("last"))
+        raise KeyError("step failed")
+    assert done == ["last", "first"]
+    assert isinstance(caught.value.__context__, KeyError)  # the step's failure is kept
+
+
 @given(st.lists(st.tuples(st.booleans(), st.integers()), max_size=8), st.booleans())
 def test_changes_run_all_of_one_kind_and_none_of_the_other(
         actions: list[tuple[bool, int]], fail: bool) -> None:

@@ -161,8 +161,9 @@ class Changes:
 
     A step registers what to do once it has succeeded (:meth:`on_commit`) and how to
     take back what it already did in memory (:meth:`on_undo`).  Run the step inside
-    :meth:`atomic`: on an exception the undo actions run, newest first, and the
-    exception goes on; otherwise the commit actions run, in order."""
+    :meth:`atomic`: on an exception the undo actions run, newest first (all of them,
+    even when one fails), and the exception goes on; otherwise the commit actions run,
+    in order."""
 
     __slots__ = ("_committed", "_undone")
 
@@ -183,8 +184,16 @@ class Changes:
 
     def undo(self) -> None:
         actions, self._committed, self._undone = self._undone, [], []
+        # Every undo action runs, even when one of them fails: the first failure is
+        # raised once the others have run.
+        failure: BaseException | None = None
         for action in reversed(actions):
-            action()
+            try:
+                action()
+            except BaseException as error:
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     @contextmanager
     def atomic(self) -> Iterator[Changes]:
