@@ -27,8 +27,8 @@ from fuzz.invariants import (
     read,
 )
 from xepcodec.cli import main as cli_main
-from xepcodec.core.jid import JID
 from xepcodec.core.stanzas import Iq
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import XepCodecError
 from xepcodec.machines.archive_client import ArchiveClient
 from xepcodec.machines.archive_server import ArchiveServer
