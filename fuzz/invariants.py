@@ -8,7 +8,7 @@
 * ``parse`` and ``validate`` give one verdict: ``parse`` succeeds exactly when
   ``validate(...).ok``, except for a namespace no protocol of the library knows, which
   ``parse`` refuses as ``feature-not-implemented`` and ``validate`` only warns about.
-* ``parse`` and a :class:`~xepcodec.xml.StreamReader` fed the same bytes as the only
+* ``parse`` and a :class:`~xepcodec.StreamReader` fed the same bytes as the only
   stanza of a stream, in pieces cut anywhere, give one verdict and equal objects that
   serialize to the same bytes.  (An element in the streams namespace is not a stanza:
   the reader hands it over as it is, for the caller to judge, so it is not compared.)
