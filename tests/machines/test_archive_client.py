@@ -9,6 +9,7 @@ test_archive_flows.py; random interleavings are in test_archive_stateful.py.
 from __future__ import annotations
 
 import base64
+import enum
 import functools
 import json
 import random as stdlib_random
@@ -46,8 +47,10 @@ from xepcodec.crypto import (
 )
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ProtocolError
+from xepcodec.machines import archive_client, base
 from xepcodec.machines.archive_client import (
     ArchiveClient,
+    ArchiveClientEvent,
     AutoArchivingSet,
     ChunkSaved,
     CollectionId,
@@ -81,7 +84,14 @@ from xepcodec.machines.archive_client import (
     UploadFailed,
     UploadFinished,
 )
-from xepcodec.machines.base import to_json
+from xepcodec.machines.archive_client.chunks import pack
+from xepcodec.machines.archive_client.preferences import PREFERENCES, AutoAnswer, PreferenceState
+from xepcodec.machines.archive_client.rekey import REKEY, RekeyAction, RekeyInput
+from xepcodec.machines.archive_client.requests import Requests
+from xepcodec.machines.archive_client.retrieve import RETRIEVAL, RetrievalInput, RetrievalState
+from xepcodec.machines.archive_client.shared import Settings, Shared
+from xepcodec.machines.archive_client.upload import UPLOAD, UploadInput, UploadState
+from xepcodec.machines.base import Machine, Transitions, to_json
 from xepcodec.protocols.archive import (
     ARCHIVE,
     ARCHIVE_TMP,
@@ -1511,3 +1521,215 @@ def test_a_rekey_page_waits_for_both_private_keys_it_needs() -> None:
     assert machine.keys_needed == (public(OLD).name,)
     [delete] = sends(machine.provide_private_key(private_key(OLD)))
     assert isinstance(delete.payload, Delete) and machine.keys_needed == ()
+
+
+# -- the machine protocol and the event base -------------------------------------------------
+
+
+def test_the_client_is_a_machine_that_answers_nothing_and_takes_only_its_answers() -> None:
+    machine = client()
+    assert isinstance(machine, Machine)
+    assert ArchiveClient.payloads == () and machine.disco_features() == ()
+    [iq] = iqs(machine.list_collections())
+    assert machine.accepts(answer(iq)) and machine.accepts(refusal(iq, "forbidden"))
+    assert not machine.accepts(answer(Iq(type=IqType.GET, id="other", extensions=(List(),))))
+    assert not machine.accepts(Iq(type=IqType.GET, id=iq.id, extensions=(List(),)))
+    assert not machine.accepts(Message(to=ROMEO, bodies=()))
+    machine.receive(answer(iq))
+    assert not machine.accepts(answer(iq))  # answered already
+    lenient = client(lenient=True)
+    [disco] = iqs(lenient.discover())
+    assert lenient.accepts(_answer_as_get(disco.id)) and not client().accepts(
+        _answer_as_get(disco.id))
+
+
+def test_every_event_of_the_client_derives_from_its_base() -> None:
+    events = [value for name, value in vars(archive_client).items()
+              if isinstance(value, type) and issubclass(value, Event) and name in
+              archive_client.__all__]
+    own = [kind for kind in events if kind not in (Event, Send, Ignored)]
+    assert len(own) == 24  # the base and the 23 events
+    assert all(issubclass(kind, ArchiveClientEvent) for kind in own)
+    assert Send is base.Send and Ignored is base.Ignored
+
+
+# -- the transition tables -------------------------------------------------------------------
+
+
+TABLES: list[tuple[Transitions[Any, Any, Any], type[enum.Enum], type[enum.Enum]]] = [
+    (UPLOAD, UploadState, UploadInput),
+    (RETRIEVAL, RetrievalState, RetrievalInput),
+    (PREFERENCES, PreferenceState, AutoAnswer),
+    (REKEY, RekeyState, RekeyInput),
+]
+
+
+@pytest.mark.parametrize(("table", "states", "inputs"), TABLES, ids=lambda t: getattr(t, "name",
+                                                                                    ""))
+def test_a_table_refuses_every_pair_it_does_not_hold(
+        table: Transitions[Any, Any, Any], states: type[enum.Enum],
+        inputs: type[enum.Enum]) -> None:
+    assert table.states() == set(states)  # every state has a way out
+    for state in states:
+        for event in inputs:
+            if (state, event) in table.rows:
+                continue
+            with pytest.raises(ProtocolError, match=table.name):
+                table(state, event)
+
+
+def test_every_key_replacement_input_is_taken_in_some_state_and_cancel_in_all() -> None:
+    assert {event for _, event in REKEY.rows} == set(RekeyInput)
+    assert {action for action, _ in REKEY.rows.values()} == set(RekeyAction)
+    for state in RekeyState:
+        assert REKEY(state, RekeyInput.CANCEL) == (RekeyAction.CANCEL, None)
+
+
+def test_a_machine_fed_an_input_its_state_refuses_raises_a_protocol_error() -> None:
+    machine = client()
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD)))
+    # A save's answer cannot come while a page is fetched: the table says so.
+    with pytest.raises(ProtocolError, match="'fetching'"):
+        machine._rekey._go(machine._rekey.rekey, RekeyInput.STEP_DONE)  # type: ignore[arg-type]
+    assert machine.rekey_state is RekeyState.FETCHING
+    assert machine.in_flight == (fetch,)
+
+
+# -- the chunk packer ------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(widths=st.lists(st.integers(0, 2500), min_size=1, max_size=30),
+       limit=st.integers(min_value=1024, max_value=8000),
+       scale=st.sampled_from([0.25, 1.0, 4 / 3, 3.0]))
+def test_the_chunk_packer_keeps_every_iq_under_the_limit(widths: list[int], limit: int,
+                                                         scale: float) -> None:
+    shared = Shared(Settings(ROMEO, ARCHIVE, None, limit, AES256_GCM, RSA_OAEP, False, False),
+                    base.IdCounter("t"), None, Requests())
+    collection = CollectionId(JULIET, START)
+    items = [Entry(direction=Direction.FROM, secs=1, bodies=("b" * width,)) for width in widths]
+
+    def build(part: Sequence[Entry], index: int, chunk_id: str) -> Iq:
+        return shared.save_iq(shared.chat(collection, entries=tuple(part)), chunk_id)
+
+    alone = [size(build([item], 0, "t-1")) for item in items]
+    try:
+        chunks = pack(items, build, limit=limit, ids=shared.ids, scale=scale,
+                      what=lambda position: f"item {position + 1}")
+    except StanzaTooLargeError as error:
+        first = next(index for index, each in enumerate(alone) if each > limit)
+        assert f"item {first + 1} makes" in str(error)
+        return
+    assert all(each <= limit for each in alone)
+    assert all(size(iq) <= limit for iq, _ in chunks)
+    assert [item for _, part in chunks for item in part] == items
+    assert [item for iq, _ in chunks for item in iq.payload.chat.entries] == items
+    assert len({iq.id for iq, _ in chunks}) == len(chunks)
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(restarts=st.lists(st.booleans(), min_size=40, max_size=40))
+def test_a_snapshot_restored_snapshots_the_same_at_any_point_of_the_flows(
+        restarts: list[bool]) -> None:
+    """snapshot -> restore -> snapshot is a fixed point wherever the flows stand, and a
+    machine restored at any of those points goes on as if nothing happened."""
+    uninterrupted = _script(client(random=seeded(11)), lambda machine: machine)
+    source = seeded(11)
+    turns = iter(restarts)
+
+    def maybe_restore(machine: ArchiveClient) -> ArchiveClient:
+        data = json.loads(json.dumps(machine.snapshot()))
+        restored = ArchiveClient.restore(data, random=source)
+        assert restored.snapshot() == data
+        restored._shared.keyring.update(machine._shared.keyring)  # the caller's keys
+        return restored if next(turns, False) else machine
+
+    assert _script(client(random=source), maybe_restore) == uninterrupted
+
+
+def version_1_snapshot() -> dict[str, Any]:
+    """A snapshot as version 1 wrote it, by hand: an upload with a chunk waiting, a
+    form wrapped for the old key, a key replacement whose pass changed something (a
+    flag then), a retrieval and an ``auto`` request in flight."""
+    collection = [str(JULIET), _time(START)]
+    chat = f"<chat with='{JULIET}' start='{_time(START)}'>"
+    rsm = "<set xmlns='http://jabber.org/protocol/rsm'><max>{}</max></set>"
+
+    def iq(iq_id: str, kind: str, payload: str) -> str:
+        return (f"<iq xmlns='jabber:client' type='{kind}' id='{iq_id}' from='{ROMEO}'>"
+                f"{payload}</iq>")
+
+    def chunk(secs: int) -> str:
+        return f"<save xmlns='{ARCHIVE}'>{chat}<from secs='{secs}'><body>hi</body></from>" \
+               "</chat></save>"
+
+    der = public(NEW).key.public_bytes(serialization.Encoding.DER,
+                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    form = f"<save xmlns='{ARCHIVE}'>{chat}<x xmlns='jabber:x:data' type='submit'/></chat></save>"
+    return {
+        "format": "xepcodec.archive-client", "version": 1, "jid": str(ROMEO),
+        "namespace": ARCHIVE, "service": None, "max_stanza_bytes": 65536,
+        "algorithm": AES256_GCM, "key_transport": RSA_OAEP, "allow_legacy": False,
+        "lenient": True, "next_id": 7,
+        "pending": [
+            {"kind": "upload", "iq": iq("arc-1", "set", chunk(0)),
+             "data": {"upload": "arc-1", "chunk": 1}},
+            {"kind": "save", "iq": iq("arc-3", "set", form),
+             "data": {"collection": collection, "change": "form",
+                      "key_names": [public(OLD).name]}},
+            {"kind": "keys", "iq": iq("arc-4", "get", f"<keys xmlns='{ARCHIVE}'>"
+                                      + rsm.format(5) + "</keys>"), "data": {}},
+            {"kind": "retrieve", "iq": iq("arc-5", "get", f"<retrieve xmlns='{ARCHIVE}' "
+                                          f"with='{JULIET}' start='{_time(START)}'>"
+                                          + rsm.format(3) + "</retrieve>"),
+             "data": {"collection": collection}},
+            {"kind": "auto", "iq": iq("arc-6", "set", f"<auto xmlns='{ARCHIVE}' save='true' "
+                                      "encrypt='true'/>"),
+             "data": {"save": True, "encrypt": True, "scope": None}},
+        ],
+        "uploads": [["arc-1", {"collection": collection, "chunks": 2,
+                               "waiting": [iq("arc-2", "set", chunk(1))], "key_names": [],
+                               "version": None}]],
+        "retrievals": [{"collection": collection, "key_names": [], "private_key_name": None,
+                        "page_size": 3, "entries": 0, "undecryptable": 0, "parked": None}],
+        "rekey": {"old_key_name": public(OLD).name,
+                  "new_key": {"name": public(NEW).name, "confirmed": True, "der": b64(der)},
+                  "page_size": 5, "state": "fetching", "cursor": None, "pass_acted": True,
+                  "parked": None, "outstanding": [], "saved": [[collection, [None, "s1"]]],
+                  "failed": [], "kept": [[collection, "kept for a reason"]], "deletes": [],
+                  "conflicts": [[collection, 2]], "deleted": 0},
+    }
+
+
+def test_a_version_1_snapshot_is_read_and_its_flows_go_on() -> None:
+    machine = ArchiveClient.restore(json.loads(json.dumps(version_1_snapshot())))
+    upload, form, fetch, retrieve, auto = machine.in_flight
+    assert [iq.id for iq in machine.in_flight] == ["arc-1", "arc-3", "arc-4", "arc-5", "arc-6"]
+    # Version 1's flag that the pass changed something is a state now.
+    assert machine.rekey_state is RekeyState.FETCHING_AFTER_CHANGES
+    again = machine.snapshot()
+    assert again["version"] == 2
+    assert again["rekey"]["conflicts"] == [[to_json(CollectionId(JULIET, START)), 2]]
+    assert ArchiveClient.restore(again).snapshot() == again
+    collection = CollectionId(JULIET, START)
+    events = machine.receive(answer(upload))
+    assert events[0] == ChunkSaved("arc-1", collection, 1, 2, None)
+    [second] = sends(events)
+    assert second.id == "arc-2" and second.payload.chat.entries[0].secs == 1
+    assert machine.receive(answer(second))[-1] == UploadFinished("arc-1", collection, 2, None)
+    assert machine.receive(answer(auto)) == [AutoArchivingSet(True, True, None)]
+    assert machine.receive(answer(form)) == [CollectionSaved(collection, SaveKind.FORM, None)]
+    # The kept collection is passed over; the pass changed something, so another follows.
+    key1, _ = wrapped("s2")
+    [restart] = sends(machine.receive(answer(fetch, keys_page([(START, [key1])]))))
+    assert isinstance(restart.payload, Keys) and restart.payload.rsm.after is None
+    assert restart.id == "arc-7"  # the counter goes on
+    assert machine.receive(answer(restart, keys_page([]))) == [
+        RekeyFinished(public(OLD).name, public(NEW).name, 0, (collection,))]
+    events = machine.receive(answer(retrieve, chat_page("")))
+    assert [type(event) for event in events] == [EntriesRetrieved, CollectionRetrieved]
+    assert machine.is_idle()

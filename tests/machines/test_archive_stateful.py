@@ -276,6 +276,7 @@ class ArchiveInterleavings(RuleBasedStateMachine):
     def client_crashes(self) -> None:
         data = json.loads(json.dumps(self.client.snapshot()))
         self.client = ArchiveClient.restore(data, random=self.client_random)
+        assert self.client.snapshot() == data  # a fixed point, wherever the flows stand
         for index in sorted(self.held):
             assert self.client.provide_private_key(private_key(index)) == []
         self.reconnect()

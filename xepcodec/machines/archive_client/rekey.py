@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, assert_never
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
@@ -244,6 +244,8 @@ class RekeyFlow:
                 return [RekeyFailed(rekey.old_key_name, error, reason)]
             case RekeyAction.CANCEL:
                 return [self._cancelled(rekey)]
+            case _:
+                assert_never(action)
 
     # -- what the caller asks -------------------------------------------------------------
 
