@@ -589,3 +589,60 @@ def test_the_default_id_source_is_a_counter() -> None:
     assert only_sent(r.request(Ping(), to=ALICE, deadline=NOW)).id == "mine-7"
     assert counter.next == 8
     assert only_sent(router().request(Ping(), to=None, deadline=NOW)).namespace == CLIENT
+
+
+_PEERS = [ALICE, MALLORY, JID.parse("example.net"), ALICE.bare]
+_operations = st.lists(st.one_of(
+    st.tuples(st.just("request"), st.integers(0, 3), st.integers(0, 20)),
+    st.tuples(st.just("answer"), st.integers(0, 9), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("expire"), st.integers(0, 5)),
+), max_size=25)
+
+
+@given(_operations)
+def test_each_request_ends_once_as_its_addressee_answers_or_its_deadline_passes(
+        operations: list[tuple[Any, ...]]) -> None:
+    r = router()
+    now = NOW
+    sent_requests: list[Iq] = []
+    ended: dict[str, str] = {}
+    deadlines: dict[str, datetime] = {}
+    for operation in operations:
+        match operation:
+            case ("request", peer, seconds):
+                request = only_sent(r.request(Ping(), to=_PEERS[peer],
+                                              deadline=now + timedelta(seconds=seconds)))
+                sent_requests.append(request)
+                deadlines[request.id] = now + timedelta(seconds=seconds)
+                events = []
+            case ("answer", index, peer, ok) if sent_requests:
+                request = sent_requests[index % len(sent_requests)]
+                answer = Iq(type=IqType.RESULT, id=request.id, to=SERVICE, from_=_PEERS[peer])
+                if not ok:
+                    answer = error_reply(get(Ping(), id=request.id, to=_PEERS[peer],
+                                             from_=SERVICE), Condition.CONFLICT)
+                events = r.receive(answer, now=now)
+                assert sent(events) == []
+                genuine = answer.from_ == request.to and request.id not in ended
+                if genuine:
+                    expected = TimedOut if now >= deadlines[request.id] else Response
+                    assert isinstance(events[0], expected)
+                else:
+                    assert [type(event) for event in events] == [Ignored]
+            case ("expire", seconds):
+                now += timedelta(seconds=seconds)
+                events = r.expire(now)
+                assert all(deadlines[event.request.id] <= now for event in events)
+            case _:
+                events = []
+        for event in events:
+            if isinstance(event, Response | TimedOut):
+                assert event.request.id not in ended, "a request ended twice"
+                ended[event.request.id] = type(event).__name__
+    for event in r.expire(now):
+        assert event.request.id not in ended, "a request ended twice"
+        ended[event.request.id] = type(event).__name__
+    waiting = {request.id for request in sent_requests} - set(ended)
+    assert {request.id for request in r.pending} == waiting
+    assert r.next_deadline() == min((deadlines[id] for id in waiting), default=None)
+    assert all(deadlines[id] > now for id in waiting)
