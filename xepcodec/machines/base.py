@@ -276,10 +276,12 @@ class SnapshotFormat:
 #   bytes                            base64
 #   typed XML elements               their serialized XML, as text
 #   tuple, list, frozenset, set      lists (sets sorted, so that equal states give equal JSON)
-#   dict, Mapping                    objects when the keys are strings (or JIDs, enums);
-#                                    otherwise lists of [key, value] pairs
+#   dict, Mapping                    objects when the keys are strings (or JIDs, enums
+#                                    of strings); otherwise lists of [key, value] pairs
 #   dataclasses                      objects of their fields (init fields only)
-#   a union of several dataclasses   {"type": class name, ...fields}
+#   a union of several dataclasses   {"type": class name, ...fields} (so a member may
+#                                    not have a field named "type"; an XML element in a
+#                                    union is its XML, which names it)
 # Anything else needs a codec registered with :func:`register_json`.
 
 _CODECS: Final[dict[type, tuple[Callable[[Any], Any], Callable[[Any], Any]]]] = {}
