@@ -8,20 +8,19 @@ normal use, so this test runs it on purpose: on generated instances of every cla
 decodes the serialized XML once through the compiled decoders at every level, once
 through the careful ones at every level, and compares.
 
-Both paths are observed rather than assumed: a profiler hook counts the calls of
-``Codec.explain``, which must be none on the compiled path (else it would compare the
-careful decoder with itself) and one per typed element on the careful path.
+Both paths are observed rather than assumed: a profile hook counts the calls of each
+decoder, and each path must have decoded every typed element with its own decoder and
+none with the other (else it would compare the careful decoder with itself).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import pytest
+from decoder_calls import counting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -34,7 +33,6 @@ from xepcodec.model.registry import registered
 from xepcodec.testing.strategies import for_class
 
 CLASSES = library_classes()
-_EXPLAIN = Codec.explain.__code__
 
 
 def _every_codec() -> list[Codec]:
@@ -51,28 +49,6 @@ def _every_codec() -> list[Codec]:
             if handler.kind in (CHILD, CHILDREN):
                 pending.extend(handler.classes)
     return list(seen.values())
-
-
-class _Calls:
-    count = 0
-
-
-@contextmanager
-def _counting_careful_calls() -> Iterator[_Calls]:
-    """Count the calls of ``Codec.explain`` however they are made: the compiled
-    decoders hold it bound in their own scope, where no patch would reach."""
-    calls = _Calls()
-
-    def profile(frame: FrameType, event: str, arg: object) -> None:
-        if event == "call" and frame.f_code is _EXPLAIN:
-            calls.count += 1
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield calls
-    finally:
-        sys.setprofile(previous)
 
 
 @contextmanager
@@ -111,14 +87,15 @@ def test_the_compiled_and_the_careful_decoder_build_equal_objects(
     tree = etree.fromstring(written)
     codec.run(tree)  # compiled on first use, outside the count
     tree = etree.fromstring(written)
-    with _counting_careful_calls() as calls:
+    with counting() as visits:
         compiled = codec.run(tree)
-    assert calls.count == 0, f"the compiled decoder handed valid input over: {written!r}"
+    assert (visits.fast, visits.careful) == (typed, 0), \
+        f"the compiled decoders handed valid input over: {written!r}"
 
     tree = etree.fromstring(written)
-    with _careful_everywhere(), _counting_careful_calls() as calls:
+    with _careful_everywhere(), counting() as visits:
         careful = codec.run(tree)
-    assert calls.count == typed
+    assert (visits.fast, visits.careful) == (0, typed)
 
     assert careful == compiled
     assert compiled == obj

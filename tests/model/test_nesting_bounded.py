@@ -10,14 +10,12 @@ hook, for every way into the model, rather than timing anything.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any
 
 import pytest
+from decoder_calls import Visits, counting
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +23,6 @@ import xepcodec
 from xepcodec.api import StreamReader
 from xepcodec.errors import ParseError
 from xepcodec.model import decode, encode
-from xepcodec.model.codec import Codec
 from xepcodec.model.registry import registered
 from xepcodec.testing.strategies import for_class
 from xepcodec.validation.explain import explain_element
@@ -35,39 +32,6 @@ DEPTHS = (5, 10, 20, 40)
 # Each node is decoded at most by its parent's fast pass and once more by the careful
 # pass of the element that failed, plus that element's own careful pass.
 PER_NODE = 3
-
-
-@dataclass
-class Visits:
-    fast: int = 0
-    careful: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.fast + self.careful
-
-
-@contextmanager
-def counting() -> Iterator[Visits]:
-    """Count calls of the compiled decoders and of the careful decoder."""
-    visits = Visits()
-    careful = Codec.explain.__code__
-
-    def profile(frame: FrameType, event: str, arg: Any) -> None:
-        if event != "call":
-            return
-        code = frame.f_code
-        if code is careful:
-            visits.careful += 1
-        elif code.co_name == "decode" and code.co_filename.startswith("<decode of "):
-            visits.fast += 1
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield visits
-    finally:
-        sys.setprofile(previous)
 
 
 @dataclass(frozen=True)
