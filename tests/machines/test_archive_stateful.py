@@ -139,6 +139,12 @@ class ArchiveInterleavings(RuleBasedStateMachine):
                 # is, and it was never acknowledged.
                 assert event.condition is Condition.CONFLICT, event
                 self.uploads.pop(event.upload)
+                # A copy of it still on a broken connection is not let through: once a
+                # key replacement has deleted the old keys, the server would take it (no
+                # key under the old public key and this name is left to clash with) and
+                # hold data that only the thrown-away key opens.  No client can stop a
+                # copy it was told was refused; this is a known gap, not modelled here.
+                self.ghosts = [iq for iq in self.ghosts if iq.id != event.upload]
             elif isinstance(event, RekeyFinished):
                 assert event.kept == (), event
                 old = self.rekey_old
