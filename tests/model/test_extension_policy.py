@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from xepcodec.errors import ArgumentValueError, ParseError
-from xepcodec.model import XmlFragment, attr, element, extensions
+from xepcodec.model import XmlFragment, attr, element, extensions, xmlns
 from xepcodec.model.codec import EXTENSIONS, codec_of
 from xepcodec.model.fields import SPEC, ExtensionsSpec
 from xepcodec.protocols.archive import Entry
@@ -36,6 +36,19 @@ class Box:
 @element(NS, "inner", register=False)
 class Inner:
     pass
+
+
+@element((NS, OTHER), "envelope", register=False)
+class Envelope:
+    """Declared in two namespaces, recording the one it is in, as stanzas do."""
+
+    namespace: str = xmlns(NS)
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
+
+
+@element((NS, OTHER), "follower", register=False)
+class Follower:
+    """Declared in two namespaces, taking its parent's (a stanza's <body/>)."""
 
 
 @element(NS, "open", register=False)
@@ -103,6 +116,18 @@ def test_an_undeclared_name_of_a_declared_namespace_is_refused_before_the_policy
     with pytest.raises(ParseError) as read:
         _decode(f"<box xmlns='{NS}'><thing xmlns='{OTHER}'/></box>")
     assert (read.value.condition, read.value.path) == ("bad-request", "/box/thing")
+
+
+def test_an_owner_that_records_its_namespace_owns_that_one_only() -> None:
+    other = _fragment(f"<thing xmlns='{OTHER}'/>")
+    assert Envelope(extensions=(other,)).extensions == (other,)
+    assert Envelope(extensions=(Envelope(namespace=OTHER),)).extensions[0].namespace == OTHER
+    for refused in (_fragment(f"<thing xmlns='{NS}'/>"), Follower(), Envelope()):
+        with pytest.raises(ArgumentValueError, match=f"of {NS}, an element of its own "
+                                                      "namespace: only elements of other"):
+            Envelope(extensions=(refused,))
+    with pytest.raises(ArgumentValueError, match=f"of {OTHER}, an element of its own"):
+        Envelope(namespace=OTHER, extensions=(other,))
 
 
 def test_a_typed_element_of_the_owners_namespace_is_refused() -> None:

@@ -280,32 +280,43 @@ class Codec:
 
     def check_foreign(self, obj: Any) -> None:
         """The policy ``extensions(foreign_only=True)`` declares, checked on ``obj``:
-        every element in the open slot is of a namespace other than this element's own
-        (any of them, for an element declared in several), and of some namespace.
+        every element in the open slot is of some namespace, and of none ``obj`` can
+        be in (see :meth:`possible_namespaces`; for an element that follows its parent,
+        any of the namespaces it is declared in).
 
         It raises ValueError as a ``__post_init__`` rule does, and runs where those run,
         just after them: the constructor reports it as ArgumentValueError naming the
         class, the decoders as a bad-request naming this element."""
         assert self.extensions is not None
+        own = self.possible_namespaces(obj)
         for item in getattr(obj, self.field_names[self.extensions]):
             spaces: tuple[str, ...]
             if isinstance(item, XmlFragment):
                 spaces, name = (item.namespace,), item.name
             else:
                 codec = codec_of(type(item))
-                spaces, name = codec.namespaces, codec.written_name(item)
-            own = [space for space in spaces if space in self.namespaces]
-            if own:
-                whose = ("its own namespace" if len(self.namespaces) == 1
-                         else "one of its own namespaces")
+                spaces, name = codec.possible_namespaces(item), codec.written_name(item)
+            shared = [space for space in spaces if space in own]
+            if shared:
+                whose = "its own namespace" if len(own) == 1 else "one of its own namespaces"
                 raise ValueError(f"<{self.written_name(obj)}/> does not allow the child "
-                                 f"<{name}/> of {own[0]}, {whose}; only elements of other "
-                                 "namespaces extend it")
+                                 f"<{name}/> of {shared[0]}, an element of {whose}: only "
+                                 "elements of other namespaces extend it")
             if not spaces[0]:
                 raise ValueError(f"<{self.written_name(obj)}/> does not allow the child "
-                                 f"<{name}/> in no namespace; only elements of other "
+                                 f"<{name}/> in no namespace: only elements of other "
                                  "namespaces extend it, and an element that has no "
                                  "namespace belongs to no protocol")
+
+    def possible_namespaces(self, obj: Any) -> tuple[str, ...]:
+        """The namespaces ``obj`` can be written in: the one its ``xmlns`` field
+        records, when it records one; every one its class is declared in otherwise
+        (which of them depends on where it is placed)."""
+        if self.xmlns is not None:
+            recorded: str | None = getattr(obj, self.field_names[self.xmlns])
+            if recorded is not None:
+                return (recorded,)
+        return self.namespaces
 
     def written_name(self, obj: Any) -> str:
         """The local name ``obj`` is written with."""
