@@ -1733,3 +1733,100 @@ def test_a_version_1_snapshot_is_read_and_its_flows_go_on() -> None:
     events = machine.receive(answer(retrieve, chat_page("")))
     assert [type(event) for event in events] == [EntriesRetrieved, CollectionRetrieved]
     assert machine.is_idle()
+
+
+# -- own uploads in every key replacement state ------------------------------------------------
+
+
+def _own_uploads(machine: ArchiveClient, count: int) -> list[Iq]:
+    """``count`` uploads of this client's wrapped for the old key, in flight."""
+    return [iqs(machine.upload(JULIET, START + timedelta(minutes=number), messages(1),
+                               recipients=[public(OLD)]))[0] for number in range(count)]
+
+
+def test_an_own_upload_stored_while_a_page_waits_for_its_key_makes_another_pass() -> None:
+    machine = client()
+    first, second = _own_uploads(machine, 2)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW)))
+    key1, _ = wrapped("s1")
+    page = keys_page([(LATER, [key1])])
+    assert machine.receive(answer(fetch, page)) == [
+        PrivateKeyNeeded(public(OLD).name, RequestKind.KEYS)]
+    assert machine.rekey_state is RekeyState.WAITING_FOR_KEY
+    assert of_type(machine.receive(saved(first, 0)), UploadFinished)
+    assert machine.rekey_state is RekeyState.WAITING_FOR_KEY_AFTER_CHANGES
+    assert of_type(machine.receive(saved(second, 0)), UploadFinished)
+    assert machine.rekey_state is RekeyState.WAITING_FOR_KEY_AFTER_CHANGES
+    [save] = sends(machine.provide_private_key(private_key(OLD)))
+    assert machine.rekey_state is RekeyState.WORKING
+    [refetch] = sends(machine.receive(saved(save, 1)))
+    # The own uploads are stored with keys for the old public key: the pass goes on.
+    assert machine.rekey_state is RekeyState.FETCHING
+    assert isinstance(refetch.payload, Keys) and refetch.payload.rsm.after is None
+
+
+def test_an_own_upload_stored_while_saves_are_in_flight_changes_nothing_there() -> None:
+    machine = client()
+    [upload] = _own_uploads(machine, 1)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD)))
+    key1, _ = wrapped("s1")
+    [save] = sends(machine.receive(answer(fetch, keys_page([(LATER, [key1])]))))
+    assert of_type(machine.receive(saved(upload, 0)), UploadFinished)
+    assert machine.rekey_state is RekeyState.WORKING
+    assert sends(machine.receive(saved(save, 1)))
+
+
+def test_waiting_for_own_uploads_lasts_until_the_last_one_is_answered() -> None:
+    machine = client()
+    first, second = _own_uploads(machine, 2)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD)))
+    assert machine.receive(answer(fetch, keys_page([]))) == []
+    assert machine.rekey_state is RekeyState.WAITING_FOR_UPLOADS
+    assert not sends(machine.receive(saved(first, 0)))
+    assert machine.rekey_state is RekeyState.WAITING_FOR_UPLOADS
+    [again] = sends(machine.receive(refusal(second, "not-acceptable", "modify")))
+    assert machine.rekey_state is RekeyState.FETCHING and again.payload.rsm.after is None
+
+
+def test_a_pass_that_changed_something_also_starts_over_or_fails_on_an_error() -> None:
+    foreign, _ = wrapped("s9", reader=2)
+    first = keys_page([(START, [foreign])], rsm_xml("p1", "p1", 2), label=public(OLD).name)
+    machine = client()
+    [upload] = _own_uploads(machine, 1)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD), page_size=1))
+    [following] = sends(machine.receive(answer(fetch, first)))
+    machine.receive(saved(upload, 0))
+    assert machine.rekey_state is RekeyState.FETCHING_AFTER_CHANGES
+    [restart] = sends(machine.receive(refusal(following, "item-not-found")))
+    assert machine.rekey_state is RekeyState.FETCHING and restart.payload.rsm.after is None
+    machine = client()
+    [upload] = _own_uploads(machine, 1)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD)))
+    machine.receive(saved(upload, 0))
+    [failed] = machine.receive(refusal(fetch, "forbidden", "auth"))
+    assert isinstance(failed, RekeyFailed) and failed.condition is Condition.FORBIDDEN
+    assert machine.rekey_state is None and machine.is_idle()
+
+
+def test_a_pass_that_changed_something_is_followed_by_another_before_any_wait() -> None:
+    foreign, _ = wrapped("s9", reader=2)
+    kept = keys_page([(START, [foreign])], rsm_xml("p1", "p1", 2), label=public(OLD).name)
+    rest = keys_page([], rsm_xml(None, None, 1))
+    machine = client()
+    first, _ = _own_uploads(machine, 2)
+    [fetch] = iqs(machine.start_rekey(public(OLD).name, public(NEW),
+                                      old_private_key=private_key(OLD), page_size=1))
+    machine.receive(saved(first, 0))
+    assert machine.rekey_state is RekeyState.FETCHING_AFTER_CHANGES
+    [following] = sends(machine.receive(answer(fetch, kept)))
+    assert machine.rekey_state is RekeyState.FETCHING_AFTER_CHANGES
+    assert following.payload.rsm.after == "p1"
+    [again] = sends(machine.receive(answer(following, rest)))
+    assert machine.rekey_state is RekeyState.FETCHING and again.payload.rsm.after is None
+    [following] = sends(machine.receive(answer(again, kept)))
+    assert machine.receive(answer(following, rest)) == []
+    assert machine.rekey_state is RekeyState.WAITING_FOR_UPLOADS
