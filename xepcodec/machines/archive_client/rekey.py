@@ -85,8 +85,8 @@ class RekeyInput(enum.Enum):
     PAGE_WITH_WORK = "a page with keys to save or delete"
     PAGE_DONE = "a page with nothing to do, and more pages"
     LAST_PAGE_DONE = "the last page, with nothing to do"
-    LAST_PAGE_DONE_UPLOADS_UNDER_WAY = "the last page, with nothing to do, while own uploads " \
-        "for the old key are under way"
+    LAST_PAGE_UPLOADING = "the last page, with nothing to do, while own uploads for the " \
+        "old key are under way"
     CURSOR_GONE = "item-not-found for a page after the first"
     REFUSED = "the keys refused, or an answer without <keys/>"
     KEYS_PROVIDED = "the private keys the page waits for"
@@ -113,41 +113,45 @@ class RekeyAction(enum.Enum):
 
 
 _S, _I, _A = RekeyState, RekeyInput, RekeyAction
-_FETCHING_ROWS: Final = {  # what a page does, by whether the pass changed something
-    (_S.FETCHING, _I.PAGE_NEEDS_KEYS): (_A.PARK, _S.WAITING_FOR_KEY),
-    (_S.FETCHING, _I.PAGE_WITH_WORK): (_A.WORK, _S.WORKING),
-    (_S.FETCHING, _I.PAGE_DONE): (_A.NEXT_PAGE, _S.FETCHING),
-    (_S.FETCHING, _I.LAST_PAGE_DONE): (_A.FINISH, None),
-    (_S.FETCHING, _I.LAST_PAGE_DONE_UPLOADS_UNDER_WAY): (_A.WAIT, _S.WAITING_FOR_UPLOADS),
-    (_S.FETCHING, _I.CURSOR_GONE): (_A.NEW_PASS, _S.FETCHING),
-    (_S.FETCHING, _I.REFUSED): (_A.FAIL, None),
-    (_S.FETCHING, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.FETCHING_AFTER_CHANGES),
-    (_S.FETCHING_AFTER_CHANGES, _I.PAGE_NEEDS_KEYS): (_A.PARK, _S.WAITING_FOR_KEY_AFTER_CHANGES),
-    (_S.FETCHING_AFTER_CHANGES, _I.PAGE_WITH_WORK): (_A.WORK, _S.WORKING),
-    (_S.FETCHING_AFTER_CHANGES, _I.PAGE_DONE): (_A.NEXT_PAGE, _S.FETCHING_AFTER_CHANGES),
-    (_S.FETCHING_AFTER_CHANGES, _I.LAST_PAGE_DONE): (_A.NEW_PASS, _S.FETCHING),
-    (_S.FETCHING_AFTER_CHANGES, _I.LAST_PAGE_DONE_UPLOADS_UNDER_WAY): (_A.NEW_PASS, _S.FETCHING),
-    (_S.FETCHING_AFTER_CHANGES, _I.CURSOR_GONE): (_A.NEW_PASS, _S.FETCHING),
-    (_S.FETCHING_AFTER_CHANGES, _I.REFUSED): (_A.FAIL, None),
-    (_S.FETCHING_AFTER_CHANGES, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.FETCHING_AFTER_CHANGES),
-}
 #: None: the flow is over (``rekey_state`` is None again).
 REKEY: Final = Transitions[RekeyState, RekeyInput, "tuple[RekeyAction, RekeyState | None]"](
     "archive client key replacement", {
-        **_FETCHING_ROWS,
+        # A page arrives, in a pass that has changed nothing so far...
+        (_S.FETCHING, _I.PAGE_NEEDS_KEYS): (_A.PARK, _S.WAITING_FOR_KEY),
+        (_S.FETCHING, _I.PAGE_WITH_WORK): (_A.WORK, _S.WORKING),
+        (_S.FETCHING, _I.PAGE_DONE): (_A.NEXT_PAGE, _S.FETCHING),
+        (_S.FETCHING, _I.LAST_PAGE_DONE): (_A.FINISH, None),
+        (_S.FETCHING, _I.LAST_PAGE_UPLOADING): (_A.WAIT, _S.WAITING_FOR_UPLOADS),
+        (_S.FETCHING, _I.CURSOR_GONE): (_A.NEW_PASS, _S.FETCHING),
+        (_S.FETCHING, _I.REFUSED): (_A.FAIL, None),
+        (_S.FETCHING, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.FETCHING_AFTER_CHANGES),
+        # ... or in one that has: its end starts another pass.
+        (_S.FETCHING_AFTER_CHANGES, _I.PAGE_NEEDS_KEYS):
+            (_A.PARK, _S.WAITING_FOR_KEY_AFTER_CHANGES),
+        (_S.FETCHING_AFTER_CHANGES, _I.PAGE_WITH_WORK): (_A.WORK, _S.WORKING),
+        (_S.FETCHING_AFTER_CHANGES, _I.PAGE_DONE): (_A.NEXT_PAGE, _S.FETCHING_AFTER_CHANGES),
+        (_S.FETCHING_AFTER_CHANGES, _I.LAST_PAGE_DONE): (_A.NEW_PASS, _S.FETCHING),
+        (_S.FETCHING_AFTER_CHANGES, _I.LAST_PAGE_UPLOADING): (_A.NEW_PASS, _S.FETCHING),
+        (_S.FETCHING_AFTER_CHANGES, _I.CURSOR_GONE): (_A.NEW_PASS, _S.FETCHING),
+        (_S.FETCHING_AFTER_CHANGES, _I.REFUSED): (_A.FAIL, None),
+        (_S.FETCHING_AFTER_CHANGES, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.FETCHING_AFTER_CHANGES),
+        # A page waits for private keys.
         (_S.WAITING_FOR_KEY, _I.KEYS_PROVIDED): (_A.RESUME, _S.FETCHING),
         (_S.WAITING_FOR_KEY, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.WAITING_FOR_KEY_AFTER_CHANGES),
         (_S.WAITING_FOR_KEY_AFTER_CHANGES, _I.KEYS_PROVIDED):
             (_A.RESUME, _S.FETCHING_AFTER_CHANGES),
         (_S.WAITING_FOR_KEY_AFTER_CHANGES, _I.OWN_KEYS_STORED):
             (_A.NOTHING, _S.WAITING_FOR_KEY_AFTER_CHANGES),
+        # A page's saves and deletes are answered; asked from the very beginning, the
+        # page looked at again starts a new pass.
         (_S.WORKING, _I.STEP_DONE): (_A.NOTHING, _S.WORKING),
         (_S.WORKING, _I.PAGE_STEPS_DONE): (_A.REFETCH, _S.FETCHING_AFTER_CHANGES),
-        # Asked from the very beginning, the page starts a new pass.
         (_S.WORKING, _I.FIRST_PAGE_STEPS_DONE): (_A.REFETCH, _S.FETCHING),
         (_S.WORKING, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.WORKING),
+        # This client's own uploads for the old key are awaited.
         (_S.WAITING_FOR_UPLOADS, _I.OWN_KEYS_STORED): (_A.NOTHING, _S.WAITING_FOR_UPLOADS),
         (_S.WAITING_FOR_UPLOADS, _I.OWN_UPLOADS_OVER): (_A.NEW_PASS, _S.FETCHING),
+        # Cancelling stops the flow anywhere.
         **{(state, _I.CANCEL): (_A.CANCEL, None) for state in RekeyState},
     })
 
@@ -364,7 +368,7 @@ class RekeyFlow:
             return events + self._go(rekey, RekeyInput.PAGE_WITH_WORK, sent=sent)
         if page.chats and has_more(page.rsm, len(page.chats), rekey.page_size):
             return events + self._go(rekey, RekeyInput.PAGE_DONE, page=page)
-        last = RekeyInput.LAST_PAGE_DONE_UPLOADS_UNDER_WAY \
+        last = RekeyInput.LAST_PAGE_UPLOADING \
             if self.own_keys_in_flight(rekey.old_key_name) else RekeyInput.LAST_PAGE_DONE
         return events + self._go(rekey, last)
 
