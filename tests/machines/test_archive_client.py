@@ -1535,6 +1535,8 @@ def test_the_client_is_a_machine_that_answers_nothing_and_takes_only_its_answers
     assert not machine.accepts(answer(Iq(type=IqType.GET, id="other", extensions=(List(),))))
     assert not machine.accepts(Iq(type=IqType.GET, id=iq.id, extensions=(List(),)))
     assert not machine.accepts(Message(to=ROMEO, bodies=()))
+    spoofed = parse(f"<iq xmlns='jabber:client' type='result' id='{iq.id}' from='{JULIET}'/>")
+    assert not machine.accepts(spoofed)
     machine.receive(answer(iq))
     assert not machine.accepts(answer(iq))  # answered already
     lenient = client(lenient=True)

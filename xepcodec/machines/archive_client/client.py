@@ -218,9 +218,9 @@ class ArchiveClient:
     # -- the machine protocol -----------------------------------------------------------
 
     def accepts(self, stanza: object) -> bool:
-        """Whether ``stanza`` answers one of the requests in flight."""
-        return isinstance(stanza, Iq) and self._shared.requests.get(stanza.id) is not None \
-            and (stanza.type in (IqType.RESULT, IqType.ERROR) or self._lenient_disco(stanza))
+        """Whether ``stanza`` answers one of the requests in flight (what :meth:`receive`
+        does not ignore)."""
+        return isinstance(self._triage(stanza), Pending)
 
     def disco_features(self) -> tuple[str, ...]:
         """A client serves nothing, so it adds no feature."""
@@ -379,21 +379,28 @@ class ArchiveClient:
         """Process one received stanza: an answer to a request in flight becomes events
         (among them :class:`Send` for the iqs that follow); anything else is
         :class:`Ignored`.  ``now`` is not used: the client keeps no time."""
-        if not isinstance(stanza, Iq):
-            return [Ignored(stanza, "not an iq: the archive client only reads answers")]
-        if stanza.type not in (IqType.RESULT, IqType.ERROR) and not self._lenient_disco(stanza):
-            return [Ignored(stanza, f"an iq {stanza.type} is a request; the archive client "
-                                    "answers none")]
-        pending = self._shared.requests.get(stanza.id)
-        if pending is None:
-            return [Ignored(stanza, f"answers no request in flight (id {stanza.id!r}); a late "
-                                    "or repeated answer")]
-        if not (self._from_server(stanza.from_) or stanza.from_ == pending.iq.to):
-            return [Ignored(stanza, f"comes from {stanza.from_}, not from the account's "
-                                    "server")]
+        found = self._triage(stanza)
+        if isinstance(found, Ignored):
+            return [found]
+        assert isinstance(stanza, Iq)
         self._shared.requests.take(stanza.id)
         error = stanza.error if stanza.type is IqType.ERROR else None
-        return self._answers[type(pending.context)](pending, stanza, error)
+        return self._answers[type(found.context)](found, stanza, error)
+
+    def _triage(self, stanza: object) -> Pending | Ignored:
+        """The request ``stanza`` answers, or why it is ignored."""
+        if not isinstance(stanza, Iq):
+            return Ignored(stanza, "not an iq: the archive client only reads answers")
+        if stanza.type not in (IqType.RESULT, IqType.ERROR) and not self._lenient_disco(stanza):
+            return Ignored(stanza, f"an iq {stanza.type} is a request; the archive client "
+                                   "answers none")
+        pending = self._shared.requests.get(stanza.id)
+        if pending is None:
+            return Ignored(stanza, f"answers no request in flight (id {stanza.id!r}); a late "
+                                   "or repeated answer")
+        if not (self._from_server(stanza.from_) or stanza.from_ == pending.iq.to):
+            return Ignored(stanza, f"comes from {stanza.from_}, not from the account's server")
+        return pending
 
     def _from_server(self, sender: JID | None) -> bool:
         if sender is None:

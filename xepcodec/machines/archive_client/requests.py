@@ -3,7 +3,7 @@ the table of iqs sent and not yet answered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias, TypeVar
 
@@ -141,7 +141,7 @@ class Requests:
 
     __slots__ = ("_pending",)
 
-    def __init__(self, pending: Iterator[Pending] | tuple[Pending, ...] = ()) -> None:
+    def __init__(self, pending: Iterable[Pending] = ()) -> None:
         self._pending: dict[str, Pending] = {each.iq.id: each for each in pending}
 
     def track(self, iq: Iq, context: Context) -> Iq:
