@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError, ProtocolError
 from xepcodec.machines import base
 from xepcodec.machines.base import (

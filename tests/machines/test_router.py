@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from xepcodec import StreamReader
 from xepcodec.api import parse
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT, COMPONENT
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, Presence, error_reply
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError
 from xepcodec.machines.base import Event, IdCounter, Ignored, Machine, Send
 from xepcodec.machines.router import Response, Router, RouterEvent, TimedOut

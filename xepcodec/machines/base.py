@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, runtime_checkable
 
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.dates import format_datetime, parse_datetime
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError, XepCodecError
 
 __all__ = [
@@ -319,7 +320,7 @@ def to_json(value: Any, kind: Any = None) -> Any:
     if isinstance(value, JID):
         return str(value)
     if isinstance(value, datetime):
-        return _xep82().format_datetime(value)
+        return format_datetime(value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if hasattr(type(value), "__xml_codec__"):
@@ -416,7 +417,7 @@ def from_json(kind: Any, data: Any) -> Any:
         if kind is JID:
             return _read(JID.parse, data)
         if kind is datetime:
-            return _read(_xep82().parse_datetime, data)
+            return _read(parse_datetime, data)
         if kind is bytes:
             return base64.b64decode(_exact(data, str), validate=True)
         if hasattr(kind, "__xml_codec__"):
@@ -498,9 +499,3 @@ def _hints(kind: type) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[kind] = typing.get_type_hints(kind)
     return hints
-
-
-def _xep82() -> Any:
-    from xepcodec.protocols import datetime as xep82
-    return xep82
-

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypeAlias
 
-from xepcodec.core.jid import JID
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence, error_reply
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError
 from xepcodec.machines.base import Event, IdCounter, Ignored, Machine, Send, as_jid
 from xepcodec.protocols.disco import FEATURE_INFO, Feature, Identity, InfoQuery
