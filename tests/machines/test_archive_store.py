@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from xepcodec.api import parse
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.machines.archive_store import (
     ArchiveStore,
     ChangeRecord,
@@ -578,7 +578,7 @@ def test_sqlite_crash_in_the_middle_of_a_write_loses_nothing_committed(tmp_path:
     program = textwrap.dedent(f"""
         import os
         from datetime import UTC, datetime
-        from xepcodec.core.jid import JID
+        from xepcodec.datatypes.jid import JID
         from xepcodec.machines.archive_store import CollectionRecord, SQLiteStore
         from xepcodec.protocols.archive import Direction, Entry
         owner, start = JID.parse("romeo@montague.net"), datetime(2024, 3, 1, tzinfo=UTC)

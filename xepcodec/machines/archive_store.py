@@ -63,7 +63,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeAlias, TypeVar
 
 from xepcodec.api import parse, serialize
-from xepcodec.core.jid import JID
+from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.archive import ChangeKind, Entry, Link, LinkKind, Note, Pref
 from xepcodec.protocols.dataforms import Form
 from xepcodec.protocols.xmlenc import EncryptedData, EncryptedKey, KeyInfo
