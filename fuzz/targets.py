@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from random import Random
-from typing import Any, Final
+from typing import Final
 
 import xepcodec
 from fuzz.invariants import (
@@ -27,12 +27,12 @@ from fuzz.invariants import (
     read,
 )
 from xepcodec.cli import main as cli_main
-from xepcodec.core.stanzas import Iq
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import XepCodecError
 from xepcodec.machines.archive_client import ArchiveClient
 from xepcodec.machines.archive_server import ArchiveServer
 from xepcodec.machines.archive_store import MemoryStore
+from xepcodec.machines.base import Ignored, Machine
 from xepcodec.machines.cookies import CookieJar
 from xepcodec.machines.server_buddies import ServerBuddies
 
@@ -108,35 +108,34 @@ def cli_target(data: bytes) -> None:
 
 
 _NOW: Final = datetime(2026, 1, 1, tzinfo=UTC)
-_OWNER: Final = JID.parse("romeo@montague.example")
 
 
-def _machines() -> dict[str, Callable[[Any], object]]:
+def _machines() -> list[Machine]:
     """Fresh machines, so that a crash replays from its input alone."""
-    client = ArchiveClient(JID.parse("romeo@montague.example/orchard"),
-                           random=Random(1).randbytes)
-    server = ArchiveServer(MemoryStore(), random=Random(2).randbytes)
-    buddies = ServerBuddies("montague.example")
-    jar = CookieJar()
-    return {
-        "archive client": client.receive,
-        "archive server": lambda iq: server.receive(iq, owner=_OWNER, now=_NOW),
-        "server buddies": buddies.handle,
-        "cookie jar": jar.handle,
-    }
+    return [
+        ArchiveClient(JID.parse("romeo@montague.example/orchard"), random=Random(1).randbytes),
+        ArchiveServer(MemoryStore(), random=Random(2).randbytes),
+        ServerBuddies("montague.example"),
+        CookieJar(),
+    ]
 
 
 def machines_target(data: bytes) -> None:
-    """Each machine's handle() takes whatever parses, raising only XepCodecError."""
+    """Each machine's receive() takes whatever parses, raising only XepCodecError, and
+    ignores whatever its accepts() refuses."""
     parsed = read(data)
     if not parsed.ok:
         return
     stanza = parsed.value
-    for name, handle in _machines().items():
-        if name == "archive server" and not isinstance(stanza, Iq):
+    for machine in _machines():
+        accepted = machine.accepts(stanza)
+        try:
+            events = machine.receive(stanza, now=_NOW)
+        except XepCodecError:
             continue
-        with contextlib.suppress(XepCodecError):
-            handle(stanza)
+        if not accepted and (len(events) != 1 or not isinstance(events[0], Ignored)):
+            raise Broken("machines", data, f"{type(machine).__name__} acted on a stanza its "
+                         f"accepts() refuses: {events!r}")
 
 
 #: Every target, by the name ``python -m fuzz.run`` takes.

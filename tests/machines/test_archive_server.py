@@ -347,12 +347,16 @@ def test_answers_to_pushes_are_absorbed(server: ArchiveServer) -> None:
     assert isinstance(ignored, Ignored) and ignored.stanza is error
 
 
+def test_what_is_not_for_the_server_is_ignored(server: ArchiveServer) -> None:
+    disco = Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),))
+    chat = message("hi", to=JULIET)
+    for stanza, reason in ((disco, "not an archiving request: InfoQuery"),
+                           (chat, "not an iq: a Message"), (None, "not an iq: a NoneType")):
+        assert not server.accepts(stanza)
+        assert server.receive(stanza, owner=ROMEO, now=T0) == [Ignored(stanza, reason)]
+
+
 def test_caller_misuse_is_a_protocol_error(server: ArchiveServer) -> None:
-    with pytest.raises(ProtocolError, match="accepts"):
-        server.receive(Iq(type=IqType.GET, id="a", extensions=(InfoQuery(),)), owner=ROMEO,
-                       now=T0)
-    with pytest.raises(ProtocolError, match="Iq"):
-        server.receive(message("hi", to=JULIET), owner=ROMEO, now=T0)
     with pytest.raises(ProtocolError, match="naive"):
         server.receive(Iq(type=IqType.GET, id="a", extensions=(Pref(),)), owner=ROMEO,
                        now=datetime(2024, 3, 1))

@@ -166,10 +166,13 @@ def test_full_jid_setters_when_asked() -> None:
 
 def test_a_stanza_without_set_cookies_changes_nothing() -> None:
     jar = CookieJar()
-    assert jar.receive(Message(from_=ROMEO_PHONE)) == []
+    plain = Message(from_=ROMEO_PHONE)
+    assert jar.receive(plain) == [Ignored(plain, "carries no <set-cookies/>")]
     cookies = Cookies(cookies=(Cookie(name="a", value="1", setter=ROMEO),))
-    assert jar.receive(Message(from_=ROMEO_PHONE, extensions=(cookies,))) == []
-    assert len(jar) == 0
+    carrying = Message(from_=ROMEO_PHONE, extensions=(cookies,))
+    assert jar.receive(carrying) == [Ignored(carrying, "carries no <set-cookies/>")]
+    assert not jar.accepts(plain) and not jar.accepts(carrying)
+    assert len(jar) == 0 and jar.size == 0
 
 
 def test_a_stanza_without_from_belongs_to_the_account() -> None:

@@ -627,19 +627,18 @@ class ArchiveServer:
         ``owner`` is the stream the request came over (the user's full JID; its bare
         JID names the account); by default the iq's ``from``, which the server stamps
         on what its clients send.  A result or error (the answer to a push) is
-        :class:`Ignored`.  Anything but an iq, or an iq that :meth:`accepts` refuses,
-        is a :class:`~xepcodec.errors.ProtocolError`."""
+        :class:`Ignored`, and so is anything :meth:`accepts` refuses: not an iq, or
+        not an archiving payload."""
         if not isinstance(stanza, Iq):
-            raise ProtocolError(f"receive takes an Iq, not {type(stanza).__name__}")
+            return [Ignored(stanza, f"not an iq: a {type(stanza).__name__}")]
         iq = stanza
         if iq.type in (IqType.RESULT, IqType.ERROR):
             return [Ignored(iq, f"an iq {iq.type.value} answers a push; it is not answered")]
-        when, stream = _time(now), self._owner(iq, owner)
         payload = iq.payload
         request = self._REQUESTS.get(type(payload))
         if request is None:
-            raise ProtocolError(f"not an archiving request: {type(payload).__name__} (check "
-                                "ArchiveServer.accepts before calling receive)")
+            return [Ignored(iq, f"not an archiving request: {type(payload).__name__}")]
+        when, stream = _time(now), self._owner(iq, owner)
         name = _element_name(type(payload))
         if not request.handlers:
             return [self._refusal(iq, Condition.BAD_REQUEST,

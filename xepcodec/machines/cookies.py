@@ -397,13 +397,14 @@ class CookieJar:
     def receive(self, stanza: object, *, now: datetime | None = None) -> list[Event]:
         """Take in a received stanza: store the cookies of every ``<set-cookies/>`` in it,
         at any depth, and say what happened, in document order.  Anything that is not a
-        stanza is :class:`~xepcodec.machines.base.Ignored`.  The jar keeps no time:
-        ``now`` is not used."""
+        stanza, or a stanza without ``<set-cookies/>``, is
+        :class:`~xepcodec.machines.base.Ignored`.  The jar keeps no time: ``now`` is not
+        used."""
         if not isinstance(stanza, Message | Presence | Iq):
             return [Ignored(stanza, "not a message, presence or iq stanza")]
         found = list(iter_set_cookies(stanza))
         if not found:
-            return []
+            return [Ignored(stanza, "carries no <set-cookies/>")]
         sender = stanza.from_ if stanza.from_ is not None else self.account
         setter = None if sender is None else self._key(sender)
         if stanza.type == "error":
