@@ -42,8 +42,13 @@ the element, whose ``id``, ``from`` and ``to`` are needed to answer with a stanz
 error.  ``stream:features`` and ``stream:error`` the decoder does not know arrive as
 :class:`StanzaReceived` carrying the raw element.
 
-After a stream restart (STARTTLS, SASL success) the new stream needs a new
-reader, as it needs a new XML parser.
+Restarts.  Where RFC 6120 restarts the stream (after STARTTLS ``<proceed/>``,
+§5.4.3.3, and after SASL ``<success/>``, §6.4.6), call :meth:`XmlStreamReader.restart`
+once the element that restarts it has arrived (or, on the receiving side, once it has
+been sent): the reader forgets the old stream and reads the next bytes as a new one,
+starting with its ``<stream:stream>`` header.  Both sides stay silent between that
+element and the new header, so no byte of the new stream can have been read as part
+of the old one; the reader refuses to restart when one may have been.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from typing import Final, cast
 
 from lxml import etree
 
-from xepcodec.errors import ArgumentTypeError, ParseError
+from xepcodec.errors import ArgumentTypeError, ParseError, ProtocolError
 from xepcodec.xml.paths import STREAM_NS, STREAM_TAG, line_of, local_name, path_of, shorten
 from xepcodec.xml.reader import (
     DEFAULT_LIMITS,
@@ -185,12 +190,16 @@ class XmlStreamReader:
         self._decoder = decoder
         self._limits = limits
         self._slice = min(_SLICE, max(_MIN_SLICE, limits.max_size // 8))
+        self._error: BaseException | None = None
+        self._start()
+
+    def _start(self) -> None:
+        """Set up the state of one stream: a new parser, nothing read yet."""
         self._parser = etree.XMLPullParser(events=("start", "end", "comment", "pi"),
                                            **PARSER_OPTIONS)
         self._root: etree._Element | None = None
         self._depth = 0  # open elements, the stream element included
         self._closed = False
-        self._error: BaseException | None = None
         # Bytes held back until the start of the stream can be judged; None after.
         self._head: bytes | None = b""
         # The guard's state across chunks.
@@ -211,6 +220,9 @@ class XmlStreamReader:
         # The same bounds for a stanza that starts within the slice being parsed.
         self._slice_span = 0
         self._slice_suspect = False
+        # Whether the bytes read so far stop inside a tag or with text after the last
+        # one: then a restart would lose them.
+        self._unfinished = False
 
     # -- public ----------------------------------------------------------------------
 
@@ -239,6 +251,26 @@ class XmlStreamReader:
                                      condition="internal-server-error", stream=True)
             raise
         return events
+
+    def restart(self) -> None:
+        """Forget the stream read so far; the next bytes open a new one.
+
+        For the stream restarts of RFC 6120 (after STARTTLS ``<proceed/>`` and SASL
+        ``<success/>``): the next bytes fed must start with a stream header, which
+        arrives as a new :class:`StreamOpened`.  A reader whose stream failed raises
+        its error again.  Raises :class:`~xepcodec.errors.ProtocolError` when the
+        bytes already read went past the end of the last complete element (a partial
+        tag, an element still open, text): those bytes would belong to the new stream,
+        and the peer sent them before it could know the stream restarts.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._depth >= 2 or self._unfinished or self._carry or self._head:
+            raise ProtocolError("the stream cannot restart here: bytes after the last "
+                                "complete element were read as part of the old stream "
+                                "(a peer sends nothing between the element that restarts "
+                                "the stream and the new stream header)")
+        self._start()
 
     # -- the start of the stream -------------------------------------------------------
 
@@ -321,6 +353,11 @@ class XmlStreamReader:
         if fault is not None:
             raise self._namespace_error(fault)
         self._newlines += data.count(b"\n")
+        # A tag's last byte is ">" (one inside an attribute value is taken for the end
+        # of its tag: a restart may then be allowed where it loses bytes).
+        last = data.rstrip(b" \t\r\n")
+        if last:
+            self._unfinished = not last.endswith(b">")
 
     def _new_fault(self) -> object | None:
         """The first error libxml2 logged during the last feed, if any.
