@@ -31,6 +31,7 @@ MODULES: Final[Mapping[int, str]] = {
     128: "disco",
     136: "archive",
     189: "pubkey",
+    198: "stream_management",
     199: "ping",
     239: "binary",
     241: "archive",
@@ -69,6 +70,7 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "urn:xmpp:attest:2": ("xepcodec.protocols.pubkey",),
     "urn:xmpp:revoke:2": ("xepcodec.protocols.pubkey",),
     "urn:xmpp:ping": ("xepcodec.protocols.ping",),
+    "urn:xmpp:sm:3": ("xepcodec.protocols.stream_management",),
     "urn:xmpp:bxmpp": ("xepcodec.protocols.binary",),
     "urn:xmpp:tmp:cookies": ("xepcodec.protocols.cookies",),
 }
