@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("model", frozenset({"xepcodec.model"})),
     ("stanzas and streams", frozenset({"xepcodec.core"})),
     ("protocols", frozenset({"xepcodec.protocols.*"})),
-    ("crypto", frozenset({"xepcodec.crypto"})),
+    ("crypto and SASL", frozenset({"xepcodec.crypto", "xepcodec.sasl"})),
     ("entry points and validation", frozenset({"xepcodec.api", "xepcodec.validation"})),
     ("machines and test helpers", frozenset({"xepcodec.machines", "xepcodec.testing"})),
     ("command line and the package's surface",
