@@ -21,21 +21,26 @@ __all__ = ["DECLARED_IN", "MODULES", "load_all", "xep"]
 #: XEPs (disco carries XEP-0128's extended information, dataforms XEP-0068's FORM_TYPE).
 MODULES: Final[Mapping[int, str]] = {
     4: "dataforms",
+    12: "last_activity",
     30: "disco",
     50: "commands",
     59: "rsm",
     68: "dataforms",
     76: "evil",
     82: "datetime",
+    92: "version",
     115: "caps",
     128: "disco",
     136: "archive",
     189: "pubkey",
     198: "stream_management",
     199: "ping",
+    202: "entity_time",
+    203: "delay",
     239: "binary",
     241: "archive",
     267: "server_buddies",
+    359: "stanza_id",
     419: "security",
     464: "cookies",
 }
@@ -73,6 +78,12 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "urn:xmpp:sm:3": ("xepcodec.protocols.stream_management",),
     "urn:xmpp:bxmpp": ("xepcodec.protocols.binary",),
     "urn:xmpp:tmp:cookies": ("xepcodec.protocols.cookies",),
+    "jabber:iq:roster": ("xepcodec.protocols.roster",),
+    "urn:xmpp:delay": ("xepcodec.protocols.delay",),
+    "urn:xmpp:sid:0": ("xepcodec.protocols.stanza_id",),
+    "jabber:iq:version": ("xepcodec.protocols.version",),
+    "urn:xmpp:time": ("xepcodec.protocols.entity_time",),
+    "jabber:iq:last": ("xepcodec.protocols.last_activity",),
 }
 
 #: What ``load_all()`` imports: the modules of every XEP and of every namespace.
