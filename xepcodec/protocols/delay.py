@@ -30,7 +30,7 @@ NS_DELAY: Final = "urn:xmpp:delay"
 @element(NS_DELAY, "delay")
 class Delay:
     """When a stanza was first sent (``stamp``), who delayed it (``from_``) and why
-    (``reason``, the element's text).
+    (``reason``, the element's text, empty when none is given).
 
     XEP-0203 §2 asks for the stamp in UTC; a stamp in another zone names the same
     instant and is read as written, so that a sender's slip costs the receiver
@@ -39,7 +39,7 @@ class Delay:
 
     stamp: datetime = attr()
     from_: JID | None = attr(default=None)
-    reason: str | None = text(default=None)
+    reason: str = text(default="")
 
 
 def delay_added_by(stanza: Message | Presence, entity: JID | str) -> Delay | None:

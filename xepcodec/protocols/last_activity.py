@@ -35,13 +35,14 @@ NS_LAST: Final = "jabber:iq:last"
 @element(NS_LAST, "query")
 class LastActivity:
     """Empty in a request; the ``seconds`` since the last activity (or of idleness,
-    or of uptime) and the optional ``status`` text in an answer."""
+    or of uptime) and the ``status`` text (empty when none is given) in an answer."""
 
     seconds: int | None = attr(default=None, value=Integer(minimum=0))
-    status: str | None = text(default=None)
+    status: str = text(default="")
 
     def __post_init__(self) -> None:
-        if self.status is not None and self.seconds is None:
+        # Whitespace alone is layout (an indented request), not a status.
+        if self.status.strip() and self.seconds is None:
             raise ValueError("a last activity query with a status text gives the 'seconds' "
                              "too: the text belongs to an answer (XEP-0012 §3)")
 
@@ -68,7 +69,7 @@ def last_request(*, id: str, to: JID | None = None, from_: JID | None = None,
               extensions=(LastActivity(),))
 
 
-def last_answer(request: Iq, *, seconds: int, status: str | None = None) -> Iq:
+def last_answer(request: Iq, *, seconds: int, status: str = "") -> Iq:
     """The result answering a last activity ``request``, addresses swapped.
 
     Raises ArgumentValueError (a ValueError) when ``request`` is not an iq ``get``
