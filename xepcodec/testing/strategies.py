@@ -143,7 +143,7 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
 # use, since they import this module to register themselves.
 _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "cookies",
                         "server_buddies", "xmlenc", "archive", "pubkey",
-                        "stream_management")
+                        "stream_management", "roster", "entity_info")
 _loaded = False
 
 
