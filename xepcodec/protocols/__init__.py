@@ -31,6 +31,7 @@ MODULES: Final[Mapping[int, str]] = {
     92: "version",
     115: "caps",
     128: "disco",
+    133: "admin",
     136: "archive",
     189: "pubkey",
     198: "stream_management",

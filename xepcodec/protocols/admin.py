@@ -1,0 +1,764 @@
+"""XEP-0133: Service Administration, typed over ad-hoc commands and data forms.
+
+The XEP defines no element of its own: an administrator runs XEP-0050 commands at the
+well-known nodes :class:`Node` names, and the data forms they exchange carry the
+XEP-0068 FORM_TYPE :data:`ADMIN` and the field vars its registry lists
+(:data:`FIELD_TYPES`).  This module gives each command's forms a typed view:
+
+* a *request* view holds what the administrator submits (and what the service's blank
+  form offers as defaults): :class:`AddUser`, :class:`Accounts`, :class:`MaxItems`…;
+* a *result* view holds what the service reports on completion:
+  :class:`OnlineUsersNum`, :class:`OnlineUsers`, :class:`UserStats`…
+
+:data:`COMMANDS` says which views each node uses.  A view is read from a form with
+``View.from_form(form)`` and written with ``view.to_form()``; :func:`read` picks the view
+for a whole ``<command/>`` (the result view once the command is completed, the request
+view before).  :func:`execute_request` and :func:`submit_request` build the iqs a client
+sends, :func:`commands_request` and :func:`admin_nodes` list the commands offered.
+
+Reading is strict where the XEP is precise and lenient where deployed services differ
+from it, and says which in each error:
+
+* a form whose FORM_TYPE is another one is refused (no FORM_TYPE at all is accepted);
+* a field with a declared type must have one of the types its var accepts: the
+  registry's, and the variants services use (a list of JIDs sent as text-multi, one per
+  line; ``delay`` as list-single, as every example of the XEP writes it);
+* a jid-single or jid-multi value that is no JID is a ``jid-malformed`` ParseError;
+* a number is a decimal integer (a rate, a decimal number), a ``lastlogin`` an XEP-0082
+  DateTime;
+* in a submitted or result form, a field the view requires must hold a value (a form of
+  type ``form`` is the service's blank form, where required fields are empty).
+
+Fields a view does not define are kept in its ``extra`` (Prosody's ``details`` boolean
+for the online users list, say) and written back; elements other than fields (the
+``jabber:iq:roster`` query in a Get User Roster result) are kept in ``extensions``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, TypeVar
+
+from xepcodec.core.namespaces import CLIENT
+from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.dates import format_datetime, parse_datetime
+from xepcodec.datatypes.jid import JID
+from xepcodec.errors import ArgumentValueError, JIDError, ParseError
+from xepcodec.protocols.commands import COMMAND_LIST_NODE, Action, Command, Status
+from xepcodec.protocols.dataforms import FORM_TYPE, Field, FieldType, Form, FormType
+from xepcodec.protocols.disco import ItemsQuery, items_request
+
+__all__ = [
+    "ADMIN",
+    "COMMANDS",
+    "FIELD_TYPES",
+    "Accounts",
+    "ActiveUsers",
+    "ActiveUsersNum",
+    "AddUser",
+    "AdminForm",
+    "AdminList",
+    "Announce",
+    "Blacklist",
+    "ChangeUserPassword",
+    "DisabledUsers",
+    "DisabledUsersNum",
+    "IdleUsersNum",
+    "LastLogin",
+    "MaxItems",
+    "MessageOfTheDay",
+    "Node",
+    "OnlineUsers",
+    "OnlineUsersNum",
+    "RegisteredUsers",
+    "RegisteredUsersNum",
+    "ServiceStop",
+    "UserAccount",
+    "UserRoster",
+    "UserRosterRequest",
+    "UserStats",
+    "Welcome",
+    "Whitelist",
+    "admin_form",
+    "admin_nodes",
+    "commands_request",
+    "execute_request",
+    "read",
+    "submit_request",
+]
+
+V = TypeVar("V", bound="AdminForm")
+
+#: The XEP-0068 FORM_TYPE of every administration form, and the prefix of its nodes.
+ADMIN: Final = "http://jabber.org/protocol/admin"
+
+
+class Node(enum.StrEnum):
+    """The command nodes XEP-0133 defines (§4; "Get User Password" is retracted)."""
+
+    ADD_USER = f"{ADMIN}#add-user"
+    DELETE_USER = f"{ADMIN}#delete-user"
+    DISABLE_USER = f"{ADMIN}#disable-user"
+    REENABLE_USER = f"{ADMIN}#reenable-user"
+    END_USER_SESSION = f"{ADMIN}#end-user-session"
+    CHANGE_USER_PASSWORD = f"{ADMIN}#change-user-password"
+    GET_USER_ROSTER = f"{ADMIN}#get-user-roster"
+    GET_USER_LASTLOGIN = f"{ADMIN}#get-user-lastlogin"
+    USER_STATS = f"{ADMIN}#user-stats"
+    EDIT_BLACKLIST = f"{ADMIN}#edit-blacklist"
+    ADD_TO_BLACKLIST_IN = f"{ADMIN}#add-to-blacklist-in"
+    ADD_TO_BLACKLIST_OUT = f"{ADMIN}#add-to-blacklist-out"
+    EDIT_WHITELIST = f"{ADMIN}#edit-whitelist"
+    ADD_TO_WHITELIST = f"{ADMIN}#add-to-whitelist"
+    ADD_TO_WHITELIST_IN = f"{ADMIN}#add-to-whitelist-in"
+    ADD_TO_WHITELIST_OUT = f"{ADMIN}#add-to-whitelist-out"
+    GET_REGISTERED_USERS_NUM = f"{ADMIN}#get-registered-users-num"
+    GET_DISABLED_USERS_NUM = f"{ADMIN}#get-disabled-users-num"
+    GET_ONLINE_USERS_NUM = f"{ADMIN}#get-online-users-num"
+    GET_ACTIVE_USERS_NUM = f"{ADMIN}#get-active-users-num"
+    GET_IDLE_USERS_NUM = f"{ADMIN}#get-idle-users-num"
+    GET_REGISTERED_USERS_LIST = f"{ADMIN}#get-registered-users-list"
+    GET_DISABLED_USERS_LIST = f"{ADMIN}#get-disabled-users-list"
+    GET_ONLINE_USERS_LIST = f"{ADMIN}#get-online-users-list"
+    GET_ACTIVE_USERS = f"{ADMIN}#get-active-users"
+    GET_IDLE_USERS = f"{ADMIN}#get-idle-users"
+    ANNOUNCE = f"{ADMIN}#announce"
+    SET_MOTD = f"{ADMIN}#set-motd"
+    EDIT_MOTD = f"{ADMIN}#edit-motd"
+    DELETE_MOTD = f"{ADMIN}#delete-motd"
+    SET_WELCOME = f"{ADMIN}#set-welcome"
+    DELETE_WELCOME = f"{ADMIN}#delete-welcome"
+    EDIT_ADMIN = f"{ADMIN}#edit-admin"
+    RESTART = f"{ADMIN}#restart"
+    SHUTDOWN = f"{ADMIN}#shutdown"
+
+
+_T = FieldType
+#: The field vars the XEP registers for FORM_TYPE :data:`ADMIN`, with their types
+#: (§6.2).  The registry's types are not always the ones the examples write: ``delay``
+#: is list-single in every example, ``onlineresources`` holds several values.
+FIELD_TYPES: Final[Mapping[str, FieldType]] = MappingProxyType({
+    "accountjid": _T.JID_SINGLE,
+    "accountjids": _T.JID_MULTI,
+    "activeuserjids": _T.JID_MULTI,
+    "activeusersnum": _T.TEXT_SINGLE,
+    "adminjids": _T.JID_MULTI,
+    "announcement": _T.TEXT_MULTI,
+    "blacklistjids": _T.JID_MULTI,
+    "delay": _T.LIST_MULTI,
+    "disableduserjids": _T.JID_MULTI,
+    "disabledusersnum": _T.TEXT_SINGLE,
+    "email": _T.TEXT_SINGLE,
+    "given_name": _T.TEXT_SINGLE,
+    "idleusersnum": _T.TEXT_SINGLE,
+    "ipaddresses": _T.LIST_MULTI,
+    "lastlogin": _T.TEXT_SINGLE,
+    "loginsperminute": _T.TEXT_SINGLE,
+    "max_items": _T.LIST_SINGLE,
+    "motd": _T.TEXT_MULTI,
+    "onlineresources": _T.TEXT_SINGLE,
+    "onlineuserjids": _T.JID_MULTI,
+    "onlineusersnum": _T.TEXT_SINGLE,
+    "password": _T.TEXT_PRIVATE,
+    "password-verify": _T.TEXT_PRIVATE,
+    "registereduserjids": _T.JID_MULTI,
+    "registeredusersnum": _T.TEXT_SINGLE,
+    "rostersize": _T.TEXT_SINGLE,
+    "stanzaspersecond": _T.TEXT_SINGLE,
+    "surname": _T.TEXT_SINGLE,
+    "welcome": _T.TEXT_MULTI,
+    "whitelistjids": _T.JID_MULTI,
+})
+
+
+# -- value kinds ----------------------------------------------------------------------
+
+_INTEGER: Final = re.compile(r"[0-9]+")
+_DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Kind:
+    """How one slot's Python value is read from a field's values and written back."""
+
+    name: str
+    #: The type written on the field when building a form.
+    writes: FieldType
+    #: The declared types accepted when reading (an untyped field is always accepted).
+    accepts: frozenset[FieldType]
+    multi: bool
+    parse: Callable[[str], Any]
+    format: Callable[[Any], str]
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text.strip()):
+        raise ValueError("a number of the form is a decimal integer, such as 123")
+    return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    if not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError("a rate of the form is a decimal number, such as 0.1 or 3")
+    return Decimal(text.strip())
+
+
+def _format_decimal(value: Decimal) -> str:
+    # Fixed-point notation: the form's rates are never written with an exponent.
+    return format(value, "f")
+
+
+def _kind(name: str, writes: FieldType, *accepts: FieldType, multi: bool = False,
+          parse: Callable[[str], Any] = str, format: Callable[[Any], str] = str) -> _Kind:
+    return _Kind(name, writes, frozenset({writes, *accepts}), multi, parse, format)
+
+
+_JID: Final = _kind("a JID", _T.JID_SINGLE, parse=JID.parse)
+# Services send lists of JIDs as text-multi too, one per line (Prosody does).
+_JIDS: Final = _kind("JIDs", _T.JID_MULTI, _T.TEXT_MULTI, multi=True, parse=JID.parse)
+_TEXT: Final = _kind("text", _T.TEXT_SINGLE)
+_SECRET: Final = _kind("a password", _T.TEXT_PRIVATE)
+_LINES: Final = _kind("lines of text", _T.TEXT_MULTI)
+_WORDS: Final = _kind("several values", _T.TEXT_MULTI, _T.LIST_MULTI, _T.TEXT_SINGLE,
+                      multi=True)
+_COUNT: Final = _kind("a count", _T.TEXT_SINGLE, parse=_integer)
+_RATE: Final = _kind("a rate", _T.TEXT_SINGLE, parse=_decimal, format=_format_decimal)
+_WHEN: Final = _kind("a DateTime", _T.TEXT_SINGLE, parse=parse_datetime,
+                     format=format_datetime)
+_CHOICE: Final = _kind("one option", _T.LIST_SINGLE)
+_SECONDS: Final = _kind("a number of seconds", _T.LIST_SINGLE, _T.LIST_MULTI,
+                        parse=_integer)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Slot:
+    attribute: str
+    var: str
+    kind: _Kind
+    required: bool
+
+
+def _var(var: str, kind: _Kind, *, required: bool = False) -> Mapping[str, Any]:
+    """The metadata that makes a view's attribute the field ``var``."""
+    return {"admin": (var, kind, required)}
+
+
+# -- the views ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AdminForm:
+    """The typed view of one administration form; subclasses declare its fields.
+
+    ``extra`` holds the form's fields this view does not define (not FORM_TYPE), and
+    ``extensions`` the elements of other namespaces the form carries, both written back
+    as they are.
+    """
+
+    extra: tuple[Field, ...] = ()
+    extensions: tuple[Any, ...] = ()
+
+    #: Vars of which at least one must hold a value in a submitted or result form
+    #: (where services disagree on which of them a command uses).
+    _ONE_OF: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        mine = {slot.var for slot in _slots(type(self))} | {FORM_TYPE}
+        for field in self.extra:
+            if field.var in mine:
+                raise ArgumentValueError(f"{type(self).__name__}.extra holds a field "
+                                         f"{field.var!r}, which the view defines itself")
+
+    # -- reading ----------------------------------------------------------------------
+
+    @classmethod
+    def from_form(cls: type[V], form: Form) -> V:
+        """The view of ``form``; ParseError naming the field and the rule it breaks."""
+        where = f"the {cls.__name__} form"
+        if form.form_type not in (None, ADMIN):
+            raise ParseError(f"{where} has FORM_TYPE {form.form_type!r}; administration "
+                             f"forms have {ADMIN!r}")
+        slots = {slot.var: slot for slot in _slots(cls)}
+        values: dict[str, Any] = {}
+        extra: list[Field] = []
+        for field in form.fields:
+            slot = slots.get(field.var or "")
+            if slot is not None:
+                values[slot.attribute] = _read(field, slot, where)
+            elif field.var != FORM_TYPE:
+                extra.append(field)
+        view = cls(extra=tuple(extra), extensions=form.extensions, **values)
+        if form.type in (FormType.SUBMIT, FormType.RESULT):
+            missing = view.missing()
+            if missing:
+                raise ParseError(f"{where} ({form.type}) lacks a value for the required "
+                                 f"field {missing}")
+        return view
+
+    def missing(self) -> str | None:
+        """What a submitted or result form of this view must hold and does not (the
+        required fields), or None when it is complete."""
+        for slot in _slots(type(self)):
+            if slot.required and _empty(getattr(self, slot.attribute)):
+                return repr(slot.var)
+        if self._ONE_OF and all(
+                _empty(getattr(self, slot.attribute)) for slot in _slots(type(self))
+                if slot.var in self._ONE_OF):
+            return " or ".join(repr(var) for var in self._ONE_OF)
+        return None
+
+    # -- writing ----------------------------------------------------------------------
+
+    def to_form(self, form_type: FormType | str = FormType.SUBMIT) -> Form:
+        """This view as a form of ``type`` (a submission by default): FORM_TYPE first,
+        then the view's fields that hold a value, each with the type the registry gives
+        it, then ``extra``.  ArgumentValueError when a submission or a result lacks a
+        required value."""
+        kind = FormType(form_type)
+        if kind in (FormType.SUBMIT, FormType.RESULT):
+            missing = self.missing()
+            if missing:
+                raise ArgumentValueError(f"{type(self).__name__} needs a value for "
+                                         f"{missing} in a form of type {kind}")
+        fields = [Field(var=FORM_TYPE, type=_T.HIDDEN, values=(ADMIN,))]
+        for slot in _slots(type(self)):
+            value = getattr(self, slot.attribute)
+            if _empty(value):
+                continue
+            fields.append(Field(var=slot.var, type=slot.kind.writes,
+                                values=_write(value, slot.kind)))
+        fields.extend(self.extra)
+        return Form(type=kind, fields=tuple(fields), extensions=self.extensions)
+
+
+def _slots(cls: type[AdminForm]) -> tuple[_Slot, ...]:
+    found = []
+    for field in dataclasses.fields(cls):
+        spec = field.metadata.get("admin")
+        if spec is not None:
+            var, kind, required = spec
+            found.append(_Slot(field.name, var, kind, required))
+    return tuple(found)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == () or value == ""
+
+
+def _read(field: Field, slot: _Slot, where: str) -> Any:
+    kind = slot.kind
+    name = f"field {slot.var!r} of {where}"
+    if field.type is not None and field.type not in kind.accepts:
+        allowed = ", ".join(sorted(kind.accepts))
+        raise ParseError(f"{name} has type {field.type}; it holds {kind.name}, so its "
+                         f"type is {allowed} (or none)")
+    if kind is _LINES:
+        # A text-multi field's values are the lines of one text.
+        return "\n".join(field.values) or None
+    # An empty <value/> means no value (XEP-0004); a blank one too where text is parsed.
+    values = tuple(value for value in field.values
+                   if (value.strip() if kind.parse is not str else value))
+    if len(values) > 1 and not kind.multi:
+        raise ParseError(f"{name} holds {len(values)} values; it holds {kind.name}")
+    parsed: list[Any] = []
+    for value in values:
+        try:
+            parsed.append(kind.parse(value))
+        except JIDError as error:
+            raise JIDError(f"{name} holds {value!r}, which is not a valid JID: "
+                           f"{error.message}") from None
+        except ValueError as error:
+            raise ParseError(f"{name} holds {value!r}, not {kind.name}: {error}") from None
+    if kind.multi:
+        return tuple(dict.fromkeys(parsed)) if kind is _JIDS else tuple(parsed)
+    return parsed[0] if parsed else None
+
+
+def _write(value: Any, kind: _Kind) -> tuple[str, ...]:
+    if kind is _LINES:
+        return tuple(re.split(r"\r\n|\r|\n", value))
+    if kind.multi:
+        return tuple(kind.format(each) for each in value)
+    return (kind.format(value),)
+
+
+# Requests ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AddUser(AdminForm):
+    """Add User (§4.1): the account to create, its password twice, and the user's
+    e-mail address and names."""
+
+    accountjid: JID | None = dataclasses.field(
+        default=None, metadata=_var("accountjid", _JID, required=True))
+    password: str | None = dataclasses.field(default=None, metadata=_var("password", _SECRET))
+    password_verify: str | None = dataclasses.field(
+        default=None, metadata=_var("password-verify", _SECRET))
+    email: str | None = dataclasses.field(default=None, metadata=_var("email", _TEXT))
+    given_name: str | None = dataclasses.field(default=None, metadata=_var("given_name", _TEXT))
+    surname: str | None = dataclasses.field(default=None, metadata=_var("surname", _TEXT))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Accounts(AdminForm):
+    """The accounts a command applies to: Delete, Disable, Re-Enable User, End User
+    Session, Get User Last Login Time (§4.2-4.5, 4.9)."""
+
+    accountjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("accountjids", _JIDS, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserAccount(AdminForm):
+    """The one account a command applies to: Get User Statistics (§4.10)."""
+
+    accountjid: JID | None = dataclasses.field(
+        default=None, metadata=_var("accountjid", _JID, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserRosterRequest(AdminForm):
+    """Get User Roster (§4.8): the XEP asks for ``accountjids``; services that take one
+    account ask for ``accountjid`` (Prosody does).  One of them is required."""
+
+    _ONE_OF: ClassVar[tuple[str, ...]] = ("accountjids", "accountjid")
+
+    accountjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("accountjids", _JIDS))
+    accountjid: JID | None = dataclasses.field(default=None, metadata=_var("accountjid", _JID))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChangeUserPassword(AdminForm):
+    """Change User Password (§4.7)."""
+
+    accountjid: JID | None = dataclasses.field(
+        default=None, metadata=_var("accountjid", _JID, required=True))
+    password: str | None = dataclasses.field(
+        default=None, metadata=_var("password", _SECRET, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Blacklist(AdminForm):
+    """Edit Blacklist (§4.11): the whole list (empty: nobody is blocked)."""
+
+    blacklistjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("blacklistjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Whitelist(AdminForm):
+    """Edit Whitelist (§4.12): the whole list."""
+
+    whitelistjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("whitelistjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AdminList(AdminForm):
+    """Edit Admin List (§4.29): the whole list."""
+
+    adminjids: tuple[JID, ...] = dataclasses.field(default=(), metadata=_var("adminjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MaxItems(AdminForm):
+    """The request of the user lists (§4.18-4.22): how many users to show at most.
+
+    ``max_items`` is one of the options the service's form offers, as written there
+    (the XEP's examples offer numbers and ``none``; Prosody offers ``all``);
+    :attr:`limit` reads it as a number.
+    """
+
+    max_items: str | None = dataclasses.field(default=None, metadata=_var("max_items", _CHOICE))
+
+    @property
+    def limit(self) -> int | None:
+        """The number asked for, or None (no field, or a word such as ``none``)."""
+        if self.max_items is not None and _INTEGER.fullmatch(self.max_items):
+            return int(self.max_items)
+        return None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Announce(AdminForm):
+    """Send Announcement to Online Users (§4.23): the text, and a subject (not in the
+    XEP's registry; Prosody's form offers it)."""
+
+    announcement: str | None = dataclasses.field(
+        default=None, metadata=_var("announcement", _LINES, required=True))
+    subject: str | None = dataclasses.field(default=None, metadata=_var("subject", _TEXT))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageOfTheDay(AdminForm):
+    """Set and Edit Message of the Day (§4.24, 4.25)."""
+
+    motd: str | None = dataclasses.field(default=None, metadata=_var("motd", _LINES, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Welcome(AdminForm):
+    """Set Welcome Message (§4.27)."""
+
+    welcome: str | None = dataclasses.field(
+        default=None, metadata=_var("welcome", _LINES, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ServiceStop(AdminForm):
+    """Restart and Shut Down Service (§4.30, 4.31): the delay in seconds and an
+    announcement to the users."""
+
+    delay: int | None = dataclasses.field(default=None, metadata=_var("delay", _SECONDS))
+    announcement: str | None = dataclasses.field(
+        default=None, metadata=_var("announcement", _LINES))
+
+
+# Results -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegisteredUsersNum(AdminForm):
+    """Get Number of Registered Users (§4.13)."""
+
+    registeredusersnum: int | None = dataclasses.field(
+        default=None, metadata=_var("registeredusersnum", _COUNT, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DisabledUsersNum(AdminForm):
+    """Get Number of Disabled Users (§4.14)."""
+
+    disabledusersnum: int | None = dataclasses.field(
+        default=None, metadata=_var("disabledusersnum", _COUNT, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OnlineUsersNum(AdminForm):
+    """Get Number of Online Users (§4.15)."""
+
+    onlineusersnum: int | None = dataclasses.field(
+        default=None, metadata=_var("onlineusersnum", _COUNT, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ActiveUsersNum(AdminForm):
+    """Get Number of Active Users (§4.16)."""
+
+    activeusersnum: int | None = dataclasses.field(
+        default=None, metadata=_var("activeusersnum", _COUNT, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdleUsersNum(AdminForm):
+    """Get Number of Idle Users (§4.17)."""
+
+    idleusersnum: int | None = dataclasses.field(
+        default=None, metadata=_var("idleusersnum", _COUNT, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegisteredUsers(AdminForm):
+    """Get List of Registered Users (§4.18)."""
+
+    registereduserjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("registereduserjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DisabledUsers(AdminForm):
+    """Get List of Disabled Users (§4.19)."""
+
+    disableduserjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("disableduserjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OnlineUsers(AdminForm):
+    """Get List of Online Users (§4.20)."""
+
+    onlineuserjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("onlineuserjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ActiveUsers(AdminForm):
+    """Get List of Active Users (§4.21), and of idle users (§4.22), whose example
+    reports them in the same field (the registry has no var for idle users)."""
+
+    activeuserjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("activeuserjids", _JIDS))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserRoster(AdminForm):
+    """Get User Roster's result (§4.8): the account(s) and, in ``extensions``, the
+    ``jabber:iq:roster`` query the form carries."""
+
+    accountjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("accountjids", _JIDS))
+    accountjid: JID | None = dataclasses.field(default=None, metadata=_var("accountjid", _JID))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LastLogin(AdminForm):
+    """Get User Last Login Time's result (§4.9)."""
+
+    accountjids: tuple[JID, ...] = dataclasses.field(
+        default=(), metadata=_var("accountjids", _JIDS))
+    lastlogin: datetime | None = dataclasses.field(
+        default=None, metadata=_var("lastlogin", _WHEN, required=True))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserStats(AdminForm):
+    """Get User Statistics' result (§4.10)."""
+
+    ipaddresses: tuple[str, ...] = dataclasses.field(
+        default=(), metadata=_var("ipaddresses", _WORDS))
+    rostersize: int | None = dataclasses.field(default=None, metadata=_var("rostersize", _COUNT))
+    onlineresources: tuple[str, ...] = dataclasses.field(
+        default=(), metadata=_var("onlineresources", _WORDS))
+    stanzaspersecond: Decimal | None = dataclasses.field(
+        default=None, metadata=_var("stanzaspersecond", _RATE))
+    loginsperminute: Decimal | None = dataclasses.field(
+        default=None, metadata=_var("loginsperminute", _RATE))
+
+
+_N = Node
+#: Each node's request view (the form the administrator submits) and result view (the
+#: form the completed command reports); None where the XEP has no such form.  Add User's
+#: completion may echo the processed data, read with its request view.
+COMMANDS: Final[Mapping[Node, tuple[type[AdminForm] | None, type[AdminForm] | None]]] = (
+    MappingProxyType({
+        _N.ADD_USER: (AddUser, AddUser),
+        _N.DELETE_USER: (Accounts, None),
+        _N.DISABLE_USER: (Accounts, None),
+        _N.REENABLE_USER: (Accounts, None),
+        _N.END_USER_SESSION: (Accounts, None),
+        _N.CHANGE_USER_PASSWORD: (ChangeUserPassword, None),
+        _N.GET_USER_ROSTER: (UserRosterRequest, UserRoster),
+        _N.GET_USER_LASTLOGIN: (Accounts, LastLogin),
+        _N.USER_STATS: (UserAccount, UserStats),
+        _N.EDIT_BLACKLIST: (Blacklist, None),
+        _N.ADD_TO_BLACKLIST_IN: (Blacklist, None),
+        _N.ADD_TO_BLACKLIST_OUT: (Blacklist, None),
+        _N.EDIT_WHITELIST: (Whitelist, None),
+        _N.ADD_TO_WHITELIST: (Whitelist, None),
+        _N.ADD_TO_WHITELIST_IN: (Whitelist, None),
+        _N.ADD_TO_WHITELIST_OUT: (Whitelist, None),
+        _N.GET_REGISTERED_USERS_NUM: (None, RegisteredUsersNum),
+        _N.GET_DISABLED_USERS_NUM: (None, DisabledUsersNum),
+        _N.GET_ONLINE_USERS_NUM: (None, OnlineUsersNum),
+        _N.GET_ACTIVE_USERS_NUM: (None, ActiveUsersNum),
+        _N.GET_IDLE_USERS_NUM: (None, IdleUsersNum),
+        _N.GET_REGISTERED_USERS_LIST: (MaxItems, RegisteredUsers),
+        _N.GET_DISABLED_USERS_LIST: (MaxItems, DisabledUsers),
+        _N.GET_ONLINE_USERS_LIST: (MaxItems, OnlineUsers),
+        _N.GET_ACTIVE_USERS: (MaxItems, ActiveUsers),
+        _N.GET_IDLE_USERS: (MaxItems, ActiveUsers),
+        _N.ANNOUNCE: (Announce, None),
+        _N.SET_MOTD: (MessageOfTheDay, None),
+        _N.EDIT_MOTD: (MessageOfTheDay, None),
+        _N.DELETE_MOTD: (None, None),
+        _N.SET_WELCOME: (Welcome, None),
+        _N.DELETE_WELCOME: (None, None),
+        _N.EDIT_ADMIN: (AdminList, None),
+        _N.RESTART: (ServiceStop, None),
+        _N.SHUTDOWN: (ServiceStop, None),
+    })
+)
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def admin_form(command: Command) -> Form | None:
+    """The administration form a command carries: the first data form whose FORM_TYPE
+    is :data:`ADMIN`, else the first data form without a FORM_TYPE, else None."""
+    forms = [item for item in command.payload if isinstance(item, Form)]
+    for form in forms:
+        if form.form_type == ADMIN:
+            return form
+    return next((form for form in forms if form.form_type is None), None)
+
+
+def view_class(node: Node | str, *, result: bool) -> type[AdminForm] | None:
+    """The view of ``node``'s request form (or of its result form): None when the XEP
+    defines no such form; ArgumentValueError for a node the XEP does not define."""
+    try:
+        known = Node(node)
+    except ValueError:
+        raise ArgumentValueError(f"{node!r} is not a command node of XEP-0133") from None
+    request, answer = COMMANDS[known]
+    if result:
+        return answer or request
+    return request
+
+
+def read(command: Command, view: type[AdminForm] | None = None) -> AdminForm | None:
+    """The typed view of the administration form ``command`` carries, or None when it
+    carries none.
+
+    The view is ``view`` when given (for a node the XEP does not define), else the
+    node's result view when the command is completed and its request view otherwise.
+    ParseError when the form breaks a rule of the view, or when the XEP defines no form
+    there.
+    """
+    form = admin_form(command)
+    if form is None:
+        return None
+    chosen = view or view_class(command.node, result=command.status is Status.COMPLETED)
+    if chosen is None:
+        raise ParseError(f"the command {command.node!r} carries an administration form "
+                         "where XEP-0133 defines none")
+    return chosen.from_form(form)
+
+
+def execute_request(node: Node | str, *, id: str, to: JID | None = None,
+                    from_: JID | None = None, lang: str | None = None,
+                    namespace: str = CLIENT) -> Iq:
+    """The iq ``set`` that starts the command ``node`` at ``to`` (``action='execute'``)."""
+    return Iq(namespace=namespace, type=IqType.SET, id=id, to=to, from_=from_, lang=lang,
+              extensions=(Command.execute(str(node), lang=lang),))
+
+
+def submit_request(answer: Command, values: AdminForm, *, id: str, to: JID | None = None,
+                   from_: JID | None = None, action: Action | str | None = None,
+                   namespace: str = CLIENT) -> Iq:
+    """The iq ``set`` that goes on with the session of ``answer`` (the service's
+    executing answer) submitting ``values``.
+
+    ``action`` defaults to what ``execute`` stands for at this stage (see
+    :meth:`Command.proceed`); ProtocolError when the session has ended or the action is
+    not offered; ArgumentValueError when ``values`` lacks a required value.
+    """
+    command = answer.proceed(action, payload=(values.to_form(FormType.SUBMIT),))
+    return Iq(namespace=namespace, type=IqType.SET, id=id, to=to, from_=from_,
+              extensions=(command,))
+
+
+def commands_request(*, id: str, to: JID | None = None, from_: JID | None = None,
+                     namespace: str = CLIENT) -> Iq:
+    """The disco#items ``get`` listing the commands ``to`` offers (XEP-0050's command
+    list node)."""
+    return items_request(id=id, to=to, node=COMMAND_LIST_NODE, from_=from_,
+                         namespace=namespace)
+
+
+def admin_nodes(query: ItemsQuery) -> tuple[str, ...]:
+    """The administration command nodes among a command list's items, in order:
+    every node in the ``http://jabber.org/protocol/admin#`` family, the XEP's
+    (:class:`Node`) and others alike."""
+    return tuple(item.node for item in query.items
+                 if item.node is not None and item.node.startswith(f"{ADMIN}#"))
+
+
