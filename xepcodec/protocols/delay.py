@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Final
 
 from xepcodec.core.stanzas import Message, Presence
-
 from xepcodec.datatypes.jid import JID
 from xepcodec.model import attr, element, text
 
@@ -45,6 +44,7 @@ class Delay:
 def delay_added_by(stanza: Message | Presence, entity: JID | str) -> Delay | None:
     """The delay mark ``entity`` added to ``stanza``, or None."""
     wanted = JID.parse(entity) if isinstance(entity, str) else entity
+    delay: Delay
     for delay in stanza.find_all(Delay):
         if delay.from_ == wanted:
             return delay

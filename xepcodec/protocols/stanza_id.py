@@ -70,6 +70,7 @@ def stanza_id_by(stanza: Message | Presence | Iq, entity: JID | str) -> str | No
     that does not may pass on a forged element unchanged.
     """
     wanted = JID.parse(entity) if isinstance(entity, str) else entity
+    stanza_id: StanzaId
     for stanza_id in stanza.find_all(StanzaId):
         if stanza_id.by == wanted:
             return stanza_id.id
@@ -82,6 +83,7 @@ def check_stanza_ids(stanza: Message | Presence | Iq) -> None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the address.
     """
     seen: set[JID] = set()
+    stanza_id: StanzaId
     for stanza_id in stanza.find_all(StanzaId):
         if stanza_id.by in seen:
             raise ParseError(f"a stanza holds at most one <stanza-id/> by {stanza_id.by} "
