@@ -10,6 +10,7 @@ from hypothesis import given
 from lxml import etree
 from payloads import rejects, schema_accepts, typed
 
+import xepcodec
 from xepcodec.core.stanzas import IqType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
@@ -54,7 +55,7 @@ def test_request_and_answer() -> None:
     ("<version>2.1</version>", ["lacks <name/>"]),
     ("<os>Plan 9</os>", ["lacks <name/> and <version/>"]),
     ("<name>a</name><name>b</name><version>1</version>", ["only one <name/>"]),
-    ("<name>a</name><version>1</version><kernel>x</kernel>", ["kernel"]),
+    ("<name>a</name><version>1</version><kernel>x</kernel>", ["kernel", "own namespace"]),
     ("<name><b/></name><version>1</version>", ["text only"]),
     ("free text", ["no text"]),
 ])
@@ -90,10 +91,18 @@ def test_request_and_answer_builders() -> None:
         version_answer(ping_request(id="p"), name="Quill", version="2.1")
 
 
+def test_elements_of_other_namespaces_extend_the_query() -> None:
+    got = typed(_query("<name>Quill</name><version>2.1</version>"
+                       "<evil xmlns='http://jabber.org/protocol/evil'/><x xmlns='urn:example:x'/>"))
+    assert got.name == "Quill"
+    assert [type(item).__name__ for item in got.extensions] == ["Evil", "XmlFragment"]
+    assert typed(encode(got).decode()) == got
+
+
 @pytest.mark.parametrize(("xml", "valid"), [
-    (_query("<name>Quill</name>"), False),
-    (_query("<os>x</os>"), False),
     (_query("<os>x</os><version>1</version><name>Quill</name>"), True),
+    (_query("<kernel>x</kernel>"), False),
+    (_query("<name>a</name><version>1</version><b xmlns=''/>"), False),
 ])
 def test_schema_and_model_agree(schema: etree.XMLSchema, xml: str, valid: bool) -> None:
     assert schema_accepts(schema, xml) is valid
@@ -102,3 +111,14 @@ def test_schema_and_model_agree(schema: etree.XMLSchema, xml: str, valid: bool) 
     else:
         with pytest.raises(ParseError):
             typed(xml)
+
+
+@pytest.mark.parametrize("xml", [
+    _query("<name>Quill</name>"),
+    _query("<name>a</name><name>b</name><version>1</version>"),
+])
+def test_rules_only_the_model_checks(schema: etree.XMLSchema, xml: str) -> None:
+    assert schema_accepts(schema, xml)
+    with pytest.raises(ParseError):
+        typed(xml)
+    assert not xepcodec.validate(xml).ok

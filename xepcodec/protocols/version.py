@@ -8,17 +8,22 @@ operating system (``os``, which many servers leave out on purpose, §5).
 The one element is both the request and the answer, so the rule it always obeys is
 the one both share: it is empty, or it names the software and its version; an ``os``
 never comes alone.  :func:`check_version_result` checks that an answer is not empty.
+
+XEP-0092 lists no extension point, but XMPP lets any protocol extend another with
+elements of its own namespace, and the XEP-0076 and XEP-0464 examples do so in this
+very query: elements of other namespaces are kept, typed when known, in
+``extensions``; unknown elements of ``jabber:iq:version`` itself are refused.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
-from xepcodec.model import element, text_child
+from xepcodec.model import element, extensions, text_child
 
 __all__ = [
     "NS_VERSION",
@@ -35,11 +40,12 @@ NS_VERSION: Final = "jabber:iq:version"
 @element(NS_VERSION, "query")
 class VersionQuery:
     """Empty in a request; the software's ``name``, ``version`` and, optionally,
-    ``os`` in an answer."""
+    ``os`` in an answer; ``extensions`` holds elements of other namespaces."""
 
     name: str | None = text_child("name", default=None)
     version: str | None = text_child("version", default=None)
     os: str | None = text_child("os", default=None)
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         given = [field for field in ("name", "version", "os") if getattr(self, field) is not None]

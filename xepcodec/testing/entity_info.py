@@ -17,17 +17,19 @@ from xepcodec.model.values import Integer
 from xepcodec.protocols.entity_time import EntityTime
 from xepcodec.protocols.last_activity import LastActivity
 from xepcodec.protocols.version import VersionQuery
-from xepcodec.testing.strategies import register, values, xml_text
+from xepcodec.testing.strategies import foreign_elements, register, values, xml_text
 
 __all__ = ["entity_times", "last_activities", "version_queries"]
 
 
 @register(VersionQuery)
 def version_queries() -> st.SearchStrategy[VersionQuery]:
-    """Empty requests, and answers with a name, a version and maybe an os."""
+    """Requests, and answers with a name, a version and maybe an os, either with
+    elements of other namespaces or not."""
+    others = st.lists(foreign_elements(), max_size=2).map(tuple)
     answers = st.builds(VersionQuery, name=xml_text(), version=xml_text(),
-                        os=st.none() | xml_text())
-    return st.just(VersionQuery()) | answers
+                        os=st.none() | xml_text(), extensions=others)
+    return st.builds(VersionQuery, extensions=others) | answers
 
 
 @register(EntityTime)
