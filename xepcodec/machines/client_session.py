@@ -296,8 +296,9 @@ class SessionInput(enum.Enum):
     PROCEED = "<proceed/>"
     TLS_FAILURE = "the TLS <failure/>"
     CHALLENGE = "a <challenge/> the mechanism answers"
-    MECHANISM_ERROR = "a <challenge/> or <success/> the mechanism refuses"
+    MECHANISM_ERROR = "a <challenge/> the mechanism refuses"
     SUCCESS = "a <success/> the mechanism accepts"
+    SUCCESS_UNVERIFIED = "a <success/> the mechanism refuses (the server did not prove itself)"
     SASL_FAILURE = "the SASL <failure/>"
     BOUND = "the result of binding"
     BOUND_THEN_SESSION = "the result of binding, the legacy session required"
@@ -375,6 +376,9 @@ TRANSITIONS: Final = Transitions[SessionState, SessionInput,
     (_S.AUTHENTICATING, _I.SUCCESS): (_A.RESTART, _S.OPENING_AUTHENTICATED),
     (_S.AUTHENTICATING, _I.SASL_FAILURE): (_A.FAIL, _S.CLOSING),
     (_S.AUTHENTICATING, _I.MECHANISM_ERROR): (_A.ABORT, _S.CLOSING),
+    # The server says the client is in, yet never proved it knows the password: the
+    # exchange is over, so there is nothing to abort, only the stream to end.
+    (_S.AUTHENTICATING, _I.SUCCESS_UNVERIFIED): (_A.FAIL, _S.CLOSING),
     (_S.OPENING_AUTHENTICATED, _I.HEADER): (_A.NOTHING, _S.NEGOTIATING_AUTHENTICATED),
     (_S.NEGOTIATING_AUTHENTICATED, _I.OFFER_BIND): (_A.BIND, _S.BINDING),
     # Binding, then the legacy session if required, then stream management if wanted.
@@ -657,7 +661,7 @@ class ClientSession:
         try:
             self._mechanism.success(success.data or b"")
         except SaslError as error:
-            return SessionInput.MECHANISM_ERROR, _Arrival(success, reason=str(error))
+            return SessionInput.SUCCESS_UNVERIFIED, _Arrival(success, reason=str(error))
         return SessionInput.SUCCESS, _Arrival(self._mechanism.name)
 
     def _answer(self, iq: Iq) -> tuple[SessionInput, _Arrival]:
