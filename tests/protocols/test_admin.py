@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,13 @@ from lxml import etree
 
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
+from xepcodec.errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
+    JIDError,
+    ParseError,
+    ProtocolError,
+)
 from xepcodec.model import decode, encode
 from xepcodec.protocols import xep
 from xepcodec.protocols.admin import (
@@ -431,3 +438,20 @@ def test_the_admin_guide_runs(capsys: pytest.CaptureFixture[str]) -> None:
     for number, block in enumerate(blocks, 1):
         exec(compile(block, f"docs/admin.md, python block {number}", "exec"), namespace)
     assert "online: 2" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("make", "error", "words"), [
+    (lambda: AddUser(accountjid="juliet@capulet.example"), ArgumentTypeError,
+     ["AddUser.accountjid", "JID", "str"]),
+    (lambda: Accounts(accountjids=[JID.parse("a@b")]), ArgumentTypeError,
+     ["tuple of JID", "list"]),
+    (lambda: OnlineUsersNum(onlineusersnum=True), ArgumentTypeError, ["int", "bool"]),
+    (lambda: OnlineUsersNum(onlineusersnum=-1), ArgumentValueError, ["negative"]),
+    (lambda: LastLogin(lastlogin=datetime(2020, 1, 1)), ArgumentValueError, ["naive"]),
+])
+def test_a_view_refuses_values_it_cannot_write(make: Any, error: type[Exception],
+                                               words: list[str]) -> None:
+    with pytest.raises(error) as caught:
+        make()
+    for word in words:
+        assert word in str(caught.value)

@@ -49,7 +49,7 @@ from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.dates import format_datetime, parse_datetime
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentValueError, JIDError, ParseError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError, ParseError
 from xepcodec.protocols.commands import COMMAND_LIST_NODE, Action, Command, Status
 from xepcodec.protocols.dataforms import FORM_TYPE, Field, FieldType, Form, FormType
 from xepcodec.protocols.disco import ItemsQuery, items_request
@@ -91,6 +91,7 @@ __all__ = [
     "execute_request",
     "read",
     "submit_request",
+    "view_class",
 ]
 
 V = TypeVar("V", bound="AdminForm")
@@ -193,8 +194,28 @@ class _Kind:
     #: The declared types accepted when reading (an untyped field is always accepted).
     accepts: frozenset[FieldType]
     multi: bool
+    #: The Python type of the value (of each value, for a multi-valued kind).
+    python: type
     parse: Callable[[str], Any]
     format: Callable[[Any], str]
+
+    def check(self, owner: str, value: Any) -> None:
+        """ArgumentTypeError or ArgumentValueError when ``value`` cannot be written."""
+        if _empty(value):
+            return
+        if self.multi and not isinstance(value, tuple):
+            raise ArgumentTypeError(f"{owner} is a tuple of {self.python.__name__}, not "
+                                    f"{type(value).__name__}")
+        for each in value if self.multi else (value,):
+            if not isinstance(each, self.python) or isinstance(each, bool):
+                raise ArgumentTypeError(f"{owner} holds {self.name}: a "
+                                        f"{self.python.__name__}, not {type(each).__name__}")
+            if isinstance(each, int | Decimal) and each < 0:
+                raise ArgumentValueError(f"{owner} holds {self.name}, which is not "
+                                         f"negative; {each} is")
+            if isinstance(each, datetime) and each.utcoffset() is None:
+                raise ArgumentValueError(f"{owner} holds an XEP-0082 DateTime, which "
+                                         "has a time zone; this datetime is naive")
 
 
 def _integer(text: str) -> int:
@@ -214,25 +235,27 @@ def _format_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _kind(name: str, writes: FieldType, *accepts: FieldType, multi: bool = False,
-          parse: Callable[[str], Any] = str, format: Callable[[Any], str] = str) -> _Kind:
-    return _Kind(name, writes, frozenset({writes, *accepts}), multi, parse, format)
+def _kind(name: str, python: type, writes: FieldType, *accepts: FieldType,
+          multi: bool = False, parse: Callable[[str], Any] = str,
+          format: Callable[[Any], str] = str) -> _Kind:
+    return _Kind(name, writes, frozenset({writes, *accepts}), multi, python, parse, format)
 
 
-_JID: Final = _kind("a JID", _T.JID_SINGLE, parse=JID.parse)
+_JID: Final = _kind("a JID", JID, _T.JID_SINGLE, parse=JID.parse)
 # Services send lists of JIDs as text-multi too, one per line (Prosody does).
-_JIDS: Final = _kind("JIDs", _T.JID_MULTI, _T.TEXT_MULTI, multi=True, parse=JID.parse)
-_TEXT: Final = _kind("text", _T.TEXT_SINGLE)
-_SECRET: Final = _kind("a password", _T.TEXT_PRIVATE)
-_LINES: Final = _kind("lines of text", _T.TEXT_MULTI)
-_WORDS: Final = _kind("several values", _T.TEXT_MULTI, _T.LIST_MULTI, _T.TEXT_SINGLE,
+_JIDS: Final = _kind("JIDs", JID, _T.JID_MULTI, _T.TEXT_MULTI, multi=True, parse=JID.parse)
+_TEXT: Final = _kind("text", str, _T.TEXT_SINGLE)
+_SECRET: Final = _kind("a password", str, _T.TEXT_PRIVATE)
+_LINES: Final = _kind("lines of text", str, _T.TEXT_MULTI)
+_WORDS: Final = _kind("several values", str, _T.TEXT_MULTI, _T.LIST_MULTI, _T.TEXT_SINGLE,
                       multi=True)
-_COUNT: Final = _kind("a count", _T.TEXT_SINGLE, parse=_integer)
-_RATE: Final = _kind("a rate", _T.TEXT_SINGLE, parse=_decimal, format=_format_decimal)
-_WHEN: Final = _kind("a DateTime", _T.TEXT_SINGLE, parse=parse_datetime,
+_COUNT: Final = _kind("a count", int, _T.TEXT_SINGLE, parse=_integer)
+_RATE: Final = _kind("a rate", Decimal, _T.TEXT_SINGLE, parse=_decimal,
+                     format=_format_decimal)
+_WHEN: Final = _kind("a DateTime", datetime, _T.TEXT_SINGLE, parse=parse_datetime,
                      format=format_datetime)
-_CHOICE: Final = _kind("one option", _T.LIST_SINGLE)
-_SECONDS: Final = _kind("a number of seconds", _T.LIST_SINGLE, _T.LIST_MULTI,
+_CHOICE: Final = _kind("one option", str, _T.LIST_SINGLE)
+_SECONDS: Final = _kind("a number of seconds", int, _T.LIST_SINGLE, _T.LIST_MULTI,
                         parse=_integer)
 
 
@@ -269,6 +292,9 @@ class AdminForm:
     _ONE_OF: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
+        for slot in _slots(type(self)):
+            slot.kind.check(f"{type(self).__name__}.{slot.attribute}",
+                            getattr(self, slot.attribute))
         mine = {slot.var for slot in _slots(type(self))} | {FORM_TYPE}
         for field in self.extra:
             if field.var in mine:
@@ -316,7 +342,7 @@ class AdminForm:
     # -- writing ----------------------------------------------------------------------
 
     def to_form(self, form_type: FormType | str = FormType.SUBMIT) -> Form:
-        """This view as a form of ``type`` (a submission by default): FORM_TYPE first,
+        """This view as a form of ``form_type`` (a submission by default): FORM_TYPE first,
         then the view's fields that hold a value, each with the type the registry gives
         it, then ``extra``.  ArgumentValueError when a submission or a result lacks a
         required value."""
@@ -355,9 +381,9 @@ def _read(field: Field, slot: _Slot, where: str) -> Any:
     kind = slot.kind
     name = f"field {slot.var!r} of {where}"
     if field.type is not None and field.type not in kind.accepts:
-        allowed = ", ".join(sorted(kind.accepts))
+        allowed = " or ".join(sorted(kind.accepts))
         raise ParseError(f"{name} has type {field.type}; it holds {kind.name}, so its "
-                         f"type is {allowed} (or none)")
+                         f"type is {allowed}, or it has none")
     if kind is _LINES:
         # A text-multi field's values are the lines of one text.
         return "\n".join(field.values) or None
