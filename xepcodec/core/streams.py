@@ -1,9 +1,9 @@
-"""Stream-level elements (RFC 6120 §4): features and stream errors.
+"""Stream errors (RFC 6120 §4.9).
 
 They arrive between stanzas on a stream; the StreamReader hands them over typed like
-stanzas.  Stream features is an open list (each feature is another protocol's
-element); a stream error carries one defined condition, an optional text and an
-optional application-specific element.
+stanzas.  A stream error carries one defined condition, an optional text and an
+optional application-specific element.  ``<stream:features/>``, whose features are
+other protocols' elements, is :mod:`xepcodec.protocols.stream_features`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from xepcodec.core.namespaces import STREAMS, XML_LANG
 from xepcodec.model import attr, child, element, extensions, local_name, text
 from xepcodec.model.values import String
 
-__all__ = ["StreamCondition", "StreamError", "StreamErrorCondition", "StreamErrorText",
-           "StreamFeatures"]
+__all__ = ["StreamCondition", "StreamError", "StreamErrorCondition", "StreamErrorText"]
 
 #: Namespace of the stream error conditions.
 STREAM_ERRORS = "urn:ietf:params:xml:ns:xmpp-streams"
@@ -50,14 +49,6 @@ class StreamCondition(enum.StrEnum):
     UNSUPPORTED_FEATURE = "unsupported-feature"
     UNSUPPORTED_STANZA_TYPE = "unsupported-stanza-type"
     UNSUPPORTED_VERSION = "unsupported-version"
-
-
-@element(STREAMS, "features", prefix="stream")
-class StreamFeatures:
-    """``<stream:features/>``: what the receiving entity offers, each feature typed
-    when a protocol module declares it."""
-
-    features: tuple[Any, ...] = extensions()
 
 
 @element(STREAM_ERRORS, tuple(condition.value for condition in StreamCondition))

@@ -142,7 +142,7 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
 # The modules whose strategies know rules a declaration cannot say; imported on first
 # use, since they import this module to register themselves.
 _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "cookies",
-                        "server_buddies", "xmlenc", "archive", "pubkey",
+                        "server_buddies", "xmlenc", "archive", "pubkey", "sasl", "bind",
                         "stream_management", "roster", "entity_info")
 _loaded = False
 
