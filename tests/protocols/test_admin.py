@@ -32,6 +32,7 @@ from xepcodec.model import decode, encode
 from xepcodec.protocols import xep
 from xepcodec.protocols.admin import (
     ADMIN,
+    ALIASES,
     COMMANDS,
     FIELD_TYPES,
     Accounts,
@@ -397,8 +398,14 @@ def test_read_picks_the_view_by_status() -> None:
     # A command that reports nothing in a form of its own.
     with pytest.raises(ParseError, match="defines none"):
         read(_answer(Node.GET_ONLINE_USERS_NUM, "executing", encode(_form("form")).decode()))
-    # A node outside the XEP: name the view.
-    other = _answer(f"{ADMIN}#get-online-users", "completed", encode(_form(
+    # Prosody's name for the online users list.
+    prosody = _answer(f"{ADMIN}#get-online-users", "completed", encode(_form(
+        "result", "<field var='onlineuserjids' type='text-multi'><value>a@b</value>"
+                  "</field>")).decode())
+    assert read(prosody) == OnlineUsers(onlineuserjids=(JID.parse("a@b"),))
+    assert ALIASES[f"{ADMIN}#get-online-users"] is Node.GET_ONLINE_USERS_LIST
+    # A node nobody defines: name the view.
+    other = _answer(f"{ADMIN}#list-sessions", "completed", encode(_form(
         "result", "<field var='onlineuserjids' type='jid-multi'><value>a@b</value>"
                   "</field>")).decode())
     with pytest.raises(ArgumentValueError, match="not a command node of XEP-0133"):

@@ -56,6 +56,7 @@ from xepcodec.protocols.disco import ItemsQuery, items_request
 
 __all__ = [
     "ADMIN",
+    "ALIASES",
     "COMMANDS",
     "FIELD_TYPES",
     "Accounts",
@@ -139,6 +140,12 @@ class Node(enum.StrEnum):
     RESTART = f"{ADMIN}#restart"
     SHUTDOWN = f"{ADMIN}#shutdown"
 
+
+#: Nodes servers use for a command the XEP names otherwise (its names are a SHOULD), with
+#: the command they run: Prosody lists the online users at ``#get-online-users``.
+ALIASES: Final[Mapping[str, Node]] = MappingProxyType({
+    f"{ADMIN}#get-online-users": Node.GET_ONLINE_USERS_LIST,
+})
 
 _T = FieldType
 #: The field vars the XEP registers for FORM_TYPE :data:`ADMIN`, with their types
@@ -719,11 +726,13 @@ def admin_form(command: Command) -> Form | None:
 
 def view_class(node: Node | str, *, result: bool) -> type[AdminForm] | None:
     """The view of ``node``'s request form (or of its result form): None when the XEP
-    defines no such form; ArgumentValueError for a node the XEP does not define."""
+    defines no such form; ArgumentValueError for a node neither the XEP nor
+    :data:`ALIASES` names."""
     try:
-        known = Node(node)
+        known = ALIASES.get(node) or Node(node)
     except ValueError:
-        raise ArgumentValueError(f"{node!r} is not a command node of XEP-0133") from None
+        raise ArgumentValueError(f"{node!r} is not a command node of XEP-0133 nor one "
+                                 "servers are known to use for one") from None
     request, answer = COMMANDS[known]
     if result:
         return answer or request
