@@ -35,7 +35,10 @@ from xepcodec.machines.client_session import (
     PlainPolicy,
     Ready,
     Received,
+    Resumption,
+    ResumptionFailed,
     SessionFailed,
+    SessionResumed,
     SessionState,
     StanzaUnreadable,
     StreamErrorReceived,
@@ -49,7 +52,7 @@ from xepcodec.protocols.bind import Bind
 from xepcodec.protocols.sasl import Abort, Auth, Response, SaslCondition
 from xepcodec.protocols.session import Session
 from xepcodec.protocols.starttls import StartTls
-from xepcodec.protocols.stream_management import A, Enable, R
+from xepcodec.protocols.stream_management import A, Enable, R, Resume
 from xepcodec.xml.stream import StanzaReceived, StreamClosed, StreamOpened
 
 PASSWORD = "r0m30myr0m30"
@@ -383,6 +386,106 @@ def test_stream_management_is_enabled_only_when_asked_and_offered() -> None:
     not_offered.session.start()
     log_in(not_offered)
     assert not_offered.session.state is SessionState.READY
+
+
+# -- resumption -----------------------------------------------------------------------------
+
+
+def broken_managed_session() -> tuple[Wire, tuple[Message, ...]]:
+    """A resumable session that sent three stanzas, of which the server acknowledged
+    one, and received two; then its connection broke."""
+    wire = Wire(new_session(stream_management=True, resumable=True))
+    wire.session.start()
+    starttls(wire)
+    scram(wire, "SCRAM-SHA-256")
+    assert bind(wire, more=f"<sm {SM}/>") == [Enable(resume=True)]
+    wire.serve(f"<enabled {SM} id='sm-7' resume='true' location='[2001:db8::1]:5222'/>")
+    sent = tuple(Message(to=JID.parse("romeo@example.net"), id=f"o{n}") for n in range(3))
+    for stanza in sent:
+        wire.session.send(stanza)
+    wire.serve(MESSAGE.format(id="i1", body="one") + MESSAGE.format(id="i2", body="two")
+               + f"<a {SM} h='1'/>")
+    return wire, sent
+
+
+def resuming(resumption: Resumption, **options: Any) -> Wire:
+    """A new connection up to the features after SASL."""
+    wire = Wire(new_session(stream_management=True, resumable=True, resume=resumption,
+                            **options))
+    wire.session.start()
+    starttls(wire)
+    scram(wire, "SCRAM-SHA-256")
+    return wire
+
+
+def test_a_broken_session_is_resumed() -> None:
+    old, sent = broken_managed_session()
+    resumption = old.session.resumption()
+    assert resumption == Resumption("sm-7", 2, 1, sent[1:],
+                                    JID.parse("juliet@im.example.com/balcony"),
+                                    "[2001:db8::1]:5222")
+    wire = resuming(resumption)
+    assert open_stream(wire, BIND_FEATURES.format(more=f"<sm {SM}/>"), 3) == [
+        Resume(h=2, previd="sm-7")]
+    assert wire.session.state is SessionState.RESUMING
+    events = wire.serve(f"<resumed {SM} h='2' previd='sm-7'/>")
+    assert events == [SessionResumed((sent[1],), (sent[2],)),
+                      Ready(JID.parse("juliet@im.example.com/balcony"))]
+    assert wire.sent() == [sent[2]]
+    assert wire.session.state is SessionState.MANAGED
+    assert wire.session.unacked == (sent[2],)
+    # The counts go on from the old stream's.
+    wire.serve(MESSAGE.format(id="i3", body="three") + f"<r {SM}/>" + f"<a {SM} h='3'/>")
+    assert wire.sent() == [A(h=3)]
+    assert wire.events[-1] == Acked(3, (sent[2],))
+    assert wire.session.resumption() is not None
+
+
+def test_a_refused_resumption_binds_a_new_session() -> None:
+    old, sent = broken_managed_session()
+    resumption = old.session.resumption()
+    assert resumption is not None
+    wire = resuming(resumption)
+    open_stream(wire, BIND_FEATURES.format(more=f"<sm {SM}/>"), 3)
+    events = wire.serve(f"<failed {SM} h='2'><item-not-found "
+                        "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>")
+    failed, = events
+    assert isinstance(failed, ResumptionFailed) and failed.unacked == (sent[2],)
+    iq, = wire.sent()
+    assert isinstance(iq, Iq) and iq.find(Bind) == Bind(resource="balcony")
+    wire.serve(f"<iq id='{iq.id}' type='result'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+               "<jid>juliet@im.example.com/balcony</jid></bind></iq>")
+    assert wire.sent() == [Enable(resume=True)]
+
+
+def test_without_stream_management_offered_a_new_session_is_bound() -> None:
+    old, sent = broken_managed_session()
+    resumption = old.session.resumption()
+    assert resumption is not None
+    wire = resuming(resumption)
+    iq, = open_stream(wire, BIND_FEATURES.format(more=""), 3)
+    assert isinstance(iq, Iq) and iq.find(Bind) is not None
+    assert wire.events[-1] == ResumptionFailed(None, sent[1:])
+
+
+def test_a_resumption_acknowledging_more_than_was_sent_ends_the_stream() -> None:
+    old, _ = broken_managed_session()
+    resumption = old.session.resumption()
+    assert resumption is not None
+    wire = resuming(resumption)
+    open_stream(wire, BIND_FEATURES.format(more=f"<sm {SM}/>"), 3)
+    events = wire.serve(f"<resumed {SM} h='9' previd='sm-7'/>")
+    assert [type(e) for e in events] == [StreamRefused, Closed]
+
+
+def test_only_a_resumable_session_left_open_can_be_resumed() -> None:
+    plain_ready = ready()
+    assert plain_ready.session.resumption() is None
+    closed, _ = broken_managed_session()
+    closed.session.close()
+    assert closed.session.resumption() is None
+    with pytest.raises(ArgumentValueError, match="resumable"):
+        new_session(resumable=True)
 
 
 # -- ready: stanzas both ways, closing ------------------------------------------------------

@@ -29,13 +29,17 @@ that arrives is a :class:`Received` event; with stream management on, inbound st
 are counted (``<r/>`` is answered), outbound ones are kept until acknowledged
 (:class:`Acked`), and :meth:`ClientSession.request_ack` asks for an acknowledgement.
 
-The machine follows ``docs/machines.md`` with two differences that come from owning
-the transport: it writes its own bytes (:meth:`ClientSession.data_to_send`) instead of
-returning :class:`~xepcodec.machines.base.Send` events, and it has no snapshot, as a
-session lives and dies with its connection (XEP-0198 resumption would be the way to
-carry one over; it is not done here).  It is not routable either: a
+The machine follows ``docs/machines.md``, but as it is the transport's end rather
+than one more service behind an address, it writes its own bytes
+(:meth:`ClientSession.data_to_send`) instead of returning
+:class:`~xepcodec.machines.base.Send` events, it is not routable (a
 :class:`~xepcodec.machines.router.Router` sits on top of it, fed with the stanzas of
-its :class:`Received` events.
+its :class:`Received` events), and it has no snapshot: a session lives and dies with
+its connection.  What outlives a broken connection is the XEP-0198
+:meth:`ClientSession.resumption`, handed to a new session as ``resume=``: the new
+session resumes the old one after SASL (:class:`SessionResumed`, the unacknowledged
+stanzas written again) or, when the server cannot, binds a new one
+(:class:`ResumptionFailed`, with the stanzas that may be lost).
 
 Every failure is an event deriving from :class:`SessionFailed`, followed by
 :class:`Closed` once the stream is over: the server's SASL ``<failure/>`` and a server
@@ -80,6 +84,8 @@ from xepcodec.protocols.stream_management import (
     Enabled,
     Failed,
     R,
+    Resume,
+    Resumed,
     h_add,
     h_since,
 )
@@ -97,8 +103,11 @@ __all__ = [
     "PlainPolicy",
     "Ready",
     "Received",
+    "Resumption",
+    "ResumptionFailed",
     "SessionFailed",
     "SessionInput",
+    "SessionResumed",
     "SessionState",
     "StanzaUnreadable",
     "StreamErrorReceived",
@@ -170,6 +179,26 @@ class StreamManagementRefused(ClientSessionEvent):
     """The server refused to enable XEP-0198; the session goes on without it."""
 
     failed: Failed
+
+
+@dataclass(frozen=True, slots=True)
+class SessionResumed(ClientSessionEvent):
+    """XEP-0198 resumed the earlier session: ``acked`` are the stanzas of the old
+    stream the server had handled, ``resent`` the others, written again."""
+
+    acked: tuple[Any, ...]
+    resent: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ResumptionFailed(ClientSessionEvent):
+    """The earlier session could not be resumed (``failed`` is the server's refusal;
+    None when it no longer offers stream management): a new session is bound instead,
+    and ``unacked`` are the stanzas of the old stream that may never have arrived,
+    for the caller to send again or give up."""
+
+    failed: Failed | None
+    unacked: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +296,8 @@ class SessionState(enum.StrEnum):
     AUTHENTICATING = "authenticating"
     OPENING_AUTHENTICATED = "opening-authenticated"
     NEGOTIATING_AUTHENTICATED = "negotiating-authenticated"
+    #: <resume/> is sent
+    RESUMING = "resuming"
     BINDING = "binding"
     #: the legacy session iq is sent
     STARTING_SESSION = "starting-session"
@@ -292,6 +323,9 @@ class SessionInput(enum.Enum):
     OFFER_TLS = "features with STARTTLS to run"
     OFFER_SASL = "features with a usable SASL mechanism"
     OFFER_BIND = "features with resource binding"
+    OFFER_RESUME = "features with stream management, a session to resume"
+    OFFER_BIND_ONLY = "features with resource binding, without the stream management " \
+        "a session to resume needs"
     UNUSABLE = "features without what the session needs"
     PROCEED = "<proceed/>"
     TLS_FAILURE = "the TLS <failure/>"
@@ -309,6 +343,8 @@ class SessionInput(enum.Enum):
     REFUSED = "an error answering binding or the legacy session"
     ENABLED = "<enabled/>"
     SM_FAILED = "the stream management <failed/>"
+    RESUMED = "<resumed/>"
+    RESUMED_TOO_HIGH = "<resumed/> acknowledging more than was sent"
     ACK_REQUEST = "<r/>"
     ACK = "<a/>"
     ACK_TOO_HIGH = "<a/> acknowledging more than was sent"
@@ -329,6 +365,9 @@ class SessionAction(enum.Enum):
     RESPOND = "send <response/>"
     RESTART = "restart the stream, authenticated"
     BIND = "send the bind iq"
+    BIND_INSTEAD = "report the resumption failed, send the bind iq"
+    RESUME = "send <resume/>"
+    RESUMED = "drop what was acknowledged, resend the rest, report the session resumed"
     SESSION = "send the legacy session iq"
     ENABLE = "send <enable/>"
     READY = "report the session ready"
@@ -381,6 +420,13 @@ TRANSITIONS: Final = Transitions[SessionState, SessionInput,
     (_S.AUTHENTICATING, _I.SUCCESS_UNVERIFIED): (_A.FAIL, _S.CLOSING),
     (_S.OPENING_AUTHENTICATED, _I.HEADER): (_A.NOTHING, _S.NEGOTIATING_AUTHENTICATED),
     (_S.NEGOTIATING_AUTHENTICATED, _I.OFFER_BIND): (_A.BIND, _S.BINDING),
+    # XEP-0198 resumption, when a session to resume was handed in: a new one is bound
+    # when it cannot be done.
+    (_S.NEGOTIATING_AUTHENTICATED, _I.OFFER_RESUME): (_A.RESUME, _S.RESUMING),
+    (_S.NEGOTIATING_AUTHENTICATED, _I.OFFER_BIND_ONLY): (_A.BIND_INSTEAD, _S.BINDING),
+    (_S.RESUMING, _I.RESUMED): (_A.RESUMED, _S.MANAGED),
+    (_S.RESUMING, _I.RESUMED_TOO_HIGH): (_A.REFUSE, _S.CLOSED),
+    (_S.RESUMING, _I.SM_FAILED): (_A.BIND_INSTEAD, _S.BINDING),
     # Binding, then the legacy session if required, then stream management if wanted.
     (_S.BINDING, _I.BOUND): (_A.READY, _S.READY),
     (_S.BINDING, _I.BOUND_THEN_SESSION): (_A.SESSION, _S.STARTING_SESSION),
@@ -444,6 +490,26 @@ class Acks:
     acknowledged: int = 0
     #: stanzas sent and not yet acknowledged, oldest first
     unacked: deque[Any] = field(default_factory=deque)
+    #: the server's answer turning stream management on (None: resumed)
+    enabled: Enabled | None = None
+    #: the session id to resume with, when the server allows resumption
+    resume_id: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resumption:
+    """What a new session needs to resume a broken one (XEP-0198 §5): the server's
+    session id, the count of stanzas handled from the server, the server's last count
+    of this side's stanzas and those sent since, and the full JID.  ``location`` is
+    where the server asked to be reconnected to, if it did."""
+
+    previd: str
+    handled: int
+    acknowledged: int
+    unacked: tuple[Any, ...]
+    jid: JID
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +523,6 @@ class _Arrival:
 
 _COUNTED: Final = (Message, Presence, Iq)
 _STANZA_NAMES: Final = frozenset({"message", "presence", "iq"})
-_BASE64: Final = base64.b64encode
 
 
 class ClientSession:
@@ -467,12 +532,15 @@ class ClientSession:
     ``password`` is kept only until SASL starts; ``random(n)`` gives ``n`` random bytes
     (``os.urandom``) for the SCRAM client nonce; ``resource`` is asked for when binding
     (None: the server picks one); ``stream_management`` enables XEP-0198 when the
-    server offers it; ``ids`` names the session's iqs.
+    server offers it, asking to be able to resume it if ``resumable``; ``resume`` is
+    the :meth:`resumption` of a broken session, resumed instead of binding a new one
+    when the server allows it; ``ids`` names the session's iqs.
     """
 
     def __init__(self, jid: JID | str, *, password: str, random: Callable[[int], bytes],
                  resource: str | None = None, tls: TlsPolicy = TlsPolicy.REQUIRED,
                  plain: PlainPolicy = PlainPolicy.OVER_TLS, stream_management: bool = False,
+                 resumable: bool = False, resume: Resumption | None = None,
                  ids: Callable[[], str] | None = None, lang: str | None = None) -> None:
         account = as_jid(jid, "ClientSession: jid")
         if account.local is None:
@@ -483,7 +551,11 @@ class ClientSession:
         self._resource = resource
         self._tls = TlsPolicy(tls)
         self._plain = PlainPolicy(plain)
+        if resumable and not stream_management:
+            raise ArgumentValueError("ClientSession: resumable needs stream_management")
         self._want_sm = stream_management
+        self._resumable = resumable
+        self._resume = resume
         self._ids = ids or IdCounter("session")
         self._lang = lang
         self._state = SessionState.IDLE
@@ -511,6 +583,17 @@ class ClientSession:
     def unacked(self) -> tuple[Any, ...]:
         """With stream management on, the stanzas sent and not yet acknowledged."""
         return tuple(self._acks.unacked) if self._acks is not None else ()
+
+    def resumption(self) -> Resumption | None:
+        """What resumes this session on a new connection, once its transport broke:
+        None unless stream management is on and the server allowed resumption (a
+        stream that was closed or ended with an error cannot be resumed)."""
+        acks = self._acks
+        if self._state is not SessionState.MANAGED or acks is None or acks.resume_id is None \
+                or self._jid is None:
+            return None
+        return Resumption(acks.resume_id, acks.handled, acks.acknowledged,
+                          tuple(acks.unacked), self._jid, acks.location)
 
     def data_to_send(self) -> bytes:
         """The bytes written since the last call, for the transport."""
@@ -613,6 +696,8 @@ class ClientSession:
                 return SessionInput.ENABLED, _Arrival(stanza)
             case Failed():
                 return SessionInput.SM_FAILED, _Arrival(stanza)
+            case Resumed():
+                return self._resumed(stanza)
             case R():
                 return SessionInput.ACK_REQUEST, _Arrival(stanza)
             case A():
@@ -624,7 +709,11 @@ class ClientSession:
             if features.bind is None:
                 return SessionInput.UNUSABLE, _Arrival(
                     features, reason="the server does not offer resource binding")
-            return SessionInput.OFFER_BIND, _Arrival(features)
+            if self._resume is None:
+                return SessionInput.OFFER_BIND, _Arrival(features)
+            if features.sm is None:
+                return SessionInput.OFFER_BIND_ONLY, _Arrival(features)
+            return SessionInput.OFFER_RESUME, _Arrival(features)
         if self._state is SessionState.NEGOTIATING:
             starttls = features.starttls
             if starttls is not None and self._tls in (TlsPolicy.REQUIRED, TlsPolicy.IF_OFFERED):
@@ -647,8 +736,8 @@ class ClientSession:
         return SessionInput.OFFER_SASL, _Arrival(name)
 
     def _challenge(self, challenge: Challenge) -> tuple[SessionInput, _Arrival]:
-        if self._mechanism is None:
-            return SessionInput.CHALLENGE, _Arrival(challenge)  # refused by the table
+        if self._mechanism is None or self._state is not SessionState.AUTHENTICATING:
+            return SessionInput.CHALLENGE, _Arrival(challenge)  # for the table to refuse
         try:
             answer = self._mechanism.challenge(challenge.data or b"")
         except SaslError as error:
@@ -656,8 +745,8 @@ class ClientSession:
         return SessionInput.CHALLENGE, _Arrival(answer)
 
     def _success(self, success: Success) -> tuple[SessionInput, _Arrival]:
-        if self._mechanism is None:
-            return SessionInput.SUCCESS, _Arrival(success)  # refused by the table
+        if self._mechanism is None or self._state is not SessionState.AUTHENTICATING:
+            return SessionInput.SUCCESS, _Arrival(success)  # for the table to refuse
         try:
             self._mechanism.success(success.data or b"")
         except SaslError as error:
@@ -688,6 +777,14 @@ class ClientSession:
             return SessionInput.BOUND_THEN_SESSION, _Arrival(iq)
         return (SessionInput.BOUND_THEN_ENABLE if enable else SessionInput.BOUND), \
             _Arrival(iq)
+
+    def _resumed(self, resumed: Resumed) -> tuple[SessionInput, _Arrival]:
+        old = self._resume
+        if old is not None and h_since(old.acknowledged, resumed.h) > len(old.unacked):
+            return SessionInput.RESUMED_TOO_HIGH, _Arrival(
+                resumed, reason=f"the server resumed having handled {resumed.h} stanzas, more "
+                "than were sent", condition="undefined-condition")
+        return SessionInput.RESUMED, _Arrival(resumed)
 
     def _ack(self, ack: A) -> tuple[SessionInput, _Arrival]:
         acks = self._acks
@@ -732,6 +829,26 @@ class ClientSession:
                 self._pending_id = self._ids()
                 self._write(bind_request(id=self._pending_id, resource=self._resource))
                 return []
+            case SessionAction.BIND_INSTEAD:
+                assert self._resume is not None
+                failed = arrival.stanza if isinstance(arrival.stanza, Failed) else None
+                old, self._resume = self._resume, None
+                unacked = old.unacked
+                if failed is not None and failed.h is not None:
+                    # XEP-0198 §5: the server may say what it handled of the old stream.
+                    unacked = unacked[min(h_since(old.acknowledged, failed.h), len(unacked)):]
+                if self._after_auth is None:
+                    self._after_auth = arrival.stanza
+                self._pending_id = self._ids()
+                self._write(bind_request(id=self._pending_id, resource=self._resource))
+                return [ResumptionFailed(failed, unacked)]
+            case SessionAction.RESUME:
+                assert self._resume is not None
+                self._after_auth = arrival.stanza
+                self._write(Resume(h=self._resume.handled, previd=self._resume.previd))
+                return []
+            case SessionAction.RESUMED:
+                return self._resumed_session(arrival.stanza)
             case SessionAction.SESSION:
                 self._pending_id = self._ids()
                 self._write(Iq(type=IqType.SET, id=self._pending_id, extensions=(Session(),)))
@@ -739,12 +856,17 @@ class ClientSession:
             case SessionAction.ENABLE:
                 self._pending_id = None
                 self._acks = Acks()  # the server counts what follows <enable/>
-                self._write(Enable())
+                self._write(Enable(resume=True if self._resumable else None))
                 return []
             case SessionAction.READY:
                 self._pending_id = None
                 return [self._ready()]
             case SessionAction.MANAGED:
+                enabled = arrival.stanza
+                assert self._acks is not None and isinstance(enabled, Enabled)
+                self._acks.enabled = enabled
+                if enabled.resume and enabled.id is not None:
+                    self._acks.resume_id, self._acks.location = enabled.id, enabled.location
                 return [StreamManagementEnabled(arrival.stanza), self._ready()]
             case SessionAction.UNMANAGED:
                 self._acks = None
@@ -811,7 +933,7 @@ class ClientSession:
     def _auth(self, name: str) -> list[Event]:
         password, self._password = self._password, None
         assert password is not None  # SASL runs once: the table leads here once
-        nonce = _BASE64(self._random(24)).decode("ascii")
+        nonce = base64.b64encode(self._random(24)).decode("ascii")
         assert self._account.local is not None
         self._mechanism = client_mechanism(name, username=self._account.local,
                                            password=password, nonce=nonce)
@@ -821,6 +943,20 @@ class ClientSession:
     def _ready(self) -> Ready:
         assert self._jid is not None
         return Ready(self._jid)
+
+    def _resumed_session(self, resumed: Resumed) -> list[Event]:
+        old = self._resume
+        assert old is not None
+        self._resume = None
+        newly = h_since(old.acknowledged, resumed.h)
+        acked, resent = old.unacked[:newly], old.unacked[newly:]
+        self._jid = old.jid
+        # The same session goes on: its counts too, and its id for a later resumption.
+        self._acks = Acks(handled=old.handled, acknowledged=resumed.h, unacked=deque(resent),
+                          resume_id=old.previd, location=old.location)
+        for stanza in resent:
+            self._write(stanza)
+        return [SessionResumed(acked, resent), self._ready()]
 
     def _count_inbound(self, stanza: object) -> None:
         assert self._acks is not None
@@ -834,8 +970,7 @@ class ClientSession:
 
     def _take_ack(self, ack: A) -> list[Event]:
         acks = self._acks
-        if acks is None:  # <a/> without stream management on: nothing to take
-            return []
+        assert acks is not None  # only MANAGED takes acks
         newly = h_since(acks.acknowledged, ack.h)
         acks.acknowledged = ack.h
         stanzas = tuple(acks.unacked.popleft() for _ in range(newly))
@@ -844,7 +979,7 @@ class ClientSession:
     def _failure(self, before: SessionState, arrival: _Arrival) -> SessionFailed:
         stanza = arrival.stanza
         if isinstance(stanza, SaslFailure):
-            return AuthenticationFailed(arrival.reason, str(stanza.condition), stanza.text)
+            return AuthenticationFailed(arrival.reason, stanza.condition, stanza.text)
         if before is SessionState.AUTHENTICATING:
             return AuthenticationFailed(arrival.reason)
         return NegotiationFailed(arrival.reason, stanza)
