@@ -10,14 +10,15 @@ XEP-0068 FORM_TYPE :data:`ADMIN` and the field vars its registry lists
 * a *result* view holds what the service reports on completion:
   :class:`OnlineUsersNum`, :class:`OnlineUsers`, :class:`UserStats`…
 
-:data:`COMMANDS` says which views each node uses.  A view is read from a form with
+:data:`COMMANDS` says which views each node uses (:data:`ALIASES` adds the names some
+servers give a command instead of the XEP's).  A view is read from a form with
 ``View.from_form(form)`` and written with ``view.to_form()``; :func:`read` picks the view
 for a whole ``<command/>`` (the result view once the command is completed, the request
 view before).  :func:`execute_request` and :func:`submit_request` build the iqs a client
 sends, :func:`commands_request` and :func:`admin_nodes` list the commands offered.
 
 Reading is strict where the XEP is precise and lenient where deployed services differ
-from it, and says which in each error:
+from it; each refusal is a ParseError naming the field and the rule:
 
 * a form whose FORM_TYPE is another one is refused (no FORM_TYPE at all is accepted);
 * a field with a declared type must have one of the types its var accepts: the
