@@ -334,6 +334,15 @@ def test_inbound_stanzas_are_counted_and_r_answered() -> None:
     assert wire.sent() == [A(h=0), A(h=2), A(h=3)]
 
 
+def test_refused_stanzas_count_and_requests_do_not() -> None:
+    wire = Wire(new_session(stream_management=True))
+    managed(wire)
+    events = wire.serve(f"<r {SM}/><message from='@bad' to='juliet@im.example.com'/>"
+                        f"<r {SM}/>")
+    assert [type(e) for e in events] == [StanzaUnreadable]
+    assert wire.sent() == [A(h=0), A(h=1)]
+
+
 def test_outbound_stanzas_are_kept_until_acknowledged() -> None:
     wire = Wire(new_session(stream_management=True))
     managed(wire)
@@ -548,6 +557,17 @@ def test_every_sasl_failure_condition_is_an_event(condition: SaslCondition) -> N
     failure = failure_then_close(wire, AuthenticationFailed)
     assert isinstance(failure, AuthenticationFailed)
     assert failure.condition == condition and failure.text == "no way"
+
+
+def test_a_sasl_failure_without_a_condition_is_an_event() -> None:
+    wire = Wire(new_session())
+    wire.session.start()
+    starttls(wire)
+    open_stream(wire, mechanisms("SCRAM-SHA-1"), 2)
+    wire.serve(f"<failure {SASL}/>")
+    failure = failure_then_close(wire, AuthenticationFailed)
+    assert isinstance(failure, AuthenticationFailed)
+    assert failure.condition is None and "no condition" in failure.reason
 
 
 @pytest.mark.parametrize("where", ["success", "challenge"])

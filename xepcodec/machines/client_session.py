@@ -59,6 +59,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from lxml import etree
+
 from xepcodec.api import StreamReader, StreamWriter
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence
@@ -521,8 +523,17 @@ class _Arrival:
     condition: str = StreamCondition.UNDEFINED_CONDITION
 
 
-_COUNTED: Final = (Message, Presence, Iq)
 _STANZA_NAMES: Final = frozenset({"message", "presence", "iq"})
+
+
+def _is_stanza(value: object) -> bool:
+    """Whether XEP-0198 counts ``value``: a message, presence or iq, typed, refused by
+    the reader, or an lxml element."""
+    if isinstance(value, Message | Presence | Iq):
+        return True
+    element = value.element if isinstance(value, StanzaFailed) else value
+    return isinstance(element, etree._Element) and isinstance(element.tag, str) \
+        and etree.QName(element).localname in _STANZA_NAMES
 
 
 class ClientSession:
@@ -689,7 +700,8 @@ class ClientSession:
                 return self._success(stanza)
             case SaslFailure():
                 return SessionInput.SASL_FAILURE, _Arrival(
-                    stanza, reason=f"the server refused the credentials: {stanza.condition}")
+                    stanza, reason="the server refused the credentials: "
+                    f"{stanza.condition or 'no condition given'}")
             case Iq() if self._pending_id is not None and stanza.id == self._pending_id:
                 return self._answer(stanza)
             case Enabled():
@@ -886,7 +898,7 @@ class ClientSession:
                 return []
             case SessionAction.WRITE_COUNTED:
                 self._write(arrival.stanza)
-                if isinstance(arrival.stanza, _COUNTED):
+                if _is_stanza(arrival.stanza):
                     assert self._acks is not None
                     self._acks.unacked.append(arrival.stanza)
                 return []
@@ -960,12 +972,7 @@ class ClientSession:
 
     def _count_inbound(self, stanza: object) -> None:
         assert self._acks is not None
-        if isinstance(stanza, StanzaFailed):
-            element = stanza.element
-            counted = element is not None and element.tag.rpartition("}")[2] in _STANZA_NAMES
-        else:
-            counted = isinstance(stanza, _COUNTED)
-        if counted:
+        if _is_stanza(stanza):
             self._acks.handled = h_add(self._acks.handled)
 
     def _take_ack(self, ack: A) -> list[Event]:
