@@ -41,6 +41,7 @@ def test_request_and_answers() -> None:
     assert typed(_query("\n  ")).is_request  # an indented request is still empty
     uptime = typed(_query(attrs=" seconds='123456'"))
     assert uptime == LastActivity(seconds=123456)
+    assert typed(_query(attrs=f" seconds='{2**64 - 1}'")).seconds == 2**64 - 1
     away = typed(_query("Gone fishing", " seconds='0'"))
     assert away == LastActivity(seconds=0, status="Gone fishing")
     check_last_result(away)
@@ -51,6 +52,7 @@ def test_request_and_answers() -> None:
     (_query("Gone fishing"), ["status text", "'seconds'", "XEP-0012"], "/query"),
     (_query(attrs=" seconds='-1'"), ["seconds", "minimum"], "/query/@seconds"),
     (_query(attrs=" seconds='soon'"), ["seconds", "integer"], "/query/@seconds"),
+    (_query(attrs=f" seconds='{2**64}'"), ["seconds", "maximum"], "/query/@seconds"),
     (_query(attrs=" idle='1'"), ["idle"], "/query/@idle"),
     (_query("<status>x</status>", " seconds='1'"), ["status"], "/query/status"),
 ])

@@ -31,13 +31,16 @@ __all__ = ["NS_LAST", "LastActivity", "check_last_result", "last_answer", "last_
 #: The namespace of the query, which is also the disco#info feature.
 NS_LAST: Final = "jabber:iq:last"
 
+#: The XEP's schema types the seconds as an xs:unsignedLong.
+_SECONDS: Final = Integer(minimum=0, maximum=2**64 - 1)
+
 
 @element(NS_LAST, "query")
 class LastActivity:
     """Empty in a request; the ``seconds`` since the last activity (or of idleness,
     or of uptime) and the ``status`` text (empty when none is given) in an answer."""
 
-    seconds: int | None = attr(default=None, value=Integer(minimum=0))
+    seconds: int | None = attr(default=None, value=_SECONDS)
     status: str = text(default="")
 
     def __post_init__(self) -> None:

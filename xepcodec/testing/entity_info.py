@@ -44,5 +44,6 @@ def entity_times() -> st.SearchStrategy[EntityTime]:
 @register(LastActivity)
 def last_activities() -> st.SearchStrategy[LastActivity]:
     """Empty requests, and answers with the seconds and maybe a status."""
-    answers = st.builds(LastActivity, seconds=values(Integer(minimum=0)), status=xml_text())
+    answers = st.builds(LastActivity, seconds=values(Integer(minimum=0, maximum=2**64 - 1)),
+                        status=xml_text())
     return st.just(LastActivity()) | answers
