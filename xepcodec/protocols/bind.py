@@ -1,9 +1,10 @@
 """Resource binding (RFC 6120 §7), namespace ``urn:ietf:params:xml:ns:xmpp-bind``.
 
-One element, :class:`Bind`, in three places: empty among the stream features (the
-server offers binding), as the payload of the client's iq ``set`` (empty, to let the
-server choose the resource, or with the ``resource`` it would like), and as the
-payload of the server's iq ``result`` with the full ``jid`` it bound.
+One element, :class:`Bind`, in three places: among the stream features (the server
+offers binding; Prosody, for one, marks it ``<required/>`` there), as the payload of
+the client's iq ``set`` (empty, to let the server choose the resource, or with the
+``resource`` it would like), and as the payload of the server's iq ``result`` with the
+full ``jid`` it bound.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Final
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
-from xepcodec.model import element, text_child
+from xepcodec.model import element, flag, text_child
 from xepcodec.model.values import String
 
 __all__ = ["NS_BIND", "Bind", "bind_request"]
@@ -26,10 +27,11 @@ NS_BIND: Final = "urn:ietf:params:xml:ns:xmpp-bind"
 class Bind:
     """``resource``: the resourcepart a client asks for; ``jid``: the full JID the
     server bound.  A request carries at most the first, a result the second; the
-    feature carries neither."""
+    feature carries neither, and may say binding is ``required``."""
 
     resource: str | None = text_child("resource", default=None, value=String(min_length=1))
     jid: JID | None = text_child("jid", default=None)
+    required: bool = flag("required")
 
     def __post_init__(self) -> None:
         if self.resource is not None and self.jid is not None:

@@ -15,7 +15,7 @@ __all__: list[str] = []
 @register(Bind)
 def bind() -> st.SearchStrategy[Bind]:
     return st.one_of(
-        st.just(Bind()),
+        st.builds(Bind, required=st.booleans()),
         st.builds(Bind, resource=xml_text(min_size=1)),
         st.builds(Bind, jid=jids()),
     )
