@@ -32,3 +32,14 @@ def prosody(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prosody]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """A failed live test shows the tail of the server's log beside its traceback."""
+    report: pytest.TestReport = yield
+    server = getattr(item, "funcargs", {}).get("prosody")
+    if report.failed and isinstance(server, Prosody):
+        report.sections.append(("prosody log", server.tail(60)))
+    return report

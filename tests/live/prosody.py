@@ -31,9 +31,13 @@ from cryptography.x509.oid import NameOID
 LOOPBACK = "127.0.0.1"
 MODULES = Path("/usr/lib/prosody/modules")
 
-#: The virtual host that takes SASL PLAIN without TLS (its users log in in the clear).
+#: The virtual host that takes only SASL PLAIN, without TLS (its users log in in the
+#: clear); its admin administers the server (XEP-0133).
 PLAIN_HOST = "plain.xepcodec.test"
-#: The virtual host that offers STARTTLS with the certificate made for it.
+#: The virtual host that takes only SCRAM-SHA-1, without TLS.
+SCRAM_HOST = "scram.xepcodec.test"
+#: The virtual host that offers STARTTLS with the certificate made for it, and every
+#: mechanism (a client prefers SCRAM-SHA-256).
 TLS_HOST = "tls.xepcodec.test"
 #: The external component (XEP-0114) and its shared secret.
 COMPONENT_HOST = "echo.xepcodec.test"
@@ -42,8 +46,17 @@ COMPONENT_SECRET = "s3cret-handshake"
 #: (user, host, password): the accounts registered before the server starts.
 ADMIN = ("admin", PLAIN_HOST, "admin-password")
 JULIET = ("juliet", PLAIN_HOST, "juliet-password")
+NURSE = ("nurse", SCRAM_HOST, "nurse-password")
 ROMEO = ("romeo", TLS_HOST, "romeo-password")
-ACCOUNTS = (ADMIN, JULIET, ROMEO)
+ACCOUNTS = (ADMIN, JULIET, NURSE, ROMEO)
+
+#: The SASL mechanisms each host refuses to offer, so that a client, which prefers
+#: SCRAM-SHA-256 to SCRAM-SHA-1 to PLAIN, logs in with the one the host is there to test.
+DISABLED_MECHANISMS = {
+    PLAIN_HOST: ["SCRAM-SHA-256", "SCRAM-SHA-1", "DIGEST-MD5"],
+    SCRAM_HOST: ["SCRAM-SHA-256", "DIGEST-MD5"],
+    TLS_HOST: ["DIGEST-MD5"],
+}
 
 #: Modules for every host, each loaded only when this Prosody ships it (XEP-0198's
 #: mod_smacks entered Prosody's own modules in 0.12).
@@ -186,16 +199,18 @@ class Prosody:
         lines = [f"{key} = {lua(value)}" for key, value in settings.items()]
         # Debug level: a failing test shows every stanza the server saw and sent.
         sink = {"levels": {"min": "debug"}, "to": "file", "filename": str(self.log)}
-        lines.append(f"log = {lua([sink])}")
+        lines += [f"log = {lua([sink])}", ""]
+        for host in (PLAIN_HOST, SCRAM_HOST):
+            # No TLS here: the clients of these hosts log in in the clear.
+            lines += [f"VirtualHost {lua(host)}",
+                      f"  modules_disabled = {lua(['tls'])}",
+                      f"  disable_sasl_mechanisms = {lua(DISABLED_MECHANISMS[host])}",
+                      ""]
         lines += [
-            "",
-            f"VirtualHost {lua(PLAIN_HOST)}",
-            # No TLS here: the clients of this host log in in the clear.
-            f"  modules_disabled = {lua(['tls'])}",
-            "",
             f"VirtualHost {lua(TLS_HOST)}",
             "  ssl = { " + f"certificate = {lua(str(self.certificate))}; "
             f"key = {lua(str(certs / f'{TLS_HOST}.key'))}" + " }",
+            f"  disable_sasl_mechanisms = {lua(DISABLED_MECHANISMS[TLS_HOST])}",
             "",
             f"Component {lua(COMPONENT_HOST)}",
             f"  component_secret = {lua(COMPONENT_SECRET)}",
