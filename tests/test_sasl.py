@@ -18,6 +18,7 @@ from xepcodec.sasl import (
     SaslError,
     Scram,
     ServerNotVerified,
+    check_preference,
     choose_mechanism,
     client_mechanism,
     prepare_password,
@@ -277,3 +278,20 @@ def test_client_mechanism_builds_each_name() -> None:
         assert mechanism.name == name
     with pytest.raises(ArgumentValueError, match="DIGEST-MD5"):
         client_mechanism("DIGEST-MD5", username="u", password="p", nonce="n")
+
+
+def test_the_caller_may_narrow_the_preference() -> None:
+    offered = ["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"]
+    assert choose_mechanism(offered, allow_plain=True, preference=["PLAIN"]) == "PLAIN"
+    assert choose_mechanism(offered, allow_plain=False,
+                            preference=["SCRAM-SHA-1", "SCRAM-SHA-256"]) == "SCRAM-SHA-1"
+    with pytest.raises(NoAcceptableMechanism):
+        choose_mechanism(offered, allow_plain=False, preference=["PLAIN"])
+
+
+@pytest.mark.parametrize("preference", [[], ["DIGEST-MD5"], ["PLAIN", "X"]])
+def test_a_preference_names_only_known_mechanisms(preference: list[str]) -> None:
+    with pytest.raises(ArgumentValueError, match="preference"):
+        check_preference(preference)
+    with pytest.raises(XepCodecError):
+        check_preference("PLAIN")  # type: ignore[arg-type]

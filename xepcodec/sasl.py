@@ -53,6 +53,7 @@ __all__ = [
     "SaslError",
     "Scram",
     "ServerNotVerified",
+    "check_preference",
     "choose_mechanism",
     "client_mechanism",
     "prepare_password",
@@ -118,15 +119,31 @@ class Mechanism(Protocol):
         ...
 
 
-def choose_mechanism(offered: Iterable[str], *, allow_plain: bool) -> str:
-    """The strongest of :data:`MECHANISMS` the server offers; PLAIN only with
+def choose_mechanism(offered: Iterable[str], *, allow_plain: bool,
+                     preference: Iterable[str] = MECHANISMS) -> str:
+    """The first mechanism of ``preference`` (by default :data:`MECHANISMS`, strongest
+    first; a caller may narrow it to one) the server offers; PLAIN only with
     ``allow_plain``.  Raises :class:`NoAcceptableMechanism` when none fits."""
     offered = tuple(offered)
-    acceptable = MECHANISMS if allow_plain else tuple(m for m in MECHANISMS if m != "PLAIN")
+    acceptable = tuple(check_preference(preference))
+    if not allow_plain:
+        acceptable = tuple(m for m in acceptable if m != "PLAIN")
     for name in acceptable:
         if name in offered:
             return name
     raise NoAcceptableMechanism(offered, acceptable)
+
+
+def check_preference(preference: Iterable[str]) -> tuple[str, ...]:
+    """``preference`` as a tuple, each name one of :data:`MECHANISMS`, at least one."""
+    if isinstance(preference, str):
+        raise ArgumentTypeError("the mechanism preference is a sequence of names, not a str")
+    names = tuple(preference)
+    unknown = [name for name in names if name not in MECHANISMS]
+    if unknown or not names:
+        raise ArgumentValueError(f"the mechanism preference {names!r} must name some of "
+                                 f"{', '.join(MECHANISMS)} and nothing else")
+    return names
 
 
 def client_mechanism(name: str, *, username: str, password: str, nonce: str,

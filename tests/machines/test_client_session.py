@@ -238,6 +238,18 @@ def test_the_strongest_mechanism_is_used(offered: tuple[str, ...], chosen: str) 
     scram(wire, chosen, offered=offered)
 
 
+@pytest.mark.parametrize("name", ["SCRAM-SHA-1", "PLAIN"])
+def test_the_caller_may_ask_for_one_mechanism(name: str) -> None:
+    wire = Wire(new_session(mechanisms=(name,)))
+    wire.session.start()
+    starttls(wire)
+    if name == "PLAIN":
+        auth, = open_stream(wire, mechanisms("SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"), 2)
+        assert isinstance(auth, Auth) and auth.mechanism == "PLAIN"
+    else:
+        scram(wire, name, offered=("SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"))
+
+
 def test_plaintext_plain_login_when_allowed() -> None:
     wire = Wire(new_session(tls=TlsPolicy.NEVER, plain=PlainPolicy.ALWAYS))
     wire.session.start()

@@ -91,7 +91,14 @@ from xepcodec.protocols.stream_management import (
     h_add,
     h_since,
 )
-from xepcodec.sasl import Mechanism, SaslError, choose_mechanism, client_mechanism
+from xepcodec.sasl import (
+    MECHANISMS,
+    Mechanism,
+    SaslError,
+    check_preference,
+    choose_mechanism,
+    client_mechanism,
+)
 from xepcodec.xml.stream import StanzaFailed, StanzaReceived, StreamClosed, StreamOpened
 
 __all__ = [
@@ -542,7 +549,9 @@ class ClientSession:
     ``jid`` is the account (its localpart the SASL username, its domain the server);
     ``password`` is kept only until SASL starts; ``random(n)`` gives ``n`` random bytes
     (``os.urandom``) for the SCRAM client nonce; ``resource`` is asked for when binding
-    (None: the server picks one); ``stream_management`` enables XEP-0198 when the
+    (None: the server picks one); ``mechanisms`` are the SASL mechanisms the session
+    may use, in order of preference (by default all, strongest first; PLAIN only as
+    ``plain`` allows); ``stream_management`` enables XEP-0198 when the
     server offers it, asking to be able to resume it if ``resumable``; ``resume`` is
     the :meth:`resumption` of a broken session, resumed instead of binding a new one
     when the server allows it; ``ids`` names the session's iqs.
@@ -550,7 +559,8 @@ class ClientSession:
 
     def __init__(self, jid: JID | str, *, password: str, random: Callable[[int], bytes],
                  resource: str | None = None, tls: TlsPolicy = TlsPolicy.REQUIRED,
-                 plain: PlainPolicy = PlainPolicy.OVER_TLS, stream_management: bool = False,
+                 plain: PlainPolicy = PlainPolicy.OVER_TLS,
+                 mechanisms: tuple[str, ...] = MECHANISMS, stream_management: bool = False,
                  resumable: bool = False, resume: Resumption | None = None,
                  ids: Callable[[], str] | None = None, lang: str | None = None) -> None:
         account = as_jid(jid, "ClientSession: jid")
@@ -562,6 +572,7 @@ class ClientSession:
         self._resource = resource
         self._tls = TlsPolicy(tls)
         self._plain = PlainPolicy(plain)
+        self._mechanisms = check_preference(mechanisms)
         if resumable and not stream_management:
             raise ArgumentValueError("ClientSession: resumable needs stream_management")
         self._want_sm = stream_management
@@ -742,7 +753,8 @@ class ClientSession:
         allow_plain = self._plain is PlainPolicy.ALWAYS or \
             (self._plain is PlainPolicy.OVER_TLS and secure)
         try:
-            name = choose_mechanism(features.mechanism_names, allow_plain=allow_plain)
+            name = choose_mechanism(features.mechanism_names, allow_plain=allow_plain,
+                                    preference=self._mechanisms)
         except SaslError as error:
             return SessionInput.UNUSABLE, _Arrival(features, reason=str(error))
         return SessionInput.OFFER_SASL, _Arrival(name)
