@@ -62,6 +62,7 @@ def test_the_zone_offset_is_written_back_as_read(tzo: str) -> None:
                                                                           minutes=30))])))
 def test_at_keeps_the_instant_and_the_zone(moment: datetime) -> None:
     element = EntityTime.at(moment)
+    assert element.tzo is not None and element.tzo[0] in "+-"  # numeric, never Z
     assert element.utc == moment
     assert element.utc is not None and element.utc.utcoffset() == timedelta(0)
     assert element.zone is not None
@@ -82,6 +83,12 @@ def test_at_keeps_the_instant_and_the_zone(moment: datetime) -> None:
 def test_rejections(inner: str, words: list[str]) -> None:
     error = rejects(_time(inner), *words)
     assert error.path is not None and error.path.startswith("/time")
+
+
+def test_utc_is_written_as_a_numeric_offset() -> None:
+    element = EntityTime.at(datetime(2031, 4, 1, 17, 58, 35, tzinfo=UTC))
+    assert element.tzo == "+00:00"
+    assert element.zone == UTC
 
 
 def test_construction_applies_the_rules() -> None:

@@ -15,11 +15,12 @@ is not empty; :meth:`EntityTime.at` builds one from an aware datetime.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Final
+from datetime import UTC, datetime, time, timedelta, timezone
+from typing import Final, cast
 
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
+from xepcodec.datatypes.dates import format_time, parse_time
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
 from xepcodec.model import element, text_child
@@ -34,10 +35,23 @@ NS_TIME: Final = "urn:xmpp:time"
 _TZD: Final = String(pattern=r"Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]")
 
 
-def _format_offset(offset: timedelta) -> str:
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+# A zone designator is read and written as the zone of an XEP-0082 Time, so that the
+# profile is spelled in one place.
+_MIDNIGHT: Final = "00:00:00"
+
+
+def _zone_of(tzo: str) -> timezone:
+    # Never None: the designator is never empty.
+    return cast("timezone", parse_time(_MIDNIGHT + tzo).tzinfo)
+
+
+def _designator(offset: timedelta) -> str:
+    """``±hh:mm``; ValueError for an offset that is not whole minutes.
+
+    XEP-0202 §3 calls the offset numeric, so UTC is written ``+00:00``, not ``Z``
+    (which is read all the same)."""
+    written = format_time(time(0, tzinfo=timezone(offset)))[len(_MIDNIGHT):]
+    return "+00:00" if written == "Z" else written
 
 
 @element(NS_TIME, "time")
@@ -56,7 +70,7 @@ class EntityTime:
                              "(XEP-0202 §3)")
         if self.utc is not None and self.utc.utcoffset() != timedelta(0):
             raise ValueError(f"the <utc/> of an entity time is in UTC (XEP-0202 §3), not at "
-                             f"offset {_format_offset(self.utc.utcoffset() or timedelta(0))}")
+                             f"offset {_designator(self.utc.utcoffset() or timedelta(0))}")
 
     @classmethod
     def at(cls, moment: datetime) -> EntityTime:
@@ -68,10 +82,12 @@ class EntityTime:
         if offset is None:
             raise ArgumentValueError("EntityTime.at() needs an aware datetime: a naive one "
                                      "has no zone offset to report")
-        if offset % timedelta(minutes=1):
+        try:
+            tzo = _designator(offset)
+        except ValueError:
             raise ArgumentValueError(f"XEP-0082 writes zone offsets in whole minutes, not "
-                                     f"{offset}")
-        return cls(tzo=_format_offset(offset), utc=moment.astimezone(UTC))
+                                     f"{offset}") from None
+        return cls(tzo=tzo, utc=moment.astimezone(UTC))
 
     @property
     def is_request(self) -> bool:
@@ -81,12 +97,7 @@ class EntityTime:
     @property
     def zone(self) -> timezone | None:
         """The zone offset as a :class:`datetime.timezone` (None in a request)."""
-        if self.tzo is None:
-            return None
-        if self.tzo == "Z":
-            return UTC
-        offset = timedelta(hours=int(self.tzo[1:3]), minutes=int(self.tzo[4:6]))
-        return timezone(-offset if self.tzo[0] == "-" else offset)
+        return None if self.tzo is None else _zone_of(self.tzo)
 
     @property
     def local(self) -> datetime | None:
