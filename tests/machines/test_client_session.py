@@ -371,6 +371,40 @@ def test_outbound_stanzas_are_kept_until_acknowledged() -> None:
     assert wire.session.unacked == ()
 
 
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4)), max_size=12))
+def test_acks_release_exactly_what_was_sent_in_order(steps: list[tuple[int, int]]) -> None:
+    """Each step sends some stanzas, then the server acknowledges some of those not yet
+    acknowledged: every stanza is released once, in the order sent, and what is left
+    is what was not acknowledged."""
+    wire = Wire(new_session(stream_management=True))
+    managed(wire)
+    sent: list[Message] = []
+    released: list[Any] = []
+    acknowledged = 0
+    for sends, acks in steps:
+        for _ in range(sends):
+            stanza = Message(to=JID.parse("romeo@example.net"), id=f"s{len(sent)}")
+            sent.append(stanza)
+            wire.session.send(stanza)
+        acknowledged += min(acks, len(sent) - acknowledged)
+        event, = wire.serve(f"<a {SM} h='{acknowledged}'/>")
+        assert isinstance(event, Acked) and event.h == acknowledged
+        released += event.stanzas
+        assert released == sent[:acknowledged]
+        assert wire.session.unacked == tuple(sent[acknowledged:])
+    assert wire.sent() == sent
+
+
+def test_an_ack_going_backwards_ends_the_stream() -> None:
+    wire = Wire(new_session(stream_management=True))
+    managed(wire)
+    for n in range(2):
+        wire.session.send(Message(to=JID.parse("romeo@example.net"), id=f"s{n}"))
+    wire.serve(f"<a {SM} h='2'/>")
+    events = wire.serve(f"<a {SM} h='1'/>")
+    assert [type(e) for e in events] == [StreamRefused, Closed]
+
+
 def test_an_ack_for_more_than_was_sent_ends_the_stream() -> None:
     wire = Wire(new_session(stream_management=True))
     managed(wire)
