@@ -20,6 +20,7 @@ from xepcodec.machines.client_session import (
     PlainPolicy,
     Ready,
     Received,
+    Resumption,
     SessionFailed,
     StanzaUnreadable,
     TlsPolicy,
@@ -43,14 +44,14 @@ class LiveClient:
     def __init__(self, prosody: Prosody, account: tuple[str, str, str], *,
                  resource: str = "live", tls: TlsPolicy = TlsPolicy.NEVER,
                  plain: PlainPolicy = PlainPolicy.ALWAYS, stream_management: bool = False,
-                 resumable: bool = False) -> None:
+                 resumable: bool = False, resume: Resumption | None = None) -> None:
         user, self.host, password = account
         self.prosody = prosody
         self.wire = Wire(prosody.c2s_port)
         self.session = ClientSession(f"{user}@{self.host}", password=password,
                                      random=os.urandom, resource=resource, tls=tls,
                                      plain=plain, stream_management=stream_management,
-                                     resumable=resumable)
+                                     resumable=resumable, resume=resume)
         self.events: list[Event] = []
         self._take(self.session.start())
 
@@ -97,6 +98,10 @@ class LiveClient:
 
     def send(self, stanza: Any) -> list[Event]:
         return self._take(self.session.send(stanza))
+
+    def request_ack(self) -> list[Event]:
+        """Ask the server for its count: ``<r/>``."""
+        return self._take(self.session.request_ack())
 
     def request(self, iq: Iq) -> Iq:
         """Send an iq and read until its answer arrives (other stanzas are kept)."""
