@@ -13,10 +13,11 @@ entity added.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from xepcodec.core.stanzas import Message, Presence
+from xepcodec.datatypes.dates import format_datetime
 from xepcodec.datatypes.jid import JID
 from xepcodec.model import attr, element, text
 
@@ -31,14 +32,17 @@ class Delay:
     """When a stanza was first sent (``stamp``), who delayed it (``from_``) and why
     (``reason``, the element's text, empty when none is given).
 
-    XEP-0203 §2 asks for the stamp in UTC; a stamp in another zone names the same
-    instant and is read as written, so that a sender's slip costs the receiver
-    nothing.
+    The stamp is in UTC (XEP-0203 §2): ``Z``, or an offset of zero.
     """
 
     stamp: datetime = attr()
     from_: JID | None = attr(default=None)
     reason: str = text(default="")
+
+    def __post_init__(self) -> None:
+        if self.stamp.utcoffset() != timedelta(0):
+            raise ValueError(f"the stamp of a <delay/> is in UTC (XEP-0203 §2), not "
+                             f"{format_datetime(self.stamp)}")
 
 
 def delay_added_by(stanza: Message | Presence, entity: JID | str) -> Delay | None:
