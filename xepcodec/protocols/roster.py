@@ -141,8 +141,8 @@ def check_roster_iq(iq: Iq) -> RosterQuery | None:
     * a ``set`` (a client's change or a server's push) carries exactly one item;
     * only a ``set`` carries an item whose subscription is ``remove``.
 
-    Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule, and
-    ArgumentValueError when ``iq`` carries no roster query where one is due.
+    Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
+    also when a get or set carries no roster query at all.
     """
     query = iq.payload
     if iq.type == IqType.RESULT and query is None:
