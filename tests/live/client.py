@@ -26,6 +26,7 @@ from xepcodec.machines.client_session import (
     TlsPolicy,
     WrapTransport,
 )
+from xepcodec.sasl import MECHANISMS
 
 from .prosody import Prosody
 from .wire import Wire, check_typed, replay
@@ -43,14 +44,16 @@ class LiveClient:
 
     def __init__(self, prosody: Prosody, account: tuple[str, str, str], *,
                  resource: str = "live", tls: TlsPolicy = TlsPolicy.NEVER,
-                 plain: PlainPolicy = PlainPolicy.ALWAYS, stream_management: bool = False,
+                 plain: PlainPolicy = PlainPolicy.ALWAYS, mechanisms: tuple[str, ...] = MECHANISMS,
+                 stream_management: bool = False,
                  resumable: bool = False, resume: Resumption | None = None) -> None:
         user, self.host, password = account
         self.prosody = prosody
         self.wire = Wire(prosody.c2s_port)
         self.session = ClientSession(f"{user}@{self.host}", password=password,
                                      random=os.urandom, resource=resource, tls=tls,
-                                     plain=plain, stream_management=stream_management,
+                                     plain=plain, mechanisms=mechanisms,
+                                     stream_management=stream_management,
                                      resumable=resumable, resume=resume)
         self.events: list[Event] = []
         self._take(self.session.start())

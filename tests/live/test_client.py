@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ssl
 
+import pytest
+
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
 from xepcodec.machines.client_session import Authenticated, PlainPolicy, Ready, TlsPolicy
@@ -109,6 +111,17 @@ def test_starttls_then_scram_sha_256(prosody: Prosody) -> None:
     assert features[0].starttls is not None
     assert features[1].starttls is None and features[1].mechanisms is not None
     assert features[2].bind is not None
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-1", "PLAIN"])
+def test_the_mechanism_asked_for_over_starttls(prosody: Prosody, mechanism: str) -> None:
+    """The TLS host offers SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN: a session that asks
+    for one of the others logs in with it."""
+    with LiveClient(prosody, ROMEO, resource=mechanism, tls=TlsPolicy.REQUIRED,
+                    plain=PlainPolicy.OVER_TLS, mechanisms=(mechanism,)) as client:
+        logged_in(client, mechanism, f"romeo@{TLS_HOST}/{mechanism}")
+        client.close()
+        client.check()
 
 
 def test_ping_to_an_unknown_entity_is_an_error(prosody: Prosody) -> None:
