@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scram_server import ScramServer
 
-from xepcodec import StreamReader
+from xepcodec import StreamReader, serialize, validate
 from xepcodec.core.stanzas import Iq, IqType, Message
 from xepcodec.core.streams import StreamError
 from xepcodec.datatypes.jid import JID
@@ -107,6 +107,9 @@ class Wire:
                 case StreamClosed():
                     out.append("footer")
                 case StanzaReceived(stanza=stanza):
+                    # Whatever the client writes is valid against the shipped schemas.
+                    report = validate(serialize(stanza))
+                    assert report.ok, report.errors
                     out.append(stanza)
                 case _:
                     raise AssertionError(item)
