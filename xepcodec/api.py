@@ -48,7 +48,8 @@ def serialize(obj: Any) -> bytes:
 class StreamReader(XmlStreamReader):
     """The sans-IO reader of one XMPP stream (see :mod:`xepcodec.xml.stream`), each
     stanza decoded to its typed object by :func:`xepcodec.model.decode` unless another
-    *decoder* is given."""
+    *decoder* is given.  :meth:`~xepcodec.xml.stream.XmlStreamReader.restart` where
+    RFC 6120 restarts the stream (after STARTTLS and SASL)."""
 
     def __init__(self, decoder: Decoder = decode, *, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(decoder, limits=limits)
@@ -57,7 +58,8 @@ class StreamReader(XmlStreamReader):
 class StreamWriter(XmlStreamWriter):
     """The sans-IO writer of one XMPP stream (see :mod:`xepcodec.xml.writer`), each
     stanza written by :func:`xepcodec.model.encode` unless another *serializer* is
-    given."""
+    given.  :meth:`~xepcodec.xml.writer.XmlStreamWriter.open` again restarts the
+    stream."""
 
     def __init__(self, serializer: Serializer = encode) -> None:
         super().__init__(serializer)

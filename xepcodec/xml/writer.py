@@ -145,7 +145,9 @@ class XmlStreamWriter:
              version: str | None = "1.0", lang: str | None = None,
              namespace: str = "jabber:client", namespaces: Mapping[str, str] | None = None,
              xml_declaration: bool = False) -> bytes:
-        """The stream header; see :func:`stream_header`."""
+        """The stream header; see :func:`stream_header`.  Called again, it opens the
+        new stream of a restart (RFC 6120 §5.4.3.3 after STARTTLS, §6.4.6 after SASL):
+        the old one is not closed, and what follows is sent in the new one."""
         if self._closed:
             raise ProtocolError("the stream is closed; open a new writer")
         header = stream_header(to=to, from_=from_, id=id, version=version, lang=lang,
