@@ -300,6 +300,10 @@ VALID: list[Any] = [
                  "3b5e1d0a3c4f8e9b2a6d7c0f1e2d3c4b5a697887</handshake>",
                  id="handshake"),
     pytest.param("<handshake xmlns='jabber:component:accept'/>", id="handshake-ack"),
+    pytest.param("<handshake xmlns='jabber:component:accept'>"
+                 "3B5E1D0A3C4F8E9B2A6D7C0F1E2D3C4B5A697887</handshake>",
+                 id="handshake-upper-case"),
+    pytest.param("<handshake xmlns='jabber:component:connect'/>", id="handshake-connect"),
     # stanza errors
     pytest.param(iq(f"<ping {PING}/><error type='cancel' by='lighthouse.example'>"
                     f"<service-unavailable {ERR}/>"
@@ -409,8 +413,11 @@ INVALID: list[Any] = [
     pytest.param(iq(f"<ping {PING}>are you there</ping>", "get"), id="ping-with-text"),
     pytest.param(iq(f"<ping {PING} seq='1'/>", "get"), id="ping-with-attribute"),
     pytest.param("<handshake xmlns='jabber:component:accept'>"
-                 "3B5E1D0A3C4F8E9B2A6D7C0F1E2D3C4B5A697887</handshake>",
-                 id="handshake-upper-case"),
+                 "3g5e1d0a3c4f8e9b2a6d7c0f1e2d3c4b5a697887</handshake>",
+                 id="handshake-not-hex"),
+    pytest.param("<handshake xmlns='jabber:component:accept'>"
+                 "3b5e1d0a3c4f8e9b2a6d7c0f1e2d3c4b5a69788</handshake>",
+                 id="handshake-39-digits"),
     pytest.param("<handshake xmlns='jabber:client'/>", id="handshake-in-client"),
     # stanza errors
     pytest.param(iq("<error type='cancel'/>", "error"), id="error-without-condition"),

@@ -7,8 +7,10 @@ from xepcodec.xml.paths import STREAM_NS, XML_NS
 CLIENT: Final = "jabber:client"
 SERVER: Final = "jabber:server"
 COMPONENT: Final = "jabber:component:accept"
+#: XEP-0114's other stream namespace, where the server connects to the component.
+COMPONENT_CONNECT: Final = "jabber:component:connect"
 #: Stanzas exist in each of these; the first is the default.
-STANZA_NAMESPACES: Final = (CLIENT, SERVER, COMPONENT)
+STANZA_NAMESPACES: Final = (CLIENT, SERVER, COMPONENT, COMPONENT_CONNECT)
 STANZAS: Final = "urn:ietf:params:xml:ns:xmpp-stanzas"
 STREAMS: Final = STREAM_NS
 XML: Final = XML_NS

@@ -29,6 +29,7 @@ MODULES: Final[Mapping[int, str]] = {
     76: "evil",
     82: "datetime",
     92: "version",
+    114: "component",
     115: "caps",
     128: "disco",
     133: "admin",
@@ -56,7 +57,8 @@ _STANZAS = ("xepcodec.core.stanzas", "xepcodec.core.stanza_errors")
 DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "jabber:client": _STANZAS,
     "jabber:server": _STANZAS,
-    "jabber:component:accept": _STANZAS,
+    "jabber:component:accept": (*_STANZAS, "xepcodec.protocols.component"),
+    "jabber:component:connect": (*_STANZAS, "xepcodec.protocols.component"),
     "urn:ietf:params:xml:ns:xmpp-stanzas": ("xepcodec.core.stanza_errors",),
     "http://etherx.jabber.org/streams": ("xepcodec.core.streams",
                                          "xepcodec.protocols.stream_features"),

@@ -143,7 +143,8 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
 # use, since they import this module to register themselves.
 _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "cookies",
                         "server_buddies", "xmlenc", "archive", "pubkey", "sasl", "bind",
-                        "stream_management", "roster", "entity_info")
+                        "stream_management", "roster", "entity_info", "delay",
+                        "component")
 _loaded = False
 
 
