@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xepcodec.core.stanzas import Iq
-from xepcodec.machines.base import Event
+from xepcodec.machines.base import Event, Send
 from xepcodec.machines.client_session import (
     Authenticated,
     ClientSession,
@@ -26,9 +26,10 @@ from xepcodec.machines.client_session import (
     TlsPolicy,
     WrapTransport,
 )
+from xepcodec.machines.router import Router
 from xepcodec.sasl import MECHANISMS
 
-from .prosody import Prosody
+from .prosody import NOW, Prosody
 from .wire import Wire, check_typed, replay
 
 Done = Callable[[list[Event]], bool]
@@ -109,7 +110,10 @@ class LiveClient:
     def request(self, iq: Iq) -> Iq:
         """Send an iq and read until its answer arrives (other stanzas are kept)."""
         self.send(iq)
+        return self.answer_to(iq)
 
+    def answer_to(self, iq: Iq) -> Iq:
+        """Read until the answer to ``iq``, sent already, arrives."""
         def answered(new: list[Event]) -> bool:
             return any(isinstance(event, Received) and isinstance(event.stanza, Iq)
                        and event.stanza.id == iq.id for event in new)
@@ -119,6 +123,19 @@ class LiveClient:
                      if isinstance(event, Received) and isinstance(event.stanza, Iq)
                      and event.stanza.id == iq.id]
         return answer
+
+    def serve(self, router: Router) -> list[Event]:
+        """Read until a stanza arrives, hand it to ``router`` (a router sits on top of
+        the session) and send what it answers; the router's events."""
+        new = self.until(seen(Received))
+        events: list[Event] = []
+        for event in new:
+            if isinstance(event, Received):
+                events += router.receive(event.stanza, now=NOW)
+        for event in events:
+            if isinstance(event, Send):
+                self.send(event.stanza)
+        return events
 
     def received(self) -> list[Any]:
         return [event.stanza for event in self.events if isinstance(event, Received)]

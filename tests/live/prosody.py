@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 LOOPBACK = "127.0.0.1"
+#: The one instant the routers of the tests are handed: no test waits for a deadline.
+NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 MODULES = Path("/usr/lib/prosody/modules")
 
 #: The virtual host that takes only SASL PLAIN, without TLS (its users log in in the
