@@ -10,6 +10,13 @@ from __future__ import annotations
 import base64
 
 import pytest
+from conformance.examples import (
+    canonical,
+    canonical_bytes,
+    load_examples,
+    parse_example,
+    specs_dir,
+)
 from hypothesis import given
 from lxml import etree
 from test_one_verdict import disagreement
@@ -279,3 +286,43 @@ def test_a_sasl_failure_answers_a_bad_auth() -> None:
     assert isinstance(failed, StanzaFailed)
     assert serialize(SaslFailure.for_error(failed.error)) == (
         f'<failure xmlns="{SASL}"><incorrect-encoding/></failure>').encode()
+
+
+# -- the specifications' examples of the negotiation elements ---------------------------
+
+NEGOTIATION = {STREAMS, TLS, SASL, BIND, SESSION}
+
+
+def _examples(number: int) -> list[tuple[str, etree._Element]]:
+    """The top-level elements of XEP ``number``'s examples that stand alone as XML (an
+    example showing a stream header alone does not)."""
+    folder = specs_dir()
+    if not (folder / f"xep-{number:04d}.xml").is_file():
+        pytest.skip(f"the specification sources are not beside the checkout ({folder})")
+    found = []
+    for example in load_examples(folder, (number,)):
+        if not example.has_markup:
+            continue
+        try:
+            elements = parse_example(example).elements
+        except etree.XMLSyntaxError:
+            continue
+        found += [(example.caption, element) for element in elements]
+    return found
+
+
+@pytest.mark.parametrize("number", [115, 138, 198, 239])
+def test_the_examples_in_the_specifications(number: int) -> None:
+    """Every example element of these XEPs that is a stream feature list or a negotiation
+    element reads typed, writes back the same XML and validates; an unknown feature
+    (XEP-0138's compression, XEP-0388's authentication) is kept as it came."""
+    found = 0
+    for caption, element in _examples(number):
+        if etree.QName(element).namespace not in NEGOTIATION:
+            continue
+        found += 1
+        obj = decode(element)
+        assert is_element(obj), caption
+        assert canonical_bytes(encode(obj)) == canonical(element), caption
+        assert xepcodec.validate(etree.tostring(element)).ok, caption
+    assert found, f"XEP-{number:04d} has no example of the negotiation"
