@@ -61,9 +61,11 @@ DISABLED_MECHANISMS = {
 }
 
 #: Modules for every host, each loaded only when this Prosody ships it (XEP-0198's
-#: mod_smacks entered Prosody's own modules in 0.12).
+#: mod_smacks entered Prosody's own modules in 0.12).  mod_offline keeps a message to
+#: an account that is offline (delivered with an XEP-0203 delay), mod_mam archives
+#: messages and marks them with an XEP-0359 stanza id.
 WANTED_MODULES = ("saslauth", "disco", "roster", "ping", "version", "time", "uptime",
-                  "lastactivity", "admin_adhoc", "smacks", "posix")
+                  "lastactivity", "admin_adhoc", "smacks", "offline", "mam", "posix")
 
 #: How long the server may take to accept on both ports, and to stop after SIGTERM.
 #: Generous: the machines that run the tests are shared.
