@@ -110,16 +110,32 @@ def check_typed(stanza: object) -> None:
     assert xepcodec.parse(data) == stanza, data
 
 
-def replay(streams: list[bytearray]) -> list[Any]:
-    """Every byte received, read again by a default ``StreamReader``, in one piece per
-    stream, restarting it where the protocol restarted; raises the reader's stream error
-    if there is one, fails on a stanza it refused, and checks each element typed."""
+#: The size of the pieces the replay also feeds: a prime, so that the cuts fall
+#: everywhere (inside tags, names, UTF-8 characters) from one stanza to the next.
+PIECE = 13
+
+
+def read_again(streams: list[bytearray], piece: int | None = None) -> list[Any]:
+    """The events of a new default ``StreamReader`` fed ``streams``, restarting it
+    between them; each stream in one piece, or in pieces of ``piece`` bytes."""
     reader = xepcodec.StreamReader()
     events: list[Any] = []
     for number, data in enumerate(streams):
         if number:
             reader.restart()
-        events += reader.feed(bytes(data))
+        size = piece or max(len(data), 1)
+        for start in range(0, len(data), size):
+            events += reader.feed(bytes(data[start:start + size]))
+    return events
+
+
+def replay(streams: list[bytearray]) -> list[Any]:
+    """Every byte received, read again by a default ``StreamReader``, in one piece per
+    stream, restarting it where the protocol restarted; raises the reader's stream error
+    if there is one, fails on a stanza it refused, and checks each element typed.  Fed
+    in small pieces, the same bytes make the same events."""
+    events = read_again(streams)
+    assert read_again(streams, PIECE) == events
     for event in events:
         assert not isinstance(event, StanzaFailed), (event.error, event.element)
         if isinstance(event, StanzaReceived):
