@@ -293,6 +293,18 @@ def test_a_required_legacy_session_is_established() -> None:
         Ready(JID.parse("juliet@im.example.com/balcony"))]
 
 
+def test_stream_management_is_enabled_after_a_legacy_session() -> None:
+    wire = Wire(new_session(stream_management=True))
+    wire.session.start()
+    starttls(wire)
+    scram(wire, "SCRAM-SHA-256")
+    iq, = bind(wire, more=f"<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/><sm {SM}/>")
+    assert wire.serve(f"<iq type='result' id='{iq.id}'/>") == []
+    assert wire.sent() == [Enable()]
+    assert [type(e) for e in wire.serve(f"<enabled {SM}/>")] == [StreamManagementEnabled,
+                                                                  Ready]
+
+
 def test_an_optional_legacy_session_is_skipped() -> None:
     wire = Wire(new_session())
     wire.session.start()
@@ -676,6 +688,15 @@ def test_features_without_what_the_session_needs(options: dict[str, Any], featur
     assert reason in failure.reason
 
 
+def test_no_acceptable_mechanism_after_tls_is_a_failure() -> None:
+    wire = Wire(new_session(plain=PlainPolicy.NEVER))
+    wire.session.start()
+    starttls(wire)
+    assert open_stream(wire, mechanisms("PLAIN", "DIGEST-MD5"), 2) == ["footer"]
+    failure = failure_then_close(wire, NegotiationFailed)
+    assert "acceptable here: SCRAM-SHA-256, SCRAM-SHA-1" in failure.reason
+
+
 def test_no_binding_offered_is_a_failure() -> None:
     wire = Wire(new_session())
     wire.session.start()
@@ -760,10 +781,11 @@ def test_an_element_out_of_place_is_answered_with_a_stream_error() -> None:
      "unsupported-version"),
     (HEADER.replace("xmlns='jabber:client'", "xmlns='jabber:server'"), "invalid-namespace"),
 ])
-def test_a_stream_header_the_client_cannot_take(header: str, condition: str) -> None:
-    wire = Wire(new_session())
-    wire.session.start()
-    wire.sent()
+@pytest.mark.parametrize("state", [SessionState.OPENING, SessionState.OPENING_SECURED,
+                                   SessionState.OPENING_AUTHENTICATED])
+def test_a_stream_header_the_client_cannot_take(header: str, condition: str,
+                                                state: SessionState) -> None:
+    wire = drive_to(state)
     events = wire.serve(header.format(id="1"))
     assert [type(e) for e in events] == [StreamRefused, Closed]
     assert events[0].condition == condition
@@ -776,6 +798,173 @@ def test_stanzas_while_negotiating_are_ignored() -> None:
     wire.serve(HEADER.format(id="1"))
     ignored, = wire.serve(MESSAGE.format(id="early", body="too soon"))
     assert isinstance(ignored, Ignored)
+
+
+# -- every state: what may arrive there ------------------------------------------------------
+
+
+def drive_to(state: SessionState) -> Wire:
+    """A session brought to ``state`` by the scripted server; nothing left unread."""
+    S = SessionState
+    options: dict[str, Any] = {}
+    if state in (S.ENABLING, S.MANAGED):
+        options["stream_management"] = True
+    wire = Wire(new_session(**options))
+    if state is S.RESUMING:
+        old, _ = broken_managed_session()
+        resumption = old.session.resumption()
+        assert resumption is not None
+        wire = resuming(resumption)
+        open_stream(wire, BIND_FEATURES.format(more=f"<sm {SM}/>"), 3)
+        assert wire.session.state is state
+        return wire
+    wire.session.start()
+    steps: list[tuple[SessionState, Callable[[], object]]] = [
+        (S.OPENING, lambda: wire.sent()),
+        (S.NEGOTIATING, lambda: wire.serve(HEADER.format(id="1"))),
+        (S.STARTING_TLS, lambda: (wire.serve(FEATURES_TLS), wire.sent())),
+        (S.WRAPPING, lambda: (wire.serve(f"<proceed {TLS}/>"), wire.reader.restart())),
+        (S.OPENING_SECURED, lambda: (wire.session.tls_established(), wire.sent())),
+        (S.NEGOTIATING_SECURED, lambda: wire.serve(HEADER.format(id="2"))),
+        (S.AUTHENTICATING, lambda: (wire.serve(mechanisms("PLAIN")), wire.sent())),
+        (S.OPENING_AUTHENTICATED, lambda: (wire.serve(f"<success {SASL}/>"),
+                                           wire.reader.restart(), wire.sent())),
+        (S.NEGOTIATING_AUTHENTICATED, lambda: wire.serve(HEADER.format(id="3"))),
+    ]
+    for reached, step in steps:
+        step()
+        assert wire.session.state is reached
+        if reached is state:
+            return wire
+    more = {S.STARTING_SESSION: "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/>",
+            S.ENABLING: f"<sm {SM}/>", S.MANAGED: f"<sm {SM}/>"}.get(state, "")
+    wire.serve(BIND_FEATURES.format(more=more))
+    iq, = wire.sent()
+    if state is not S.BINDING:
+        wire.serve(f"<iq id='{iq.id}' type='result'><bind "
+                   "xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                   "<jid>juliet@im.example.com/balcony</jid></bind></iq>")
+        wire.sent()
+    if state is S.MANAGED:
+        wire.serve(f"<enabled {SM}/>")
+    assert wire.session.state is state
+    return wire
+
+
+_ALL_OPEN = sorted(set(SessionState) - {SessionState.IDLE, SessionState.CLOSING,
+                                        SessionState.CLOSED})
+_READING = [state for state in _ALL_OPEN if state is not SessionState.WRAPPING]
+_STREAMING = [state for state in _READING if not state.startswith("opening")]
+_NEGOTIATING = [state for state in _STREAMING if state not in (
+    SessionState.ENABLING, SessionState.READY, SessionState.MANAGED)]
+
+
+@pytest.mark.parametrize("state", _NEGOTIATING)
+def test_stanzas_are_ignored_in_every_negotiating_state(state: SessionState) -> None:
+    wire = drive_to(state)
+    events = wire.serve(MESSAGE.format(id="early", body="too soon")
+                        + "<message from='@bad' to='juliet@im.example.com'/>")
+    assert [type(e) for e in events] == [Ignored, Ignored]
+    assert wire.session.state is state
+
+
+def test_stanzas_before_enabled_arrive_uncounted() -> None:
+    wire = drive_to(SessionState.ENABLING)
+    events = wire.serve(MESSAGE.format(id="early", body="before enabled")
+                        + "<message from='@bad' to='juliet@im.example.com'/>"
+                        + f"<enabled {SM}/><r {SM}/>")
+    assert [type(e) for e in events] == [Received, StanzaUnreadable,
+                                         StreamManagementEnabled, Ready]
+    assert wire.sent() == [A(h=0)]
+
+
+@pytest.mark.parametrize("state", _READING)
+def test_bytes_that_are_no_xml_end_the_stream_in_every_state(state: SessionState) -> None:
+    wire = drive_to(state)
+    events = wire.serve("<a></b>")
+    assert [type(e) for e in events] == [StreamRefused, Closed]
+    error, footer = wire.sent()
+    assert isinstance(error, StreamError) and footer == "footer"
+
+
+@pytest.mark.parametrize("state", _STREAMING)
+def test_the_server_ends_the_stream_in_every_state(state: SessionState) -> None:
+    errored = drive_to(state)
+    events = errored.serve("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                           "</stream:error>")
+    assert [type(e) for e in events] == [StreamErrorReceived, Closed]
+    assert errored.sent() == ["footer"]
+    closed = drive_to(state)
+    assert closed.serve(FOOTER) == [Closed()]
+    assert closed.sent() == ["footer"]
+
+
+@pytest.mark.parametrize("state", _ALL_OPEN)
+def test_the_client_may_close_in_every_state(state: SessionState) -> None:
+    wire = drive_to(state)
+    assert wire.session.close() == []
+    assert wire.session.state is SessionState.CLOSING
+    if state is SessionState.WRAPPING:
+        return  # the transport is being wrapped: the caller drops it
+    assert wire.sent() == ["footer"]
+    if state in _STREAMING:
+        assert wire.serve(FOOTER) == [Closed()]
+
+
+@pytest.mark.parametrize("late", [
+    FEATURES_TLS, f"<proceed {TLS}/>", f"<failure {TLS}/>", mechanisms("PLAIN"),
+    f"<challenge {SASL}>=</challenge>", f"<success {SASL}/>",
+    f"<failure {SASL}><aborted/></failure>", f"<enabled {SM}/>", f"<r {SM}/>",
+    f"<a {SM} h='0'/>", f"<resumed {SM} h='0' previd='x'/>",
+    "<message from='@bad' to='juliet@im.example.com'/>",
+    "<iq type='result' id='session-1'/>",
+])
+def test_what_arrives_while_closing_is_ignored(late: str) -> None:
+    wire = ready()
+    wire.session.close()
+    assert wire.sent() == ["footer"]
+    events = wire.serve(late)
+    # A stanza is still the server's to send (RFC 6120 §4.4); the rest is over.
+    assert [type(e) for e in events] == ([Received] if late.startswith("<iq") else [Ignored])
+    assert wire.serve(FOOTER) == [Closed()]
+
+
+@pytest.mark.parametrize(("state", "late"), [
+    (SessionState.BINDING, "<iq id='session-1' type='result'><bind "
+     "xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>juliet@im.example.com/x</jid></bind></iq>"),
+    (SessionState.BINDING, "<iq id='session-1' type='error'><error type='cancel'><conflict "
+     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+    (SessionState.MANAGED, f"<a {SM} h='7'/>"),
+    (SessionState.NEGOTIATING_AUTHENTICATED, BIND_FEATURES.format(more="")),
+])
+def test_answers_to_what_was_asked_before_closing_are_ignored(state: SessionState,
+                                                              late: str) -> None:
+    wire = drive_to(state)
+    wire.session.close()
+    assert [type(e) for e in wire.serve(late)] == [Ignored]
+    assert wire.serve(FOOTER) == [Closed()]
+
+
+def test_closing_ends_at_the_server_s_error_or_bad_bytes() -> None:
+    errored = ready()
+    errored.session.close()
+    events = errored.serve("<stream:error><reset xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                           "</stream:error>")
+    assert [type(e) for e in events] == [StreamErrorReceived, Closed]
+    broken = ready()
+    broken.session.close()
+    broken.sent()
+    assert broken.serve("<<>") == [Closed()]
+    assert broken.sent() == []  # our stream is already closed: no error is written
+
+
+def test_closing_before_the_server_s_header() -> None:
+    wire = Wire(new_session())
+    wire.session.start()
+    wire.session.close()
+    assert wire.sent() == ["header", "footer"]
+    events = wire.serve(HEADER.format(id="1") + FEATURES_TLS + FOOTER)
+    assert [type(e) for e in events] == [Ignored, Ignored, Closed]
 
 
 # -- calls out of place ---------------------------------------------------------------------

@@ -404,9 +404,14 @@ _S, _I, _A = SessionState, SessionInput, SessionAction
 #: The inputs that are the caller's calls; the others are what the server sent.
 _CALLS: Final = frozenset({_I.START, _I.DATA, _I.TLS_ESTABLISHED, _I.SEND, _I.REQUEST_ACK,
                            _I.CLOSE})
+#: Our stream is open (closing it is allowed)...
 _OPEN_STATES: Final = frozenset(set(SessionState) - {_S.IDLE, _S.CLOSING, _S.CLOSED})
-#: What arrives while negotiating that is not for negotiation: ignored.
-_NEGOTIATION: Final = frozenset(_OPEN_STATES - {_S.READY, _S.MANAGED})
+#: ... and bytes are read (not while the caller wraps the transport in TLS)...
+_READING: Final = _OPEN_STATES - {_S.WRAPPING}
+#: ... and the server's stream is open too (its header came).
+_STREAMING: Final = _READING - {_S.OPENING, _S.OPENING_SECURED, _S.OPENING_AUTHENTICATED}
+#: Where a stanza is not for the session, which is still negotiating: ignored.
+_NEGOTIATION: Final = _STREAMING - {_S.ENABLING, _S.READY, _S.MANAGED}
 
 TRANSITIONS: Final = Transitions[SessionState, SessionInput,
                                  "tuple[SessionAction, SessionState]"]("client session", {
@@ -464,16 +469,16 @@ TRANSITIONS: Final = Transitions[SessionState, SessionInput,
        for state in (_S.OPENING, _S.OPENING_SECURED, _S.OPENING_AUTHENTICATED)},
     # Stanzas while negotiating are not for the session (the server should not send
     # any); the stanzas of the server before <enabled/> are not counted.
-    **{(state, _I.STANZA): (_A.IGNORE, state) for state in _NEGOTIATION - {_S.ENABLING}},
-    **{(state, _I.UNREADABLE): (_A.IGNORE, state) for state in _NEGOTIATION - {_S.ENABLING}},
+    **{(state, _I.STANZA): (_A.IGNORE, state) for state in _NEGOTIATION},
+    **{(state, _I.UNREADABLE): (_A.IGNORE, state) for state in _NEGOTIATION},
     (_S.ENABLING, _I.STANZA): (_A.DELIVER, _S.ENABLING),
     (_S.ENABLING, _I.UNREADABLE): (_A.UNREADABLE, _S.ENABLING),
     # Anywhere on an open stream.
-    **{(state, _I.DATA): (_A.NOTHING, state) for state in _OPEN_STATES - {_S.WRAPPING}},
     **{(state, _I.CLOSE): (_A.CLOSE, _S.CLOSING) for state in _OPEN_STATES},
-    **{(state, _I.STREAM_ERROR): (_A.STREAM_ERROR, _S.CLOSED) for state in _OPEN_STATES},
-    **{(state, _I.STREAM_CLOSED): (_A.PEER_CLOSED, _S.CLOSED) for state in _OPEN_STATES},
-    **{(state, _I.MALFORMED): (_A.REFUSE, _S.CLOSED) for state in _OPEN_STATES},
+    **{(state, _I.DATA): (_A.NOTHING, state) for state in _READING},
+    **{(state, _I.MALFORMED): (_A.REFUSE, _S.CLOSED) for state in _READING},
+    **{(state, _I.STREAM_ERROR): (_A.STREAM_ERROR, _S.CLOSED) for state in _STREAMING},
+    **{(state, _I.STREAM_CLOSED): (_A.PEER_CLOSED, _S.CLOSED) for state in _STREAMING},
     # Closing: what the server still sends is reported or dropped until its end.
     (_S.CLOSING, _I.DATA): (_A.NOTHING, _S.CLOSING),
     (_S.CLOSING, _I.STANZA): (_A.DELIVER, _S.CLOSING),
