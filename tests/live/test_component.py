@@ -1,47 +1,42 @@
-"""XEP-0114 against the live server, element by element: the handshake a component
-sends with the library's digest is acknowledged, a wrong one ends the stream with
+"""XEP-0114 against the live server with the library's ``ComponentSession``: the
+component with the secret is let in, one with a wrong secret is refused with
 ``not-authorized``, and every byte the server sent reads back typed."""
 
 from __future__ import annotations
 
-import xepcodec
 from xepcodec.core.streams import StreamCondition, StreamError
+from xepcodec.machines.component_session import ComponentState, StreamEnded
 from xepcodec.protocols.component import Handshake
-from xepcodec.xml import StreamClosed, StreamOpened
+from xepcodec.xml import StanzaReceived, StreamClosed
 
-from .prosody import COMPONENT_HOST, COMPONENT_SECRET, Prosody
-from .wire import COMPONENT_HEADER, Wire, has, read_until, replay, stanzas
-
-
-def handshake(prosody: Prosody, secret: str) -> tuple[Wire, list[object]]:
-    """Open a component stream and send the handshake for ``secret``; the events up to
-    the server's answer (its acknowledgement, or its stream error and the end of the
-    stream)."""
-    wire = Wire(prosody.component_port)
-    wire.send(COMPONENT_HEADER.format(to=COMPONENT_HOST).encode())
-    reader = xepcodec.StreamReader()
-    events = read_until(wire, reader, has(StreamOpened))
-    (opened,) = events
-    assert isinstance(opened, StreamOpened)
-    wire.send(xepcodec.serialize(Handshake.of(opened.attributes["id"], secret)))
-    return wire, read_until(wire, reader, lambda events: bool(stanzas(events)))
+from .component import LiveComponent
+from .prosody import COMPONENT_HOST, Prosody
 
 
-def test_handshake_with_the_secret_is_acknowledged(prosody: Prosody) -> None:
-    wire, events = handshake(prosody, COMPONENT_SECRET)
-    with wire:
-        (answer,) = stanzas(events)
-        assert isinstance(answer, Handshake) and answer.is_acknowledgement
-        replay(wire.streams)
+def test_the_component_with_the_secret_is_let_in(prosody: Prosody) -> None:
+    with LiveComponent(prosody) as component:
+        assert component.accepted and component.failure is None
+        assert component.session.state is ComponentState.READY
+        assert component.session.domain == COMPONENT_HOST
+        component.close()
+        ended = [event for event in component.events if isinstance(event, StreamEnded)]
+        assert ended == [StreamEnded(condition=None, by_peer=False)]
+        replayed = component.check()
+    (acknowledgement,) = [event.stanza for event in replayed
+                          if isinstance(event, StanzaReceived)]
+    assert isinstance(acknowledgement, Handshake) and acknowledgement.is_acknowledgement
+    assert isinstance(replayed[-1], StreamClosed)
 
 
 def test_wrong_secret_ends_in_not_authorized(prosody: Prosody) -> None:
-    wire, events = handshake(prosody, "not the secret")
-    with wire:
-        (error,) = stanzas(events)
-        assert isinstance(error, StreamError)
-        assert error.condition is StreamCondition.NOT_AUTHORIZED
-        # Then the server ends the stream and the connection.
-        while not wire.closed:
-            wire.receive()
-        assert isinstance(replay(wire.streams)[-1], StreamClosed)
+    with LiveComponent(prosody, secret="not the secret") as component:
+        assert not component.accepted
+        failure = component.failure
+        assert failure is not None and failure.condition is StreamCondition.NOT_AUTHORIZED
+        (ended,) = [event for event in component.events if isinstance(event, StreamEnded)]
+        assert ended.condition is StreamCondition.NOT_AUTHORIZED and ended.by_peer
+        while not component.wire.closed:  # the server closes the connection after it
+            component.wire.receive()
+        replayed = component.check()
+    (error,) = [event.stanza for event in replayed if isinstance(event, StanzaReceived)]
+    assert isinstance(error, StreamError) and error.condition is StreamCondition.NOT_AUTHORIZED

@@ -51,12 +51,24 @@ class Wire:
         self.sock.close()
 
     def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        """Send ``data``; nothing when the server has closed the connection already
+        (the closing tag a session writes after the server's stream error, say): the
+        next :meth:`receive` says so."""
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.closed = True
 
     def receive(self) -> bytes:
         """What the server sent next (waits at most ``READ_TIMEOUT``); ``b""`` once it
-        has closed the connection."""
-        data = self.sock.recv(65536)
+        has closed the connection (a reset, answering bytes sent after it closed,
+        included)."""
+        if self.closed:
+            return b""
+        try:
+            data = self.sock.recv(65536)
+        except ConnectionResetError:
+            data = b""
         if not data:
             self.closed = True
         self.streams[-1] += data
