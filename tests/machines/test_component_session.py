@@ -7,8 +7,8 @@ The XML below is written for these tests; none of it is taken from the XEP.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
