@@ -77,6 +77,10 @@ class ProsodyFailed(RuntimeError):
     """The server did not start or stop; the message ends with its log's tail."""
 
 
+class PortTaken(Exception):
+    """Another process took a port between its choice and Prosody's start."""
+
+
 def prosody_installed() -> bool:
     """Whether ``prosody`` and ``prosodyctl`` are on the PATH."""
     return shutil.which("prosody") is not None and shutil.which("prosodyctl") is not None
@@ -232,10 +236,26 @@ class Prosody:
                 raise ProsodyFailed(f"prosodyctl register {user} {host} failed "
                                     f"({done.returncode}): {done.stdout!r} {done.stderr!r}")
 
-    def start(self) -> None:
-        """Start the server and wait until both ports accept connections."""
-        self.write_config()
-        self.register()
+    def start(self, attempts: int = 3) -> None:
+        """Start the server and wait until both ports accept connections.
+
+        The free ports are only free when they were chosen: should another process
+        take one before Prosody binds it, the server starts again on new ones.
+        """
+        for attempt in range(attempts):
+            self.write_config()
+            if attempt == 0:
+                self.register()
+            try:
+                self._run()
+                return
+            except PortTaken:
+                self.stop()
+                self.log.unlink(missing_ok=True)
+                self.c2s_port, self.component_port = free_port(), free_port()
+        raise ProsodyFailed(f"prosody found its ports taken {attempts} times" + self.tail())
+
+    def _run(self) -> None:
         with (self.directory / "stdout.txt").open("wb") as output:
             self.process = subprocess.Popen(
                 ["prosody", "-F", "--config", str(self.config)],
@@ -243,7 +263,12 @@ class Prosody:
                 cwd=self.directory)
         deadline = time.monotonic() + START_TIMEOUT
         waiting = {self.c2s_port, self.component_port}
-        while waiting:
+        while True:
+            if self.log.is_file() and "Failed to open server port" in self.log.read_text(
+                    errors="replace"):
+                raise PortTaken()
+            if not waiting:
+                return  # (checked after the ports accept: the taker may be listening)
             if self.process.poll() is not None:
                 raise ProsodyFailed(f"prosody exited with {self.process.returncode}"
                                     + self.tail())
