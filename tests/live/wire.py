@@ -9,6 +9,7 @@ at the same places.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from lxml import etree
 
 import xepcodec
 from xepcodec.model.raw import XmlFragment
+from xepcodec.protocols.stream_features import StreamFeatures
 from xepcodec.xml import StanzaFailed, StanzaReceived, StreamClosed, StreamOpened
 
 from .prosody import LOOPBACK
@@ -112,10 +114,29 @@ def has(kind: type) -> Callable[[list[Any]], bool]:
     return found
 
 
+def raw_parts(obj: object, path: str = "") -> list[tuple[str, XmlFragment]]:
+    """The raw XML kept anywhere inside a typed object, with where it sits, except in
+    the stream features' ``others`` (features no protocol of the library describes, kept
+    opaque on purpose: Prosody's ``urn:xmpp:sm:2`` and ``pre-approval``, say)."""
+    if isinstance(obj, XmlFragment):
+        return [(path, obj)]
+    if isinstance(obj, tuple):
+        return [found for item in obj for found in raw_parts(item, path)]
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return []
+    name = type(obj).__name__
+    return [found for field in dataclasses.fields(obj)
+            if not (isinstance(obj, StreamFeatures) and field.name == "others")
+            for found in raw_parts(getattr(obj, field.name), f"{path}/{name}.{field.name}")]
+
+
 def check_typed(stanza: object) -> None:
-    """A received element is a typed object that validates and round-trips."""
+    """A received element is a typed object, its payloads too, that validates and
+    round-trips."""
     assert not isinstance(stanza, XmlFragment | etree._Element), (
         f"left as raw XML at its root: {stanza!r}")
+    raw = raw_parts(stanza)
+    assert not raw, [(where, xepcodec.serialize(part)) for where, part in raw]
     data = xepcodec.serialize(stanza)
     report = xepcodec.validate(data)
     assert report.ok, (data, report.errors)
