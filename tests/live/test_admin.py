@@ -46,5 +46,21 @@ def test_admin_lists_and_runs_a_command(prosody: Prosody) -> None:
         # The administrator is online, so it is listed (as its bare or its full JID).
         assert {me, me.bare} & set(users.onlineuserjids), users
 
+        # Get User Statistics of the administrator's own account: one more request
+        # view and result view, read from Prosody's forms.
+        stats = str(admin.Node.USER_STATS)
+        started = client.request(admin.execute_request(stats, id="stats-1", to=server))
+        form = started.find(Command)
+        assert isinstance(admin.read(form), admin.UserAccount), form
+        submitted = client.request(admin.submit_request(
+            form, admin.UserAccount(accountjid=me.bare), id="stats-2", to=server))
+        done = submitted.find(Command)
+        assert done.status is Status.COMPLETED, done
+        figures = admin.read(done)
+        assert isinstance(figures, admin.UserStats), figures
+        assert figures.onlineresources == ("console",), figures
+        assert figures.ipaddresses == ("127.0.0.1",), figures
+        assert figures.rostersize == 0, figures
+
         client.close()
         client.check()
