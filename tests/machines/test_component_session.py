@@ -227,11 +227,30 @@ def test_the_server_refuses_a_handshake_that_is_no_digest() -> None:
         [StreamCondition.NOT_AUTHORIZED]
 
 
-def test_the_component_refuses_a_server_header_without_id() -> None:
+def test_a_header_without_id_then_the_servers_error_is_that_error() -> None:
+    # Servers refusing a component send a header without an id, then the error.
     component = ComponentSession.connect(DOMAIN, SECRET)
     component.data_to_send()
-    events = component.receive_data(HEADER_FROM_SERVER.replace(f" id='{STREAM_ID}'".encode(),
-                                                               b""))
+    header = (f"<?xml version='1.0'?><stream:stream version='1.0' "
+              "xmlns:stream='http://etherx.jabber.org/streams' id='' "
+              f"xmlns='{COMPONENT}'>").encode()
+    assert component.receive_data(header) == []
+    assert component.state is ComponentState.UNIDENTIFIED
+    assert component.data_to_send() == b""  # no handshake without an id
+    events = component.receive_data(
+        b"<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+        b"</stream:error></stream:stream>")
+    assert events == [AuthenticationFailed(StreamCondition.HOST_UNKNOWN),
+                      StreamEnded(StreamCondition.HOST_UNKNOWN, by_peer=True)]
+    assert component.data_to_send() == b"</stream:stream>"
+    assert component.state is ComponentState.CLOSED
+
+
+@pytest.mark.parametrize("then", [b"<handshake/>", b"<message/>"])
+def test_a_header_without_id_then_anything_else_is_refused(then: bytes) -> None:
+    component = ComponentSession.connect(DOMAIN, SECRET)
+    component.receive_data(HEADER_FROM_SERVER.replace(f" id='{STREAM_ID}'".encode(), b""))
+    events = component.receive_data(then)
     assert [e.condition for e in failed(events)] == [StreamCondition.INVALID_XML]
     written = component.data_to_send()
     assert b"<handshake" not in written

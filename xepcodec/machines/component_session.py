@@ -129,6 +129,9 @@ class ComponentState(enum.StrEnum):
     CONNECTING = "connecting"
     #: the component sent its handshake and waits for the answer
     HANDSHAKING = "handshaking"
+    #: the server's header carries no stream id: the stream error refusing the
+    #: component follows (servers send one such header before their error)
+    UNIDENTIFIED = "unidentified"
     #: the server waits for the component's header
     AWAITING_HEADER = "awaiting-header"
     #: the server sent its header and waits for the handshake
@@ -146,6 +149,7 @@ class ComponentState(enum.StrEnum):
 class ComponentInput(enum.Enum):
     HEADER = "an acceptable stream header"
     HEADER_REFUSED = "a stream header that is refused"
+    HEADER_WITHOUT_ID = "a stream header without a stream id"
     HANDSHAKE = "a handshake that is accepted"
     HANDSHAKE_REFUSED = "a handshake that is refused"
     STANZA = "a stanza"
@@ -171,7 +175,7 @@ class _Act(enum.Enum):
     CLOSED = "report the stream closed"
     DELIVER = "report the stanza"
     IGNORE = "ignore it"
-    FINISH = "nothing more to do"
+    NOTHING = "nothing to do"
     WRITE = "write the stanza"
     CLOSE = "close the stream"
 
@@ -203,6 +207,9 @@ SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, Compon
         **{(_C.CONNECTING, i): row for i, row in _NEGOTIATING.items()},
         (_C.CONNECTING, _I.HEADER): (_A.SEND_HANDSHAKE, _C.HANDSHAKING),
         (_C.CONNECTING, _I.HEADER_REFUSED): (_A.REFUSE, _C.ENDED),
+        (_C.CONNECTING, _I.HEADER_WITHOUT_ID): (_A.NOTHING, _C.UNIDENTIFIED),
+        **{(_C.UNIDENTIFIED, i): row for i, row in _NEGOTIATING.items()},
+        (_C.UNIDENTIFIED, _I.HANDSHAKE_REFUSED): (_A.REFUSE, _C.ENDED),
         **{(_C.HANDSHAKING, i): row for i, row in _NEGOTIATING.items()},
         (_C.HANDSHAKING, _I.HANDSHAKE): (_A.AUTHENTICATED, _C.READY),
         (_C.HANDSHAKING, _I.HANDSHAKE_REFUSED): (_A.REFUSE, _C.ENDED),
@@ -229,7 +236,7 @@ SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, Compon
         (_C.CLOSING, _I.OTHER): (_A.IGNORE, _C.CLOSING),
         (_C.CLOSING, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _C.ENDED),
         (_C.CLOSING, _I.FOOTER): (_A.CLOSED, _C.CLOSED),
-        (_C.CLOSING, _I.BROKEN): (_A.FINISH, _C.CLOSED),
+        (_C.CLOSING, _I.BROKEN): (_A.NOTHING, _C.CLOSED),
         # The end is reported; the rest is the peer catching up.
         (_C.ENDED, _I.STANZA): (_A.IGNORE, _C.ENDED),
         (_C.ENDED, _I.MISADDRESSED): (_A.IGNORE, _C.ENDED),
@@ -237,8 +244,8 @@ SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, Compon
         (_C.ENDED, _I.HANDSHAKE_REFUSED): (_A.IGNORE, _C.ENDED),
         (_C.ENDED, _I.OTHER): (_A.IGNORE, _C.ENDED),
         (_C.ENDED, _I.STREAM_ERROR): (_A.IGNORE, _C.ENDED),
-        (_C.ENDED, _I.FOOTER): (_A.FINISH, _C.CLOSED),
-        (_C.ENDED, _I.BROKEN): (_A.FINISH, _C.CLOSED),
+        (_C.ENDED, _I.FOOTER): (_A.NOTHING, _C.CLOSED),
+        (_C.ENDED, _I.BROKEN): (_A.NOTHING, _C.CLOSED),
     })
 
 
@@ -412,8 +419,7 @@ class ComponentSession:
         if self._role is ComponentRole.COMPONENT:
             stream_id = header.attributes.get("id")
             if not stream_id:
-                return _Input(refused, header, StreamCondition.INVALID_XML,
-                              "the server's stream header carries no id to hash")
+                return _Input(ComponentInput.HEADER_WITHOUT_ID, header)
             return _Input(ComponentInput.HEADER, stream_id)
         domain = header.attributes.get("to", "")
         secret = self._secret_of(domain) if domain else None
@@ -437,6 +443,8 @@ class ComponentSession:
 
     def _classify_handshake(self, handshake: Handshake) -> _Input:
         if self._role is ComponentRole.COMPONENT:
+            if self._state is ComponentState.UNIDENTIFIED:
+                return _Input(ComponentInput.HANDSHAKE_REFUSED, handshake, *self._unexpected())
             if handshake.is_acknowledgement:
                 return _Input(ComponentInput.HANDSHAKE, handshake)
             return _Input(ComponentInput.HANDSHAKE_REFUSED, handshake,
@@ -462,6 +470,8 @@ class ComponentSession:
         # out of order.
         if self._role is ComponentRole.SERVER:
             return StreamCondition.NOT_AUTHORIZED, "the stream is not authenticated yet"
+        if self._state is ComponentState.UNIDENTIFIED:
+            return StreamCondition.INVALID_XML, "the server's stream header carries no id"
         return StreamCondition.BAD_FORMAT, "an element other than <handshake/> before it"
 
     def _classify_stanza(self, stanza: Message | Presence | Iq) -> _Input:
@@ -557,7 +567,7 @@ class ComponentSession:
         return [Ignored(given.item, f"{given.kind.value} is not taken while the stream is "
                                     f"{self._state.value}")]
 
-    def _finish(self, given: _Input) -> list[Event]:
+    def _nothing(self, given: _Input) -> list[Event]:
         return []
 
     def _write(self, given: _Input) -> list[Event]:
@@ -581,7 +591,7 @@ class ComponentSession:
         _Act.CLOSED: _closed,
         _Act.DELIVER: _deliver,
         _Act.IGNORE: _ignore,
-        _Act.FINISH: _finish,
+        _Act.NOTHING: _nothing,
         _Act.WRITE: _write,
         _Act.CLOSE: _close,
     }
