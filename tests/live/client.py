@@ -57,6 +57,7 @@ class LiveClient:
                                      stream_management=stream_management,
                                      resumable=resumable, resume=resume)
         self.events: list[Event] = []
+        self.sent: list[bytes] = []
         self._take(self.session.start())
 
     def __enter__(self) -> LiveClient:
@@ -70,6 +71,7 @@ class LiveClient:
         self.events += events
         data = self.session.data_to_send()
         if data:
+            self.sent.append(data)
             self.wire.send(data)
         return events
 
