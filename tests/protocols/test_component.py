@@ -8,14 +8,16 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from conformance.examples import load_examples, specs_dir
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 from payloads import rejects, schema_accepts, typed
 
-from xepcodec.api import parse, serialize
+from xepcodec.api import StreamReader, parse, serialize
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.errors import ArgumentTypeError
+from xepcodec.machines.component_session import Authenticated, ComponentSession
 from xepcodec.model import decode, encode
 from xepcodec.protocols import xep
 from xepcodec.protocols.component import (
@@ -128,3 +130,31 @@ def test_connect_stanzas_are_stanzas() -> None:
     assert iq.type == IqType.GET
     assert parse(serialize(iq)) == iq
     assert serialize(iq).startswith(b'<iq xmlns="jabber:component:connect"')
+
+
+# -- the XEP's own exchange -------------------------------------------------------------------
+
+
+def _xep0114_examples() -> dict[int, str]:
+    folder = specs_dir()
+    if not (folder / "xep-0114.xml").is_file():
+        pytest.skip(f"the specification sources are not beside the checkout ({folder})")
+    return {example.number: example.text for example in load_examples(folder, (114,))}
+
+
+def test_the_xeps_exchange_reads_as_a_stream_from_both_ends() -> None:
+    # The examples are the two halves of one exchange: the component's header and
+    # handshake, the server's header and empty handshake.
+    examples = _xep0114_examples()
+    from_component = StreamReader().feed((examples[1] + examples[3]).encode())
+    assert [type(event).__name__ for event in from_component] == \
+        ["StreamOpened", "StanzaReceived"]
+    assert from_component[0].attributes["to"] == "plays.shakespeare.lit"  # type: ignore[union-attr]
+    assert from_component[1].stanza == Handshake(  # type: ignore[union-attr]
+        digest="aaee83c26aeeafcbabeabfcbcd50df997e0a2a1e")
+    component = ComponentSession.connect("plays.shakespeare.lit", "secret")
+    component.data_to_send()
+    assert component.receive_data((examples[2] + examples[4]).encode()) == \
+        [Authenticated("plays.shakespeare.lit", "3BF96D32")]
+    assert component.data_to_send() == \
+        f"<handshake>{handshake_digest('3BF96D32', 'secret')}</handshake>".encode()

@@ -5,9 +5,11 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+from conformance.examples import canonical, canonical_bytes, load_examples, parse_example, specs_dir
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
@@ -16,7 +18,7 @@ from payloads import rejects, schema_accepts, typed
 from xepcodec.api import parse, serialize
 from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.streams import StreamCondition, StreamError
-from xepcodec.errors import ArgumentTypeError, ArgumentValueError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.model import decode, encode
 from xepcodec.protocols import xep
 from xepcodec.protocols.stream_management import (
@@ -178,3 +180,40 @@ def test_measuring_then_adding_returns(earlier: int, later: int) -> None:
 def test_counts_out_of_range_are_refused(call: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
         call()
+
+
+# -- the XEP's examples -------------------------------------------------------------------------
+
+
+def _sm_examples() -> list[tuple[str, etree._Element]]:
+    folder = specs_dir()
+    if not (folder / "xep-0198.xml").is_file():
+        pytest.skip(f"the specification sources are not beside the checkout ({folder})")
+    found = []
+    for example in load_examples(folder, (198,)):
+        try:
+            elements = parse_example(example).elements
+        except etree.XMLSyntaxError:
+            continue  # a stream header alone, opened and not closed in the example
+        for element in elements:
+            # Every element of the namespace, wherever the example puts it (SASL2's
+            # <success/> carries <failed/>, Bind 2's <bound/> too).
+            for node in element.iter(f"{{{NS_SM}}}*"):
+                found.append((example.caption, copy.deepcopy(node)))
+    return found
+
+
+def test_the_xeps_examples_read_and_write_back() -> None:
+    examples = _sm_examples()
+    assert len(examples) > 20
+    placeholders = 0
+    for caption, element in examples:
+        if element.get("h", "0").isdigit():
+            obj = decode(element)
+            assert canonical(element) == canonical_bytes(encode(obj)), caption
+            continue
+        # 'some-sequence-number' stands for a number: refused as the unsignedInt it is.
+        placeholders += 1
+        with pytest.raises(ParseError, match="not an integer"):
+            decode(element)
+    assert placeholders == 6
