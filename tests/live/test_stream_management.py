@@ -15,8 +15,9 @@ from xepcodec.machines.client_session import (
 )
 from xepcodec.protocols.ping import ping_request
 
-from .client import LiveClient, seen
+from .client import LiveClient
 from .prosody import JULIET, PLAIN_HOST, Prosody
+from .wire import has
 
 
 def test_enable_then_acknowledge_then_resume(prosody: Prosody) -> None:
@@ -33,7 +34,7 @@ def test_enable_then_acknowledge_then_resume(prosody: Prosody) -> None:
         for ping in pings:
             assert client.request(ping).type is IqType.RESULT
         client.request_ack()
-        acks = [event for event in client.until(seen(Acked)) if isinstance(event, Acked)]
+        acks = [event for event in client.until(has(Acked)) if isinstance(event, Acked)]
         # The server handled both pings: the last count covers them, and nothing sent
         # waits for an acknowledgement any more.
         assert acks[-1].h == 2
@@ -44,7 +45,7 @@ def test_enable_then_acknowledge_then_resume(prosody: Prosody) -> None:
         assert resumption is not None
     # The connection is gone without a closing of the stream: resume on a new one.
     with LiveClient(prosody, JULIET, resume=resumption) as again:
-        events = again.until(seen(Ready))
+        events = again.until(has(Ready))
         (resumed,) = [event for event in events if isinstance(event, SessionResumed)]
         assert resumed.resent == ()
         assert again.session.jid == JID.parse(f"juliet@{PLAIN_HOST}/managed")

@@ -88,8 +88,11 @@ class Wire:
         self.restart()
 
 
-def read_until(wire: Wire, reader: xepcodec.StreamReader,
-               done: Callable[[list[Any]], bool]) -> list[Any]:
+#: Says when a wait is over, from the events that arrived since it began.
+Done = Callable[[list[Any]], bool]
+
+
+def read_until(wire: Wire, reader: xepcodec.StreamReader, done: Done) -> list[Any]:
     """Feed ``reader`` what arrives until ``done(events so far)``; fails when the server
     closes the connection first (or a read times out)."""
     events: list[Any] = []
@@ -106,8 +109,8 @@ def stanzas(events: list[Any]) -> list[Any]:
     return [event.stanza for event in events if isinstance(event, StanzaReceived)]
 
 
-def has(kind: type) -> Callable[[list[Any]], bool]:
-    """A ``done`` for :func:`read_until`: an event of that class, or a stanza of it."""
+def has(kind: type) -> Done:
+    """A ``done``: an event of that class arrived, or an event carrying a stanza of it."""
     def found(events: list[Any]) -> bool:
         return any(isinstance(event, kind) or isinstance(getattr(event, "stanza", None), kind)
                    for event in events)
