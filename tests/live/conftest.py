@@ -8,7 +8,7 @@ they fail.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,8 +35,9 @@ def prosody(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prosody]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
-                              call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+def pytest_runtest_makereport(
+        item: pytest.Item, call: pytest.CallInfo[None],
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed live test shows the tail of the server's log beside its traceback."""
     report: pytest.TestReport = yield
     server = getattr(item, "funcargs", {}).get("prosody")

@@ -49,9 +49,9 @@ def test_plain_login_and_the_servers_services(prosody: Prosody) -> None:
         assert info_answer.type is IqType.RESULT, info_answer
         info = info_answer.find(InfoQuery)
         check_info_result(info, request.payload)
-        features = {feature.var for feature in info.features}
-        assert NS_PING in features
-        assert "http://jabber.org/protocol/disco#info" in features
+        offered = {feature.var for feature in info.features}
+        assert NS_PING in offered
+        assert "http://jabber.org/protocol/disco#info" in offered
         assert any(identity.category == "server" for identity in info.identities)
 
         version = client.request(version_request(id="version-1", to=server)).find(VersionQuery)
