@@ -3,10 +3,10 @@
 Everything Prosody writes (its configuration, pid file, data, log and certificates) lives
 under one directory.  It is started as ``prosody -F --config DIR/prosody.cfg.lua``, in the
 foreground and without ``prosodyctl start``, so that the process found by its PID is the
-server itself, which ``SIGTERM`` stops.  Two virtual hosts share the client port: one
-takes SASL PLAIN in the clear, which loopback makes harmless, and one offers STARTTLS
-with a certificate made here, so that TLS is negotiated for real.  A component with a
-shared secret gets the component port.
+server itself, which ``SIGTERM`` stops.  Three virtual hosts share the client port: two
+take SASL in the clear, which loopback makes harmless, one with PLAIN only and one with
+SCRAM-SHA-1 only, and one offers STARTTLS with a certificate made here, so that TLS is
+negotiated for real.  A component with a shared secret gets the component port.
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 LOOPBACK = "127.0.0.1"
-#: The one instant the routers of the tests are handed: no test waits for a deadline.
-NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 MODULES = Path("/usr/lib/prosody/modules")
 
 #: The virtual host that takes only SASL PLAIN, without TLS (its users log in in the

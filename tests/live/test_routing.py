@@ -21,7 +21,8 @@ from xepcodec.protocols.version import (
 
 from .client import LiveClient
 from .component import LiveComponent
-from .prosody import COMPONENT_HOST, JULIET, NOW, PLAIN_HOST, Prosody
+from .driver import NOW
+from .prosody import COMPONENT_HOST, JULIET, PLAIN_HOST, Prosody
 
 
 def test_iqs_to_the_component_are_answered_by_its_router(prosody: Prosody) -> None:
