@@ -24,9 +24,9 @@ class LiveComponent(Driver[ComponentSession]):
 
     arrival = Received
 
-    def __init__(self, prosody: Prosody, *, secret: str = COMPONENT_SECRET) -> None:
-        super().__init__(Wire(prosody.component_port),
-                         ComponentSession.connect(COMPONENT_HOST, secret))
+    def __init__(self, prosody: Prosody, *, secret: str = COMPONENT_SECRET,
+                 domain: str = COMPONENT_HOST) -> None:
+        super().__init__(Wire(prosody.component_port), ComponentSession.connect(domain, secret))
         self.take([])  # the header, queued at once
         self.until(lambda new: any(isinstance(event, Authenticated | StreamEnded)
                                    for event in new))

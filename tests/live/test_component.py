@@ -40,3 +40,13 @@ def test_wrong_secret_ends_in_not_authorized(prosody: Prosody) -> None:
         replayed = component.check()
     (error,) = [event.stanza for event in replayed if isinstance(event, StanzaReceived)]
     assert isinstance(error, StreamError) and error.condition is StreamCondition.NOT_AUTHORIZED
+
+
+def test_an_unknown_domain_is_refused(prosody: Prosody) -> None:
+    with LiveComponent(prosody, domain="nobody.xepcodec.test") as component:
+        assert not component.accepted
+        failure = component.failure
+        assert failure is not None and failure.condition is StreamCondition.HOST_UNKNOWN
+        while not component.wire.closed:
+            component.wire.receive()
+        component.check()
