@@ -73,6 +73,11 @@ def test_plain_login_and_the_servers_services(prosody: Prosody) -> None:
         item = roster.item(romeo)
         assert item is not None and item.name == "Romeo" and item.groups == ("Verona",)
         assert roster.ver  # the server versions rosters (RFC 6121 §2.6)
+        # Asked again with that version, the server says nothing changed: an empty
+        # result, or the same roster.
+        again = client.request(roster_request(id="roster-3", ver=roster.ver))
+        assert again.type is IqType.RESULT, again
+        assert again.payload is None or again.find(RosterQuery).items == roster.items
 
         client.close()
         replayed = client.check()
