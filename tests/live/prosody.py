@@ -85,7 +85,10 @@ def prosody_installed() -> bool:
 
 
 def available_modules(wanted: Iterable[str] = WANTED_MODULES) -> list[str]:
-    """The wanted modules this installation ships."""
+    """The wanted modules this installation ships (all of them when its modules are
+    not where Debian puts them, and cannot be looked at)."""
+    if not MODULES.is_dir():
+        return list(wanted)
     return [name for name in wanted
             if (MODULES / f"mod_{name}.lua").is_file() or (MODULES / f"mod_{name}").is_dir()]
 
