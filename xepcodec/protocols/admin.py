@@ -143,7 +143,8 @@ class Node(enum.StrEnum):
 
 
 #: Nodes servers use for a command the XEP names otherwise (its names are a SHOULD), with
-#: the command they run: Prosody lists the online users at ``#get-online-users``.
+#: the command they run: Prosody before 0.12 listed the online users at
+#: ``#get-online-users`` (0.12 uses the XEP's node).
 ALIASES: Final[Mapping[str, Node]] = MappingProxyType({
     f"{ADMIN}#get-online-users": Node.GET_ONLINE_USERS_LIST,
 })
