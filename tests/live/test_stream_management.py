@@ -3,6 +3,8 @@ acknowledges what was sent, and resuming the session on a new connection."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from xepcodec.core.stanzas import IqType
@@ -14,6 +16,8 @@ from xepcodec.machines.client_session import (
     StreamManagementEnabled,
 )
 from xepcodec.protocols.ping import ping_request
+from xepcodec.protocols.stream_management import R
+from xepcodec.xml import StanzaReceived
 
 from .client import LiveClient
 from .prosody import JULIET, PLAIN_HOST, Prosody
@@ -40,7 +44,15 @@ def test_enable_then_acknowledge_then_resume(prosody: Prosody) -> None:
         assert acks[-1].h == 2
         assert [stanza for ack in acks for stanza in ack.stanzas] == pings
         assert client.session.unacked == ()
-        client.check()
+        replayed = client.check()
+        # Prosody asks for acknowledgements too, once what it sent has drained: each
+        # <r/> it sent is answered with an <a/> that counts what the session handled.
+        asked = [event.stanza for event in replayed
+                 if isinstance(event, StanzaReceived) and isinstance(event.stanza, R)]
+        answered = re.findall(rb"<a [^>]*h=['\"](\d+)['\"]", b"".join(client.sent))
+        assert asked and len(answered) == len(asked), (asked, answered)
+        counts = [int(h) for h in answered]
+        assert counts == sorted(counts) and counts[-1] <= len(pings), counts
         resumption = client.session.resumption()
         assert resumption is not None
     # The connection is gone without a closing of the stream: resume on a new one.
