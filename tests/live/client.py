@@ -104,10 +104,11 @@ class LiveClient(Driver[ClientSession]):
     def check(self) -> list[Any]:
         """What every live test asserts of everything the server sent: each stanza the
         session handed over typed, valid and round-tripping, none refused; every byte
-        received read again by a default ``StreamReader`` without a stream error.
-        Returns the replayed reader's events."""
+        received read again by a default ``StreamReader`` without a stream error (and
+        the same of what the session wrote).  Returns the replayed reader's events."""
         unreadable = [event for event in self.events if isinstance(event, StanzaUnreadable)]
         assert not unreadable, [(e.failed.error, e.failed.element) for e in unreadable]
         for stanza in self.received():
             check_typed(stanza)
+        self.check_sent()
         return replay(self.wire.streams)

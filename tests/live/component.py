@@ -50,9 +50,11 @@ class LiveComponent(Driver[ComponentSession]):
 
     def check(self) -> list[Any]:
         """Every stanza the session handed over typed, valid and round-tripping, none
-        refused; every byte received read again without a stream error."""
+        refused; every byte received read again without a stream error (and the same
+        of what the session wrote)."""
         for event in self.events:
             if isinstance(event, Received):
                 assert not isinstance(event.stanza, StanzaFailed), event.stanza.error
                 check_typed(event.stanza)
+        self.check_sent()
         return replay(self.wire.streams)

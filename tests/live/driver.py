@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from xepcodec.machines.base import Event, Ignored, Send
 from xepcodec.machines.router import Router
 
-from .wire import Done, Wire, has
+from .wire import Done, Wire, has, replay, streams_of
 
 #: The one instant the routers of the tests are handed: no test waits for a deadline.
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -93,3 +93,8 @@ class Driver(Generic[S]):
                 case Ignored(reason=why):
                     raise AssertionError(f"the router ignored a stanza: {why}")
         return events
+
+    def check_sent(self) -> list[Any]:
+        """What the session wrote, read back by a default ``StreamReader`` as the
+        server's end would, with the same checks as what the server sent."""
+        return replay(streams_of(b"".join(self.sent)))

@@ -17,9 +17,10 @@ from xepcodec.protocols.entity_time import EntityTime, check_time_result, time_r
 from xepcodec.protocols.last_activity import LastActivity, check_last_result, last_request
 from xepcodec.protocols.ping import NS_PING, ping_request
 from xepcodec.protocols.roster import RosterItem, RosterQuery, roster_request, roster_set
+from xepcodec.protocols.sasl import Auth
 from xepcodec.protocols.stream_features import StreamFeatures
 from xepcodec.protocols.version import VersionQuery, check_version_result, version_request
-from xepcodec.xml import StanzaReceived
+from xepcodec.xml import StanzaReceived, StreamOpened
 
 from .client import LiveClient
 from .prosody import JULIET, NURSE, PLAIN_HOST, ROMEO, SCRAM_HOST, TLS_HOST, Prosody
@@ -109,8 +110,12 @@ def test_starttls_then_scram_sha_256(prosody: Prosody) -> None:
         pinged(client, TLS_HOST, "ping-tls")
         client.close()
         replayed = client.check()
-    # Three streams: in the clear, over TLS, and after SASL.
+    # Three streams each way: in the clear, over TLS, and after SASL.
     assert len(client.wire.streams) == 3
+    written = client.check_sent()
+    assert sum(isinstance(event, StreamOpened) for event in written) == 3
+    assert any(isinstance(event, StanzaReceived) and isinstance(event.stanza, Auth)
+               for event in written)
     features = [event.stanza for event in replayed if isinstance(event, StanzaReceived)
                 and isinstance(event.stanza, StreamFeatures)]
     assert features[0].starttls is not None

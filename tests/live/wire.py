@@ -10,6 +10,7 @@ at the same places.
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 import ssl
 from collections.abc import Callable
@@ -144,6 +145,18 @@ def check_typed(stanza: object) -> None:
     report = xepcodec.validate(data)
     assert report.ok, (data, report.errors)
     assert xepcodec.parse(data) == stanza, data
+
+
+#: Where a stream a session wrote begins: its header, after an XML declaration or not.
+_HEADER = re.compile(rb"(?:<\?xml[^>]*\?>)?<stream:stream[\s>]")
+
+
+def streams_of(data: bytes) -> list[bytearray]:
+    """What one side wrote, cut where it opened a new stream (a restart)."""
+    starts = [match.start() for match in _HEADER.finditer(data)]
+    assert starts and starts[0] == 0, data[:200]
+    return [bytearray(data[start:end]) for start, end in zip(starts, [*starts[1:], len(data)],
+                                                             strict=True)]
 
 
 #: The size of the pieces the replay also feeds: a prime, so that the cuts fall
