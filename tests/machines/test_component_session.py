@@ -458,3 +458,46 @@ def test_a_router_behind_the_component_answers_a_ping() -> None:
                 component.send(answer.stanza)
     assert heard_by_server == [Received(Iq(namespace=COMPONENT, type=IqType.RESULT,
                                            id="ping-1", from_=JID.parse(DOMAIN), to=USER))]
+
+
+# -- whatever the peer sends ------------------------------------------------------------------
+
+_PIECES = [
+    HEADER_FROM_SERVER, HEADER_FROM_COMPONENT,
+    HEADER_FROM_SERVER.replace(f" id='{STREAM_ID}'".encode(), b""),
+    HEADER_FROM_COMPONENT.replace(COMPONENT.encode(), CLIENT.encode()),
+    b"<handshake/>", f"<handshake>{handshake_digest(STREAM_ID, SECRET)}</handshake>".encode(),
+    b"<handshake>nonsense</handshake>",
+    f"<message from='bot@{DOMAIN}' to='{USER}'/>".encode(),
+    f"<message from='{USER}' to='bot@{DOMAIN}'/>".encode(),
+    b"<message/>", f"<iq type='get' id='1' from='bot@{DOMAIN}' to='{USER}'/>".encode(),
+    b"<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+    b"<stream:features/>", b"<r xmlns='urn:xmpp:sm:3'/>", b"<unknown xmlns='urn:example'/>",
+    b"</stream:stream>", b" ", b"<broken", b"</mismatch>", b"&bogus;",
+]
+
+
+@given(role=st.sampled_from(list(ComponentRole)),
+       pieces=st.lists(st.sampled_from(_PIECES), max_size=8),
+       calls=st.lists(st.sampled_from(["send", "close", None]), max_size=8))
+def test_nothing_the_peer_sends_raises_before_the_stream_is_closed(
+        role: ComponentRole, pieces: list[bytes], calls: list[str | None]) -> None:
+    session = ComponentSession.connect(DOMAIN, SECRET) if role is ComponentRole.COMPONENT \
+        else ComponentSession.accept(stream_id=STREAM_ID, secrets=SECRETS)
+    message = Message(namespace=COMPONENT, from_=JID.parse(f"bot@{DOMAIN}"), to=USER)
+    ends = 0
+    for piece, call in zip(pieces, calls + [None] * len(pieces), strict=False):
+        if session.state is ComponentState.CLOSED:
+            break
+        events = session.receive_data(piece)
+        ends += len(ended(events))
+        if call == "send" and session.state is ComponentState.READY:
+            session.send(message)
+        elif call == "close" and session.state in SESSION.states() and \
+                ComponentInput.CLOSE in SESSION.allowed(session.state):
+            ends += len(ended(session.close()))
+        session.data_to_send()
+    # The end is reported once at most, and always once the stream is closed.
+    assert ends <= 1
+    if session.state is ComponentState.CLOSED:
+        assert ends == 1

@@ -105,7 +105,8 @@ class Received(ComponentSessionEvent):
 @dataclass(frozen=True, slots=True)
 class StreamEnded(ComponentSessionEvent):
     """The stream is over.  ``condition`` is None when it was closed in good order;
-    otherwise the stream error, sent (``by_peer`` False) or received.  Once
+    otherwise the stream error received (``by_peer``) or found by this side (sent when
+    its closing tag was not written yet).  Once
     :meth:`ComponentSession.data_to_send` is drained the caller closes the socket."""
 
     condition: StreamCondition | None
@@ -176,6 +177,7 @@ class _Act(enum.Enum):
     DELIVER = "report the stanza"
     IGNORE = "ignore it"
     NOTHING = "nothing to do"
+    BROKEN = "report the stream broken after this side closed it"
     WRITE = "write the stanza"
     CLOSE = "close the stream"
 
@@ -199,6 +201,8 @@ _NEGOTIATING: Final = {
     _I.MISADDRESSED: (_A.REFUSE, _C.ENDED),
     _I.OTHER: (_A.REFUSE, _C.ENDED),
 }
+
+_HEADERS: Final = (_I.HEADER, _I.HEADER_REFUSED, _I.HEADER_WITHOUT_ID)
 
 #: (state, input) -> (action, next state), for both roles.
 SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, ComponentState]"](
@@ -228,7 +232,9 @@ SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, Compon
         (_C.READY, _I.HANDSHAKE_REFUSED): (_A.IGNORE, _C.READY),
         (_C.READY, _I.OTHER): (_A.IGNORE, _C.READY),
         (_C.READY, _I.SEND): (_A.WRITE, _C.READY),
-        # This side closed: what the peer still sends is read until it closes too.
+        # This side closed: what the peer still sends is read until it closes too
+        # (its header among it, when this side closed before the header came).
+        **{(_C.CLOSING, i): (_A.IGNORE, _C.CLOSING) for i in _HEADERS},
         (_C.CLOSING, _I.STANZA): (_A.DELIVER, _C.CLOSING),
         (_C.CLOSING, _I.MISADDRESSED): (_A.IGNORE, _C.CLOSING),
         (_C.CLOSING, _I.HANDSHAKE): (_A.IGNORE, _C.CLOSING),
@@ -236,8 +242,9 @@ SESSION: Final = Transitions[ComponentState, ComponentInput, "tuple[_Act, Compon
         (_C.CLOSING, _I.OTHER): (_A.IGNORE, _C.CLOSING),
         (_C.CLOSING, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _C.ENDED),
         (_C.CLOSING, _I.FOOTER): (_A.CLOSED, _C.CLOSED),
-        (_C.CLOSING, _I.BROKEN): (_A.NOTHING, _C.CLOSED),
+        (_C.CLOSING, _I.BROKEN): (_A.BROKEN, _C.CLOSED),
         # The end is reported; the rest is the peer catching up.
+        **{(_C.ENDED, i): (_A.IGNORE, _C.ENDED) for i in _HEADERS},
         (_C.ENDED, _I.STANZA): (_A.IGNORE, _C.ENDED),
         (_C.ENDED, _I.MISADDRESSED): (_A.IGNORE, _C.ENDED),
         (_C.ENDED, _I.HANDSHAKE): (_A.IGNORE, _C.ENDED),
@@ -397,7 +404,8 @@ class ComponentSession:
             case StanzaReceived(stanza=StreamError() as error):
                 text = error.description.text if error.description is not None else None
                 return _Input(ComponentInput.STREAM_ERROR, error, error.condition, text)
-            case StanzaReceived(stanza=etree._Element() as raw) if raw.tag == _STREAM_ERROR:
+            case StanzaReceived(element=etree._Element() as raw) | StanzaFailed(
+                    element=etree._Element() as raw) if raw.tag == _STREAM_ERROR:
                 # A stream error the model could not read is an error all the same.
                 return _Input(ComponentInput.STREAM_ERROR, raw,
                               StreamCondition.UNDEFINED_CONDITION)
@@ -570,6 +578,10 @@ class ComponentSession:
     def _nothing(self, given: _Input) -> list[Event]:
         return []
 
+    def _broken(self, given: _Input) -> list[Event]:
+        # The closing tag is written: no stream error can follow it.
+        return [StreamEnded(given.condition, by_peer=False, text=given.text)]
+
     def _write(self, given: _Input) -> list[Event]:
         self._buffer += self._writer.send(given.item)
         return []
@@ -592,6 +604,7 @@ class ComponentSession:
         _Act.DELIVER: _deliver,
         _Act.IGNORE: _ignore,
         _Act.NOTHING: _nothing,
+        _Act.BROKEN: _broken,
         _Act.WRITE: _write,
         _Act.CLOSE: _close,
     }
