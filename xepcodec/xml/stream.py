@@ -39,8 +39,9 @@ unrecoverable).  A stanza-level condition from the decoder (a malformed JID, an
 unknown payload...) does not end the stream: it arrives in order as
 :class:`StanzaFailed`, with the error (its path and line placed in the stream) and
 the element, whose ``id``, ``from`` and ``to`` are needed to answer with a stanza
-error.  ``stream:features`` and ``stream:error`` the decoder does not know arrive as
-:class:`StanzaReceived` carrying the raw element.
+error.  An element of the stream namespace the decoder has no class for arrives as
+:class:`StanzaReceived` carrying the raw element; one it has a class for
+(``stream:features``, ``stream:error``) and refuses arrives as :class:`StanzaFailed`.
 
 Restarts.  Where RFC 6120 restarts the stream (after STARTTLS ``<proceed/>``,
 §5.4.3.3, and after SASL ``<success/>``, §6.4.6), call :meth:`XmlStreamReader.restart`
@@ -474,11 +475,13 @@ class XmlStreamReader:
             return StanzaReceived(self._decoder(element), element)
         except ParseError as error:
             tag = element.tag
-            if isinstance(tag, str) and tag.startswith("{" + STREAM_NS + "}"):
-                # stream:features, stream:error and the like: the caller decides.
+            no_class = error.condition == "feature-not-implemented" and error.path in (
+                None, path_of(element))
+            if no_class and isinstance(tag, str) and tag.startswith("{" + STREAM_NS + "}"):
+                # An element of the stream namespace the decoder has no class for: the
+                # caller decides.  (One it has a class for and refuses fails below.)
                 return StanzaReceived(element, element)
-            if error.condition == "feature-not-implemented" and error.path in (
-                    None, path_of(element)):
+            if no_class:
                 # No protocol knows the top-level element itself: RFC 6120 §4.9.3.24
                 # makes that a stream error, not a stanza error.
                 unknown = ParseError(f"{error.message}; it is not a stanza this stream "
