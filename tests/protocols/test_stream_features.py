@@ -17,7 +17,7 @@ from conformance.examples import (
     parse_example,
     specs_dir,
 )
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from test_one_verdict import MUTATIONS, disagreement
@@ -26,9 +26,10 @@ import xepcodec
 from xepcodec import parse, serialize
 from xepcodec.api import StreamReader, StreamWriter
 from xepcodec.core.stanzas import Iq
+from xepcodec.core.streams import StreamError
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError
-from xepcodec.model import XmlFragment, decode, encode, is_element
+from xepcodec.model import XmlFragment, decode, encode, is_element, lookup
 from xepcodec.protocols.bind import Bind, bind_request
 from xepcodec.protocols.caps import Caps
 from xepcodec.protocols.sasl import (
@@ -297,7 +298,7 @@ def test_parse_validate_and_the_stream_agree(text: str) -> None:
 
 NEGOTIATION_CLASSES = [StreamFeatures, StartTls, Proceed, TlsFailure, Mechanisms, Auth,
                        Challenge, Response, Success, Abort, SaslFailure, Bind, Session,
-                       RosterVersioning, RegisterFeature]
+                       RosterVersioning, RegisterFeature, StreamError]
 
 
 @st.composite
@@ -316,6 +317,11 @@ def mutated_negotiation(draw: st.DrawFn) -> bytes:
 @settings(max_examples=300, derandomize=True)
 @given(mutated_negotiation())
 def test_parse_validate_and_the_stream_agree_on_damaged_elements(data: bytes) -> None:
+    root = etree.QName(etree.fromstring(data))
+    # An element of the stream namespace that nothing declares is handed over raw by
+    # the reader (its caller decides), where parse refuses it: the XML layer's choice,
+    # tested there.
+    assume(root.namespace != STREAMS or lookup(root.text) is not None)
     assert disagreement(data) is None, data.decode("utf-8", "replace")
 
 
