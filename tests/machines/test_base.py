@@ -24,6 +24,7 @@ from xepcodec.machines.base import (
     Changes,
     Event,
     IdCounter,
+    IdSource,
     Ignored,
     Send,
     SnapshotFormat,
@@ -503,6 +504,19 @@ def test_an_id_counter_counts_from_where_it_was_saved() -> None:
     assert [ids(), ids()] == ["m-1", "m-2"]
     restored = IdCounter("m", ids.next)
     assert restored() == "m-3"
+
+
+def test_an_id_source_saves_its_own_counter_and_never_the_callers_ids() -> None:
+    own = IdSource(None, "m")
+    assert [own(), own()] == ["m-1", "m-2"] and own.saved == 3
+    later = IdSource(None, "m")
+    later.resume(own.saved)
+    assert later() == "m-3"
+    later.resume(None)
+    assert later() == "m-4"
+    given = IdSource(iter(["a", "b"]).__next__, "m")
+    given.resume(40)
+    assert [given(), given()] == ["a", "b"] and given.saved is None
 
 
 def test_send_and_ignored_are_events_with_json() -> None:

@@ -55,7 +55,7 @@ from xepcodec.machines.archive_store import (
 )
 from xepcodec.machines.base import (
     Changes,
-    IdCounter,
+    IdSource,
     Ignored,
     Send,
     SnapshotFormat,
@@ -526,11 +526,7 @@ class ArchiveServer:
         self._random = random
         self._limits = limits if limits is not None else Limits()
         self._defaults = defaults if defaults is not None else Defaults()
-        self._counter: IdCounter | None = None
-        if ids is None:
-            self._counter = IdCounter("archive")
-            ids = self._counter
-        self._ids: Callable[[], str] = ids
+        self._ids = IdSource(ids, "archive")
         # per stream (full JID, or bare when the caller uses bare JIDs)
         self._streams: dict[JID, AutoSetting] = {}
         # resources that asked for the preferences: the namespace to push them in
@@ -1529,7 +1525,7 @@ class ArchiveServer:
         state = _Saved(
             namespace=self._namespace, encryption=self._encryption, lenient=self._lenient,
             limits=self._limits, defaults=self._defaults,
-            next_id=self._counter.next if self._counter is not None else None,
+            next_id=self._ids.saved,
             streams=dict(self._streams), subscribers=dict(self._subscribers),
             open=tuple(_Recorded(owner=item.owner, with_=item.with_, start=item.start,
                                  thread=item.thread, namespace=item.namespace,
@@ -1556,8 +1552,7 @@ class ArchiveServer:
             server = cls(store, namespace=state.namespace, encryption=state.encryption,
                          lenient=state.lenient, random=random, ids=ids, limits=state.limits,
                          defaults=state.defaults)
-            if server._counter is not None and state.next_id is not None:
-                server._counter.next = state.next_id
+            server._ids.resume(state.next_id)
             server._streams.update(state.streams)
             for jid, namespace in state.subscribers.items():
                 if namespace not in NAMESPACES:

@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar, runtime_checkable
 
+from xepcodec.api import parse, serialize
 from xepcodec.datatypes.dates import format_datetime, parse_datetime
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ProtocolError, XepCodecError
+from xepcodec.model import is_element, is_element_class
 
 __all__ = [
     "Changes",
     "Event",
     "IdCounter",
+    "IdSource",
     "Ignored",
     "Machine",
     "Send",
@@ -101,6 +104,32 @@ class IdCounter:
         value = self.next
         self.next += 1
         return f"{self.prefix}-{value}"
+
+
+class IdSource:
+    """The ids a machine hands out: the caller's ``ids`` callable when given, else an
+    :class:`IdCounter` whose position the machine saves with its snapshot
+    (:attr:`saved`) and sets back on restore (:meth:`resume`)."""
+
+    __slots__ = ("_counter", "_ids")
+
+    def __init__(self, ids: Callable[[], str] | None, prefix: str) -> None:
+        self._counter = IdCounter(prefix) if ids is None else None
+        self._ids: Callable[[], str] = ids if ids is not None else self._counter  # type: ignore[assignment]
+
+    def __call__(self) -> str:
+        return self._ids()
+
+    @property
+    def saved(self) -> int | None:
+        """The counter's next value, or None when the ids are the caller's."""
+        return None if self._counter is None else self._counter.next
+
+    def resume(self, saved: int | None) -> None:
+        """Continue the counter from ``saved`` (nothing when the ids are the caller's,
+        or nothing was saved)."""
+        if self._counter is not None and saved is not None:
+            self._counter.next = saved
 
 
 # -- transitions ----------------------------------------------------------------------------
@@ -288,7 +317,8 @@ class SnapshotFormat:
 _CODECS: Final[dict[type, tuple[Callable[[Any], Any], Callable[[Any], Any]]]] = {}
 
 
-def register_json(kind: type[T], encode: Callable[[T], Any], decode: Callable[[Any], T]) -> None:
+def register_json(kind: type[Any], encode: Callable[[Any], Any],
+                  decode: Callable[[Any], Any]) -> None:
     """Teach :func:`to_json` and :func:`from_json` a type they cannot derive (a key
     object, say).  ``decode`` raises ValueError on what it cannot read."""
     _CODECS[kind] = (encode, decode)
@@ -323,8 +353,7 @@ def to_json(value: Any, kind: Any = None) -> Any:
         return format_datetime(value)
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
-    if hasattr(type(value), "__xml_codec__"):
-        from xepcodec.api import serialize
+    if is_element(value):
         return serialize(value).decode("utf-8")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         hints = _hints(type(value))
@@ -353,7 +382,7 @@ def _tagged(kind: object) -> bool:
     dataclasses written as objects of their fields (a typed XML element is written as
     its XML, which names it)."""
     return isinstance(kind, type) and dataclasses.is_dataclass(kind) \
-        and not hasattr(kind, "__xml_codec__")
+        and not is_element_class(kind)
 
 
 def _string_key(key: object) -> bool:
@@ -420,8 +449,7 @@ def from_json(kind: Any, data: Any) -> Any:
             return _read(parse_datetime, data)
         if kind is bytes:
             return base64.b64decode(_exact(data, str), validate=True)
-        if hasattr(kind, "__xml_codec__"):
-            from xepcodec.api import parse
+        if is_element_class(kind):
             value = _read(parse, data)
             if not isinstance(value, kind):
                 raise ValueError(f"expected a {kind.__name__}, got a {type(value).__name__}")

@@ -25,7 +25,7 @@ from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, JIDError, ParseError, ProtocolError
 from xepcodec.machines.base import (
     Event,
-    IdCounter,
+    IdSource,
     Ignored,
     Send,
     SnapshotFormat,
@@ -584,11 +584,7 @@ class ServerBuddies:
         except ParseError as error:
             raise ArgumentValueError(error.message) from None
         self._config = config if config is not None else Config()
-        self._counter: IdCounter | None = None
-        if ids is None:
-            self._counter = IdCounter("sb")
-            ids = self._counter
-        self._ids: Callable[[], str] = ids
+        self._ids = IdSource(ids, "sb")
         self._roster: dict[JID, State] = {}
         self._sessions: dict[str, _Session] = {}
         self._ended: list[str] = []
@@ -1039,7 +1035,7 @@ class ServerBuddies:
             domain=self._domain, config=self._config, roster=dict(self.roster()),
             sessions=tuple(self._sessions.values()), ended_sessions=tuple(self._ended),
             received=tuple((peer, tuple(digests)) for peer, digests in self._seen.items()),
-            next_id=self._counter.next if self._counter is not None else None)
+            next_id=self._ids.saved)
         return _SNAPSHOT.seal(to_json(saved))
 
     @classmethod
@@ -1059,8 +1055,7 @@ class ServerBuddies:
             saved: _Saved = from_json(_Saved, state)
             machine = cls(saved.domain, config if config is not None else saved.config,
                           ids=ids)
-            if machine._counter is not None and saved.next_id is not None:
-                machine._counter.next = saved.next_id
+            machine._ids.resume(saved.next_id)
             for peer, peer_state in saved.roster.items():
                 if peer_state is not State.NONE:
                     machine._roster[check_domain(peer, "roster peer")] = peer_state

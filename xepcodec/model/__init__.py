@@ -18,7 +18,7 @@ from xepcodec.model.fields import (
 )
 from xepcodec.model.raw import XmlFragment
 from xepcodec.model.registry import lookup
-from xepcodec.model.walk import is_element, walk
+from xepcodec.model.walk import is_element, is_element_class, walk
 
 __all__ = [
     "ANY_NAME",
@@ -32,6 +32,7 @@ __all__ = [
     "extensions",
     "flag",
     "is_element",
+    "is_element_class",
     "local_name",
     "lookup",
     "text",

@@ -16,14 +16,19 @@ from xepcodec.errors import ArgumentTypeError
 from xepcodec.model.codec import CHILD, CHILDREN, EXTENSIONS, codec_of
 from xepcodec.model.raw import XmlFragment
 
-__all__ = ["is_element", "walk"]
+__all__ = ["is_element", "is_element_class", "walk"]
 
 
 def is_element(obj: object) -> bool:
     """Whether ``obj`` is a typed element: an instance of a class declared with
     :func:`~xepcodec.model.element` (a dataclass carrying ``__xml_codec__``).  An
     :class:`~xepcodec.model.XmlFragment` is not one, nor is a declared class itself."""
-    return "__xml_codec__" in type(obj).__dict__
+    return is_element_class(type(obj))
+
+
+def is_element_class(cls: object) -> bool:
+    """Whether ``cls`` is a class declared with :func:`~xepcodec.model.element`."""
+    return isinstance(cls, type) and "__xml_codec__" in cls.__dict__
 
 
 # The fields of each declared class that hold elements (single children, repeated

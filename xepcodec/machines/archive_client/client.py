@@ -46,7 +46,7 @@ from xepcodec.machines.archive_client.snapshot_v1 import from_version_1
 from xepcodec.machines.archive_client.upload import Upload, UploadFlow
 from xepcodec.machines.base import (
     Event,
-    IdCounter,
+    IdSource,
     Ignored,
     Send,
     SnapshotFormat,
@@ -95,7 +95,7 @@ def _public_key_to_der(key: RSAPublicKey) -> str:
 
 
 # A key replacement saves its new public key (never a private one).
-register_json(RSAPublicKey, _public_key_to_der, _public_key_from_der)  # type: ignore[type-abstract]
+register_json(RSAPublicKey, _public_key_to_der, _public_key_from_der)
 
 
 _Handler = Callable[[Pending, Iq, "StanzaError | None"], "list[Event]"]
@@ -156,10 +156,8 @@ class ArchiveClient:
         settings = Settings(as_jid(jid, "jid"), namespace,
                             None if service is None else as_jid(service, "service"),
                             max_stanza_bytes, algorithm, key_transport, allow_legacy, lenient)
-        self._counter: IdCounter | None = None
-        if ids is None:
-            self._counter = ids = IdCounter("arc")
-        self._shared = Shared(settings, ids, random, Requests())
+        self._ids = IdSource(ids, "arc")
+        self._shared = Shared(settings, self._ids, random, Requests())
         # Key replacement hears where this client's own uploads put keys, and waits for
         # those still under way: the only ties between the flows.
         self._upload = UploadFlow(self._shared, own_keys=lambda own: self._rekey.own_keys(own))
@@ -424,7 +422,7 @@ class ArchiveClient:
     def snapshot(self) -> dict[str, Any]:
         """The whole state as a JSON-safe dict (no private key, no symmetric key)."""
         saved = ClientState(self._shared.settings,
-                       self._counter.next if self._counter is not None else None,
+                       self._ids.saved,
                        tuple(self._shared.requests), self._upload.uploads,
                        tuple(self._retrieve.retrievals.values()), self._rekey.rekey)
         return SNAPSHOT.seal(to_json(saved))
@@ -447,8 +445,7 @@ class ArchiveClient:
                          ids=ids, random=random, max_stanza_bytes=settings.max_stanza_bytes,
                          algorithm=settings.algorithm, key_transport=settings.key_transport,
                          allow_legacy=settings.allow_legacy, lenient=settings.lenient)
-            if client._counter is not None and saved.next_id is not None:
-                client._counter.next = saved.next_id
+            client._ids.resume(saved.next_id)
             client._shared.requests = Requests(saved.pending)
             client._upload.uploads.update(saved.uploads)
             client._retrieve.retrievals.update(
