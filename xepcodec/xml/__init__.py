@@ -8,6 +8,7 @@ model's (``xepcodec.StreamReader``, ``xepcodec.api.StreamWriter``).
 from xepcodec.xml.paths import STREAM_NS, XML_NS, path_of
 from xepcodec.xml.reader import DEFAULT_LIMITS, Limits, parse_xml
 from xepcodec.xml.stream import (
+    BrokenStreamError,
     Decoder,
     Event,
     StanzaFailed,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "STREAM_NS",
     "XML_NS",
+    "BrokenStreamError",
     "Decoder",
     "Event",
     "Limits",

@@ -343,9 +343,17 @@ def namespace_error(entry: Any, candidates: Iterable[etree._Element]) -> ParseEr
         condition, message = "bad-namespace-prefix", f"undeclared namespace prefix: {text}"
     else:
         condition, message = "not-well-formed", f"namespace error: {text}"
+    culprit = namespace_culprit(entry, candidates)
+    path = shorten(path_of(culprit)) if culprit is not None else None
+    return ParseError(f"{message} (column {entry.column})", condition=condition, stream=True,
+                      path=path, line=entry.line)
+
+
+def namespace_culprit(entry: Any, candidates: Iterable[etree._Element]) -> etree._Element | None:
+    """The element :func:`namespace_error` names for *entry* among *candidates*."""
+    code: int = entry.type
     line: int = entry.line
     fallback: etree._Element | None = None
-    culprit: etree._Element | None = None
     for element in candidates:
         source = element.sourceline
         if not isinstance(source, int) or source < line:
@@ -353,12 +361,8 @@ def namespace_error(entry: Any, candidates: Iterable[etree._Element]) -> ParseEr
         if fallback is None:
             fallback = element
         if _shows_namespace_fault(element, code):
-            culprit = element
-            break
-    culprit = culprit if culprit is not None else fallback
-    path = shorten(path_of(culprit)) if culprit is not None else None
-    return ParseError(f"{message} (column {entry.column})", condition=condition, stream=True,
-                      path=path, line=line)
+            return element
+    return fallback
 
 
 def _shows_namespace_fault(element: etree._Element, code: int) -> bool:

@@ -54,9 +54,8 @@ of the old one; the reader refuses to restart when one may have been.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, cast
@@ -76,12 +75,14 @@ from xepcodec.xml.reader import (
     has_equals_run,
     is_namespace_error,
     markup_problem,
+    namespace_culprit,
     namespace_error,
     skeleton,
     syntax_error,
 )
 
 __all__ = [
+    "BrokenStreamError",
     "Decoder",
     "Event",
     "StanzaFailed",
@@ -143,6 +144,28 @@ class StreamClosed:
 
 
 Event = StreamOpened | StanzaReceived | StanzaFailed | StreamClosed
+
+
+class BrokenStreamError(ParseError):
+    """The stream is broken: the error :meth:`XmlStreamReader.feed` raises.
+
+    ``events`` are the events decoded from the bytes before the fault that no call
+    returned: those of the call that raised, in order (a stream header, stanzas that
+    arrived whole), to be handled before the error itself.  A reader that failed raises
+    this same error again on every later call, ``events`` included: they were handed
+    over the first time.
+    """
+
+    def __init__(self, message: str, *, condition: str, path: str | None = None,
+                 line: int | None = None, events: tuple[Event, ...] = ()) -> None:
+        super().__init__(message, condition=condition, path=path, line=line, stream=True)
+        self.events = events
+
+    @classmethod
+    def after(cls, error: ParseError, events: list[Event]) -> BrokenStreamError:
+        """*error* (a stream-level condition) with the *events* decoded before it."""
+        return cls(error.message, condition=error.condition, path=error.path,
+                   line=error.line, events=tuple(events))
 
 # ---------------------------------------------------------------------------------------
 # The guard: restricted-XML markup found in the bytes before libxml2 sees them
@@ -228,7 +251,12 @@ class XmlStreamReader:
     # -- public ----------------------------------------------------------------------
 
     def feed(self, data: bytes) -> list[Event]:
-        """Take the next bytes of the stream; return the events they complete."""
+        """Take the next bytes of the stream; return the events they complete.
+
+        Raises :class:`BrokenStreamError` when the bytes break the stream; its
+        ``events`` are those the bytes before the fault completed.  Events and error
+        do not depend on how the bytes were split between calls.
+        """
         if self._error is not None:
             raise self._error
         if isinstance(data, bytearray | memoryview):
@@ -243,13 +271,15 @@ class XmlStreamReader:
             for offset in range(0, len(data), step):
                 self._feed_slice(data[offset : offset + step], events)
         except ParseError as error:
-            self._error = error
-            raise
+            self._error = BrokenStreamError.after(error, events)
+            raise self._error from error.__cause__
         except BaseException as error:
             # A bug (most likely in a decoder): the tree is in an unknown state, so
-            # the reader stops, with an error a caller can answer the peer with.
-            self._error = ParseError(f"the stream reader failed: {error!r}",
-                                     condition="internal-server-error", stream=True)
+            # the reader stops, with an error a caller can answer the peer with (and
+            # the events that the bug kept this call from returning).
+            self._error = BrokenStreamError(f"the stream reader failed: {error!r}",
+                                            condition="internal-server-error",
+                                            events=tuple(events))
             raise
         return events
 
@@ -299,15 +329,22 @@ class XmlStreamReader:
         if start:
             # The declaration is checked; it goes to libxml2 unscanned, because the
             # guard would take its "<?" for a processing instruction.
-            self._feed_parser(head[:start])
+            self._feed_parser(head[:start], [])
         return head[start:]
 
     # -- one slice -------------------------------------------------------------------------
 
     def _feed_slice(self, chunk: bytes, events: list[Event]) -> None:
-        safe = self._guard(chunk)
-        if not safe:
-            return
+        safe, fault = self._guard(chunk)
+        if safe:
+            self._read(safe, events)
+        if fault is not None:
+            # What the bytes before the forbidden markup completed arrives first (a
+            # fault among them is reported instead, being the earlier one).
+            raise self._guard_error(*fault)
+
+    def _read(self, safe: bytes, events: list[Event]) -> None:
+        """Parse *safe*, bytes the guard let through, into *events*."""
         limits = self._limits
         size = len(safe)
         shape = skeleton(safe)
@@ -327,12 +364,9 @@ class XmlStreamReader:
         else:
             self._since_lt += size
             self._equals = min(self._equals + len(shape), limits.max_attributes + 1)
-        self._feed_parser(safe)
+        self._feed_parser(safe, events)
         self._process(events)
-        root = self._root
-        if self._depth <= 1 and root is not None and root.text is not None:
-            self._drop_stream_text(root.text)
-            root.text = None
+        self._check_stream_text()
         # Checked once the slice is parsed, so a stanza (or a tag, or text between
         # stanzas) is refused once it has grown past max_size.  A stanza that ends
         # in this slice is not checked: its bound is too loose to refuse it on, so
@@ -342,17 +376,22 @@ class XmlStreamReader:
                              condition="policy-violation", stream=True,
                              path=self._open_path(self._depth))
 
-    def _feed_parser(self, data: bytes) -> None:
+    def _feed_parser(self, data: bytes, events: list[Event]) -> None:
+        """Hand *data* to libxml2; on a fault, raise it once the events of the bytes
+        before it are in *events*, as they would be had the bytes come one by one."""
         try:
             self._parser.feed(data)
         except etree.XMLSyntaxError as error:
             fault = self._new_fault()
             if is_namespace_error(fault):
-                raise self._namespace_error(fault) from None
+                raise self._namespace_error(fault, events) from None
+            # libxml2 queued the events of everything before the fault.
+            self._process(events)
+            self._check_stream_text()
             raise self._syntax_error(error) from None
         fault = self._new_fault()
         if fault is not None:
-            raise self._namespace_error(fault)
+            raise self._namespace_error(fault, events)
         self._newlines += data.count(b"\n")
         # A tag's last byte is ">" (one inside an attribute value is taken for the end
         # of its tag: a restart may then be allowed where it loses bytes).
@@ -374,19 +413,31 @@ class XmlStreamReader:
         self._logged = len(log)
         return first_error(log[seen:])
 
-    def _namespace_error(self, fault: object) -> ParseError:
-        # The culprit's start tag was read in this feed, so its start event is queued;
-        # the events are only read to name it, the stream being over.  The stream
-        # element is the culprit only when nothing else started.
-        started = [cast(etree._Element, node) for event, node in self._parser.read_events()
-                   if event == "start"]
+    def _namespace_error(self, fault: object, events: list[Event]) -> ParseError:
+        # libxml2 reads on past a namespace error, so the events queued go beyond it.
+        # The culprit's start tag was read in this feed, so its start event is among
+        # them; the events before it are processed, those from it on are not (read
+        # byte by byte, the stream would have failed there).  The stream element is
+        # the culprit only when nothing else started.
+        queued = [(event, cast(etree._Element, node))
+                  for event, node in self._parser.read_events()]
+        started = [node for event, node in queued if event == "start"]
         stanzas = [node for node in started if node.getparent() is not None]
-        return namespace_error(fault, stanzas or started)
+        culprit = namespace_culprit(fault, stanzas or started)
+        before = next((index for index, (event, node) in enumerate(queued)
+                       if event == "start" and node is culprit), len(queued))
+        self._process(events, queued[:before])
+        self._check_stream_text()
+        # Named once the stanzas before it are detached, as in a stream read in pieces.
+        return namespace_error(fault, [] if culprit is None else [culprit])
 
-    def _process(self, events: list[Event]) -> None:
+    def _process(self, events: list[Event],
+                 queued: Iterable[tuple[str, etree._Element]] | None = None) -> None:
+        """Act on the events libxml2 queued (or on *queued*, some of them)."""
         limits = self._limits
-        element: etree._Element
-        for event, element in self._parser.read_events():  # type: ignore[assignment]
+        if queued is None:
+            queued = cast(Iterable[tuple[str, etree._Element]], self._parser.read_events())
+        for event, element in queued:
             # (start, end, comment and pi events always carry a node.)
             if event == "start":
                 self._depth += 1
@@ -498,6 +549,14 @@ class XmlStreamReader:
                 raise placed from error
             return StanzaFailed(placed, element)
 
+    def _check_stream_text(self) -> None:
+        """Refuse text the stream element holds between stanzas (keep-alive
+        whitespace is dropped)."""
+        root = self._root
+        if self._depth <= 1 and root is not None and root.text is not None:
+            self._drop_stream_text(root.text)
+            root.text = None
+
     def _drop_stream_text(self, text: str) -> None:
         if not text.isspace():
             raise ParseError(f"text {text.strip()[:40]!r} directly inside the stream; only "
@@ -506,8 +565,9 @@ class XmlStreamReader:
 
     # -- the guard -------------------------------------------------------------------------
 
-    def _guard(self, chunk: bytes) -> bytes:
-        """Check *chunk* for forbidden markup; return the part that may be parsed.
+    def _guard(self, chunk: bytes) -> tuple[bytes, tuple[str, str] | None]:
+        """Check *chunk* for forbidden markup; return the part that may be parsed, and
+        the condition and message of the forbidden markup that ends it, if any.
 
         A few bytes at the end that could still become something allowed ("<!" may
         open a CDATA section, "&am" may become "&amp;") are held back for the next
@@ -517,9 +577,9 @@ class XmlStreamReader:
         if not self._in_cdata and b"&" not in buf and b"!" not in buf and b"?" not in buf:
             if buf.endswith(b"<"):
                 self._carry = b"<"
-                return buf[:-1]
+                return buf[:-1], None
             self._carry = b""
-            return buf
+            return buf, None
         size = len(buf)
         pos = 0
         while True:
@@ -549,11 +609,14 @@ class XmlStreamReader:
                 # say whether as a DTD (an entity) or as something else, so wait.
                 cut = start
                 break
-            raise self._guard_error(buf, start)
+            self._carry = b""
+            return buf[:start], self._markup_fault(buf, start)
         self._carry = buf[cut:]
-        return buf[:cut]
+        return buf[:cut], None
 
-    def _guard_error(self, buf: bytes, pos: int) -> ParseError:
+    @staticmethod
+    def _markup_fault(buf: bytes, pos: int) -> tuple[str, str]:
+        """The condition and message for the forbidden markup at *pos*."""
         if buf.startswith(b"&", pos):
             name = _ENTITY_NAME.match(buf, pos)
             if name is not None:
@@ -567,13 +630,12 @@ class XmlStreamReader:
         else:
             problem = markup_problem(buf, pos)
             condition, message = problem or ("not-well-formed", "malformed '<!'")
-        line = 1 + self._newlines + buf.count(b"\n", 0, pos)
-        # Let libxml2 read up to the problem (checked, so safe) to learn which
-        # element it is in; the stream is over anyway.
-        with contextlib.suppress(etree.XMLSyntaxError):
-            self._parser.feed(buf[:pos])
+        return condition, message
+
+    def _guard_error(self, condition: str, message: str) -> ParseError:
+        """The error for forbidden markup, once the bytes before it are read."""
         return ParseError(message, condition=condition, stream=True,
-                          path=self._open_path(self._drain()), line=line)
+                          path=self._open_path(self._drain()), line=1 + self._newlines)
 
     # -- errors ----------------------------------------------------------------------------
 
