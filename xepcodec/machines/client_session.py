@@ -66,7 +66,7 @@ from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType, Message, Presence
 from xepcodec.core.streams import StreamCondition, StreamError
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentValueError, ParseError, ProtocolError
+from xepcodec.errors import ArgumentValueError, ProtocolError
 from xepcodec.machines.base import Event, IdCounter, Ignored, Transitions, as_jid
 from xepcodec.protocols.bind import Bind, bind_request
 from xepcodec.protocols.sasl import (
@@ -99,7 +99,13 @@ from xepcodec.sasl import (
     choose_mechanism,
     client_mechanism,
 )
-from xepcodec.xml.stream import StanzaFailed, StanzaReceived, StreamClosed, StreamOpened
+from xepcodec.xml.stream import (
+    BrokenStreamError,
+    StanzaFailed,
+    StanzaReceived,
+    StreamClosed,
+    StreamOpened,
+)
 
 __all__ = [
     "Acked",
@@ -653,12 +659,12 @@ class ClientSession:
     def receive_data(self, data: bytes) -> list[Event]:
         """Read what the transport received; the events it makes, in order."""
         self._go(SessionInput.DATA, _Arrival())
+        broken: BrokenStreamError | None = None
         try:
             items = self._reader.feed(data)
-        except ParseError as error:
-            return self._go(SessionInput.MALFORMED, _Arrival(
-                reason=f"the server's stream cannot be read: {error}",
-                condition=error.condition if error.stream else "undefined-condition"))
+        except BrokenStreamError as error:
+            # What arrived whole before the fault is taken first, then the fault.
+            items, broken = list(error.events), error
         events: list[Event] = []
         for item in items:
             if self._state is SessionState.CLOSED:
@@ -670,6 +676,10 @@ class ClientSession:
                 # The server sent what the session's state does not allow.
                 events += self._go(SessionInput.MALFORMED, _Arrival(
                     item, reason=str(refused), condition="unsupported-stanza-type"))
+        if broken is not None and self._state is not SessionState.CLOSED:
+            events += self._go(SessionInput.MALFORMED, _Arrival(
+                reason=f"the server's stream cannot be read: {broken}",
+                condition=broken.condition))
         return events
 
     # -- what arrived, as an input of the table -------------------------------------------

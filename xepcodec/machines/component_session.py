@@ -35,11 +35,12 @@ from xepcodec.core.namespaces import COMPONENT, STREAMS
 from xepcodec.core.stanzas import Iq, Message, Presence
 from xepcodec.core.streams import StreamCondition, StreamError
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError
 from xepcodec.machines.base import Event, Ignored, Transitions
 from xepcodec.protocols.component import Handshake, check_handshake
 from xepcodec.xml import (
     DEFAULT_LIMITS,
+    BrokenStreamError,
     Limits,
     StanzaFailed,
     StanzaReceived,
@@ -350,16 +351,19 @@ class ComponentSession:
     def receive_data(self, data: bytes) -> list[Event]:
         """Take bytes read from the socket, split anywhere; return the events they
         complete."""
+        broken: BrokenStreamError | None = None
         try:
             read = self._reader.feed(data)
-        except ParseError as error:
-            if not error.stream:  # the reader raises only stream-level errors
-                raise
-            return self._step(_Input(ComponentInput.BROKEN, error,
-                                     _condition(error.condition), error.message))
+        except BrokenStreamError as error:
+            # What arrived whole before the fault is taken first, then the fault.
+            read, broken = list(error.events), error
         events: list[Event] = []
         for each in read:
             events += self._step(self._classify(each))
+        # (Bytes after the peer's closing tag end nothing more.)
+        if broken is not None and not any(isinstance(each, StreamClosed) for each in read):
+            events += self._step(_Input(ComponentInput.BROKEN, broken,
+                                        _condition(broken.condition), broken.message))
         return events
 
     def send(self, stanza: Message | Presence | Iq) -> list[Event]:
