@@ -49,7 +49,9 @@ class StreamReader(XmlStreamReader):
     """The sans-IO reader of one XMPP stream (see :mod:`xepcodec.xml.stream`), each
     stanza decoded to its typed object by :func:`xepcodec.model.decode` unless another
     *decoder* is given.  :meth:`~xepcodec.xml.stream.XmlStreamReader.restart` where
-    RFC 6120 restarts the stream (after STARTTLS and SASL)."""
+    RFC 6120 restarts the stream (after STARTTLS and SASL).  Bytes that break the
+    stream raise :class:`~xepcodec.xml.stream.BrokenStreamError`, whose ``events``
+    hold what arrived whole before them."""
 
     def __init__(self, decoder: Decoder = decode, *, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(decoder, limits=limits)

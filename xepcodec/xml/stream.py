@@ -31,11 +31,26 @@ Unlike :func:`parse_xml`, the reader refuses a leading U+FEFF: RFC 6120 §11.6 f
 sending a byte order mark and says a received U+FEFF is a character, which before the
 stream header makes the stream not well-formed.
 
-Errors.  Everything wrong with the XML itself, and any stream-level condition the
-decoder raises, ends the stream: :meth:`XmlStreamReader.feed` raises the
-:class:`~xepcodec.errors.ParseError`, and every later call raises that same error
+Errors.  Everything wrong with the XML itself, any limit exceeded, and any
+stream-level condition the decoder raises, ends the stream:
+:meth:`XmlStreamReader.feed` raises :class:`BrokenStreamError` (a
+:class:`~xepcodec.errors.ParseError`), and every later call raises that same error
 again, because the stream cannot be resynchronised (RFC 6120 §4.9: stream errors are
-unrecoverable).  A stanza-level condition from the decoder (a malformed JID, an
+unrecoverable).  Nothing that arrived before the fault is lost: the error's
+``events`` are the events the bytes before the fault completed in the call that
+raised, so handle them, then the error::
+
+    try:
+        events = reader.feed(chunk)
+    except BrokenStreamError as broken:
+        handle(broken.events)        # the stanzas that arrived whole, in order
+        answer(broken.condition)     # then the stream error
+    else:
+        handle(events)
+
+However the bytes were split, the events handed over (returned, then carried by the
+error) and the error are the same; only ``max_size`` is noticed a little earlier or
+later (see above).  A stanza-level condition from the decoder (a malformed JID, an
 unknown payload...) does not end the stream: it arrives in order as
 :class:`StanzaFailed`, with the error (its path and line placed in the stream) and
 the element, whose ``id``, ``from`` and ``to`` are needed to answer with a stanza
@@ -192,6 +207,8 @@ _LONGEST_KEYWORD: Final = max(len(keyword) for keyword in _KEYWORDS)
 _KEYWORD_PREFIX: Final = re.compile(
     b"(?:" + b"|".join(sorted({re.escape(keyword[:n]) for keyword in _KEYWORDS
                                for n in range(2, len(keyword))})) + rb")\Z")
+# A processing instruction whose target (named in the error, up to 40 bytes) may go on.
+_PI_OPEN: Final = re.compile(rb"<\?[^ \t\r\n?]{0,40}\Z")
 _BOM_UTF8: Final = b"\xef\xbb\xbf"
 
 #: Input is handed to libxml2 in slices of at most this many bytes (and at most an
@@ -440,6 +457,9 @@ class XmlStreamReader:
         for event, element in queued:
             # (start, end, comment and pi events always carry a node.)
             if event == "start":
+                if self._depth == 1:
+                    # Text before a stanza fails the stream before the stanza arrives.
+                    self._check_stream_text()
                 self._depth += 1
                 if self._depth == 1:
                     self._open_stream(element, events)
@@ -455,6 +475,8 @@ class XmlStreamReader:
                                          path=shorten(path_of(element)),
                                          line=line_of(element))
             elif event == "end":
+                if self._depth == 1:
+                    self._check_stream_text()
                 self._depth -= 1
                 if self._depth == 1:
                     self._finish_stanza(element, events)
@@ -604,9 +626,10 @@ class XmlStreamReader:
                 continue
             start = match.start()
             if (size - start < _LONGEST_KEYWORD and _KEYWORD_PREFIX.match(buf, start)) or (
-                    _ENTITY_OPEN.match(buf, start)):
-                # "<!DOC" or "&nbs" at the end: refused either way, but the next bytes
-                # say whether as a DTD (an entity) or as something else, so wait.
+                    _ENTITY_OPEN.match(buf, start)) or _PI_OPEN.match(buf, start):
+                # "<!DOC", "&nbs" or "<?targ" at the end: refused either way, but the
+                # next bytes say whether as a DTD (an entity, which target) or as
+                # something else, so wait.
                 cut = start
                 break
             self._carry = b""
