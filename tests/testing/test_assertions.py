@@ -32,13 +32,11 @@ def test_the_failure_shows_each_error_under_its_line() -> None:
         assert_valid_stanza(BAD)
     assert isinstance(failed.value, AssertionError)
     assert str(failed.value).splitlines() == [
-        "the stanza is not valid: 2 errors",
+        "the stanza is not valid: 1 error",
         "    1 | <iq xmlns='jabber:client' type='get' id='p2'>",
         "    2 | <ping xmlns='urn:xmpp:ping'>x</ping></iq>",
         "      | ^ error: character data is not allowed because content is empty "
         "(at /iq/ping) [bad-request]",
-        "      | ^ error: character data between child elements not allowed (at /iq/ping) "
-        "[bad-request]",
     ]
 
 
@@ -82,7 +80,7 @@ def test_many_errors_are_cut_short() -> None:
 
 
 def test_a_log_says_which_stanzas_failed() -> None:
-    with pytest.raises(StanzaAssertionError, match=r"2 errors in 1 of 3 stanzas"):
+    with pytest.raises(StanzaAssertionError, match=r"1 error in 1 of 3 stanzas"):
         assert_valid_stanza(GOOD + b"\n" + BAD + b"\n" + GOOD)
 
 

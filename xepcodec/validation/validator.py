@@ -106,6 +106,16 @@ def _unknown_namespaces(root: etree._Element, known: frozenset[str]) -> Iterator
                         namespace or None)
 
 
+def _reason(error: Any) -> str:
+    """xmlschema's reason, said plainly for text in an element that holds nothing: such
+    elements take the schemas' ``Blank`` type (whitespace at most), whose failed pattern
+    xmlschema would report as a regular expression."""
+    owner = getattr(error.validator, "parent", None)
+    if local_name(str(getattr(owner, "name", None) or "")) == "Blank":
+        return "character data is not allowed because content is empty"
+    return str(error.reason or error)
+
+
 def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
     """Precise findings from xmlschema; libxml2's own log if xmlschema finds nothing."""
     issues: list[Issue] = []
@@ -115,7 +125,7 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
             elem = error.elem
             node = elem if isinstance(elem, etree._Element) else None
             issues.append(Issue(
-                error.reason or str(error),
+                _reason(error),
                 path_of(node) if node is not None else error.path,
                 getattr(error, "sourceline", None) or (line_of(node) if node is not None
                                                       else None),
