@@ -50,19 +50,19 @@ def test_text_is_file_line_column_message_then_a_summary(
     status, out = output(capsys, *map(str, files[:3]))
     assert status == 1
     lines = out.splitlines()
-    assert lines[-1] == "3 files, 7 stanzas: 4 valid, 3 invalid; 4 errors, 1 warning"
+    assert lines[-1] == "3 files, 7 stanzas: 4 valid, 3 invalid; 3 errors, 1 warning"
     found = [TEXT.fullmatch(line) for line in lines[:-1]]
     assert all(found), lines
     where = [(m["file"], int(m["line"]), int(m["col"]), m["level"]) for m in found if m]
     bad, log = str(files[1]), str(files[2])
     assert where == [
-        (bad, 2, 1, "error"), (bad, 2, 1, "error"),
+        (bad, 2, 1, "error"),
         (log, 2, 34, "warning"),  # <x xmlns='urn:example:own'/> in the second message
         (log, 3, 19, "error"),  # <priority>
         (log, 5, 1, "error"),  # the iq get without payload
     ]
-    assert lines[2].endswith("(at /message/x)")
-    assert lines[3].endswith("(at /presence/priority) [bad-request]")
+    assert lines[1].endswith("(at /message/x)")
+    assert lines[2].endswith("(at /presence/priority) [bad-request]")
 
 
 def test_json_loads_and_its_counts_match(files: list[Path],
@@ -76,7 +76,7 @@ def test_json_loads_and_its_counts_match(files: list[Path],
     assert good == {"file": str(files[0]), "findings": [], "kind": "stanza", "error": None,
                     "stanzas": 1, "invalid_stanzas": 0, "errors": 0, "warnings": 0,
                     "valid": True}
-    assert bad["valid"] is False and bad["errors"] == 2
+    assert bad["valid"] is False and bad["errors"] == 1
     assert {f["line"] for f in bad["findings"]} == {2}
     assert log["kind"] == "log" and log["stanzas"] == 5 and log["invalid_stanzas"] == 2
     assert [f["stanza"] for f in log["findings"]] == [2, 3, 5]
@@ -89,7 +89,7 @@ def test_json_loads_and_its_counts_match(files: list[Path],
     assert empty["valid"] is False and empty["error"].endswith("is empty")
     summary = report["summary"]
     assert summary == {"files": 4, "invalid_files": 2, "unreadable_files": 1, "stanzas": 7,
-                       "invalid_stanzas": 3, "errors": 4, "warnings": 1, "valid": False}
+                       "invalid_stanzas": 3, "errors": 3, "warnings": 1, "valid": False}
     assert summary["errors"] == sum(e["errors"] for e in report["files"])
     assert summary["errors"] == sum(f["severity"] == "error" for e in report["files"]
                                     for f in e["findings"])
@@ -153,7 +153,7 @@ def test_github_lines_match_the_documented_syntax(files: list[Path],
     assert status == 2
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert len(lines) == 6  # 4 errors, 1 warning, 1 unreadable file
+    assert len(lines) == 5  # 3 errors, 1 warning, 1 unreadable file
     for line in lines:
         assert GITHUB.fullmatch(line), line
     assert lines[0].startswith(f"::error file={files[1]},line=2,col=1,title=xepcodec bad-request::")
@@ -161,7 +161,7 @@ def test_github_lines_match_the_documented_syntax(files: list[Path],
     assert lines[-1] == f"::error file={files[3]},title=xepcodec::{files[3]}: is empty"
     # The summary is for people reading the log: on standard error, not an annotation.
     assert captured.err.splitlines()[-1] == ("4 files, 7 stanzas: 4 valid, 3 invalid; "
-                                             "4 errors, 1 warning; 1 file could not be read")
+                                             "3 errors, 1 warning; 1 file could not be read")
 
 
 def test_github_escapes_what_would_end_a_command() -> None:
