@@ -598,8 +598,10 @@ class _Segment:
         owner._last_problem = self.error
         # Between two elements the next one is the malformed one, unless the error
         # is about what lies between them (text, a comment).
-        outside = not again and self.between and (self.error.path == "/stream" or (
-            self.error.condition == "restricted-xml" and self.error.path is None))
+        # (Text in the stream fails it before the element after the text arrives, so
+        # it may show up as this element's error: it lies outside all the same.)
+        outside = not again and (self.error.path == "/stream" or (self.between and (
+            self.error.condition == "restricted-xml" and self.error.path is None)))
         owner._skip_from(*where, outside)
         return bytes(self.piece) + unread
 
