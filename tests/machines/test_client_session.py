@@ -766,6 +766,16 @@ def test_bytes_that_are_no_xml_are_answered_with_a_stream_error() -> None:
     assert events[0].condition == error.condition == "not-well-formed"
 
 
+def test_stanzas_before_bytes_that_are_no_xml_are_received_first() -> None:
+    wire = ready()
+    events = wire.serve("<message id='a'/><message id='b'/><message><unclosed></message>")
+    assert [type(e) for e in events] == [Received, Received, StreamRefused, Closed]
+    assert [e.stanza.id for e in events[:2]] == ["a", "b"]  # type: ignore[attr-defined]
+    assert events[2].condition == "not-well-formed"  # type: ignore[attr-defined]
+    error, footer = wire.sent()
+    assert isinstance(error, StreamError) and footer == "footer"
+
+
 def test_an_element_out_of_place_is_answered_with_a_stream_error() -> None:
     wire = ready()
     events = wire.serve(f"<success {SASL}/>")

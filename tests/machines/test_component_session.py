@@ -304,6 +304,24 @@ def test_bytes_that_break_the_stream_end_it_with_their_condition() -> None:
         server.receive_data(b"<more/>")
 
 
+@pytest.mark.parametrize("cut", [None, 1])
+def test_stanzas_before_the_bytes_that_break_the_stream_are_received_first(
+        cut: int | None) -> None:
+    component, server = pair()
+    pump(component, server)
+    data = (f"<message from='bot@{DOMAIN}' to='{USER}' id='a'/>"
+            f"<message from='bot@{DOMAIN}' to='{USER}' id='b'/><!-- no -->").encode()
+    events: list[Event] = []
+    for start in range(0, len(data), cut or len(data)):
+        events += server.receive_data(data[start : start + (cut or len(data))])
+        if ended(events):
+            break  # (the rest of the comment would only finish the session)
+    assert [e.stanza.id for e in events if isinstance(e, Received)] == ["a", "b"]  # type: ignore[union-attr]
+    assert isinstance(events[-1], StreamEnded) and len(events) == 3
+    assert events[-1].condition == StreamCondition.RESTRICTED_XML
+    assert server.state is ComponentState.ENDED
+
+
 def test_the_server_refuses_stanzas_not_from_the_component() -> None:
     component, server = pair()
     pump(component, server)
