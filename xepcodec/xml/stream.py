@@ -50,7 +50,10 @@ raised, so handle them, then the error::
 
 However the bytes were split, the events handed over (returned, then carried by the
 error) and the error are the same; only ``max_size`` is noticed a little earlier or
-later (see above).  A stanza-level condition from the decoder (a malformed JID, an
+later (see above), and a namespace fault that leaves no trace on its element (a
+misused ``xml`` or ``xmlns`` declaration, which libxml2 drops) is placed by line
+only, so elements on its line before it arrive only when they came in an earlier
+call.  A stanza-level condition from the decoder (a malformed JID, an
 unknown payload...) does not end the stream: it arrives in order as
 :class:`StanzaFailed`, with the error (its path and line placed in the stream) and
 the element, whose ``id``, ``from`` and ``to`` are needed to answer with a stanza
