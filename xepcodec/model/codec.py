@@ -78,7 +78,9 @@ def _located(error: ParseError, element: etree._Element,
 
 
 def _blank(text: str | None) -> bool:
-    return text is None or not text.strip()
+    # XML's own white space only (space, tab, CR, LF): a no-break or ideographic space
+    # is text, as the schemas' Blank type says.
+    return text is None or not text.strip(" \t\r\n")
 
 
 @dataclasses.dataclass(slots=True)

@@ -147,7 +147,7 @@ def _decode_attributes(src: _Source, codec: Codec) -> None:
 def _decode_text(src: _Source, codec: Codec) -> None:
     src.line(2, "text = el.text")
     if codec.text is None:
-        src.line(2, "if text and not text.isspace(): return slow(el)")
+        src.line(2, "if text and text.strip(' \\t\\r\\n'): return slow(el)")
         return
     index, _, kind = codec.text
     value = _parser(src, kind, "text or ''")
@@ -165,7 +165,7 @@ def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
     src.line(3, "for node in el:")
     src.line(4, "tag = node.tag")
     src.line(4, "tail = node.tail")
-    src.line(4, "if tail and not tail.isspace(): return slow(el)")
+    src.line(4, "if tail and tail.strip(' \\t\\r\\n'): return slow(el)")
     keyword = "if"
     tagged = [(handler, list(machinery._tags(handler, namespace))) for handler in handlers]
     # Exact names first: a class declared with ANY_NAME takes only what they leave.
@@ -212,7 +212,7 @@ def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
     if kind == machinery.FLAG:
         src.line(5, f"if {slot}: return slow(el)")
         src.line(5, "text = node.text")
-        src.line(5, "if text and not text.isspace(): return slow(el)")
+        src.line(5, "if text and text.strip(' \\t\\r\\n'): return slow(el)")
         src.line(5, f"{slot} = True")
         return
     value = _parser(src, handler.value, "node.text or ''")
