@@ -65,6 +65,7 @@ from xepcodec.xml.reader import (
     syntax_error,
 )
 from xepcodec.xml.stream import (
+    BrokenStreamError,
     Decoder,
     StanzaFailed,
     StanzaReceived,
@@ -285,11 +286,20 @@ class BinaryDecoder:
     with both stream and stanza framing.  ``stanza_decoder`` and ``limits`` are
     passed to that reader.
 
-    Errors work as in the stream reader: a :class:`~xepcodec.errors.ParseError`
-    raised from :meth:`feed` ends the sequence, and every later call raises it again.
-    Errors in the decoded bytes say so in their message; their path and line are those
-    of the decoded XML.  :meth:`close` says the input has ended and checks it did not
-    end inside an element or between the bits of a byte.
+    Errors work as in the stream reader: a fault in the sequence or in the decoded
+    bytes ends the sequence, and :meth:`feed` and :meth:`close` raise
+    :class:`~xepcodec.xml.stream.BrokenStreamError` (a
+    :class:`~xepcodec.errors.ParseError`), which every later call raises again.  Its
+    ``events`` are the events of the call that raised completed before the fault, in
+    order: a :class:`BytesDecoded` with the bytes of the elements before it, then the
+    stream reader's events for those bytes.  However the input was split, the stream
+    reader's events handed over (returned, then carried by the error) and the error are
+    the same, and with a fault in the sequence so are the bytes; with a fault in the
+    decoded bytes, whose byte offset libxml2 does not report, the last
+    :class:`BytesDecoded` holds all the bytes the call decoded.  Errors in the decoded
+    bytes say so in their message; their path and line are those of the decoded XML.
+    :meth:`close` says the input has ended and checks it did not end inside an element
+    or between the bits of a byte.
 
     The canonical spellings (``<zero/>``, ``<one/>``, each with or without
     ``xmlns="urn:xmpp:bxmpp"``, whitespace between) are decoded by byte replacement;
@@ -335,12 +345,19 @@ class BinaryDecoder:
             raise self._error
         if self._closed:
             raise ProtocolError("the decoder was closed; it takes no more input")
+        events: list[BinaryEvent] = []
         try:
-            digits = self._read(bytes(data))
-            return self._deliver(digits)
+            try:
+                digits = self._read(bytes(data))
+            except ParseError:
+                # The elements before the fault still make bytes, and stanzas; a fault
+                # in those comes first, as it would had the input been split before.
+                self._deliver(self._salvaged, events)
+                raise
+            self._deliver(digits, events)
         except ParseError as error:
-            self._error = error
-            raise
+            raise self._broken(error, events) from error
+        return events
 
     def close(self) -> list[BinaryEvent]:
         """Say the input has ended; return any last events.
@@ -355,6 +372,7 @@ class BinaryDecoder:
         if self._closed:
             return []
         self._closed = True
+        events: list[BinaryEvent] = []
         try:
             if self._slow is not None:
                 self._slow.finish()
@@ -362,7 +380,6 @@ class BinaryDecoder:
                 tag = self._carry.decode("utf-8", "replace")
                 raise ParseError(f"the input ends inside a tag ({tag!r}, {_after(self._bits)})",
                                  condition="not-well-formed", stream=True)
-            events: list[BinaryEvent] = []
             if self._digits:
                 left = len(self._digits)
                 raise ParseError(f"the sequence ends after {self._bits} bits, which is not a "
@@ -370,17 +387,28 @@ class BinaryDecoder:
                                  "left over)",
                                  condition="bad-format", stream=True)
             if self._framing is Framing.STANZAS:
-                events.extend(self._inner(b"</stream:stream>", closing=True))
+                self._inner(b"</stream:stream>", events, closing=True)
             return events
         except ParseError as error:
-            self._error = error
-            raise
+            raise self._broken(error, events) from error
+
+    def _broken(self, error: ParseError, events: list[BinaryEvent]) -> BrokenStreamError:
+        """Fail the decoder with *error*, carrying the *events* completed before it."""
+        # BrokenStreamError types its events as the stream reader's; the decoder's
+        # own BytesDecoded are among them here, as its documentation says.
+        self._error = BrokenStreamError(error.message, condition=error.condition,
+                                        path=error.path, line=error.line,
+                                        events=tuple(events))  # type: ignore[arg-type]
+        return self._error
 
     # -- the element sequence to digits ------------------------------------------------
 
     def _read(self, data: bytes) -> bytes:
+        """Digits for the elements ``data`` completes.  On a ParseError,
+        ``self._salvaged`` holds the digits of the elements before the fault."""
+        self._salvaged = b""
         if self._slow is not None:
-            return self._slow.feed(data)
+            return self._slow_feed(b"", data)
         buf = self._carry + data if self._carry else data
         end = buf.rfind(b">") + 1
         body = buf[:end]
@@ -396,47 +424,64 @@ class BinaryDecoder:
             self._newlines += body.count(b"\n", 0, stop)
             self._carry = b""
             self._slow = _SlowPath(bits=self._bits + len(digits), newlines=self._newlines)
-            return digits + self._slow.feed(buf[stop:])
+            return self._slow_feed(digits, buf[stop:])
         self._newlines += buf.count(b"\n", 0, len(buf) - len(tail))
         if tail and (len(tail) >= _LONGEST_TOKEN or not _is_token_prefix(tail)):
             self._carry = b""
             self._slow = _SlowPath(bits=self._bits + len(digits), newlines=self._newlines)
-            return digits + self._slow.feed(tail)
+            return self._slow_feed(digits, tail)
         self._carry = tail
         return digits
 
+    def _slow_feed(self, before: bytes, data: bytes) -> bytes:
+        """``before`` (digits this call already read) and the slow path's digits."""
+        assert self._slow is not None
+        try:
+            return before + self._slow.feed(data)
+        except ParseError:
+            self._salvaged = before + self._slow.salvaged
+            raise
+
     # -- digits to bytes to events -----------------------------------------------------
 
-    def _deliver(self, digits: bytes) -> list[BinaryEvent]:
+    def _deliver(self, digits: bytes, events: list[BinaryEvent]) -> None:
+        """Append to ``events`` what ``digits`` complete: the bytes, then the stream
+        reader's events for them (those before a fault too, before it is raised)."""
         self._bits += len(digits)
         if self._digits:
             digits = self._digits + digits
         whole = len(digits) - len(digits) % 8
         self._digits = digits[whole:]
         if not whole:
-            return []
+            return
         decoded = _bytes_of(digits[:whole])
-        events: list[BinaryEvent] = [BytesDecoded(decoded)]
-        events.extend(self._inner(decoded))
-        return events
+        events.append(BytesDecoded(decoded))
+        self._inner(decoded, events)
 
-    def _inner(self, data: bytes, *, closing: bool = False) -> list[BinaryEvent]:
+    def _inner(self, data: bytes, events: list[BinaryEvent], *, closing: bool = False) -> None:
         reader = self._reader
         if reader is None:
-            return []
+            return
+        fault: ParseError | None = None
         try:
-            events = reader.feed(data)
-        except ParseError as error:
+            read = reader.feed(data)
+        except BrokenStreamError as broken:
             where = "at the end of the decoded stanzas" if closing else "in the decoded bytes"
-            raise ParseError(f"{where}: {error.message}", condition=error.condition,
-                             path=error.path, line=error.line, stream=error.stream) from error
-        if self._framing is Framing.STANZAS and any(isinstance(e, StreamClosed) for e in events):
-            if not closing:
+            read = list(broken.events)
+            fault = ParseError(f"{where}: {broken.message}", condition=broken.condition,
+                               path=broken.path, line=broken.line, stream=True)
+            fault.__cause__ = broken
+        if self._framing is Framing.STANZAS:
+            closed = next((n for n, e in enumerate(read) if isinstance(e, StreamClosed)), None)
+            if closed is not None and not closing:
+                events.extend(read[:closed])
                 raise ParseError("the decoded bytes close a stream, but they are read as bare "
                                  "stanzas (Framing.STANZAS), which have no stream to close",
                                  condition="bad-format", stream=True)
-            events = [e for e in events if not isinstance(e, StreamClosed)]
-        return list(events)
+            read = [e for e in read if not isinstance(e, StreamClosed)]
+        events.extend(read)
+        if fault is not None:
+            raise fault
 
 
 class _SlowPath:
@@ -466,13 +511,37 @@ class _SlowPath:
         self._since_gt = 0
         self._held = b""  # a "<" or "&" at the end of a chunk, for the guard to judge
         self._open_tag = False  # whether a "<" came after the last ">"
+        self._read = bytearray()  # digits read in this call to feed, in order
+        # Elements that began before the fault, when a fault says so; None: all read.
+        self._good: int | None = None
+        #: After feed raised: the digits of this call's elements before the fault.
+        self.salvaged = b""
 
     def feed(self, data: bytes) -> bytes:
-        """Digits for the elements ``data`` completes."""
-        out = bytearray()
-        for offset in range(0, len(data), _SLICE):
-            out += self._slice(data[offset : offset + _SLICE])
-        return bytes(out)
+        """Digits for the elements ``data`` completes.  On a ParseError,
+        :attr:`salvaged` holds those of the elements before the fault."""
+        start = self._count
+        self._read = bytearray()
+        try:
+            for offset in range(0, len(data), _SLICE):
+                self._slice(data[offset : offset + _SLICE])
+        except ParseError:
+            self.salvaged = self._before_fault(start)
+            raise
+        return bytes(self._read)
+
+    def _before_fault(self, start: int) -> bytes:
+        """The digits of the elements after the first ``start`` and before the fault.
+
+        The elements read give their digits; a syntax error may come after elements
+        libxml2 put in the tree whose events were not read yet: their names give them.
+        """
+        read = start + len(self._read)
+        good = read if self._good is None else self._good
+        digits = bytes(self._read[: max(0, good - start)])
+        for ordinal in range(read + 1, good + 1):
+            digits += bytes((_DIGITS[self._root[ordinal - self._dropped - 1].tag],))
+        return digits
 
     def finish(self) -> None:
         """The input has ended: the wrapper is closed, which fails if an element is
@@ -482,7 +551,7 @@ class _SlowPath:
         self._parse(_WRAPPER_END, ending=True)
         self._settle(final=True)
 
-    def _slice(self, chunk: bytes, *, final: bool = False) -> bytes:
+    def _slice(self, chunk: bytes, *, final: bool = False) -> None:
         safe, markup = self._guard(chunk, final=final)
         last = safe.rfind(b">")
         self._since_gt = self._since_gt + len(safe) if last < 0 else len(safe) - last - 1
@@ -493,7 +562,7 @@ class _SlowPath:
             self._open_tag = False
         # What comes before forbidden markup is read first, so that an earlier problem
         # is reported first, however the input was split.
-        digits = self._parse(safe)
+        self._parse(safe)
         self._settle()
         if markup is not None:
             raise self._markup_error(markup)
@@ -501,7 +570,6 @@ class _SlowPath:
             raise ParseError(f"more than {_MAX_GAP} bytes without the end of a tag "
                              f"{_after(self._count)}; the elements of Binary XMPP are a few "
                              "bytes long", condition="policy-violation", stream=True)
-        return digits
 
     def _guard(self, chunk: bytes, *, final: bool) -> tuple[bytes, bytes | None]:
         """Split off markup that must not reach libxml2 (comments, processing
@@ -559,13 +627,15 @@ class _SlowPath:
         condition, message = problem
         return ParseError(f"{message}, {where}", condition=condition, stream=True)
 
-    def _parse(self, data: bytes, *, ending: bool = False) -> bytes:
+    def _parse(self, data: bytes, *, ending: bool = False) -> None:
         try:
             self._parser.feed(data)
             if ending:
                 self._parser.close()
         except etree.XMLSyntaxError as error:
             self._check(force=True)  # a problem before the syntax error comes first
+            # Every element in the tree began before the syntax error.
+            self._good = self._dropped + len(self._root)
             placed = syntax_error(error, None)
             if ending and self._open_tag:
                 message = "the input ends inside a tag"
@@ -581,7 +651,7 @@ class _SlowPath:
                     message = f"at the end of the input: {message}"
             raise ParseError(f"{message}, {_after(self._count)}", condition=placed.condition,
                              stream=True, line=self._line(placed.line)) from None
-        digits = bytearray()
+        count = len(self._read)
         node: etree._Element
         for event, node in self._parser.read_events():  # type: ignore[assignment]
             digit = _DIGITS.get(node.tag) if event == "start" else None
@@ -590,9 +660,8 @@ class _SlowPath:
                 raise ParseError(f"{event} found {_after(self._count)}; only <zero/> and "
                                  "<one/> may appear", condition="restricted-xml", stream=True,
                                  line=self._line(line_of(node)))
-            digits.append(digit)
-        self._count += len(digits)
-        return bytes(digits)
+            self._read.append(digit)
+        self._count += len(self._read) - count
 
     def _settle(self, *, final: bool = False) -> None:
         """Refuse whatever is wrong in the tree; drop the elements that are done with."""
@@ -625,13 +694,14 @@ class _SlowPath:
         if parent is self._root:
             # Text before the first element still in the tree.  (libxml2 records no
             # line for text, and the wrapper's would be wrong, so none is given.)
+            self._good = self._dropped
             raise ParseError(f"text {_quote(text)} before element {self._dropped + 1}; only "
                              "whitespace may appear between <zero/> and <one/>",
                              condition="bad-format", stream=True)
         relation = "after" if problem.is_tail else "inside"  # type: ignore[union-attr]
         raise self._error(parent, "bad-format", f"text {_quote(text)} {relation} "
                           f"<{_name(parent)}/>; only whitespace may appear in or between "
-                          "<zero/> and <one/>")
+                          "<zero/> and <one/>", began=True)
 
     def _element_problem(self, node: etree._Element) -> NoReturn:
         tag = node.tag
@@ -648,10 +718,12 @@ class _SlowPath:
                               f"<{_name(node)}/>; <zero/> and <one/> have no attributes",
                               attribute=name)
         raise self._error(node[0], "bad-format", f"an element inside <{_name(node)}/>; "
-                          "<zero/> and <one/> are empty")
+                          "<zero/> and <one/> are empty", began=True)
 
     def _error(self, node: etree._Element, condition: str, message: str, *,
-               attribute: str | None = None) -> ParseError:
+               attribute: str | None = None, began: bool = False) -> ParseError:
+        """The error for *node*; ``began`` says whether the element of the sequence it
+        is in (or is) began before the fault: whether its start tag was whole."""
         steps = []
         current: etree._Element | None = node
         top = node
@@ -663,6 +735,7 @@ class _SlowPath:
         if attribute is not None:
             path += "/@" + local_name(attribute)
         ordinal = self._dropped + self._root.index(top) + 1
+        self._good = ordinal if began else ordinal - 1
         return ParseError(f"{message} (element {ordinal} of the sequence)", condition=condition,
                           stream=True, path=path, line=self._line(line_of(node)))
 
