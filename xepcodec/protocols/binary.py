@@ -322,6 +322,7 @@ class BinaryDecoder:
         self._carry = b""  # fast path: an incomplete token at the end of the last chunk
         self._newlines = 0  # fast path: line breaks consumed, for slow-path line numbers
         self._slow: _SlowPath | None = None
+        self._salvaged = b""  # after _read raised: the digits read before the fault
         self._error: ParseError | None = None
         self._closed = False
 
