@@ -268,7 +268,19 @@ def resolve_path(root: etree._Element, path: str | None) -> etree._Element | Non
 
 
 class _Restart(Exception):
-    """A new stream header inside the stream: a stream restart."""
+    """A new stream header inside the stream: a stream restart, if one may stand there."""
+
+
+_TLS: Final = "{urn:ietf:params:xml:ns:xmpp-tls}"
+_SASL: Final = "{urn:ietf:params:xml:ns:xmpp-sasl}"
+#: The top-level elements a new stream may follow (RFC 6120 §5.4.3.3, §6.4.6): the
+#: server restarts after sending ``<proceed/>`` or ``<success/>``; the client after
+#: receiving them, so in its own capture the new header follows its last word in the
+#: negotiation, ``<starttls/>``, ``<auth/>`` or ``<response/>``.
+_RESTART_AFTER: Final = frozenset({
+    _TLS + "proceed", _SASL + "success", _TLS + "starttls", _SASL + "auth",
+    _SASL + "response"})
+_MISPLACED_DECLARATION: Final = pyexpat.errors.codes[pyexpat.errors.XML_ERROR_MISPLACED_XML_PI]
 
 
 _START, _END, _END_CHILDLESS = range(3)  # the kinds of a careful segment's cuts
@@ -308,6 +320,8 @@ class _Segment:
         self.fed = 0
         self.restart_at: int | None = None
         self.restart_where = (1, 1)
+        self.last_tag: str | None = None  # the last top-level element handed over
+        self.held = b""  # what may start a new stream's declaration (see _read)
         self.tail = b""  # what was fed since the last "<", to cut a restart out
         self.text_at: tuple[int, int] | None = None  # text found directly in the stream
         # -- for reading again (see the class documentation) --
@@ -415,8 +429,16 @@ class _Segment:
             return None
         try:
             expat.Parse(data, False)
-        except _Restart:
+        except (_Restart, pyexpat.ExpatError) as error:
             self.expat = None
+            if isinstance(error, pyexpat.ExpatError):
+                if (error.code != _MISPLACED_DECLARATION or self.depth != 1
+                        or self.synthetic):
+                    return None  # as below: the reader decides what is wrong
+                # An XML declaration between two elements of the stream: the new
+                # stream of a restart starts there (the new segment reads it).
+                self.restart_at = expat.ErrorByteIndex
+                self.restart_where = (expat.ErrorLineNumber, expat.ErrorColumnNumber + 1)
             assert self.restart_at is not None
             cut = self.restart_at - self.fed
             if cut >= 0:
@@ -442,6 +464,7 @@ class _Segment:
 
     def _decode(self, element: etree._Element) -> None:
         positions = self.pending.popleft() if self.pending else None
+        self.last_tag = str(element.tag)
         if self.starts:
             self.anchor = (*self.starts.popleft(), 1)
         if self.quiet:  # handed over before, by the segment this one reads again for
@@ -458,6 +481,10 @@ class _Segment:
         base, before = self.fed, self.tail
         rest = self._track(data)
         head = data if rest is None else data[: max(0, len(data) - len(rest))]
+        if rest is not None and len(rest) > len(data):
+            # The new stream started in an earlier chunk, at the last "<" before this
+            # one, where what is held starts: it goes with the rest.
+            self.held = b""
         if self.careful:
             return self._feed_carefully(head, base, before, rest)
         window = self.window
@@ -465,8 +492,23 @@ class _Segment:
             window += head
         if self._read(head):
             self._keep(window)
-            return rest
+            return self._restart(rest)
         return self._read_again(window)
+
+    def _restart(self, rest: bytes | None) -> bytes | None:
+        """The bytes of a new stream (``rest``), if a restart may stand where it starts:
+        right after an element that ends a STARTTLS or SASL negotiation
+        (``_RESTART_AFTER``).  Anywhere else a new stream is an error that ends the
+        capture, as it ends the stream on the wire."""
+        if rest is None or self.last_tag in _RESTART_AFTER:
+            return rest
+        line, column = self.restart_where
+        self.owner._stop(Problem(
+            "error", "a new stream starts where the stream does not restart (it restarts "
+            "only right after <proceed/> or <success/>, or, on the client's side, "
+            "<starttls/>, <auth/> or <response/>)", self.line(line),
+            self.column(line, column), None, "bad-format"))
+        return None
 
     def _keep(self, window: bytes | None) -> None:
         """Keep the bytes from the next place to read again from."""
@@ -553,7 +595,7 @@ class _Segment:
                         between=False)
         if not self._read(head[start:]):
             return self._failed(b"")
-        return rest
+        return self._restart(rest)
 
     def _piece(self, where: tuple[int, int], data: bytes, *, between: bool) -> None:
         """A new piece starts at ``where`` with ``data``: an element, or what is
@@ -570,6 +612,14 @@ class _Segment:
             piece += data
             if len(piece) > 2 * self.owner.limits.max_size + CHUNK_SIZE:
                 self.piece = None  # the reader has refused it by now anyway
+        data, self.held = self.held + data, b""
+        last = data.rfind(b"<")
+        if (not self.synthetic and self.expat is not None and self.depth == 1
+                and last >= 0 and b">" not in data[last:]
+                and b"<?xml".startswith(data[last : last + 5])):
+            # Maybe the XML declaration of a new stream, which the reader would refuse
+            # before expat sees it whole and cuts the restart out: held back until then.
+            data, self.held = data[:last], data[last:]
         try:
             for event in self.reader.feed(data):
                 if isinstance(event, StreamClosed):
