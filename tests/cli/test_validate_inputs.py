@@ -164,10 +164,13 @@ def test_a_long_first_tag_split_anywhere_is_judged_the_same() -> None:
 @given(cuts=st.lists(st.integers(1, 400), min_size=1, max_size=12))
 def test_how_the_bytes_are_split_changes_nothing(cuts: list[int]) -> None:
     data = (b"<?xml version='1.0'?>\n" + STREAM + b"\n<message id='a'><body>\xc3\xa9t\xc3\xa9"
-            b"</body></message><presence><show>bad</show></presence>\n<success xmlns='urn:x'/>"
+            b"</body></message><presence><show>bad</show></presence>\n"
+            b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
             + STREAM + b"\n  <iq type='get' id='b'><ping xmlns='urn:xmpp:ping'/></iq>"
             b"</stream:stream>")
     expected, _ = split(data)
+    # The restart after <success/> is taken: the iq of the new stream is reached.
+    assert any(isinstance(found, list) and found[0][0] == "/iq" for found in expected)
     splitter = StanzaSplitter(positions)
     results: list[object] = []
     position = 0
