@@ -4,30 +4,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from lxml import etree
 
 from xepcodec import parse, serialize
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
-from xepcodec.model import decode, encode
 from xepcodec.protocols.bind import NS_BIND, Bind, bind_request
 from xepcodec.protocols.session import NS_SESSION, Session
-from xepcodec.testing.strategies import for_class
 
 NS = f"xmlns='{NS_BIND}'"
-
-
-@pytest.mark.parametrize("cls", [Bind, Session])
-@given(data=st.data())
-def test_generated_elements_are_schema_valid_and_round_trip(
-        schema: etree.XMLSchema, cls: type, data: st.DataObject) -> None:
-    obj = data.draw(for_class(cls))
-    document = etree.fromstring(encode(obj))
-    assert schema.validate(document), schema.error_log
-    assert decode(document) == obj
 
 
 def test_bind_in_its_three_places() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
 from lxml import etree
 from payloads import rejects, schema_accepts, typed
 
@@ -17,15 +16,6 @@ from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.delay import NS_DELAY, Delay, delay_added_by
-from xepcodec.testing.strategies import for_class
-
-
-@given(delay=for_class(Delay))
-def test_generated_delays_are_schema_valid_and_round_trip(schema: etree.XMLSchema,
-                                                          delay: Delay) -> None:
-    document = etree.fromstring(encode(delay))
-    assert schema.validate(document), schema.error_log
-    assert decode(document) == delay
 
 
 def test_the_element() -> None:

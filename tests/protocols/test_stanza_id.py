@@ -6,7 +6,6 @@ The XML below is written for these tests.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
 from lxml import etree
 from payloads import rejects, typed
 
@@ -22,18 +21,6 @@ from xepcodec.protocols.stanza_id import (
     check_stanza_ids,
     stanza_id_by,
 )
-from xepcodec.testing.strategies import for_class
-
-
-@pytest.mark.parametrize("cls", [StanzaId, OriginId, ReferencedStanza])
-def test_generated_ids_are_schema_valid_and_round_trip(schema: etree.XMLSchema,
-                                                       cls: type) -> None:
-    @given(obj=for_class(cls))
-    def check(obj: object) -> None:
-        document = etree.fromstring(encode(obj))
-        assert schema.validate(document), schema.error_log
-        assert decode(document) == obj
-    check()
 
 
 def test_the_elements() -> None:
