@@ -114,8 +114,10 @@ class IdSource:
     __slots__ = ("_counter", "_ids")
 
     def __init__(self, ids: Callable[[], str] | None, prefix: str) -> None:
-        self._counter = IdCounter(prefix) if ids is None else None
-        self._ids: Callable[[], str] = ids if ids is not None else self._counter  # type: ignore[assignment]
+        self._counter: IdCounter | None = None
+        if ids is None:
+            ids = self._counter = IdCounter(prefix)
+        self._ids = ids
 
     def __call__(self) -> str:
         return self._ids()
