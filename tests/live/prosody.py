@@ -6,7 +6,8 @@ foreground and without ``prosodyctl start``, so that the process found by its PI
 server itself, which ``SIGTERM`` stops.  Three virtual hosts share the client port: two
 take SASL in the clear, which loopback makes harmless, one with PLAIN only and one with
 SCRAM-SHA-1 only, and one offers STARTTLS with a certificate made here, so that TLS is
-negotiated for real.  A component with a shared secret gets the component port.
+negotiated for real.  A component with a shared secret gets the component port, and a
+multi-user chat service runs inside the server.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ TLS_HOST = "tls.xepcodec.test"
 #: The external component (XEP-0114) and its shared secret.
 COMPONENT_HOST = "echo.xepcodec.test"
 COMPONENT_SECRET = "s3cret-handshake"
+#: Prosody's own multi-user chat service (XEP-0045, with XEP-0410's self-ping answered
+#: by the room itself): anyone with an account may create a room on it.
+MUC_HOST = "rooms.xepcodec.test"
 
 #: (user, host, password): the accounts registered before the server starts.
 ADMIN = ("admin", PLAIN_HOST, "admin-password")
@@ -223,6 +227,12 @@ class Prosody:
             "",
             f"Component {lua(COMPONENT_HOST)}",
             f"  component_secret = {lua(COMPONENT_SECRET)}",
+            "",
+            f"Component {lua(MUC_HOST)} {lua('muc')}",
+            # Prosody marks each occupant's presence with an XEP-0421 occupant id,
+            # which the library has no class for: off, so that what the rooms send is
+            # what XEP-0045 and XEP-0410 define.
+            f"  muc_occupant_id = {lua(False)}",
             "",
         ]
         self.config.write_text("\n".join(lines))
