@@ -17,7 +17,8 @@ for a whole ``<command/>`` (the result view once the command is completed, the r
 view before).  :func:`execute_request` and :func:`submit_request` build the iqs a client
 sends, :func:`commands_request` and :func:`admin_nodes` list the commands offered.
 
-Reading is strict where the XEP is precise and lenient where deployed services differ
+The views are :class:`~xepcodec.protocols.form_views.FormView` subclasses, which read and
+write them.  Reading is strict where the XEP is precise and lenient where deployed services differ
 from it; each refusal is a ParseError naming the field and the rule:
 
 * a form whose FORM_TYPE is another one is refused (no FORM_TYPE at all is accepted);
@@ -40,20 +41,34 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, TypeVar
+from typing import ClassVar, Final
 
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Iq, IqType
-from xepcodec.datatypes.dates import format_datetime, parse_datetime
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError, ParseError
+from xepcodec.errors import ArgumentValueError, ParseError
 from xepcodec.protocols.commands import COMMAND_LIST_NODE, Action, Command, Status
-from xepcodec.protocols.dataforms import FORM_TYPE, Field, FieldType, Form, FormType
+from xepcodec.protocols.dataforms import FieldType, Form, FormType
 from xepcodec.protocols.disco import ItemsQuery, items_request
+from xepcodec.protocols.form_views import (
+    CHOICE,
+    COUNT,
+    DATETIME,
+    JIDS,
+    LINES,
+    ONE_JID,
+    RATE,
+    SECONDS,
+    SECRET,
+    TEXT,
+    WORDS,
+    FormView,
+    var,
+)
 
 __all__ = [
     "ADMIN",
@@ -95,8 +110,6 @@ __all__ = [
     "submit_request",
     "view_class",
 ]
-
-V = TypeVar("V", bound="AdminForm")
 
 #: The XEP-0068 FORM_TYPE of every administration form, and the prefix of its nodes.
 ADMIN: Final = "http://jabber.org/protocol/admin"
@@ -187,240 +200,22 @@ FIELD_TYPES: Final[Mapping[str, FieldType]] = MappingProxyType({
 })
 
 
-# -- value kinds ----------------------------------------------------------------------
+# -- the views ------------------------------------------------------------------------
 
 _INTEGER: Final = re.compile(r"[0-9]+")
-_DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Kind:
-    """How one slot's Python value is read from a field's values and written back."""
-
-    name: str
-    #: The type written on the field when building a form.
-    writes: FieldType
-    #: The declared types accepted when reading (an untyped field is always accepted).
-    accepts: frozenset[FieldType]
-    multi: bool
-    #: The Python type of the value (of each value, for a multi-valued kind).
-    python: type
-    parse: Callable[[str], Any]
-    format: Callable[[Any], str]
-
-    def check(self, owner: str, value: Any) -> None:
-        """ArgumentTypeError or ArgumentValueError when ``value`` cannot be written."""
-        if _empty(value):
-            return
-        if self.multi and not isinstance(value, tuple):
-            raise ArgumentTypeError(f"{owner} is a tuple of {self.python.__name__}, not "
-                                    f"{type(value).__name__}")
-        for each in value if self.multi else (value,):
-            if not isinstance(each, self.python) or isinstance(each, bool):
-                raise ArgumentTypeError(f"{owner} holds {self.name}: a "
-                                        f"{self.python.__name__}, not {type(each).__name__}")
-            if isinstance(each, int | Decimal) and each < 0:
-                raise ArgumentValueError(f"{owner} holds {self.name}, which is not "
-                                         f"negative; {each} is")
-            if isinstance(each, datetime) and each.utcoffset() is None:
-                raise ArgumentValueError(f"{owner} holds an XEP-0082 DateTime, which "
-                                         "has a time zone; this datetime is naive")
-
-
-def _integer(text: str) -> int:
-    if not _INTEGER.fullmatch(text.strip()):
-        raise ValueError("a number of the form is a decimal integer, such as 123")
-    return int(text)
-
-
-def _decimal(text: str) -> Decimal:
-    if not _DECIMAL.fullmatch(text.strip()):
-        raise ValueError("a rate of the form is a decimal number, such as 0.1 or 3")
-    return Decimal(text.strip())
-
-
-def _format_decimal(value: Decimal) -> str:
-    # Fixed-point notation: the form's rates are never written with an exponent.
-    return format(value, "f")
-
-
-def _kind(name: str, python: type, writes: FieldType, *accepts: FieldType,
-          multi: bool = False, parse: Callable[[str], Any] = str,
-          format: Callable[[Any], str] = str) -> _Kind:
-    return _Kind(name, writes, frozenset({writes, *accepts}), multi, python, parse, format)
-
-
-_JID: Final = _kind("a JID", JID, _T.JID_SINGLE, parse=JID.parse)
-# Services send lists of JIDs as text-multi too, one per line (Prosody does).
-_JIDS: Final = _kind("JIDs", JID, _T.JID_MULTI, _T.TEXT_MULTI, multi=True, parse=JID.parse)
-_TEXT: Final = _kind("text", str, _T.TEXT_SINGLE)
-_SECRET: Final = _kind("a password", str, _T.TEXT_PRIVATE)
-_LINES: Final = _kind("lines of text", str, _T.TEXT_MULTI)
-_WORDS: Final = _kind("several values", str, _T.TEXT_MULTI, _T.LIST_MULTI, _T.TEXT_SINGLE,
-                      multi=True)
-_COUNT: Final = _kind("a count", int, _T.TEXT_SINGLE, parse=_integer)
-_RATE: Final = _kind("a rate", Decimal, _T.TEXT_SINGLE, parse=_decimal,
-                     format=_format_decimal)
-_WHEN: Final = _kind("a DateTime", datetime, _T.TEXT_SINGLE, parse=parse_datetime,
-                     format=format_datetime)
-_CHOICE: Final = _kind("one option", str, _T.LIST_SINGLE)
-_SECONDS: Final = _kind("a number of seconds", int, _T.LIST_SINGLE, _T.LIST_MULTI,
-                        parse=_integer)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Slot:
-    attribute: str
-    var: str
-    kind: _Kind
-    required: bool
-
-
-def _var(var: str, kind: _Kind, *, required: bool = False) -> Mapping[str, Any]:
-    """The metadata that makes a view's attribute the field ``var``."""
-    return {"admin": (var, kind, required)}
-
-
-# -- the views ------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class AdminForm:
-    """The typed view of one administration form; subclasses declare its fields.
+class AdminForm(FormView):
+    """The typed view of one administration form (FORM_TYPE :data:`ADMIN`); subclasses
+    declare its fields.
 
     ``extra`` holds the form's fields this view does not define (not FORM_TYPE), and
     ``extensions`` the elements of other namespaces the form carries, both written back
-    as they are.
+    as they are.  Reading and writing are :class:`~xepcodec.protocols.form_views.FormView`'s.
     """
 
-    extra: tuple[Field, ...] = ()
-    extensions: tuple[Any, ...] = ()
-
-    #: Vars of which at least one must hold a value in a submitted or result form
-    #: (where services disagree on which of them a command uses).
-    _ONE_OF: ClassVar[tuple[str, ...]] = ()
-
-    def __post_init__(self) -> None:
-        for slot in _slots(type(self)):
-            slot.kind.check(f"{type(self).__name__}.{slot.attribute}",
-                            getattr(self, slot.attribute))
-        mine = {slot.var for slot in _slots(type(self))} | {FORM_TYPE}
-        for field in self.extra:
-            if field.var in mine:
-                raise ArgumentValueError(f"{type(self).__name__}.extra holds a field "
-                                         f"{field.var!r}, which the view defines itself")
-
-    # -- reading ----------------------------------------------------------------------
-
-    @classmethod
-    def from_form(cls: type[V], form: Form) -> V:
-        """The view of ``form``; ParseError naming the field and the rule it breaks."""
-        where = f"the {cls.__name__} form"
-        if form.form_type not in (None, ADMIN):
-            raise ParseError(f"{where} has FORM_TYPE {form.form_type!r}; administration "
-                             f"forms have {ADMIN!r}")
-        slots = {slot.var: slot for slot in _slots(cls)}
-        values: dict[str, Any] = {}
-        extra: list[Field] = []
-        for field in form.fields:
-            slot = slots.get(field.var or "")
-            if slot is not None:
-                values[slot.attribute] = _read(field, slot, where)
-            elif field.var != FORM_TYPE:
-                extra.append(field)
-        view = cls(extra=tuple(extra), extensions=form.extensions, **values)
-        if form.type in (FormType.SUBMIT, FormType.RESULT):
-            missing = view.missing()
-            if missing:
-                raise ParseError(f"{where} ({form.type}) lacks a value for the required "
-                                 f"field {missing}")
-        return view
-
-    def missing(self) -> str | None:
-        """What a submitted or result form of this view must hold and does not (the
-        required fields), or None when it is complete."""
-        for slot in _slots(type(self)):
-            if slot.required and _empty(getattr(self, slot.attribute)):
-                return repr(slot.var)
-        if self._ONE_OF and all(
-                _empty(getattr(self, slot.attribute)) for slot in _slots(type(self))
-                if slot.var in self._ONE_OF):
-            return " or ".join(repr(var) for var in self._ONE_OF)
-        return None
-
-    # -- writing ----------------------------------------------------------------------
-
-    def to_form(self, form_type: FormType | str = FormType.SUBMIT) -> Form:
-        """This view as a form of ``form_type`` (a submission by default): FORM_TYPE first,
-        then the view's fields that hold a value, each with the type the registry gives
-        it, then ``extra``.  ArgumentValueError when a submission or a result lacks a
-        required value."""
-        kind = FormType(form_type)
-        if kind in (FormType.SUBMIT, FormType.RESULT):
-            missing = self.missing()
-            if missing:
-                raise ArgumentValueError(f"{type(self).__name__} needs a value for "
-                                         f"{missing} in a form of type {kind}")
-        fields = [Field(var=FORM_TYPE, type=_T.HIDDEN, values=(ADMIN,))]
-        for slot in _slots(type(self)):
-            value = getattr(self, slot.attribute)
-            if _empty(value):
-                continue
-            fields.append(Field(var=slot.var, type=slot.kind.writes,
-                                values=_write(value, slot.kind)))
-        fields.extend(self.extra)
-        return Form(type=kind, fields=tuple(fields), extensions=self.extensions)
-
-
-def _slots(cls: type[AdminForm]) -> tuple[_Slot, ...]:
-    found = []
-    for field in dataclasses.fields(cls):
-        spec = field.metadata.get("admin")
-        if spec is not None:
-            var, kind, required = spec
-            found.append(_Slot(field.name, var, kind, required))
-    return tuple(found)
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value == () or value == ""
-
-
-def _read(field: Field, slot: _Slot, where: str) -> Any:
-    kind = slot.kind
-    name = f"field {slot.var!r} of {where}"
-    if field.type is not None and field.type not in kind.accepts:
-        allowed = " or ".join(sorted(kind.accepts))
-        raise ParseError(f"{name} has type {field.type}; it holds {kind.name}, so its "
-                         f"type is {allowed}, or it has none")
-    if kind is _LINES:
-        # A text-multi field's values are the lines of one text.
-        return "\n".join(field.values) or None
-    # An empty <value/> means no value (XEP-0004); a blank one too where text is parsed.
-    values = tuple(value for value in field.values
-                   if (value.strip() if kind.parse is not str else value))
-    if len(values) > 1 and not kind.multi:
-        raise ParseError(f"{name} holds {len(values)} values; it holds {kind.name}")
-    parsed: list[Any] = []
-    for value in values:
-        try:
-            parsed.append(kind.parse(value))
-        except JIDError as error:
-            raise JIDError(f"{name} holds {value!r}, which is not a valid JID: "
-                           f"{error.message}") from None
-        except ValueError as error:
-            raise ParseError(f"{name} holds {value!r}, not {kind.name}: {error}") from None
-    if kind.multi:
-        return tuple(dict.fromkeys(parsed)) if kind is _JIDS else tuple(parsed)
-    return parsed[0] if parsed else None
-
-
-def _write(value: Any, kind: _Kind) -> tuple[str, ...]:
-    if kind is _LINES:
-        return tuple(re.split(r"\r\n|\r|\n", value))
-    if kind.multi:
-        return tuple(kind.format(each) for each in value)
-    return (kind.format(value),)
+    FORM_TYPE: ClassVar[str] = ADMIN
 
 
 # Requests ------------------------------------------------------------------------------
@@ -432,13 +227,13 @@ class AddUser(AdminForm):
     e-mail address and names."""
 
     accountjid: JID | None = dataclasses.field(
-        default=None, metadata=_var("accountjid", _JID, required=True))
-    password: str | None = dataclasses.field(default=None, metadata=_var("password", _SECRET))
+        default=None, metadata=var("accountjid", ONE_JID, required=True))
+    password: str | None = dataclasses.field(default=None, metadata=var("password", SECRET))
     password_verify: str | None = dataclasses.field(
-        default=None, metadata=_var("password-verify", _SECRET))
-    email: str | None = dataclasses.field(default=None, metadata=_var("email", _TEXT))
-    given_name: str | None = dataclasses.field(default=None, metadata=_var("given_name", _TEXT))
-    surname: str | None = dataclasses.field(default=None, metadata=_var("surname", _TEXT))
+        default=None, metadata=var("password-verify", SECRET))
+    email: str | None = dataclasses.field(default=None, metadata=var("email", TEXT))
+    given_name: str | None = dataclasses.field(default=None, metadata=var("given_name", TEXT))
+    surname: str | None = dataclasses.field(default=None, metadata=var("surname", TEXT))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -447,7 +242,7 @@ class Accounts(AdminForm):
     Session, Get User Last Login Time (§4.2-4.5, 4.9)."""
 
     accountjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("accountjids", _JIDS, required=True))
+        default=(), metadata=var("accountjids", JIDS, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -455,7 +250,7 @@ class UserAccount(AdminForm):
     """The one account a command applies to: Get User Statistics (§4.10)."""
 
     accountjid: JID | None = dataclasses.field(
-        default=None, metadata=_var("accountjid", _JID, required=True))
+        default=None, metadata=var("accountjid", ONE_JID, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -466,8 +261,8 @@ class UserRosterRequest(AdminForm):
     _ONE_OF: ClassVar[tuple[str, ...]] = ("accountjids", "accountjid")
 
     accountjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("accountjids", _JIDS))
-    accountjid: JID | None = dataclasses.field(default=None, metadata=_var("accountjid", _JID))
+        default=(), metadata=var("accountjids", JIDS))
+    accountjid: JID | None = dataclasses.field(default=None, metadata=var("accountjid", ONE_JID))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -475,9 +270,9 @@ class ChangeUserPassword(AdminForm):
     """Change User Password (§4.7)."""
 
     accountjid: JID | None = dataclasses.field(
-        default=None, metadata=_var("accountjid", _JID, required=True))
+        default=None, metadata=var("accountjid", ONE_JID, required=True))
     password: str | None = dataclasses.field(
-        default=None, metadata=_var("password", _SECRET, required=True))
+        default=None, metadata=var("password", SECRET, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -485,7 +280,7 @@ class Blacklist(AdminForm):
     """Edit Blacklist (§4.11): the whole list (empty: nobody is blocked)."""
 
     blacklistjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("blacklistjids", _JIDS))
+        default=(), metadata=var("blacklistjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -493,14 +288,14 @@ class Whitelist(AdminForm):
     """Edit Whitelist (§4.12): the whole list."""
 
     whitelistjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("whitelistjids", _JIDS))
+        default=(), metadata=var("whitelistjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AdminList(AdminForm):
     """Edit Admin List (§4.29): the whole list."""
 
-    adminjids: tuple[JID, ...] = dataclasses.field(default=(), metadata=_var("adminjids", _JIDS))
+    adminjids: tuple[JID, ...] = dataclasses.field(default=(), metadata=var("adminjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -512,7 +307,7 @@ class MaxItems(AdminForm):
     :attr:`limit` reads it as a number.
     """
 
-    max_items: str | None = dataclasses.field(default=None, metadata=_var("max_items", _CHOICE))
+    max_items: str | None = dataclasses.field(default=None, metadata=var("max_items", CHOICE))
 
     @property
     def limit(self) -> int | None:
@@ -528,15 +323,15 @@ class Announce(AdminForm):
     XEP's registry; Prosody's form offers it)."""
 
     announcement: str | None = dataclasses.field(
-        default=None, metadata=_var("announcement", _LINES, required=True))
-    subject: str | None = dataclasses.field(default=None, metadata=_var("subject", _TEXT))
+        default=None, metadata=var("announcement", LINES, required=True))
+    subject: str | None = dataclasses.field(default=None, metadata=var("subject", TEXT))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class MessageOfTheDay(AdminForm):
     """Set and Edit Message of the Day (§4.24, 4.25)."""
 
-    motd: str | None = dataclasses.field(default=None, metadata=_var("motd", _LINES, required=True))
+    motd: str | None = dataclasses.field(default=None, metadata=var("motd", LINES, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -544,7 +339,7 @@ class Welcome(AdminForm):
     """Set Welcome Message (§4.27)."""
 
     welcome: str | None = dataclasses.field(
-        default=None, metadata=_var("welcome", _LINES, required=True))
+        default=None, metadata=var("welcome", LINES, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -552,9 +347,9 @@ class ServiceStop(AdminForm):
     """Restart and Shut Down Service (§4.30, 4.31): the delay in seconds and an
     announcement to the users."""
 
-    delay: int | None = dataclasses.field(default=None, metadata=_var("delay", _SECONDS))
+    delay: int | None = dataclasses.field(default=None, metadata=var("delay", SECONDS))
     announcement: str | None = dataclasses.field(
-        default=None, metadata=_var("announcement", _LINES))
+        default=None, metadata=var("announcement", LINES))
 
 
 # Results -------------------------------------------------------------------------------
@@ -565,7 +360,7 @@ class RegisteredUsersNum(AdminForm):
     """Get Number of Registered Users (§4.13)."""
 
     registeredusersnum: int | None = dataclasses.field(
-        default=None, metadata=_var("registeredusersnum", _COUNT, required=True))
+        default=None, metadata=var("registeredusersnum", COUNT, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -573,7 +368,7 @@ class DisabledUsersNum(AdminForm):
     """Get Number of Disabled Users (§4.14)."""
 
     disabledusersnum: int | None = dataclasses.field(
-        default=None, metadata=_var("disabledusersnum", _COUNT, required=True))
+        default=None, metadata=var("disabledusersnum", COUNT, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -581,7 +376,7 @@ class OnlineUsersNum(AdminForm):
     """Get Number of Online Users (§4.15)."""
 
     onlineusersnum: int | None = dataclasses.field(
-        default=None, metadata=_var("onlineusersnum", _COUNT, required=True))
+        default=None, metadata=var("onlineusersnum", COUNT, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -589,7 +384,7 @@ class ActiveUsersNum(AdminForm):
     """Get Number of Active Users (§4.16)."""
 
     activeusersnum: int | None = dataclasses.field(
-        default=None, metadata=_var("activeusersnum", _COUNT, required=True))
+        default=None, metadata=var("activeusersnum", COUNT, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -597,7 +392,7 @@ class IdleUsersNum(AdminForm):
     """Get Number of Idle Users (§4.17)."""
 
     idleusersnum: int | None = dataclasses.field(
-        default=None, metadata=_var("idleusersnum", _COUNT, required=True))
+        default=None, metadata=var("idleusersnum", COUNT, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -605,7 +400,7 @@ class RegisteredUsers(AdminForm):
     """Get List of Registered Users (§4.18)."""
 
     registereduserjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("registereduserjids", _JIDS))
+        default=(), metadata=var("registereduserjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -613,7 +408,7 @@ class DisabledUsers(AdminForm):
     """Get List of Disabled Users (§4.19)."""
 
     disableduserjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("disableduserjids", _JIDS))
+        default=(), metadata=var("disableduserjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -621,7 +416,7 @@ class OnlineUsers(AdminForm):
     """Get List of Online Users (§4.20)."""
 
     onlineuserjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("onlineuserjids", _JIDS))
+        default=(), metadata=var("onlineuserjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -630,7 +425,7 @@ class ActiveUsers(AdminForm):
     reports them in the same field (the registry has no var for idle users)."""
 
     activeuserjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("activeuserjids", _JIDS))
+        default=(), metadata=var("activeuserjids", JIDS))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -639,8 +434,8 @@ class UserRoster(AdminForm):
     ``jabber:iq:roster`` query the form carries."""
 
     accountjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("accountjids", _JIDS))
-    accountjid: JID | None = dataclasses.field(default=None, metadata=_var("accountjid", _JID))
+        default=(), metadata=var("accountjids", JIDS))
+    accountjid: JID | None = dataclasses.field(default=None, metadata=var("accountjid", ONE_JID))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -648,9 +443,9 @@ class LastLogin(AdminForm):
     """Get User Last Login Time's result (§4.9)."""
 
     accountjids: tuple[JID, ...] = dataclasses.field(
-        default=(), metadata=_var("accountjids", _JIDS))
+        default=(), metadata=var("accountjids", JIDS))
     lastlogin: datetime | None = dataclasses.field(
-        default=None, metadata=_var("lastlogin", _WHEN, required=True))
+        default=None, metadata=var("lastlogin", DATETIME, required=True))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -658,14 +453,14 @@ class UserStats(AdminForm):
     """Get User Statistics' result (§4.10)."""
 
     ipaddresses: tuple[str, ...] = dataclasses.field(
-        default=(), metadata=_var("ipaddresses", _WORDS))
-    rostersize: int | None = dataclasses.field(default=None, metadata=_var("rostersize", _COUNT))
+        default=(), metadata=var("ipaddresses", WORDS))
+    rostersize: int | None = dataclasses.field(default=None, metadata=var("rostersize", COUNT))
     onlineresources: tuple[str, ...] = dataclasses.field(
-        default=(), metadata=_var("onlineresources", _WORDS))
+        default=(), metadata=var("onlineresources", WORDS))
     stanzaspersecond: Decimal | None = dataclasses.field(
-        default=None, metadata=_var("stanzaspersecond", _RATE))
+        default=None, metadata=var("stanzaspersecond", RATE))
     loginsperminute: Decimal | None = dataclasses.field(
-        default=None, metadata=_var("loginsperminute", _RATE))
+        default=None, metadata=var("loginsperminute", RATE))
 
 
 _N = Node
