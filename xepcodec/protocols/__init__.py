@@ -43,6 +43,7 @@ MODULES: Final[Mapping[int, str]] = {
     241: "archive",
     267: "server_buddies",
     359: "stanza_id",
+    410: "selfping",
     419: "security",
     464: "cookies",
 }
