@@ -95,6 +95,9 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "jabber:iq:version": ("xepcodec.protocols.version",),
     "urn:xmpp:time": ("xepcodec.protocols.entity_time",),
     "jabber:iq:last": ("xepcodec.protocols.last_activity",),
+    "http://jabber.org/protocol/muc#admin": ("xepcodec.protocols.muc.admin",),
+    "http://jabber.org/protocol/muc#owner": ("xepcodec.protocols.muc.owner",),
+    "http://jabber.org/protocol/muc#unique": ("xepcodec.protocols.muc.unique",),
 }
 
 #: What ``load_all()`` imports: the modules of every XEP and of every namespace.
