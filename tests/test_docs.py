@@ -24,6 +24,7 @@ EXECUTED = {
     "docs/archiving.md": "warn the user:",
     "docs/guide.md": "not cached: mismatch",
     "docs/machines.md": "event TimedOut",
+    "docs/muc.md": "rejoin lounge@rooms.example.org",
     "README.md": "answer <iq",
 }
 #: Every page whose links and paths are checked.
