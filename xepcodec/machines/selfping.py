@@ -727,12 +727,16 @@ class SelfPing:
             machine._ids.resume(saved.next_id)
             machine._session = saved.session
             for watched in saved.rooms:
-                occupant_jid(watched.room, watched.nick)  # a bare room and a valid nick
-                if watched.room in machine._rooms:
-                    raise ValueError(f"the room {watched.room} is saved twice")
+                if watched.room.local is None or not watched.room.is_bare \
+                        or watched.room in machine._rooms:
+                    raise ValueError(f"the room {watched.room} is not a bare room JID, or "
+                                     "is saved twice")
+                watched.room.with_resource(watched.nick)  # a valid nick, or JIDError
                 machine._rooms[watched.room] = watched
             for service in saved.services:
                 _check_service(service, machine._rooms)
+                if service.domain in machine._services:
+                    raise ValueError(f"the service {service.domain} is saved twice")
                 machine._services[service.domain] = service
             covered = {room for service in saved.services if service.probe is not None
                        for room in service.probe.rooms}
@@ -752,7 +756,8 @@ def _check_service(service: _Service, rooms: Mapping[JID, _Watched]) -> None:
     """A saved service whose parts agree with its state (ValueError if not)."""
     probing = service.state is DomainState.PROBING
     if service.state is DomainState.IDLE or (service.probe is not None) != probing \
-            or (service.retry_at is not None) != (service.attempts > 0):
+            or (service.retry_at is not None) != (service.attempts > 0) \
+            or (service.state is DomainState.BACKING_OFF and service.attempts < 1):
         raise ValueError(f"the service {service.domain} is saved {service.state} with "
                          "parts that do not agree")
     if service.probe is not None and (
