@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -38,6 +39,7 @@ from xepcodec.protocols.muc.forms import (
 )
 from xepcodec.testing.form_views import form_views
 
+ROOT = Path(__file__).resolve().parents[2]
 ROOM = "orchard@rooms.verona.example"
 PROSODY = "http://prosody.im/protocol/muc"
 
@@ -419,3 +421,16 @@ def test_registration_fixed_point(view: RegistrationForm) -> None:
 @given(view=form_views(VoiceRequestForm))
 def test_voice_request_fixed_point(view: VoiceRequestForm) -> None:
     _fixed_point(view)
+
+
+def test_the_forms_guide_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (ROOT / "docs" / "forms.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    assert len(blocks) == 2
+    namespace: dict[str, object] = {"__name__": "docs.forms"}
+    for number, block in enumerate(blocks, 1):
+        # Run as the reader would: without this module's future import.
+        exec(compile(block, f"docs/forms.md, python block {number}", "exec",
+                     dont_inherit=True), namespace)
+    out = capsys.readouterr().out
+    assert "<value>none</value>" in out and "throttle: 30" in out
