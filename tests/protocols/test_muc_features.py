@@ -1,11 +1,15 @@
 """Tests for xepcodec.protocols.muc.features: the registry's room features, room_info on
-a room's disco#info answer, and is_muc_service.
+a room's disco#info answer, and is_muc_service; and the package, which holds the
+names of all its modules, and the room and occupant addresses.
 
 The answers below are written for these tests, shaped as Prosody 0.12's mod_muc gives
 them (its features and its muc#roominfo form with Prosody's own fields).
 """
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 import pytest
 
@@ -14,6 +18,7 @@ from xepcodec.core.stanzas import Iq
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.protocols.disco import InfoQuery
+from xepcodec.protocols.muc.addresses import occupant_jid, room_jid
 from xepcodec.protocols.muc.core import NS_MUC
 from xepcodec.protocols.muc.features import (
     Anonymity,
@@ -164,3 +169,39 @@ def test_the_registry_features_are_their_vars() -> None:
         "muc_semianonymous", "muc_temporary", "muc_unmoderated", "muc_unsecured"}
     # A str, usable wherever a var is.
     assert _info(_features(RoomFeature.HIDDEN)).has_feature("muc_hidden")
+
+
+# -- the package ------------------------------------------------------------------------------
+
+
+def test_the_package_holds_every_public_name_of_its_modules() -> None:
+    package = xepcodec.xep(45)
+    assert package.__name__ == "xepcodec.protocols.muc"
+    expected: set[str] = set()
+    for name in ("addresses", "core", "user", "admin", "owner", "unique", "forms",
+                 "presence", "messages", "features"):
+        module = importlib.import_module(f"xepcodec.protocols.muc.{name}")
+        expected |= set(module.__all__)
+        assert all(getattr(package, each) is getattr(module, each) for each in module.__all__)
+    assert set(package.__all__) == expected
+    assert len(package.__all__) == len(expected)  # no two modules export one name
+
+
+def test_the_modules_of_the_package_are_all_listed() -> None:
+    package = xepcodec.xep(45)
+    on_disk = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    assert on_disk == {"addresses", "core", "user", "admin", "owner", "unique", "forms",
+                       "presence", "messages", "features"}
+
+
+def test_room_and_occupant_addresses() -> None:
+    room = JID.parse("lounge@rooms.example.org")
+    assert room_jid(room) is room
+    assert occupant_jid(room, "Ada L.") == JID.parse("lounge@rooms.example.org/Ada L.")
+    for wrong in (JID.parse("rooms.example.org"), JID.parse("lounge@rooms.example.org/ada")):
+        with pytest.raises(ArgumentValueError, match="bare JID room@service"):
+            occupant_jid(wrong, "ada")
+    with pytest.raises(ArgumentValueError, match="neither empty nor only spaces"):
+        occupant_jid(room, " \t")
+    with pytest.raises(ArgumentTypeError, match="the nick is a str"):
+        occupant_jid(room, None)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """XEP-0045: Multi-User Chat, one module per namespace, and the client's view of a room.
 
+* :mod:`.addresses` — the room and occupant JIDs;
 * :mod:`.core` — the ``muc`` namespace (the ``<x/>`` a client joins with: password and
   history limits), the namespaces, and the affiliations and roles every other part uses;
 * :mod:`.user` — ``muc#user``: what a room says of its occupants (items, status codes),
@@ -21,6 +22,7 @@ Every public name of these modules is also a name of this package, so that
 
 from __future__ import annotations
 
+from xepcodec.protocols.muc.addresses import occupant_jid, room_jid
 from xepcodec.protocols.muc.admin import (
     AdminActor,
     AdminItem,
@@ -43,8 +45,8 @@ from xepcodec.protocols.muc.core import (
     Role,
 )
 from xepcodec.protocols.muc.features import (
-    CONFERENCE,
-    TEXT,
+    DISCO_CATEGORY,
+    DISCO_TYPE,
     Anonymity,
     RoomFeature,
     RoomInfo,
@@ -126,7 +128,8 @@ from xepcodec.protocols.muc.user import (
 )
 
 __all__ = [
-    "CONFERENCE",
+    "DISCO_CATEGORY",
+    "DISCO_TYPE",
     "FIELD_TYPES",
     "FULLY_ANONYMOUS",
     "NS_MUC",
@@ -138,7 +141,6 @@ __all__ = [
     "REQUEST",
     "ROOMCONFIG",
     "ROOMINFO",
-    "TEXT",
     "Actor",
     "AdminActor",
     "AdminItem",
@@ -200,11 +202,13 @@ __all__ = [
     "leave",
     "list_request",
     "occupant",
+    "occupant_jid",
     "private_message",
     "read_list",
     "read_message",
     "room_info",
     "room_info_form",
+    "room_jid",
     "room_notice",
     "set_affiliation",
     "set_role",

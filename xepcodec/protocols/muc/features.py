@@ -27,8 +27,8 @@ from xepcodec.protocols.muc.core import NS_MUC
 from xepcodec.protocols.muc.forms import RoomInfoForm, room_info_form
 
 __all__ = [
-    "CONFERENCE",
-    "TEXT",
+    "DISCO_CATEGORY",
+    "DISCO_TYPE",
     "Anonymity",
     "RoomFeature",
     "RoomInfo",
@@ -37,9 +37,9 @@ __all__ = [
 ]
 
 #: The service discovery category of a MUC service and of its rooms (§15.2) ...
-CONFERENCE: Final = "conference"
+DISCO_CATEGORY: Final = "conference"
 #: ... and their type within it.
-TEXT: Final = "text"
+DISCO_TYPE: Final = "text"
 
 
 class RoomFeature(enum.StrEnum):
@@ -173,7 +173,8 @@ def _conference_name(info: InfoQuery) -> str | None:
     """The name of the conference/text identity: the one without a language, else the
     first with a name."""
     named = [identity for identity in info.identities
-             if identity.category == CONFERENCE and identity.type == TEXT and identity.name]
+             if (identity.category, identity.type) == (DISCO_CATEGORY, DISCO_TYPE)
+             and identity.name]
     for identity in named:
         if identity.lang is None:
             return identity.name
@@ -183,7 +184,7 @@ def _conference_name(info: InfoQuery) -> str | None:
 def is_muc_service(info: InfoQuery) -> bool:
     """Whether a disco#info answer is a MUC service's or room's: the identity
     ``conference``/``text`` and the ``muc`` feature (§6.2)."""
-    return info.identity_of(CONFERENCE, TEXT) is not None and info.has_feature(NS_MUC)
+    return info.identity_of(DISCO_CATEGORY, DISCO_TYPE) is not None and info.has_feature(NS_MUC)
 
 
 def room_info(info: InfoQuery) -> RoomInfo:
@@ -196,7 +197,7 @@ def room_info(info: InfoQuery) -> RoomInfo:
     if not isinstance(info, InfoQuery):
         raise ArgumentTypeError(f"room_info reads a disco#info <query/>, not "
                                  f"{type(info).__name__}")
-    if info.identity_of(CONFERENCE, TEXT) is None:
+    if info.identity_of(DISCO_CATEGORY, DISCO_TYPE) is None:
         raise ParseError("a MUC room's disco#info answer carries the identity "
                          "conference/text (XEP-0045 §6.4)", path="/query/identity")
     features = frozenset(info.feature_vars)

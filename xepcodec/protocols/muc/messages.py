@@ -40,10 +40,10 @@ from xepcodec.core.stanzas import Body, Message, MessageType, Subject
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.protocols.dataforms import Form, FormType
+from xepcodec.protocols.muc.addresses import occupant_jid, room_jid
 from xepcodec.protocols.muc.core import Role
 from xepcodec.protocols.muc.features import Anonymity
 from xepcodec.protocols.muc.forms import REQUEST, VoiceRequestForm
-from xepcodec.protocols.muc.presence import _occupant_jid
 from xepcodec.protocols.muc.user import Continue, Decline, Invite, Status, StatusCode, UserX
 
 __all__ = [
@@ -72,15 +72,6 @@ __all__ = [
 FULLY_ANONYMOUS: Final = 174
 
 
-def _room(room: JID) -> JID:
-    if not isinstance(room, JID):
-        raise ArgumentTypeError(f"the room is a JID, not {type(room).__name__}")
-    if room.local is None or room.resource is not None:
-        raise ArgumentValueError(f"the room is a bare JID room@service, not {room} "
-                                 "(XEP-0045 §17.1)")
-    return room
-
-
 # -- what a client (or the room) sends ------------------------------------------------------
 
 
@@ -88,7 +79,7 @@ def groupchat(room: JID, body: str, *, id: str | None = None, from_: JID | None 
               lang: str | None = None, extensions: Iterable[Any] = (),
               namespace: str = CLIENT) -> Message:
     """A message to every occupant of ``room`` (§7.4)."""
-    return Message(namespace=namespace, type=MessageType.GROUPCHAT, to=_room(room),
+    return Message(namespace=namespace, type=MessageType.GROUPCHAT, to=room_jid(room),
                    from_=from_, id=id, lang=lang, bodies=(Body(text=body),),
                    extensions=tuple(extensions))
 
@@ -97,7 +88,7 @@ def change_subject(room: JID, subject: str, *, id: str | None = None,
                    from_: JID | None = None, namespace: str = CLIENT) -> Message:
     """The message setting ``room``'s subject (§8.1): only a ``<subject/>``; an empty
     ``subject`` clears it."""
-    return Message(namespace=namespace, type=MessageType.GROUPCHAT, to=_room(room),
+    return Message(namespace=namespace, type=MessageType.GROUPCHAT, to=room_jid(room),
                    from_=from_, id=id, subjects=(Subject(text=subject),))
 
 
@@ -106,7 +97,7 @@ def private_message(room: JID, nick: str, body: str, *, id: str | None = None,
                     namespace: str = CLIENT) -> Message:
     """A private message to the occupant ``nick`` of ``room`` (§7.5): type ``chat``,
     with the empty ``muc#user`` ``<x/>``."""
-    return Message(namespace=namespace, type=MessageType.CHAT, to=_occupant_jid(room, nick),
+    return Message(namespace=namespace, type=MessageType.CHAT, to=occupant_jid(room, nick),
                    from_=from_, id=id, bodies=(Body(text=body),),
                    extensions=(UserX(), *extensions))
 
@@ -121,7 +112,7 @@ def invite(room: JID, invitee: JID, *, reason: str | None = None,
     """A mediated invitation of ``invitee`` into ``room``, sent to the room (§7.8.2);
     ``continues`` (or a ``thread``) when it turns a one-to-one chat into the room's
     conversation (§7.9)."""
-    return Message(namespace=namespace, to=_room(room), from_=from_, id=id,
+    return Message(namespace=namespace, to=room_jid(room), from_=from_, id=id,
                    extensions=(UserX(invites=(Invite(to=invitee, reason=reason,
                                                      continue_=_continue(thread,
                                                                          continues)),)),))
@@ -133,7 +124,7 @@ def forwarded_invite(room: JID, invitee: JID, inviter: JID, *, reason: str | Non
                      namespace: str = CLIENT) -> Message:
     """The invitation as ``room`` passes it on to ``invitee`` (§7.8.2): from the room,
     naming the ``inviter``, with the room's ``password`` when it has one."""
-    return Message(namespace=namespace, to=invitee, from_=_room(room), id=id,
+    return Message(namespace=namespace, to=invitee, from_=room_jid(room), id=id,
                    extensions=(UserX(invites=(Invite(from_=inviter, reason=reason,
                                                      continue_=_continue(thread,
                                                                          continues)),),
@@ -144,7 +135,7 @@ def decline(room: JID, inviter: JID, *, reason: str | None = None, id: str | Non
             from_: JID | None = None, namespace: str = CLIENT) -> Message:
     """The refusal of ``inviter``'s invitation into ``room``, sent to the room, which
     passes it on (§7.8.2)."""
-    return Message(namespace=namespace, to=_room(room), from_=from_, id=id,
+    return Message(namespace=namespace, to=room_jid(room), from_=from_, id=id,
                    extensions=(UserX(decline=Decline(to=inviter, reason=reason)),))
 
 
@@ -153,7 +144,7 @@ def voice_request(room: JID, *, id: str | None = None, from_: JID | None = None,
     """A visitor's request for voice in ``room`` (§7.13): the submitted ``muc#request``
     form asking for the role of participant."""
     form = VoiceRequestForm(role=Role.PARTICIPANT).to_form(FormType.SUBMIT)
-    return Message(namespace=namespace, to=_room(room), from_=from_, id=id,
+    return Message(namespace=namespace, to=room_jid(room), from_=from_, id=id,
                    extensions=(form,))
 
 
@@ -164,7 +155,7 @@ def room_notice(room: JID, codes: Iterable[int], *, to: JID | None = None,
     statuses = tuple(Status(code=code) for code in codes)
     if not statuses:
         raise ArgumentValueError("a room's notice carries at least one status code")
-    return Message(namespace=namespace, type=MessageType.GROUPCHAT, from_=_room(room), to=to,
+    return Message(namespace=namespace, type=MessageType.GROUPCHAT, from_=room_jid(room), to=to,
                    id=id, extensions=(UserX(statuses=statuses),))
 
 

@@ -41,6 +41,7 @@ from xepcodec.core.stanza_errors import Condition, StanzaError
 from xepcodec.core.stanzas import Presence, PresenceType, Show, Status
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
+from xepcodec.protocols.muc.addresses import occupant_jid
 from xepcodec.protocols.muc.core import Affiliation, History, MucJoin, Role
 from xepcodec.protocols.muc.user import Actor, StatusCode, UserDestroy, UserX
 
@@ -61,20 +62,6 @@ __all__ = [
 # -- what a client sends ------------------------------------------------------------------
 
 
-def _occupant_jid(room: JID, nick: str) -> JID:
-    if not isinstance(room, JID):
-        raise ArgumentTypeError(f"the room is a JID, not {type(room).__name__}")
-    if room.local is None or room.resource is not None:
-        raise ArgumentValueError(f"the room is a bare JID room@service, not {room} "
-                                 "(XEP-0045 §17.1)")
-    if not isinstance(nick, str):
-        raise ArgumentTypeError(f"the nick is a str, not {type(nick).__name__}")
-    if not nick.strip():
-        raise ArgumentValueError("a room nick is neither empty nor only spaces "
-                                 "(XEP-0045 §17.1)")
-    return room.with_resource(nick)
-
-
 def _statuses(status: str | None) -> tuple[Status, ...]:
     return (Status(text=status),) if status is not None else ()
 
@@ -88,7 +75,7 @@ def join(room: JID, nick: str, *, password: str | None = None,
     to the occupant JID, carrying the ``muc`` ``<x/>`` with the room's ``password`` and
     the ``history`` wanted (``History.none()`` for none), then ``extensions`` (caps,
     say)."""
-    return Presence(namespace=namespace, to=_occupant_jid(room, nick), from_=from_, id=id,
+    return Presence(namespace=namespace, to=occupant_jid(room, nick), from_=from_, id=id,
                     show=show, statuses=_statuses(status), priority=priority,
                     extensions=(MucJoin(history=history, password=password), *extensions))
 
@@ -98,7 +85,7 @@ def change_nick(room: JID, new_nick: str, *, show: Show | None = None,
                 namespace: str = CLIENT) -> Presence:
     """The presence renaming oneself in ``room`` to ``new_nick`` (§7.6): available, to the
     new occupant JID, without the ``muc`` ``<x/>``."""
-    return Presence(namespace=namespace, to=_occupant_jid(room, new_nick), from_=from_,
+    return Presence(namespace=namespace, to=occupant_jid(room, new_nick), from_=from_,
                     id=id, show=show, statuses=_statuses(status))
 
 
@@ -108,7 +95,7 @@ def change_status(room: JID, nick: str, *, show: Show | None = None,
                   extensions: Iterable[Any] = (), namespace: str = CLIENT) -> Presence:
     """The presence changing one's availability in ``room`` (§7.7): available, to one's
     occupant JID, without the ``muc`` ``<x/>``."""
-    return Presence(namespace=namespace, to=_occupant_jid(room, nick), from_=from_, id=id,
+    return Presence(namespace=namespace, to=occupant_jid(room, nick), from_=from_, id=id,
                     show=show, statuses=_statuses(status), priority=priority,
                     extensions=tuple(extensions))
 
@@ -118,7 +105,7 @@ def leave(room: JID, nick: str, *, status: str | None = None, id: str | None = N
     """The presence leaving ``room`` (§7.14): unavailable, to one's occupant JID, with an
     optional exit message ``status``."""
     return Presence(namespace=namespace, type=PresenceType.UNAVAILABLE,
-                    to=_occupant_jid(room, nick), from_=from_, id=id,
+                    to=occupant_jid(room, nick), from_=from_, id=id,
                     statuses=_statuses(status))
 
 
