@@ -47,7 +47,7 @@ __all__ = [
 #: The protocols implemented so far, by XEP number.  Add a number here when its module
 #: lands; its examples are then checked like the others.
 XEPS: Final[tuple[int, ...]] = (
-    4, 12, 30, 50, 59, 68, 76, 92, 115, 128, 133, 136, 189, 199, 202, 203, 241, 359, 464,
+    4, 12, 30, 50, 59, 68, 76, 92, 115, 128, 133, 136, 189, 199, 202, 203, 241, 359, 410, 464,
 )
 
 #: Environment variable naming another folder of XEP sources.
