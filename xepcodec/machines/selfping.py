@@ -27,8 +27,8 @@ is applied to every room it covers:
   service ends the back-off.
 
 A room leaves a ping's cover when it is heard from (fresh evidence wins over the
-answer still to come), left, or starts a nick change; a ping that covers nothing any
-more is forgotten, and its answer is ignored.  There is never more than one ping in
+answer still to come), left, joined again, or its nick changes; a ping that covers
+nothing any more is forgotten, and its answer is ignored.  There is never more than one ping in
 flight per service, so never more than one per room.
 
 **When not to ping** (XEP-0410 §4): a room whose nick change is pending
