@@ -278,6 +278,20 @@ def test_the_rooms_notices(codes: tuple[int, ...], changed: bool, logging: bool 
         changed, logging, anonymity)
 
 
+def test_a_notice_with_a_body_for_older_clients_is_still_a_notice() -> None:
+    reading = read_message(_message(
+        f"<body>The room configuration changed.</body><x xmlns='{USER_NS}'>"
+        "<status code='104'/></x>", sender=str(ROOM)))
+    assert isinstance(reading, RoomNotice) and reading.config_changed
+
+
+def test_status_codes_from_an_occupant_are_no_notice() -> None:
+    reading = read_message(_message(f"<body>hi</body><x xmlns='{USER_NS}'>"
+                                    "<status code='104'/></x>"))
+    assert isinstance(reading, GroupchatMessage)
+    assert read_message(_message(f"<x xmlns='{USER_NS}'><status code='104'/></x>")) is None
+
+
 def test_an_affiliation_change_while_away_is_a_normal_notice() -> None:
     reading = read_message(_message(
         f"<x xmlns='{USER_NS}'><item affiliation='member' jid='ada@example.org'/>"

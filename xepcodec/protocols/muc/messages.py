@@ -22,7 +22,8 @@ Builders, one per shape:
 :class:`RoomNotice`), or None for a message that is none of them.  It follows the XEP:
 a message with a subject and neither a body nor a thread is a subject change, and one
 that also has a body is an ordinary message (§8.1); an invitation is one even when the
-room adds a body for clients that do not understand it (Prosody does).  A private message
+room adds a body for clients that do not understand it (Prosody does), and so is a
+room's notice: status codes in a message from the room's bare JID.  A private message
 is recognized by its ``muc#user`` ``<x/>``: clients and rooms older than the XEP's
 revision 1.28 leave it out, and such a message cannot be told by its shape from a chat
 with anyone else, so the reader gives None for it (the caller who knows the room's JID
@@ -348,6 +349,11 @@ def read_message(message: Message) -> RoomMessage | None:
     if request is not None:
         return VoiceRequest(form=VoiceRequestForm.from_form(request), message=message)
     body = message.body
+    sender = message.from_
+    if (x is not None and x.codes and sender is not None and sender.local is not None
+            and sender.resource is None):
+        # The room's own word on itself; a service may add a body for older clients.
+        return RoomNotice(room=sender, codes=x.codes, message=message)
     if message.type == MessageType.GROUPCHAT:
         room, nick = _groupchat_room(message)
         if message.subject is not None and body is None and message.thread is None:
@@ -355,11 +361,8 @@ def read_message(message: Message) -> RoomMessage | None:
                                  message=message)
         if body is not None:
             return GroupchatMessage(room=room, nick=nick, body=body, message=message)
-    if x is not None and x.codes and body is None and message.from_ is not None:
-        return RoomNotice(room=message.from_.bare, codes=x.codes, message=message)
-    if (x is not None and body is not None and message.type != MessageType.GROUPCHAT
-            and not x.codes):
-        occupant = message.from_ if message.from_ is not None else message.to
+    if x is not None and body is not None and message.type != MessageType.GROUPCHAT:
+        occupant = sender if sender is not None else message.to
         if occupant is not None and occupant.local is not None and occupant.resource:
             return PrivateMessage(room=occupant.bare, nick=occupant.resource, body=body,
                                   message=message)
