@@ -9,6 +9,7 @@ from typing import Any
 from xepcodec.core.stanzas import Presence
 from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.muc import presence
+from xepcodec.protocols.muc.addresses import occupant_jid
 from xepcodec.protocols.muc.core import History
 from xepcodec.protocols.muc.presence import Occupant
 from xepcodec.protocols.muc.user import UserX
@@ -52,5 +53,5 @@ def enter(client: LiveClient, where: JID, nick: str) -> Occupant:
     about the client itself, which ends the entry (XEP-0045 §7.2.3)."""
     since = len(client.received())
     client.send(presence.join(where, nick, history=History.none()))
-    own = wait_for(client, presence_from(where.with_resource(nick), own=True), since=since)
+    own = wait_for(client, presence_from(occupant_jid(where, nick), own=True), since=since)
     return presence.occupant(own)

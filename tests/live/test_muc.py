@@ -17,6 +17,7 @@ from xepcodec.core.stanzas import Iq, IqType, Message
 from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.disco import InfoQuery, info_request
 from xepcodec.protocols.muc import admin, messages, owner, presence
+from xepcodec.protocols.muc.addresses import occupant_jid
 from xepcodec.protocols.muc.core import Affiliation, Role
 from xepcodec.protocols.muc.features import Anonymity, room_info
 from xepcodec.protocols.muc.forms import RoomConfigForm, Whois
@@ -117,11 +118,11 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
             Affiliation.NONE, Role.PARTICIPANT, nurse)
         assert visitor.non_anonymous, visitor
         seen = presence.occupant(wait_for(
-            owner_client, presence_from(garden.with_resource("nurse"), available=True),
+            owner_client, presence_from(occupant_jid(garden, "nurse"), available=True),
             since=since))
         assert not seen.is_self and seen.jid == nurse, seen
 
-        answer = guest.request(self_ping(garden.with_resource("nurse"), id="self-ping-1"))
+        answer = guest.request(self_ping(occupant_jid(garden, "nurse"), id="self-ping-1"))
         assert verdict(answer, optimized=optimized) is Verdict.JOINED, answer
 
         # The owner lists the owners, then kicks the guest with a reason (§8.2).
@@ -133,7 +134,7 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
                                                  id="kick-1"))
         assert kicked.type is IqType.RESULT, kicked
         out = presence.occupant(wait_for(
-            guest, presence_from(garden.with_resource("nurse"), own=True, available=False),
+            guest, presence_from(occupant_jid(garden, "nurse"), own=True, available=False),
             since=since))
         assert out.departure is Departure.KICKED and StatusCode.KICKED in out.codes, out
         assert (out.role, out.affiliation) == (Role.NONE, Affiliation.NONE), out
@@ -141,13 +142,13 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         assert out.actor is not None and out.actor.nick == "jul", out
         # The owner, a moderator, is also shown who acted by real JID.
         told = presence.occupant(wait_for(
-            owner_client, presence_from(garden.with_resource("nurse"), available=False),
+            owner_client, presence_from(occupant_jid(garden, "nurse"), available=False),
             since=0))
         assert told.departure is Departure.KICKED and not told.is_self, told
         assert told.actor is not None and told.actor.jid == juliet, told
 
         # The kicked client is no occupant any more: the room itself says so.
-        answer = guest.request(self_ping(garden.with_resource("nurse"), id="self-ping-2"))
+        answer = guest.request(self_ping(occupant_jid(garden, "nurse"), id="self-ping-2"))
         assert answer.error is not None, answer
         assert answer.error.condition is Condition.NOT_ACCEPTABLE, answer
         assert verdict(answer, optimized=optimized) is Verdict.NOT_JOINED, answer
@@ -159,7 +160,7 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
                                                        id="destroy-1"))
         assert gone.type is IqType.RESULT, gone
         last = presence.occupant(wait_for(
-            owner_client, presence_from(garden.with_resource("jul"), available=False),
+            owner_client, presence_from(occupant_jid(garden, "jul"), available=False),
             since=since))
         assert last.is_self and last.departure is Departure.DESTROYED, last
         assert last.destroyed is not None and last.destroyed.jid == elsewhere, last
@@ -169,7 +170,7 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         # A self-ping to the destroyed room is answered by the service, not the room:
         # item-not-found, which XEP-0410's table reads as a nick changed elsewhere.  The
         # destruction notice above is what tells the client the truth.
-        answer = owner_client.request(self_ping(garden.with_resource("jul"), id="self-ping-3"))
+        answer = owner_client.request(self_ping(occupant_jid(garden, "jul"), id="self-ping-3"))
         assert answer.error is not None, answer
         assert answer.error.condition is Condition.ITEM_NOT_FOUND, answer
         assert answer.error.by == garden.domain_jid, answer

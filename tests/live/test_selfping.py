@@ -16,6 +16,7 @@ from xepcodec.machines.base import Event, Send
 from xepcodec.machines.selfping import Joined, RejoinNeeded, RoomState, SelfPing
 from xepcodec.protocols.disco import InfoQuery, info_request
 from xepcodec.protocols.muc import owner, presence
+from xepcodec.protocols.muc.addresses import occupant_jid
 from xepcodec.protocols.muc.features import room_info
 from xepcodec.protocols.ping import is_ping, pong
 from xepcodec.protocols.selfping import SELF_PING_OPTIMIZATION, Verdict, self_ping, verdict
@@ -76,7 +77,7 @@ def test_self_ping_across_sessions_and_after_leaving(prosody: Prosody) -> None:
         assert machine.next_deadline() == NOW + SILENCE
 
         ping, events = ping_round(machine, first, now=NOW + SILENCE)
-        assert ping.to == vault.with_resource("jul"), ping
+        assert ping.to == occupant_jid(vault, "jul"), ping
         assert events == [Joined(vault, "jul", ping)], events
         assert machine.state(vault) is RoomState.LISTENING
 
@@ -87,18 +88,18 @@ def test_self_ping_across_sessions_and_after_leaving(prosody: Prosody) -> None:
         since = len(second.received())
         second.send(presence.change_nick(vault, "romy"))
         renamed = presence.occupant(wait_for(
-            second, presence_from(vault.with_resource("jul"), own=True, available=False),
+            second, presence_from(occupant_jid(vault, "jul"), own=True, available=False),
             since=since))
         assert renamed.new_nick == "romy", renamed
         there = presence.occupant(wait_for(
-            second, presence_from(vault.with_resource("romy"), own=True, available=True),
+            second, presence_from(occupant_jid(vault, "romy"), own=True, available=True),
             since=since))
         assert there.jid == JID.parse(f"{JULIET[0]}@{PLAIN_HOST}/two"), there
 
         # Prosody splits the sessions rather than renaming the shared occupant: the
         # first session stays "jul", so its next self-ping still finds it joined.
         later = NOW + 2 * SILENCE + timedelta(minutes=1)
-        wait_for(first, presence_from(vault.with_resource("romy"), available=True), since=fed)
+        wait_for(first, presence_from(occupant_jid(vault, "romy"), available=True), since=fed)
         assert feed(machine, first, since=fed, now=NOW + SILENCE + timedelta(minutes=1)) == []
         assert machine.next_deadline() == later  # what the room said restarted its silence
         ping, events = ping_round(machine, first, now=later)
@@ -107,11 +108,11 @@ def test_self_ping_across_sessions_and_after_leaving(prosody: Prosody) -> None:
         # The second session pings its old occupant JID, as a client that missed its
         # rename would: the nick is the first session's now, so the room passes the
         # ping on to it, and the first session's answer comes back.
-        stale = self_ping(vault.with_resource("jul"), id="stale-1")
+        stale = self_ping(occupant_jid(vault, "jul"), id="stale-1")
         since = len(first.received())
         second.send(stale)
         reflected = wait_for(first, is_ping, since=since)
-        assert reflected.from_ == vault.with_resource("romy"), reflected
+        assert reflected.from_ == occupant_jid(vault, "romy"), reflected
         assert reflected.to == first_jid and reflected.id != stale.id, reflected
         first.send(pong(reflected))
         answer = second.answer_to(stale)
@@ -121,7 +122,7 @@ def test_self_ping_across_sessions_and_after_leaving(prosody: Prosody) -> None:
         # client would not know: the next self-ping finds it gone.
         since = len(first.received())
         first.send(presence.leave(vault, "jul"))
-        wait_for(first, presence_from(vault.with_resource("jul"), own=True, available=False),
+        wait_for(first, presence_from(occupant_jid(vault, "jul"), own=True, available=False),
                  since=since)
         ping, events = ping_round(machine, first, now=later + SILENCE)
         (rejoin,) = events
@@ -134,7 +135,7 @@ def test_self_ping_across_sessions_and_after_leaving(prosody: Prosody) -> None:
 
         # Nobody holds "jul" now: the second session's stale ping gets item-not-found,
         # which XEP-0410 reads as a nick changed by another client.
-        stale = self_ping(vault.with_resource("jul"), id="stale-2")
+        stale = self_ping(occupant_jid(vault, "jul"), id="stale-2")
         answer = second.request(stale)
         assert answer.error is not None, answer
         assert answer.error.condition is Condition.ITEM_NOT_FOUND, answer
