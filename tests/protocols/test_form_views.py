@@ -146,7 +146,9 @@ def test_slots_are_the_declared_fields_in_order() -> None:
     ("<field var='public' type='boolean'><value>false</value></field>", "public", False),
     ("<field var='public'><value>0</value></field>", "public", False),
     ("<field var='public' type='boolean'><value>true</value></field>", "public", True),
-    ("<field var='public' type='boolean'><value/></field>", "public", None),
+    # A boolean without a value is false, the type's default.
+    ("<field var='public' type='boolean'><value/></field>", "public", False),
+    ("<field var='public' type='boolean'/>", "public", False),
     ("<field var='limit' type='list-single'><value>100</value></field>", "limit", 100),
     ("<field var='limit' type='list-single'><value>none</value></field>", "limit",
      UNLIMITED),

@@ -61,28 +61,27 @@ PROSODY_CONFIG = (
     "<instructions>Complete and submit this form to configure the room.</instructions>"
     f"{_header(ROOMCONFIG)}"
     "<field type='fixed'><value>Room information</value></field>"
-    "<field var='muc#roomconfig_roomname' type='text-single' label='Title'><value/></field>"
+    "<field var='muc#roomconfig_roomname' type='text-single' label='Title'/>"
     "<field var='muc#roomconfig_roomdesc' type='text-single' label='Description'>"
     "<desc>A brief description of the room</desc><value/></field>"
     "<field var='muc#roomconfig_lang' type='text-single' label='Language tag for room'>"
     "<validate xmlns='http://jabber.org/protocol/xdata-validate' datatype='xs:language'/>"
-    "<value/></field>"
+    "<value>en</value></field>"
+    # Prosody writes a false boolean without a value.
     "<field var='muc#roomconfig_persistentroom' type='boolean' label='Persistent'>"
-    "<desc>Keep the room when the last occupant leaves</desc><value>0</value></field>"
+    "<desc>Keep the room when the last occupant leaves</desc></field>"
     "<field var='muc#roomconfig_publicroom' type='boolean' label='Listed'>"
-    "<value>1</value></field>"
+    "<value>0</value></field>"
     "<field type='fixed'><value>Access to the room</value></field>"
     "<field var='muc#roomconfig_roomsecret' type='text-private' label='Password'>"
     "<value/></field>"
-    "<field var='muc#roomconfig_membersonly' type='boolean' label='Only members may join'>"
-    "<value>0</value></field>"
+    "<field var='muc#roomconfig_membersonly' type='boolean' label='Only members may join'/>"
     f"<field var='{{{PROSODY}}}roomconfig_allowmemberinvites' type='boolean'"
-    " label='Allow members to invite new members'><value>0</value></field>"
+    " label='Allow members to invite new members'/>"
     "<field type='fixed'><value>Permissions in the room</value></field>"
     "<field var='muc#roomconfig_changesubject' type='boolean'"
-    " label='Allow anyone to set the subject'><value>0</value></field>"
-    "<field var='muc#roomconfig_moderatedroom' type='boolean' label='Moderated'>"
-    "<value>0</value></field>"
+    " label='Allow anyone to set the subject'/>"
+    "<field var='muc#roomconfig_moderatedroom' type='boolean' label='Moderated'/>"
     "<field var='muc#roomconfig_whois' type='list-single' label='Addresses visible to'>"
     "<value>moderators</value>"
     "<option label='Moderators only'><value>moderators</value></option>"
@@ -110,11 +109,12 @@ PROSODY_CONFIG = (
 
 def test_prosodys_configuration_form_reads() -> None:
     view = RoomConfigForm.from_form(_form(PROSODY_CONFIG))
-    assert view.roomname is None and view.roomdesc is None and view.lang is None
+    assert view.roomname is None and view.roomdesc is None and view.lang == "en"
     assert view.roomsecret is None
-    assert view.persistentroom is False and view.publicroom is True
+    # A boolean without a value is false.
+    assert view.persistentroom is False and view.publicroom is False
     assert view.membersonly is False and view.moderatedroom is False
-    assert view.changesubject is False
+    assert view.changesubject is False and view.allowinvites is None
     assert view.whois is Whois.MODERATORS
     assert view.presencebroadcast == (Role.VISITOR, Role.PARTICIPANT, Role.MODERATOR)
     # Prosody's own fields and the section headings are kept, in order.
@@ -265,12 +265,20 @@ def test_prosodys_room_information_reads_from_disco() -> None:
         "<field var='muc#roominfo_description' type='text-single' label='Description'>"
         "<value/></field>"
         "<field var='muc#roominfo_lang' type='text-single' label='Language'><value/></field>"
-        "<field var='muc#roomconfig_changesubject' type='boolean'><value>1</value></field>"
+        "<field var='muc#roomconfig_changesubject' type='boolean'/>"
+        f"<field var='{{{PROSODY}}}roomconfig_allowmemberinvites' type='boolean'>"
+        "<value>0</value></field>"
+        "<field var='muc#roomconfig_allowinvites' type='boolean'><value>1</value></field>"
         "<field var='muc#roominfo_occupants' type='text-single' label='Number of occupants'>"
         "<value>2</value></field>"
+        "<field var='muc#roomconfig_roomname' type='text-single' label='Title'/>"
         "</x>")
     view = room_info_form(query)
-    assert view == RoomInfoForm(changesubject=True, occupants=2)
+    assert view is not None
+    assert [field.var for field in view.extra] == [
+        f"{{{PROSODY}}}roomconfig_allowmemberinvites"]
+    assert view == RoomInfoForm(changesubject=False, allowinvites=True, occupants=2,
+                                extra=view.extra)
 
 
 def test_room_information_with_every_registered_field() -> None:

@@ -31,7 +31,8 @@ differ from it; each refusal is a ParseError naming the field and the rule:
   type ``form`` is a blank form, whose required fields may be empty).
 
 An empty ``<value/>`` means no value (XEP-0004), and so does a blank one where the
-value is parsed rather than taken as text.  Fields a view does not define (fixed fields
+value is parsed rather than taken as text; a boolean field without a value is false,
+the default XEP-0004 gives the type.  Fields a view does not define (fixed fields
 among them) are kept in its ``extra`` and written back; elements of other namespaces the
 form carries are kept in ``extensions``.  Writing refuses a view lacking a required
 value in a submission or a result (ArgumentValueError); building a view refuses values
@@ -119,6 +120,8 @@ class Kind:
     format: Callable[[Any], str]
     #: Whether the field's values are the lines of one text (a text-multi field).
     lines: bool = False
+    #: The value of a field the form holds without a value (None: no value).
+    unset: Any = None
 
     @property
     def types(self) -> tuple[type, ...]:
@@ -179,9 +182,9 @@ def _format_limit(value: int | Unlimited) -> str:
 
 def _kind(name: str, python: type | tuple[type, ...], writes: FieldType,
           *accepts: FieldType, multi: bool = False, parse: Callable[[str], Any] = str,
-          format: Callable[[Any], str] = str, lines: bool = False) -> Kind:
+          format: Callable[[Any], str] = str, lines: bool = False, unset: Any = None) -> Kind:
     return Kind(name, writes, frozenset({writes, *accepts}), multi, python, parse, format,
-                lines)
+                lines, unset)
 
 
 #: One JID (jid-single).
@@ -213,9 +216,11 @@ CHOICES: Final = _kind("some options", str, _T.LIST_MULTI, multi=True)
 SECONDS: Final = _kind("a number of seconds", int, _T.LIST_SINGLE, _T.LIST_MULTI,
                        parse=_integer)
 #: An XEP-0004 boolean: ``true``, ``false``, ``1`` or ``0`` read, written as
-#: :mod:`~xepcodec.protocols.dataforms` writes every boolean, ``true`` or ``false``.
+#: :mod:`~xepcodec.protocols.dataforms` writes every boolean, ``true`` or ``false``.  A
+#: boolean field without a value is false, the type's default (XEP-0004 §3.3; Prosody
+#: sends false that way); a form without the field leaves the slot None.
 BOOLEAN: Final = _kind("a boolean", bool, _T.BOOLEAN, parse=_XS_BOOLEAN.parse,
-                       format=_XS_BOOLEAN.format)
+                       format=_XS_BOOLEAN.format, unset=False)
 #: A non-negative integer or :data:`UNLIMITED` (list-single, as XEP-0045 offers a room's
 #: maximum of occupants; text-single accepted).
 LIMIT: Final = _kind("a number or 'none'", (int, Unlimited), _T.LIST_SINGLE, _T.TEXT_SINGLE,
@@ -398,7 +403,7 @@ def _read(field: Field, slot: Slot, where: str) -> Any:
     if kind.multi:
         # XEP-0004 asks receivers to ignore a JID given twice.
         return tuple(dict.fromkeys(parsed)) if kind.python is JID else tuple(parsed)
-    return parsed[0] if parsed else None
+    return parsed[0] if parsed else kind.unset
 
 
 def _write(value: Any, kind: Kind) -> tuple[str, ...]:
