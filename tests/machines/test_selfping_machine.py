@@ -190,12 +190,15 @@ def test_a_rejoin_needed_room_is_not_pinged() -> None:
     assert watcher.rooms == ()
 
 
-def test_a_nick_change_answer_vouches_for_the_others_and_names_the_lost_nick() -> None:
+def test_a_nick_changed_names_the_lost_nick_and_vouches_for_no_other_room() -> None:
+    # A service answers item-not-found for a room that is gone as well: no proof that
+    # the user is still in the others.
     watcher = machine(ROOM, OTHER)
     ping = only_ping(watcher.expire(at(900)))
     reply = refused(ping, Condition.ITEM_NOT_FOUND)
-    assert watcher.receive(reply, now=at(901)) == [NickChanged(ROOM, "JuliC", ping, reply),
-                                                   Joined(OTHER, "JuliC", ping)]
+    assert watcher.receive(reply, now=at(901)) == [NickChanged(ROOM, "JuliC", ping, reply)]
+    assert watcher.state(ROOM) is RoomState.LISTENING
+    assert only_ping(watcher.expire(at(901))).to == OTHER.with_resource("JuliC")
     watcher.nick_change_ended(ROOM, "Juliet", now=at(902))
     assert watcher.occupant(ROOM) == ROOM.with_resource("Juliet")
 
@@ -228,8 +231,7 @@ def test_a_nick_change_during_a_ping_takes_the_room_out_of_its_cover() -> None:
     watcher = machine(ROOM, OTHER)
     ping = only_ping(watcher.expire(at(900)))
     watcher.nick_change_started(ROOM)
-    reply = refused(ping, Condition.ITEM_NOT_FOUND)
-    assert watcher.receive(reply, now=at(901)) == [Joined(OTHER, "JuliC", ping)]
+    assert watcher.receive(pong(ping), now=at(901)) == [Joined(OTHER, "JuliC", ping)]
     assert watcher.state(ROOM) is RoomState.NICK_CHANGING
 
 

@@ -13,13 +13,15 @@ self-ping is the oldest (a room never pinged first, then the one silent longest,
 by address), so that over successive rounds each room is pinged itself.  Its answer
 is applied to every room it covers:
 
-* joined (or nick changed, which also says the user is an occupant): the service is
-  reachable and keeps the user, so each covered room is presumed joined, its silence
-  restarts, and it gets a :class:`Joined` whose ``ping`` went to the other room
-  (:attr:`Joined.vouched`);
-* not joined is the pinged room's own: it gets :class:`RejoinNeeded` and is no longer
-  pinged until :meth:`~SelfPing.joined` says it is back; the other rooms stay silent
-  and share the next ping, sent by the next :meth:`~SelfPing.expire`;
+* joined: the service is reachable and keeps the user, so each covered room is
+  presumed joined, its silence restarts, and it gets a :class:`Joined` whose ``ping``
+  went to the other room (:attr:`Joined.vouched`);
+* not joined and nick changed are the pinged room's own: it gets :class:`RejoinNeeded`
+  (and is no longer pinged until :meth:`~SelfPing.joined` says it is back) or
+  :class:`NickChanged`; the other rooms stay silent and share the next ping, sent by the
+  next :meth:`~SelfPing.expire`.  A nick changed vouches for nothing because a service
+  answers a ping to a room that no longer exists with the same ``item-not-found``
+  (Prosody does), and after a restart of the service every room may be in that case;
 * undecided (an error that decides nothing, or no answer by :attr:`Timing.timeout`):
   each covered room gets :class:`Undecided`, and the service's next ping waits a
   back-off that starts at :attr:`Timing.backoff` and doubles with each undecided
@@ -269,10 +271,11 @@ class Joined(SelfPingEvent):
 
 @dataclass(frozen=True, slots=True)
 class NickChanged(SelfPingEvent):
-    """The user is still an occupant of ``room``, but no longer as ``nick``: another
-    client of the user changed it.  Tell the machine the new nick
-    (:meth:`SelfPing.nick_change_ended`), or rejoin; until then the next ping goes to
-    the old nick again."""
+    """The answer to ``ping`` says the user is still an occupant of ``room``, but no
+    longer as ``nick``: another client of the user changed it.  Tell the machine the
+    new nick (:meth:`SelfPing.nick_change_ended`); a caller that cannot name it should
+    rejoin, as a service also answers so for a room that no longer exists.  Until then
+    the next ping goes to the old nick again."""
 
     room: JID
     nick: str
@@ -612,12 +615,12 @@ class SelfPing:
         for key in probe.rooms:
             nick = self._rooms[key].nick
             if key != pinged:
-                if outcome is Verdict.NOT_JOINED:
-                    # Only the pinged room is refused; the others share the next ping.
-                    self._move(key, _Room.RELEASE, now)
-                else:
+                if outcome is Verdict.JOINED:
                     self._move(key, _Room.JOINED, now)
                     events.append(Joined(key, nick, probe.ping))
+                else:
+                    # Said of the pinged room alone: the others share the next ping.
+                    self._move(key, _Room.RELEASE, now)
             elif outcome is Verdict.JOINED:
                 self._move(key, _Room.JOINED, now)
                 events.append(Joined(key, nick, probe.ping))
