@@ -197,6 +197,8 @@ def test_the_modules_of_the_package_are_all_listed() -> None:
 def test_room_and_occupant_addresses() -> None:
     room = JID.parse("lounge@rooms.example.org")
     assert room_jid(room) is room
+    assert room_jid("lounge@rooms.example.org") == room
+    assert occupant_jid("lounge@rooms.example.org", "ada") == room.with_resource("ada")
     assert occupant_jid(room, "Ada L.") == JID.parse("lounge@rooms.example.org/Ada L.")
     for wrong in (JID.parse("rooms.example.org"), JID.parse("lounge@rooms.example.org/ada")):
         with pytest.raises(ArgumentValueError, match="bare JID room@service"):
@@ -205,3 +207,5 @@ def test_room_and_occupant_addresses() -> None:
         occupant_jid(room, " \t")
     with pytest.raises(ArgumentTypeError, match="the nick is a str"):
         occupant_jid(room, None)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError, match="the room is a JID or a str"):
+        room_jid(7)  # type: ignore[arg-type]

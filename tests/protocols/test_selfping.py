@@ -8,13 +8,12 @@ from xepcodec import parse, serialize
 from xepcodec.core.stanza_errors import Condition, StanzaError
 from xepcodec.core.stanzas import Iq, IqType, Message, error_reply
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError, XepCodecError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError
 from xepcodec.protocols import xep
 from xepcodec.protocols.ping import Ping, is_ping, pong
 from xepcodec.protocols.selfping import (
     SELF_PING_OPTIMIZATION,
     Verdict,
-    occupant_jid,
     self_ping,
     verdict,
 )
@@ -124,18 +123,6 @@ def test_the_self_ping_is_a_ping_to_the_occupant_jid() -> None:
 def test_a_self_ping_goes_to_an_occupant(target: str) -> None:
     with pytest.raises(ArgumentValueError, match="occupant JID"):
         self_ping(target, id="s1")
-
-
-def test_occupant_jid_joins_room_and_nick() -> None:
-    assert occupant_jid("characters@chat.shakespeare.lit", "JuliC") == OCCUPANT
-    with pytest.raises(ArgumentValueError, match="bare JID with a localpart"):
-        occupant_jid(OCCUPANT, "other")
-    with pytest.raises(ArgumentValueError, match="bare JID with a localpart"):
-        occupant_jid("chat.shakespeare.lit", "JuliC")
-    with pytest.raises(JIDError):
-        occupant_jid(OCCUPANT.bare, "")
-    with pytest.raises(XepCodecError):
-        occupant_jid(OCCUPANT.bare, 7)  # type: ignore[arg-type]
 
 
 def test_the_module_is_known_by_its_number_and_names_the_feature() -> None:

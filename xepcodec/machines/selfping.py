@@ -74,7 +74,8 @@ from xepcodec.machines.base import (
     from_json,
     to_json,
 )
-from xepcodec.protocols.selfping import Verdict, occupant_jid, self_ping, verdict
+from xepcodec.protocols.muc.addresses import occupant_jid
+from xepcodec.protocols.selfping import Verdict, self_ping, verdict
 
 __all__ = [
     "DomainState",

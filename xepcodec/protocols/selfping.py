@@ -47,7 +47,7 @@ from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError
 from xepcodec.protocols.ping import ping_request
 
-__all__ = ["SELF_PING_OPTIMIZATION", "Verdict", "occupant_jid", "self_ping", "verdict"]
+__all__ = ["SELF_PING_OPTIMIZATION", "Verdict", "self_ping", "verdict"]
 
 #: The disco#info feature of a room that answers self-pings itself (XEP-0410 §3.3).
 SELF_PING_OPTIMIZATION: Final = "http://jabber.org/protocol/muc#self-ping-optimization"
@@ -98,20 +98,6 @@ def verdict(reply: Iq, *, optimized: bool = False) -> Verdict:
     if optimized and condition in _REFLECTED:
         return Verdict.NOT_JOINED
     return _ERRORS.get(condition, Verdict.NOT_JOINED)
-
-
-def occupant_jid(room: JID | str, nick: str) -> JID:
-    """The occupant JID ``room@service/nick`` of ``nick`` in ``room``, a bare room JID.
-
-    ArgumentValueError when ``room`` is not a bare JID with a localpart;
-    :class:`~xepcodec.errors.JIDError` when ``nick`` is no valid resourcepart."""
-    room = _jid(room, "a room")
-    if room.local is None or not room.is_bare:
-        raise ArgumentValueError(f"a room is a bare JID with a localpart "
-                                 f"(room@service), not {room}")
-    if not isinstance(nick, str):
-        raise ArgumentTypeError(f"a nick is a str, not {type(nick).__name__}")
-    return room.with_resource(nick)
 
 
 def self_ping(occupant: JID | str, *, id: str, from_: JID | None = None,

@@ -14,17 +14,20 @@ from xepcodec.errors import ArgumentTypeError, ArgumentValueError
 __all__ = ["occupant_jid", "room_jid"]
 
 
-def room_jid(room: JID) -> JID:
-    """``room``, checked to be a room's address: a bare JID ``room@service``."""
-    if not isinstance(room, JID):
-        raise ArgumentTypeError(f"the room is a JID, not {type(room).__name__}")
+def room_jid(room: JID | str) -> JID:
+    """``room`` (a JID, or a str parsed as one), checked to be a room's address: a bare
+    JID ``room@service``."""
+    if isinstance(room, str):
+        room = JID.parse(room)
+    elif not isinstance(room, JID):
+        raise ArgumentTypeError(f"the room is a JID or a str, not {type(room).__name__}")
     if room.local is None or room.resource is not None:
         raise ArgumentValueError(f"the room is a bare JID room@service, not {room} "
                                  "(XEP-0045 §17.1)")
     return room
 
 
-def occupant_jid(room: JID, nick: str) -> JID:
+def occupant_jid(room: JID | str, nick: str) -> JID:
     """The occupant JID ``room@service/nick`` of ``nick`` in ``room``."""
     room = room_jid(room)
     if not isinstance(nick, str):
