@@ -26,6 +26,7 @@ from typing import Final, Literal, cast
 from lxml import etree
 
 __all__ = [
+    "DISPLAYED_TEXT",
     "ERRATA_FILE",
     "OUTCOMES",
     "SPECS_ENV",
@@ -47,8 +48,15 @@ __all__ = [
 #: The protocols implemented so far, by XEP number.  Add a number here when its module
 #: lands; its examples are then checked like the others.
 XEPS: Final[tuple[int, ...]] = (
-    4, 12, 30, 50, 59, 68, 76, 92, 115, 128, 133, 136, 189, 199, 202, 203, 241, 359, 410, 464,
+    4, 12, 30, 45, 50, 59, 68, 76, 92, 115, 128, 133, 136, 189, 199, 202, 203, 241, 359, 410, 464,
 )
+
+#: Examples that hold neither XML nor an XMPP URI but the text a client shows its user,
+#: by (XEP, example number), with what they show.  There is nothing in them to decode;
+#: the test checks that they still hold no markup.
+DISPLAYED_TEXT: Final[Mapping[tuple[int, int], str]] = {
+    (45, 86): "the line a client may show in the room for a subject change (§8.1)",
+}
 
 #: Environment variable naming another folder of XEP sources.
 SPECS_ENV: Final = "XEPCODEC_SPECS"

@@ -24,6 +24,7 @@ import pytest
 from lxml import etree
 
 from .examples import (
+    DISPLAYED_TEXT,
     ERRATA_FILE,
     SPECS_ENV,
     XEPS,
@@ -175,6 +176,10 @@ def _example_params() -> list[Any]:
 @pytest.mark.parametrize("example", _example_params())
 def test_spec_example(example: SpecExample, record_property: Any) -> None:
     erratum = ERRATA_BY_KEY.get(example.key)
+    if example.key in DISPLAYED_TEXT:
+        assert not example.has_markup, (
+            f"{example.id} holds markup; it is no longer only text a client displays")
+        return
     if not example.has_markup:
         # XMPP URIs (the XEP-0147 sections): nothing to decode, but make sure that is
         # what the example really is.
@@ -239,6 +244,12 @@ def test_errata_cover_only_examples_with_markup() -> None:
         example = BY_KEY.get(erratum.key)
         if example is not None:
             assert example.has_markup, f"{example.id} is not XML and needs no erratum"
+
+
+def test_displayed_text_entries_name_existing_examples_without_errata() -> None:
+    for key in DISPLAYED_TEXT:
+        assert key in BY_KEY, f"XEP-{key[0]:04d} has no example {key[1]} (or is not in scope)"
+        assert key not in ERRATA_BY_KEY, f"{BY_KEY[key].id} is displayed text, not an erratum"
 
 
 def test_an_erratum_on_an_example_xepcodec_handles_fails() -> None:
