@@ -1,5 +1,5 @@
-"""What every part of XEP-0060 shares: the namespaces, the affiliations (§4.1) and the
-subscription states (§4.2)."""
+"""What every part of XEP-0060 shares: the namespaces, the affiliations (§4.1), the
+subscription states (§4.2) and the node types (§4.4)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ __all__ = [
     "NS_PUBSUB_EVENT",
     "NS_PUBSUB_OWNER",
     "Affiliation",
+    "NodeType",
     "SubscriptionState",
 ]
 
@@ -43,3 +44,11 @@ class SubscriptionState(Enum):
     PENDING = "pending"
     UNCONFIGURED = "unconfigured"
     SUBSCRIBED = "subscribed"
+
+
+class NodeType(Enum):
+    """What a node holds (§4.4): published items (a leaf) or other nodes (a collection,
+    whose protocol is XEP-0248's)."""
+
+    LEAF = "leaf"
+    COLLECTION = "collection"
