@@ -32,6 +32,7 @@ MODULES: Final[Mapping[int, str]] = {
     92: "version",
     114: "component",
     115: "caps",
+    122: "data_validation",
     128: "disco",
     133: "admin",
     136: "archive",
@@ -46,6 +47,7 @@ MODULES: Final[Mapping[int, str]] = {
     359: "stanza_id",
     410: "selfping",
     419: "security",
+    421: "occupant_id",
     464: "cookies",
 }
 
@@ -72,6 +74,7 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "urn:xmpp:features:rosterver": ("xepcodec.protocols.stream_features",),
     "http://jabber.org/features/iq-register": ("xepcodec.protocols.stream_features",),
     "jabber:x:data": ("xepcodec.protocols.dataforms",),
+    "http://jabber.org/protocol/xdata-validate": ("xepcodec.protocols.data_validation",),
     "http://jabber.org/protocol/disco#info": ("xepcodec.protocols.disco",),
     "http://jabber.org/protocol/disco#items": ("xepcodec.protocols.disco",),
     "http://jabber.org/protocol/commands": ("xepcodec.protocols.commands",),
@@ -93,6 +96,7 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "jabber:iq:roster": ("xepcodec.protocols.roster",),
     "urn:xmpp:delay": ("xepcodec.protocols.delay",),
     "urn:xmpp:sid:0": ("xepcodec.protocols.stanza_id",),
+    "urn:xmpp:occupant-id:0": ("xepcodec.protocols.occupant_id",),
     "jabber:iq:version": ("xepcodec.protocols.version",),
     "urn:xmpp:time": ("xepcodec.protocols.entity_time",),
     "jabber:iq:last": ("xepcodec.protocols.last_activity",),
