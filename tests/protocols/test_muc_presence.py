@@ -143,7 +143,8 @@ def test_a_room_creators_self_presence_as_prosody_sends_it() -> None:
                           affiliation=Affiliation.OWNER, jid=ME,
                           codes=frozenset({StatusCode.ROOM_CREATED,
                                            StatusCode.SELF_PRESENCE,
-                                           StatusCode.NON_ANONYMOUS}))
+                                           StatusCode.NON_ANONYMOUS}),
+                          occupant_id="dGhlLW9jY3VwYW50")
     assert me.is_self and me.created and me.non_anonymous and me.available
     assert not me.nick_assigned and not me.logged and me.departure is None
     assert me.occupant_jid == JID.parse("lounge@rooms.example.org/ada")
@@ -158,6 +159,29 @@ def test_another_occupant_in_a_semi_anonymous_room_has_no_real_jid() -> None:
         "charles", None, Role.VISITOR, Affiliation.NONE)
     assert (other.show, other.status) == (Show.AWAY, "reading")
     assert not other.is_self and not other.created
+    assert other.occupant_id is None  # a room without XEP-0421 adds none
+
+
+def test_the_occupant_id_follows_the_user_across_a_rename() -> None:
+    marker = "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='c2FtZS11c2Vy'/>"
+    leaving = occupant(_presence(
+        f"{marker}<x xmlns='{USER_NS}'><item affiliation='none' role='participant' "
+        "nick='charlie'/><status code='303'/></x>",
+        sender="lounge@rooms.example.org/charles", type_="unavailable"))
+    back = occupant(_presence(
+        f"<x xmlns='{USER_NS}'><item affiliation='none' role='participant'/></x>{marker}",
+        sender="lounge@rooms.example.org/charlie"))
+    assert leaving.nick != back.nick
+    assert leaving.occupant_id == back.occupant_id == "c2FtZS11c2Vy"
+
+
+def test_a_presence_with_two_occupant_ids_is_refused() -> None:
+    twice = ("<occupant-id xmlns='urn:xmpp:occupant-id:0' id='one'/>"
+             "<occupant-id xmlns='urn:xmpp:occupant-id:0' id='two'/>")
+    with pytest.raises(ParseError, match="at most one <occupant-id/>") as caught:
+        occupant(_presence(f"{twice}<x xmlns='{USER_NS}'><item affiliation='none' "
+                           "role='participant'/></x>"))
+    assert caught.value.condition == "bad-request"
 
 
 def test_an_assigned_nick_and_a_logged_room_are_told_on_entering() -> None:

@@ -14,7 +14,8 @@ A room answers with presence from occupant JIDs carrying the ``muc#user`` ``<x/>
 :class:`Occupant`: who (nick, real JID when shown), their standing (role, affiliation),
 whether it is the reader's own presence (status 110), and, for unavailable presence,
 why they are gone (:class:`Departure`: left, renamed, kicked, banned, removed by the
-room, or the room destroyed), with the actor and reason when the room gives them.
+room, or the room destroyed), with the actor and reason when the room gives them, and
+the XEP-0421 occupant id that names the user across nicks when the room adds one.
 
 A room refuses an entry (or a nick change) with an error presence; :func:`join_failure`
 reads it into a :class:`JoinFailure` whose :class:`Refusal` says why, following the
@@ -44,6 +45,7 @@ from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.protocols.muc.addresses import occupant_jid
 from xepcodec.protocols.muc.core import Affiliation, History, MucJoin, Role
 from xepcodec.protocols.muc.user import Actor, StatusCode, UserDestroy, UserX
+from xepcodec.protocols.occupant_id import occupant_id as _occupant_id
 
 __all__ = [
     "Departure",
@@ -177,6 +179,9 @@ class Occupant:
     reason: str | None = None
     #: The destruction notice: the alternate venue, its password, the owner's reason.
     destroyed: UserDestroy | None = None
+    #: The room's XEP-0421 id of the user behind the occupant, the same under every
+    #: nick; trust it only from a room advertising ``urn:xmpp:occupant-id:0``.
+    occupant_id: str | None = None
 
     @property
     def occupant_jid(self) -> JID:
@@ -232,7 +237,8 @@ def occupant(presence: Presence) -> Occupant:
     §9.1, §10.9, §11).
 
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) when the presence
-    breaks the rules the module docstring lists, and
+    breaks the rules the module docstring lists or carries several XEP-0421 occupant
+    ids, and
     :class:`~xepcodec.errors.ArgumentValueError` for an error presence (read it with
     :func:`join_failure`) or a presence of another type than available or unavailable.
     """
@@ -269,7 +275,7 @@ def occupant(presence: Presence) -> Occupant:
                     affiliation=item.affiliation, jid=item.jid, available=available,
                     codes=codes, show=presence.show, status=presence.status,
                     departure=departure, new_nick=new_nick, actor=item.actor, reason=reason,
-                    destroyed=x.destroy)
+                    destroyed=x.destroy, occupant_id=_occupant_id(presence))
 
 
 class Refusal(enum.Enum):
