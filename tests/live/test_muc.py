@@ -2,19 +2,15 @@
 through its form and reads the result back from disco#info; another user enters and is
 kicked, and the owner destroys the room, pointing to another.  Every request is built by
 the library, every answer read through its typed readers, and everything the service
-sends parses typed, validates and round-trips."""
-
-# Open: what Prosody sends that the library has no class for.  XEP-0122's <validate/> in
-# the configuration form's fields stays raw XML inside the typed form (see
-# check_configuring), and XEP-0421's <occupant-id/>, which Prosody adds to occupant
-# presence by default, is turned off in the test server's configuration (prosody.py).
+sends parses typed, validates and round-trips: XEP-0421 occupant ids in the occupants'
+presence and XEP-0122 validation in the configuration form's fields among them."""
 
 from __future__ import annotations
 
-import xepcodec
 from xepcodec.core.stanza_errors import Condition
-from xepcodec.core.stanzas import Iq, IqType, Message
+from xepcodec.core.stanzas import IqType, Message
 from xepcodec.datatypes.jid import JID
+from xepcodec.protocols.data_validation import validate_form_values, validation_of
 from xepcodec.protocols.disco import InfoQuery, info_request
 from xepcodec.protocols.muc import admin, messages, owner, presence
 from xepcodec.protocols.muc.addresses import occupant_jid
@@ -23,35 +19,12 @@ from xepcodec.protocols.muc.features import Anonymity, room_info
 from xepcodec.protocols.muc.forms import RoomConfigForm, Whois
 from xepcodec.protocols.muc.presence import Departure
 from xepcodec.protocols.muc.user import StatusCode
+from xepcodec.protocols.occupant_id import NS_OCCUPANT_ID
 from xepcodec.protocols.selfping import SELF_PING_OPTIMIZATION, Verdict, self_ping, verdict
-from xepcodec.xml import StanzaFailed
 
 from .client import LiveClient
 from .prosody import JULIET, NURSE, PLAIN_HOST, SCRAM_HOST, Prosody
 from .rooms import enter, presence_from, room, wait_for
-from .wire import check_typed, raw_parts, read_again
-
-#: XEP-0122's ``<validate/>``, which Prosody puts in some fields of its configuration
-#: form: the library has no class for it, so it stays raw XML inside the typed form.
-XDATA_VALIDATE = "{http://jabber.org/protocol/xdata-validate}validate"
-
-
-def check_configuring(client: LiveClient, form_result: Iq) -> None:
-    """``client.check()`` for the session that fetched the configuration form: the
-    form's XEP-0122 elements are the only raw XML received, and the form still
-    validates and round-trips."""
-    for stanza in client.received():
-        if stanza is form_result:
-            raw = raw_parts(stanza)
-            assert raw and all(part.tag == XDATA_VALIDATE for _, part in raw), raw
-            data = xepcodec.serialize(stanza)
-            assert xepcodec.validate(data).ok, data
-            assert xepcodec.parse(data) == stanza, data
-        else:
-            check_typed(stanza)
-    client.check_sent()
-    events = read_again(client.wire.streams)
-    assert not [event for event in events if isinstance(event, StanzaFailed)], events
 
 
 def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
@@ -69,6 +42,8 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         # as its owner (§10.1.1).
         me = enter(owner_client, garden, "jul")
         assert me.is_self and me.created, me
+        # Prosody names the user behind each occupant by an XEP-0421 occupant id.
+        assert me.occupant_id, me
         assert (me.affiliation, me.role, me.jid) == (Affiliation.OWNER, Role.MODERATOR, juliet)
 
         # The owner's other session (ownership belongs to the bare JID) fetches the
@@ -83,6 +58,11 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         assert Role.MODERATOR in offered.presencebroadcast, offered
         # Prosody's own options are kept, not lost.
         assert any(field.var == "muc#roomconfig_historylength" for field in offered.extra)
+        # Its XEP-0122 rules are typed in the fields, and its default values keep them.
+        rules = {field.var: validation_of(field) for field in query.form.fields}
+        history = rules["muc#roomconfig_historylength"]
+        assert history is not None and history.effective_datatype == "xs:integer", rules
+        assert validate_form_values(query.form) == {}, query.form
 
         since = len(owner_client.received())
         wanted = RoomConfigForm(roomname="Capulet garden", roomdesc="Under the balcony",
@@ -105,11 +85,12 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         assert info.anonymity is Anonymity.NON_ANONYMOUS, info
         assert info.persistent is False and info.public is False, info
         assert info.supports(SELF_PING_OPTIMIZATION), info
+        assert info.supports(NS_OCCUPANT_ID), info
         assert info.form is not None and info.form.occupants == 1, info
         assert info.form.description == "Under the balcony", info
         optimized = info.supports(SELF_PING_OPTIMIZATION)
         desk.close()
-        check_configuring(desk, asked)
+        desk.check()
 
         # The room is unlocked: another user enters, and everyone may see real JIDs.
         since = len(owner_client.received())
@@ -121,6 +102,10 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
             owner_client, presence_from(occupant_jid(garden, "nurse"), available=True),
             since=since))
         assert not seen.is_self and seen.jid == nurse, seen
+        # The guest's occupant id is the same in every presence about it, and not the
+        # owner's.
+        assert visitor.occupant_id and seen.occupant_id == visitor.occupant_id, seen
+        assert visitor.occupant_id != me.occupant_id, visitor
 
         answer = guest.request(self_ping(occupant_jid(garden, "nurse"), id="self-ping-1"))
         assert verdict(answer, optimized=optimized) is Verdict.JOINED, answer
@@ -140,12 +125,14 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
         assert (out.role, out.affiliation) == (Role.NONE, Affiliation.NONE), out
         assert out.reason == "Too talkative", out
         assert out.actor is not None and out.actor.nick == "jul", out
+        assert out.occupant_id == visitor.occupant_id, out
         # The owner, a moderator, is also shown who acted by real JID.
         told = presence.occupant(wait_for(
             owner_client, presence_from(occupant_jid(garden, "nurse"), available=False),
             since=0))
         assert told.departure is Departure.KICKED and not told.is_self, told
         assert told.actor is not None and told.actor.jid == juliet, told
+        assert told.occupant_id == visitor.occupant_id, told
 
         # The kicked client is no occupant any more: the room itself says so.
         answer = guest.request(self_ping(occupant_jid(garden, "nurse"), id="self-ping-2"))
@@ -163,6 +150,7 @@ def test_room_from_creation_to_destruction(prosody: Prosody) -> None:
             owner_client, presence_from(occupant_jid(garden, "jul"), available=False),
             since=since))
         assert last.is_self and last.departure is Departure.DESTROYED, last
+        assert last.occupant_id == me.occupant_id, last
         assert last.destroyed is not None and last.destroyed.jid == elsewhere, last
         assert last.reason == "Moving to the orchard", last
         assert (last.affiliation, last.role) == (Affiliation.OWNER, Role.NONE), last
