@@ -229,10 +229,6 @@ class Prosody:
             f"  component_secret = {lua(COMPONENT_SECRET)}",
             "",
             f"Component {lua(MUC_HOST)} {lua('muc')}",
-            # Prosody marks each occupant's presence with an XEP-0421 occupant id,
-            # which the library has no class for: off, so that what the rooms send is
-            # what XEP-0045 and XEP-0410 define.
-            f"  muc_occupant_id = {lua(False)}",
             "",
         ]
         self.config.write_text("\n".join(lines))
