@@ -36,7 +36,9 @@ break them still parses, since the values are the user's to correct (and the XEP
 that a submitted form may not have been checked at all).  :func:`validate_values` and
 :func:`validate_form_values` report what is wrong, as sentences for the user.  They
 read values by the datatype where this module knows it (an unknown one, as the XEP
-says, is read as ``xs:string``), apply the method (a regex must match the whole value),
+says, is read as ``xs:string``), apply the method (a regex must match the whole value;
+POSIX's named classes such as ``[:digit:]`` are read as their ASCII ranges, and a
+pattern Python's engine cannot read is reported as a problem),
 hold a list field's values to its options unless the method opens it, and count a
 list-multi field's values against its list range.  Empty values, which XEP-0004 lets
 mean "no value", are not checked.
@@ -47,6 +49,7 @@ from __future__ import annotations
 import math
 import re
 import urllib.parse
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -369,11 +372,28 @@ def validate_form_values(form: Form) -> dict[str, list[str]]:
     return found
 
 
+# POSIX bracket expressions' named classes, as the ranges Python's engine reads inside
+# brackets (ASCII ones: Python has no set item for "any letter").
+_POSIX_CLASSES: Final = {
+    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z",
+    "lower": "a-z", "space": r"\s", "blank": r" \t", "xdigit": "0-9A-Fa-f",
+    "punct": r"!-/:-@\[-`{-~", "cntrl": r"\x00-\x1f\x7f", "print": r"\x20-\x7e",
+    "graph": r"\x21-\x7e",
+}
+_POSIX_CLASS: Final = re.compile(r"\[:([a-z]+):\]")
+
+
 def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None  # POSIX syntax Python's engine does not read
+    """The XEP's POSIX extended pattern in Python's syntax, which shares its common
+    forms; None for one Python cannot read or would read otherwise (a FutureWarning)."""
+    python = _POSIX_CLASS.sub(
+        lambda found: _POSIX_CLASSES.get(found[1], found[0]), pattern)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        try:
+            return re.compile(python)
+        except (re.error, FutureWarning):
+            return None
 
 
 def _outside(name: str, value: str, typed: Any, datatype: str, bounds: Range) -> list[str]:
