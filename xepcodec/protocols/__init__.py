@@ -105,6 +105,8 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "http://jabber.org/protocol/muc#admin": ("xepcodec.protocols.muc.admin",),
     "http://jabber.org/protocol/muc#owner": ("xepcodec.protocols.muc.owner",),
     "http://jabber.org/protocol/muc#unique": ("xepcodec.protocols.muc.unique",),
+    "http://jabber.org/protocol/pubsub#owner": ("xepcodec.protocols.pubsub.owner",),
+    "http://jabber.org/protocol/pubsub#event": ("xepcodec.protocols.pubsub.event",),
 }
 
 #: What ``load_all()`` imports: the modules of every XEP and of every namespace.

@@ -144,7 +144,8 @@ def foreign_elements() -> st.SearchStrategy[XmlFragment]:
 _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "cookies",
                         "server_buddies", "xmlenc", "archive", "pubkey", "sasl", "bind",
                         "stream_management", "roster", "entity_info", "delay",
-                        "component", "muc", "muc_admin", "muc_owner", "data_validation")
+                        "component", "muc", "muc_admin", "muc_owner", "data_validation",
+                        "pubsub_owner", "pubsub_event")
 _loaded = False
 
 

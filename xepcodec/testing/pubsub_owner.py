@@ -1,0 +1,58 @@
+"""Hypothesis strategies for XEP-0060's pubsub#owner elements.
+
+A redirect URI is drawn from URIs XML can carry (the derived strategy would draw any
+character its pattern allows, control characters too), and a subscriptions list gives
+each entry of a JID listed twice a distinct subid; the derived strategies cannot know
+either, so these are registered instead.
+
+This module imports hypothesis, which is a test dependency: import it from tests only.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from xepcodec.protocols.pubsub.core import IDENTIFIER, SubscriptionState
+from xepcodec.protocols.pubsub.owner import (
+    OwnerRedirect,
+    OwnerSubscription,
+    OwnerSubscriptions,
+)
+from xepcodec.testing.jids import jids
+from xepcodec.testing.strategies import register, values, xml_text
+
+__all__ = ["owner_redirects", "owner_subscriptions", "redirect_uris"]
+
+
+def redirect_uris() -> st.SearchStrategy[str]:
+    """Absolute URIs and IRIs: ``xmpp:`` ones naming a node, and others of any scheme."""
+    xmpp = st.builds("xmpp:{}?;node={}".format, jids(),
+                     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_/é", min_size=1,
+                             max_size=12))
+    other = st.from_regex(r"[a-z][a-z0-9+.\-]{0,7}:[!-~\u00e9\u4e2d]{1,20}", fullmatch=True)
+    return xmpp | other
+
+
+@register(OwnerRedirect)
+def owner_redirects() -> st.SearchStrategy[OwnerRedirect]:
+    """Redirects to a replacement node."""
+    return st.builds(OwnerRedirect, uri=redirect_uris())
+
+
+@st.composite
+def _subscriptions(draw: st.DrawFn) -> OwnerSubscriptions:
+    entries: list[OwnerSubscription] = []
+    for jid in draw(st.lists(jids(), max_size=3, unique=True)):
+        times = draw(st.integers(1, 2))
+        subids = (draw(st.lists(values(IDENTIFIER), min_size=2, max_size=2, unique=True))
+                  if times == 2 else [draw(st.none() | xml_text())])
+        entries.extend(OwnerSubscription(
+            jid=jid, subscription=draw(st.none() | st.sampled_from(SubscriptionState)),
+            subid=subid) for subid in subids)
+    return OwnerSubscriptions(node=draw(values(IDENTIFIER)), subscriptions=tuple(entries))
+
+
+@register(OwnerSubscriptions)
+def owner_subscriptions() -> st.SearchStrategy[OwnerSubscriptions]:
+    """Subscriptions lists and changes, a JID listed twice with two subids."""
+    return _subscriptions()
