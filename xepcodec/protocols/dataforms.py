@@ -221,7 +221,12 @@ class Field:
     """One field: its identity and type, a description, values and options.
 
     ``extensions`` keeps elements other specifications add to a field (XEP-0122
-    validation, XEP-0221 media), typed when their module is loaded.
+    validation, XEP-0221 media), typed when xepcodec has a module for their namespace.
+    A field's XEP-0122 ``<validate/>`` is read with
+    :func:`~xepcodec.protocols.data_validation.validation_of`, and
+    :func:`~xepcodec.protocols.data_validation.validate_values` checks the values by
+    it; values breaking it do not stop the form parsing, as they are the user's to
+    correct.
     """
 
     var: str | None = attr(default=None)
