@@ -7,7 +7,8 @@ server itself, which ``SIGTERM`` stops.  Three virtual hosts share the client po
 take SASL in the clear, which loopback makes harmless, one with PLAIN only and one with
 SCRAM-SHA-1 only, and one offers STARTTLS with a certificate made here, so that TLS is
 negotiated for real.  A component with a shared secret gets the component port, and a
-multi-user chat service runs inside the server.
+multi-user chat service and a publish-subscribe service run inside the server, beside
+every account's personal eventing service (PEP).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ COMPONENT_SECRET = "s3cret-handshake"
 #: Prosody's own multi-user chat service (XEP-0045, with XEP-0410's self-ping answered
 #: by the room itself): anyone with an account may create a room on it.
 MUC_HOST = "rooms.xepcodec.test"
+#: Prosody's own publish-subscribe service (XEP-0060).  Creating a node takes the
+#: service's admin standing there, which Juliet, and only she, is given.
+PUBSUB_HOST = "pubsub.xepcodec.test"
 
 #: (user, host, password): the accounts registered before the server starts.
 ADMIN = ("admin", PLAIN_HOST, "admin-password")
@@ -53,6 +57,8 @@ JULIET = ("juliet", PLAIN_HOST, "juliet-password")
 NURSE = ("nurse", SCRAM_HOST, "nurse-password")
 ROMEO = ("romeo", TLS_HOST, "romeo-password")
 ACCOUNTS = (ADMIN, JULIET, NURSE, ROMEO)
+#: Who may create nodes on the publish-subscribe service (and owns every node there).
+PUBSUB_CREATORS = [f"{JULIET[0]}@{JULIET[1]}"]
 
 #: The SASL mechanisms each host refuses to offer, so that a client, which prefers
 #: SCRAM-SHA-256 to SCRAM-SHA-1 to PLAIN, logs in with the one the host is there to test.
@@ -65,9 +71,10 @@ DISABLED_MECHANISMS = {
 #: Modules for every host, each loaded only when this Prosody ships it (XEP-0198's
 #: mod_smacks entered Prosody's own modules in 0.12).  mod_offline keeps a message to
 #: an account that is offline (delivered with an XEP-0203 delay), mod_mam archives
-#: messages and marks them with an XEP-0359 stanza id.
+#: messages and marks them with an XEP-0359 stanza id, mod_pep gives every account a
+#: personal eventing service on its bare JID (XEP-0163).
 WANTED_MODULES = ("saslauth", "disco", "roster", "ping", "version", "time", "uptime",
-                  "lastactivity", "admin_adhoc", "smacks", "offline", "mam", "posix")
+                  "lastactivity", "admin_adhoc", "smacks", "offline", "mam", "posix", "pep")
 
 #: How long the server may take to accept on both ports, and to stop after SIGTERM.
 #: Generous: the machines that run the tests are shared.
@@ -229,6 +236,10 @@ class Prosody:
             f"  component_secret = {lua(COMPONENT_SECRET)}",
             "",
             f"Component {lua(MUC_HOST)} {lua('muc')}",
+            "",
+            f"Component {lua(PUBSUB_HOST)} {lua('pubsub')}",
+            # mod_pubsub lets only the service's admins create nodes.
+            f"  admins = {lua(PUBSUB_CREATORS)}",
             "",
         ]
         self.config.write_text("\n".join(lines))
