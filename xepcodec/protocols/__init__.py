@@ -25,6 +25,7 @@ MODULES: Final[Mapping[int, str]] = {
     30: "disco",
     45: "muc",
     50: "commands",
+    60: "pubsub",
     59: "rsm",
     68: "dataforms",
     76: "evil",
@@ -36,6 +37,7 @@ MODULES: Final[Mapping[int, str]] = {
     128: "disco",
     133: "admin",
     136: "archive",
+    163: "pubsub",
     189: "pubkey",
     198: "stream_management",
     199: "ping",
@@ -105,6 +107,7 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "http://jabber.org/protocol/muc#admin": ("xepcodec.protocols.muc.admin",),
     "http://jabber.org/protocol/muc#owner": ("xepcodec.protocols.muc.owner",),
     "http://jabber.org/protocol/muc#unique": ("xepcodec.protocols.muc.unique",),
+    "http://jabber.org/protocol/pubsub": ("xepcodec.protocols.pubsub.base",),
     "http://jabber.org/protocol/pubsub#owner": ("xepcodec.protocols.pubsub.owner",),
     "http://jabber.org/protocol/pubsub#event": ("xepcodec.protocols.pubsub.event",),
 }
