@@ -10,6 +10,8 @@ This module imports hypothesis, which is a test dependency: import it from tests
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from hypothesis import strategies as st
 
 from xepcodec.protocols.pubsub.core import IDENTIFIER, SubscriptionState
@@ -26,9 +28,10 @@ __all__ = ["owner_redirects", "owner_subscriptions", "redirect_uris"]
 
 def redirect_uris() -> st.SearchStrategy[str]:
     """Absolute URIs and IRIs: ``xmpp:`` ones naming a node, and others of any scheme."""
-    xmpp = st.builds("xmpp:{}?;node={}".format, jids(),
-                     st.text(alphabet="abcdefghijklmnopqrstuvwxyz_/é", min_size=1,
-                             max_size=12))
+    # The JID percent-encoded as RFC 5122 writes it: a resource may hold spaces.
+    jid = jids().map(lambda jid: quote(str(jid), safe="@/"))
+    node = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_/é", min_size=1, max_size=12)
+    xmpp = st.builds("xmpp:{}?;node={}".format, jid, node)
     other = st.from_regex(r"[a-z][a-z0-9+.\-]{0,7}:[!-~\u00e9\u4e2d]{1,20}", fullmatch=True)
     return xmpp | other
 
