@@ -95,8 +95,9 @@ def test_the_list_range_may_come_first_for_parse_and_schema_alike() -> None:
 
 
 @pytest.mark.parametrize("datatype", ["xs:integer", "xs:anyURI", "xs:gYearMonth",
-                                      "x:account-number", "x:_x.1"])
-def test_datatypes_of_both_prefixes(datatype: str) -> None:
+                                      "x:account-number", "x:_x.1", "pubsub:integer-or-max",
+                                      "xsd:integer", "xs1:a", "X:a", "x-s:a"])
+def test_datatypes_of_xml_schema_and_of_other_prefixes(datatype: str) -> None:
     xml = f"<validate xmlns='{V}' datatype='{datatype}'/>"
     assert typed(xml).datatype == datatype
     assert xepcodec.validate(xml.encode()).ok
@@ -105,8 +106,10 @@ def test_datatypes_of_both_prefixes(datatype: str) -> None:
 @pytest.mark.parametrize(("xml", "words"), [
     (f"<validate xmlns='{V}' datatype='integer'/>", ["'integer' is not a datatype"]),
     (f"<validate xmlns='{V}' datatype='xs:integr'/>", ["not a datatype"]),
-    (f"<validate xmlns='{V}' datatype='xsd:integer'/>", ["not a datatype"]),
+    (f"<validate xmlns='{V}' datatype='xs:Integer'/>", ["not a datatype"]),
     (f"<validate xmlns='{V}' datatype='x:'/>", ["not a datatype"]),
+    (f"<validate xmlns='{V}' datatype=':integer'/>", ["not a datatype"]),
+    (f"<validate xmlns='{V}' datatype='x:a:b'/>", ["not a datatype"]),
     (f"<validate xmlns='{V}'><basic/><open/></validate>", ["open"]),
     (f"<validate xmlns='{V}'><regex>a</regex><range min='1'/></validate>", ["range"]),
     (f"<validate xmlns='{V}'><list-range/><list-range/></validate>", ["list-range"]),
@@ -180,6 +183,7 @@ def test_a_field_without_rules_has_no_problems() -> None:
      ["http://exa mple.org", "http://[::1/"]),
     ("xs:string", ["anything at all"], []),
     ("x:colour", ["not checked"], []),
+    ("pubsub:integer-or-max", ["max", "10", "-1"], ["maximum", "ten", "MAX"]),
     ("xs:gYear", ["not checked either: a datatype this module does not read"], []),
 ])
 def test_values_are_read_by_the_datatype(datatype: str, good: list[str],
@@ -217,6 +221,21 @@ def test_a_range_bounds_the_values_in_the_datatypes_order() -> None:
     noon = Validate(datatype="xs:time", method=Range(max="12:00:00+02:00"))
     assert validate_values(_with(noon, "10:00:00Z")) == []
     assert validate_values(_with(noon, "11:00:00Z")) != []
+
+
+def test_prosodys_pubsub_max_items_field() -> None:
+    field = _field(f"<validate xmlns='{V}' datatype='pubsub:integer-or-max'>"
+                   "<range min='1' max='256'/></validate><value>max</value>",
+                   var="pubsub#max_items")
+    rules = validation_of(field)
+    assert rules == Validate(datatype="pubsub:integer-or-max", method=Range(min="1", max="256"))
+    # "max", the most the service allows, is within any range; numbers are held to it.
+    assert validate_values(field) == []
+    assert validate_values(_with(rules, "256")) == []
+    assert validate_values(_with(rules, "0")) == ["field 'f': '0' is below the minimum '1'"]
+    assert validate_values(_with(rules, "257")) != []
+    rejects(f"<validate xmlns='{V}' datatype='pubsub:integer-or-max'><range min='one'/>"
+            "</validate>", "min 'one'")
 
 
 def test_a_range_of_an_unknown_datatype_is_not_applied() -> None:

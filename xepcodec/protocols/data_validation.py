@@ -7,7 +7,8 @@ examples are not run by the conformance test.
 A form's author puts one ``<validate/>`` (:class:`Validate`) in a data form field to say
 more about the values it expects than the field type can: their ``datatype`` (an XML
 Schema built-in type written ``xs:integer``, ``xs:dateTime``..., or an ad-hoc one written
-``x:name``; ``xs:string`` when absent), how to check them (at most one method:
+``x:name``, or one another specification registered, such as XEP-0060's
+``pubsub:integer-or-max``; ``xs:string`` when absent), how to check them (at most one method:
 :class:`Basic`, the datatype alone and the default; :class:`Open`, which lets a list
 field take values beyond its options; :class:`Range`, bounds in the datatype;
 :class:`Regex`, a pattern), and, for a list-multi field, how many values to pick
@@ -19,14 +20,16 @@ Rules checked on parse (a ``bad-request`` ParseError naming the node) and on
 construction (``ValueError``):
 
 * the datatype is ``xs:`` followed by one of XML Schema's built-in type names, or
-  ``x:`` followed by a name (the two prefixes the XEP's registry holds);
+  another prefix and a name: ``x:`` for an ad-hoc datatype, or a prefix registered
+  since (XEP-0060's ``pubsub:integer-or-max``, which Prosody sends, is one);
 * at most one method and one list range (the XEP writes the method first; either order
   is read), and ``<basic/>`` and ``<open/>`` are empty;
 * a range does not apply to ``xs:string`` (§4.7), nor to the other datatypes this module
   knows to have no order (``xs:boolean``, ``xs:language``, ``xs:anyURI``); with a
   datatype this module knows to be ordered (the integer types, ``xs:decimal``,
-  ``xs:double``, ``xs:float``, ``xs:date``, ``xs:dateTime``, ``xs:time``) its bounds are
-  values of that datatype and ``min`` is not above ``max``;
+  ``xs:double``, ``xs:float``, ``xs:date``, ``xs:dateTime``, ``xs:time``, and
+  ``pubsub:integer-or-max``, whose ``max`` no bound excludes) its bounds are values of
+  that datatype and ``min`` is not above ``max``;
 * a list range counts values (a non-negative integer; the XEP's prose says positive,
   its schema unsigned, and a minimum of 0 means none) and its ``min`` is not above
   its ``max``.
@@ -94,19 +97,28 @@ _XS_BUILT_INS: Final = (
 )
 
 
+_NAME_CHARACTER: Final = r"[A-Za-z0-9_.\-]"
+# A prefix other than "xs" (whose names are XML Schema's), spelt without the look-ahead
+# the schema's regular expressions lack: one character, or two or more not "xs" at first.
+_OTHER_PREFIX: Final = (rf"[A-Za-wyz_]{_NAME_CHARACTER}*|x|x[A-Za-rt-z0-9_.\-]"
+                        rf"{_NAME_CHARACTER}*|xs{_NAME_CHARACTER}+")
+
+
 @dataclass(frozen=True, slots=True)
 class _Datatype(String):
-    """A datatype name: ``xs:`` and a built-in type or ``x:`` and a name, written so
-    that Python and the pattern facet of schemas/xdata-validate.xsd read it alike."""
+    """A datatype name: ``xs:`` and a built-in type, or another prefix and a name,
+    written so that Python and the pattern facet of schemas/xdata-validate.xsd read it
+    alike."""
 
-    pattern: str | None = rf"xs:({'|'.join(_XS_BUILT_INS)})|x:[A-Za-z_][A-Za-z0-9_.\-]*"
+    pattern: str | None = (rf"xs:({'|'.join(_XS_BUILT_INS)})"
+                           rf"|({_OTHER_PREFIX}):[A-Za-z_]{_NAME_CHARACTER}*")
     description = "a datatype name"
 
     def _check(self, text: str) -> None:
         if re.fullmatch(self.pattern or "", text) is None:
             raise ValueError(f"{text!r} is not a datatype: one is 'xs:' and a built-in XML "
-                             "Schema type (xs:integer, xs:dateTime...), or 'x:' and a name "
-                             "(XEP-0122 §3.1)")
+                             "Schema type (xs:integer, xs:dateTime...), or another prefix "
+                             "and a name (x:name, pubsub:integer-or-max) (XEP-0122 §3.1)")
 
 
 _DATATYPE: Final = _Datatype()
@@ -252,11 +264,18 @@ def _uri(value: str) -> str:
     return value
 
 
+def _integer_or_max(value: str) -> int | None:
+    # XEP-0060's datatype: an integer, or "max" for the most the service allows, which
+    # no range excludes (the range applies to the integer, says XEP-0060).
+    return None if value == "max" else Integer().parse(value)
+
+
 def _boolean(value: str) -> bool:
     return BOOLEAN.parse(value)
 
 
-#: Datatype -> a reader returning a value that compares in the datatype's order.
+#: Datatype -> a reader returning a value that compares in the datatype's order (or None
+#: for one above every bound).
 _ORDERED: Final[Mapping[str, Callable[[str], Any]]] = {
     **{name: _integer(low, high) for name, (low, high) in _INTEGERS.items()},
     "xs:decimal": _decimal,
@@ -265,6 +284,7 @@ _ORDERED: Final[Mapping[str, Callable[[str], Any]]] = {
     "xs:date": parse_date,
     "xs:dateTime": _datetime,
     "xs:time": _time,
+    "pubsub:integer-or-max": _integer_or_max,
 }
 #: Datatype -> a reader that only checks the value: these have no order.
 _UNORDERED: Final[Mapping[str, Callable[[str], Any]]] = {
@@ -398,14 +418,16 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 
 def _outside(name: str, value: str, typed: Any, datatype: str, bounds: Range) -> list[str]:
     read = _ORDERED.get(datatype)
-    if read is None:
-        return []  # a datatype this module cannot order (an ad-hoc one, say)
+    if read is None or typed is None:
+        return []  # a datatype this module cannot order, or a value above every bound
     if isinstance(typed, float) and math.isnan(typed):
         return [f"{name}: {value!r} is not a number, so it is in no range"]
+    low = read(bounds.min) if bounds.min is not None else None
+    high = read(bounds.max) if bounds.max is not None else None
     problems = []
-    if bounds.min is not None and typed < read(bounds.min):
+    if low is not None and typed < low:
         problems.append(f"{name}: {value!r} is below the minimum {bounds.min!r}")
-    if bounds.max is not None and typed > read(bounds.max):
+    if high is not None and typed > high:
         problems.append(f"{name}: {value!r} is above the maximum {bounds.max!r}")
     return problems
 

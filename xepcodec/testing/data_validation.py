@@ -25,7 +25,8 @@ __all__ = ["list_ranges", "validations"]
 
 _COUNTS = st.none() | st.integers(min_value=0, max_value=1000)
 _UNORDERED = ("xs:string", "xs:boolean", "xs:language", "xs:anyURI", "xs:token")
-_CUSTOM = st.from_regex(r"x:[A-Za-z_][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
+_CUSTOM = st.from_regex(r"(x|pubsub|[a-w]{1,3}):[A-Za-z_][A-Za-z0-9_.\-]{0,8}",
+                        fullmatch=True)
 
 
 @register(ListRange)
