@@ -1,0 +1,224 @@
+"""XEP-0060 against the live server's publish-subscribe service: the owner creates a node
+with a configuration form, a second account subscribes and hears of each publication,
+retraction, purge and deletion; the owner publishes with preconditions (refused with
+``precondition-not-met`` when the node does not meet them), pages items, changes
+affiliations and deletes the node pointing to another.  Every request is built by the
+library, every answer read through its typed readers, and everything the service sends
+parses typed, validates and round-trips."""
+
+# What Prosody 0.12 does not do, and the tests therefore assert as it is: it answers no
+# Result Set Management page of items (it ignores <set/> and sends every item, so
+# max_items is how a client asks for fewer), it tells subscribers of a deletion without
+# the redirect the owner gave, and it refuses a subscription of another JID with
+# forbidden rather than the XEP's invalid-jid.
+#
+# Open: what Prosody sends that the library cannot read or type yet.  The #errors
+# application conditions (precondition-not-met here) stay raw XML inside the typed
+# stanza error (see nodes.check).  The node configuration form Prosody sends (to the
+# owner's get, and as the default configuration) is refused whole: its max_items
+# field has an XEP-0122 <validate/> of datatype 'pubsub:integer-or-max', the datatype
+# XEP-0060 registers, which the library's XEP-0122 module does not accept; so the
+# configuration is only ever sent here, never read back.  Prosody's answer to the
+# owner's request for a node's subscriptions puts the node on each <subscription/>
+# instead of on <subscriptions/>, against the #owner schema, and is refused whole too.
+
+from __future__ import annotations
+
+import pytest
+
+from xepcodec.core.stanza_errors import Condition
+from xepcodec.datatypes.jid import JID
+from xepcodec.protocols.dataforms import Field, Form, FormType
+from xepcodec.protocols.disco import InfoQuery, info_request
+from xepcodec.protocols.pubsub import client as pubsub
+from xepcodec.protocols.pubsub.core import Affiliation, SubscriptionState
+from xepcodec.protocols.rsm import ResultSet
+
+from .client import LiveClient
+from .nodes import check, next_event
+from .prosody import JULIET, NURSE, PLAIN_HOST, PUBSUB_HOST, SCRAM_HOST, Prosody
+
+SERVICE = JID.parse(PUBSUB_HOST)
+NODE = "princely_musings"
+#: The FORM_TYPE of the payload the tests publish: a data form (XEP-0004) of type
+#: result, a payload the library types, as any element of another namespace may be.
+MUSING = "urn:xmpp:xepcodec:test:musing"
+
+
+def musing(title: str) -> Form:
+    """The payload of an item: a form of type ``result`` holding a title."""
+    return Form(type=FormType.RESULT, fields=(
+        Field.of("FORM_TYPE", MUSING, type="hidden"), Field.of("title", title)))
+
+
+def node_config(**values: object) -> Form:
+    """A submitted ``pubsub#node_config`` form with ``values`` by var."""
+    return Form.submit({f"pubsub#{var}": value for var, value in values.items()},
+                       form_type="http://jabber.org/protocol/pubsub#node_config")
+
+
+def publish_options(**values: object) -> Form:
+    """A submitted ``pubsub#publish-options`` form: the node's required options."""
+    return Form.submit({f"pubsub#{var}": value for var, value in values.items()},
+                       form_type="http://jabber.org/protocol/pubsub#publish-options")
+
+
+def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
+    juliet = JID.parse(f"{JULIET[0]}@{PLAIN_HOST}")
+    nurse = JID.parse(f"{NURSE[0]}@{SCRAM_HOST}/chamber")
+    with (LiveClient(prosody, JULIET, resource="desk") as owner,
+          LiveClient(prosody, NURSE, resource="chamber") as reader):
+        for client in (owner, reader):
+            client.log_in()
+
+        # The service says what it supports in its disco#info.
+        info = owner.request(info_request(id="info-1", to=SERVICE)).find(InfoQuery)
+        assert info is not None
+        offered = {feature.var for feature in info.features}
+        prefix = "http://jabber.org/protocol/pubsub#"
+        assert {prefix + name for name in ("create-and-configure", "publish-options",
+                                           "retract-items", "purge-nodes", "delete-nodes",
+                                           "modify-affiliations")} <= offered, offered
+
+        # Only the service's admin may create a node (Prosody's rule): Juliet creates
+        # one with a configuration form, the nurse is refused.
+        made = owner.request(pubsub.create_node(
+            SERVICE, NODE, config=node_config(title="Princely Musings", max_items=10,
+                                              notify_retract=True), id="create-1"))
+        assert pubsub.created(made) is None, made  # the request named the node
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.created(reader.request(pubsub.create_node(SERVICE, "nurse_node",
+                                                             id="create-2")))
+        assert refused.value.condition is Condition.FORBIDDEN, refused.value
+
+        # An instant node: the service makes up its name and says it.
+        instant = pubsub.created(owner.request(pubsub.create_node(SERVICE, id="create-3")))
+        assert instant, instant
+
+        # Juliet renames the node; its disco#info tells anyone, in a pubsub#meta-data
+        # form.  An access model Prosody does not offer is refused.
+        pubsub.accepted(owner.request(pubsub.submit_node_config(
+            SERVICE, NODE, node_config(title="Musings of a prince"), id="configure-1")))
+        described = reader.request(info_request(id="info-2", to=SERVICE, node=NODE))
+        about = described.find(InfoQuery)
+        assert about is not None and len(about.forms) == 1, described
+        assert about.forms[0].form_type == "http://jabber.org/protocol/pubsub#meta-data"
+        assert about.forms[0].values()["pubsub#title"] == "Musings of a prince", about
+        assert [(identity.category, identity.type) for identity in about.identities] == [
+            ("pubsub", "leaf")], about
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.accepted(owner.request(pubsub.submit_node_config(
+                SERVICE, NODE, node_config(access_model="authorize"), id="configure-2")))
+        assert refused.value.condition is Condition.NOT_ACCEPTABLE, refused.value
+
+        # The nurse subscribes her full JID and is told her subscription's state.
+        subscribed = pubsub.read_subscription(reader.request(
+            pubsub.subscribe(SERVICE, NODE, nurse, id="subscribe-1")))
+        assert subscribed.subscription is SubscriptionState.SUBSCRIBED, subscribed
+        assert (subscribed.node, subscribed.jid) == (NODE, nurse), subscribed
+        # Another's JID is not hers to subscribe.
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.read_subscription(reader.request(
+                pubsub.subscribe(SERVICE, NODE, juliet, id="subscribe-2")))
+        assert refused.value.condition is Condition.FORBIDDEN, refused.value
+
+        # Juliet publishes with a precondition the node meets: the nurse hears of it.
+        since = len(reader.received())
+        first = pubsub.published(owner.request(pubsub.publish(
+            SERVICE, NODE, musing("To be, or not to be"), item_id="soliloquy",
+            options=publish_options(max_items=10), id="publish-1")))
+        assert first == "soliloquy", first
+        told = next_event(reader, NODE, service=SERVICE, since=since)
+        assert isinstance(told, pubsub.ItemsEvent), told
+        assert [item.id for item in told.items] == ["soliloquy"], told
+        assert told.items[0].payload == musing("To be, or not to be"), told
+
+        # A precondition the node does not meet refuses the publication.
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.published(owner.request(pubsub.publish(
+                SERVICE, NODE, musing("Never sent"), options=publish_options(
+                    access_model="whitelist"), id="publish-2")))
+        assert refused.value.condition is Condition.CONFLICT, refused.value
+
+        # Items without an id get one the service makes up.
+        ids = ["soliloquy"]
+        for number in (3, 4):
+            since = len(reader.received())
+            made_up = pubsub.published(owner.request(pubsub.publish(
+                SERVICE, NODE, musing(f"Musing {number}"), id=f"publish-{number}")))
+            assert made_up and made_up not in ids, made_up
+            ids.append(made_up)
+            told = next_event(reader, NODE, service=SERVICE, since=since)
+            assert isinstance(told, pubsub.ItemsEvent), told
+            assert [item.id for item in told.items] == [made_up], told
+
+        # Paging: the two most recent items by max_items, oldest first.
+        recent = pubsub.read_items(reader.request(pubsub.items_request(
+            SERVICE, NODE, max_items=2, id="items-1")))
+        assert [item.id for item in recent.items] == ids[1:], recent
+        assert recent.payloads == (musing("Musing 3"), musing("Musing 4")), recent
+        # Prosody 0.12 pages no items by RSM: asked for a page of two, it sends them
+        # all and no <set/>.
+        paged = pubsub.read_items(reader.request(pubsub.items_request(
+            SERVICE, NODE, page=ResultSet.request(max=2), id="items-2")))
+        assert [item.id for item in paged.items] == ids and paged.page is None, paged
+        # One item by its id.
+        one = pubsub.read_items(reader.request(pubsub.items_request(
+            SERVICE, NODE, item_ids=["soliloquy"], id="items-3")))
+        assert [item.id for item in one.items] == ["soliloquy"], one
+
+        # Juliet retracts an item, notifying the subscribers.
+        since = len(reader.received())
+        pubsub.accepted(owner.request(pubsub.retract(SERVICE, NODE, ids[1], notify=True,
+                                                     id="retract-1")))
+        told = next_event(reader, NODE, service=SERVICE, since=since)
+        assert isinstance(told, pubsub.ItemsEvent), told
+        assert told.retracted == (ids[1],) and not told.items, told
+
+        # The nurse's own subscriptions.
+        mine = pubsub.read_subscriptions(reader.request(
+            pubsub.subscriptions_request(SERVICE, id="subscriptions-1")))
+        assert [(entry.node, entry.jid, entry.subscription) for entry in mine] == [
+            (NODE, nurse, SubscriptionState.SUBSCRIBED)], mine
+
+        # Juliet makes the nurse a publisher, who may then publish.
+        assert pubsub.read_node_affiliations(owner.request(pubsub.node_affiliations(
+            SERVICE, NODE, id="affiliations-1"))) == {juliet: Affiliation.OWNER}
+        pubsub.accepted(owner.request(pubsub.set_affiliations(
+            SERVICE, NODE, {nurse.bare: Affiliation.PUBLISHER}, id="affiliations-2")))
+        assert pubsub.read_node_affiliations(owner.request(pubsub.node_affiliations(
+            SERVICE, NODE, id="affiliations-3"))) == {juliet: Affiliation.OWNER,
+                                                      nurse.bare: Affiliation.PUBLISHER}
+        since = len(reader.received())
+        hers = pubsub.published(reader.request(pubsub.publish(
+            SERVICE, NODE, musing("From the nurse"), item_id="nurse-1", id="publish-5")))
+        assert hers == "nurse-1", hers
+        told = next_event(reader, NODE, service=SERVICE, since=since)
+        assert isinstance(told, pubsub.ItemsEvent), told
+        assert [item.id for item in told.items] == ["nurse-1"], told
+
+        # Juliet purges the node: the nurse hears of it, and no item is left.
+        since = len(reader.received())
+        pubsub.accepted(owner.request(pubsub.purge(SERVICE, NODE, id="purge-1")))
+        assert isinstance(next_event(reader, NODE, service=SERVICE, since=since), pubsub.PurgeEvent)
+        left = pubsub.read_items(reader.request(pubsub.items_request(SERVICE, NODE,
+                                                                     id="items-4")))
+        assert left.items == (), left
+
+        # Juliet deletes the node, pointing to the instant one; Prosody tells the
+        # subscribers of the deletion without the redirect.
+        elsewhere = f"xmpp:{PUBSUB_HOST}?;node={instant}"
+        since = len(reader.received())
+        pubsub.accepted(owner.request(pubsub.delete_node(SERVICE, NODE, redirect=elsewhere,
+                                                         id="delete-1")))
+        told = next_event(reader, NODE, service=SERVICE, since=since)
+        assert isinstance(told, pubsub.DeleteEvent), told
+        assert told.redirect is None, told
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.read_items(reader.request(pubsub.items_request(SERVICE, NODE,
+                                                                  id="items-5")))
+        assert refused.value.condition is Condition.ITEM_NOT_FOUND, refused.value
+
+        for client in (owner, reader):
+            client.close()
+            check(client)
