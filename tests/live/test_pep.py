@@ -3,9 +3,9 @@ advertises, through entity capabilities (XEP-0115), that it wants notifications 
 node (``+notify``); the server asks it for the disco#info behind its caps hash, and
 when the account publishes to its own bare JID (the node made on the fly), the session
 hears of it: another session of the same account, and a contact with a presence
-subscription.  Every request is built by the library, every
-answer read through its typed readers, and everything the server sends parses typed,
-validates and round-trips."""
+subscription.  Every request is built by the library, every answer read through its
+typed readers, and everything the server sends parses typed, validates and
+round-trips."""
 
 from __future__ import annotations
 
@@ -138,11 +138,10 @@ def test_pep_publish_notifies_the_sessions_that_asked(prosody: Prosody) -> None:
 
 def roster_pushes(client: LiveClient, user: JID, contact: JID, *, since: int) -> list[Any]:
     """The roster pushes about ``contact`` that ``client`` (of ``user``) received after
-    its first ``since`` stanzas, each answered as RFC 6121 §2.1.6 asks."""
-    pushes = [stanza for stanza in client.received()[since:]
-              if isinstance(stanza, Iq) and is_roster_push(stanza, user)
-              and stanza.find(RosterQuery).items[0].jid == contact]
-    return pushes
+    its first ``since`` stanzas."""
+    return [stanza for stanza in client.received()[since:]
+            if isinstance(stanza, Iq) and is_roster_push(stanza, user)
+            and stanza.find(RosterQuery).items[0].jid == contact]
 
 
 def wait_for_subscription(client: LiveClient, user: JID, contact: JID,
