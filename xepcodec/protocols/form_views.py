@@ -61,9 +61,11 @@ __all__ = [
     "CHOICES",
     "COUNT",
     "DATETIME",
+    "INTEGER_OR_MAX",
     "JIDS",
     "LIMIT",
     "LINES",
+    "MAX",
     "ONE_JID",
     "RATE",
     "SECONDS",
@@ -73,6 +75,7 @@ __all__ = [
     "WORDS",
     "FormView",
     "Kind",
+    "Maximum",
     "Slot",
     "Unlimited",
     "one_of",
@@ -100,6 +103,18 @@ class Unlimited(enum.Enum):
 
 #: No limit (XEP-0045's ``muc#roomconfig_maxusers`` offers ``none``).
 UNLIMITED: Final = Unlimited.UNLIMITED
+
+
+class Maximum(enum.Enum):
+    """The word an ``integer-or-max`` field writes instead of a number: as many as the
+    service allows, whatever its own ceiling is (not "no limit")."""
+
+    MAX = "max"
+
+
+#: The service's own maximum (XEP-0060's ``pubsub#max_items`` and
+#: ``pubsub#item_expire`` take ``max``).
+MAX: Final = Maximum.MAX
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -176,8 +191,19 @@ def _limit(text: str) -> int | Unlimited:
         raise ValueError("a limit is a decimal integer or 'none' for no limit") from None
 
 
-def _format_limit(value: int | Unlimited) -> str:
-    return value.value if isinstance(value, Unlimited) else str(value)
+def _integer_or_max(text: str) -> int | Maximum:
+    if text.strip() == MAX.value:
+        return MAX
+    try:
+        return _integer(text)
+    except ValueError:
+        raise ValueError("the value is a decimal integer or 'max' for the service's "
+                         "maximum") from None
+
+
+def _format_limit(value: int | enum.Enum) -> str:
+    # A number, or the word that stands for one (none, max).
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
 
 
 def _kind(name: str, python: type | tuple[type, ...], writes: FieldType,
@@ -225,6 +251,10 @@ BOOLEAN: Final = _kind("a boolean", bool, _T.BOOLEAN, parse=_XS_BOOLEAN.parse,
 #: maximum of occupants; text-single accepted).
 LIMIT: Final = _kind("a number or 'none'", (int, Unlimited), _T.LIST_SINGLE, _T.TEXT_SINGLE,
                      parse=_limit, format=_format_limit)
+#: A non-negative integer or :data:`MAX`: the ``integer-or-max`` datatype XEP-0060
+#: registers for XEP-0122 (text-single).
+INTEGER_OR_MAX: Final = _kind("a number or 'max'", (int, Maximum), _T.TEXT_SINGLE,
+                              parse=_integer_or_max, format=_format_limit)
 
 
 def _enum_parser(options: type[E]) -> Callable[[str], E]:

@@ -52,6 +52,7 @@ def kind_values(kind: Kind) -> st.SearchStrategy[Any]:
         fv.COUNT: st.integers(0, 10**9),
         fv.SECONDS: st.integers(0, 10**9),
         fv.LIMIT: st.integers(0, 10**9) | st.just(fv.UNLIMITED),
+        fv.INTEGER_OR_MAX: st.integers(0, 10**9) | st.just(fv.MAX),
         fv.RATE: st.decimals(min_value=0, max_value=10**6, places=3),
         fv.DATETIME: st.datetimes(min_value=datetime(1970, 1, 1),
                                   max_value=datetime(2200, 1, 1), timezones=_ZONES),
@@ -60,10 +61,24 @@ def kind_values(kind: Kind) -> st.SearchStrategy[Any]:
     if kind in made:
         return made[kind]
     python = kind.python
+    if isinstance(python, tuple):
+        # A kind of a protocol's own taking a value of one of several types (a DateTime
+        # or a word, say): a value of each.
+        return st.one_of(*(_of_type(each) for each in python))
     if isinstance(python, type) and issubclass(python, enum.Enum):
         one = st.sampled_from(list(python))
         return st.lists(one, min_size=1, max_size=3).map(tuple) if kind.multi else one
     # The rest are text: a line, a password, one option.
+    return xml_text(min_size=1, max_size=16)
+
+
+def _of_type(python: type) -> st.SearchStrategy[Any]:
+    if issubclass(python, enum.Enum):
+        return st.sampled_from(list(python))
+    if python is datetime:
+        return kind_values(fv.DATETIME)
+    if python is int:
+        return kind_values(fv.COUNT)
     return xml_text(min_size=1, max_size=16)
 
 
