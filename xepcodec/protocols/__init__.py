@@ -110,6 +110,7 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "http://jabber.org/protocol/pubsub": ("xepcodec.protocols.pubsub.base",),
     "http://jabber.org/protocol/pubsub#owner": ("xepcodec.protocols.pubsub.owner",),
     "http://jabber.org/protocol/pubsub#event": ("xepcodec.protocols.pubsub.event",),
+    "http://jabber.org/protocol/pubsub#errors": ("xepcodec.protocols.pubsub.errors",),
 }
 
 #: What ``load_all()`` imports: the modules of every XEP and of every namespace.

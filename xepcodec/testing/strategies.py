@@ -145,7 +145,8 @@ _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "coo
                         "server_buddies", "xmlenc", "archive", "pubkey", "sasl", "bind",
                         "stream_management", "roster", "entity_info", "delay",
                         "component", "muc", "muc_admin", "muc_owner", "data_validation",
-                        "pubsub", "pubsub_owner", "pubsub_event")
+                        "pubsub", "pubsub_owner", "pubsub_event",
+                        "pubsub_errors")
 _loaded = False
 
 
