@@ -406,6 +406,8 @@ def test_check_pubsub_iq_accepts(type_: str, inner: str) -> None:
      "/iq/pubsub/subscription"),
     ("set", _pubsub("<options jid='ada@example.com'/>"), ["carries the subscriber's form"],
      "/iq/pubsub/options"),
+    ("set", _pubsub("<subscribe jid='ada@example.com'/><options/>"),
+     ["carries the subscriber's form"], "/iq/pubsub/options"),
     ("set", _pubsub("<options jid='ada@example.com'><x xmlns='jabber:x:data' type='form'/>"
                     "</options>"), ["'submit', not 'form'"], "/iq/pubsub/options/x/@type"),
     ("set", _pubsub("<create/><configure><x xmlns='jabber:x:data' type='result'/>"

@@ -416,9 +416,10 @@ def _check_set(pubsub: PubSub, request: str) -> None:
         raise ParseError(f"a pubsub <{request}/> asks or answers, so it goes in an iq of "
                          "type 'get' or 'result', not 'set' (XEP-0060 §5.6, §5.7, §6.1.2, "
                          "§6.4, §6.5)", path=path)
-    if request == "options" and (pubsub.options is None or pubsub.options.form is None):
-        raise ParseError("a pubsub set of <options/> carries the subscriber's form, but "
-                         "this one holds none (XEP-0060 §6.3.5)", path=path)
+    if pubsub.options is not None and pubsub.options.form is None:
+        raise ParseError("the <options/> of a pubsub set carries the subscriber's form, "
+                         "but this one holds none (XEP-0060 §6.3.5, §6.3.7)",
+                         path=f"{_PUBSUB}/options")
     forms: list[tuple[str, Form | None]] = [
         ("configure", pubsub.configure.form if pubsub.configure else None),
         ("options", pubsub.options.form if pubsub.options else None),
@@ -459,8 +460,8 @@ def check_pubsub_iq(iq: Iq) -> PubSub | None:
       whose ``<item/>`` children, if any, each name an item by id and carry nothing;
     * a ``set`` changes: ``<create/>`` (with ``<configure/>``), ``<subscribe/>`` (with
       ``<options/>``), ``<unsubscribe/>``, ``<publish/>`` (with
-      ``<publish-options/>``), ``<retract/>``, or ``<options/>`` with the subscriber's
-      form; every form in it is of type ``submit``;
+      ``<publish-options/>``), ``<retract/>``, or ``<options/>``; every ``<options/>``
+      in it carries the subscriber's form, and every form is of type ``submit``;
     * a ``result`` answers: ``<create/>``, ``<subscription/>`` (with ``<options/>``),
       ``<options/>``, ``<subscriptions/>``, ``<affiliations/>``, ``<items/>`` (perhaps
       paged), ``<publish/>`` or ``<default/>``, or nothing; each subscription in it
