@@ -23,9 +23,18 @@ from xepcodec.datatypes.jid import JID
 from xepcodec.machines.client_session import TlsPolicy
 from xepcodec.protocols.caps import Caps
 from xepcodec.protocols.dataforms import Form
-from xepcodec.protocols.disco import Feature, Identity, InfoQuery, info_request
+from xepcodec.protocols.disco import Feature as DiscoFeature
+from xepcodec.protocols.disco import Identity, InfoQuery, info_request
 from xepcodec.protocols.pubkey import PUBKEY, Print, PubKey
 from xepcodec.protocols.pubsub import client as pubsub
+from xepcodec.protocols.pubsub import errors
+from xepcodec.protocols.pubsub.errors import pubsub_error
+from xepcodec.protocols.pubsub.features import (
+    Feature,
+    notified_namespaces,
+    notify_feature,
+    service_features,
+)
 from xepcodec.protocols.pubsub.pep import pep_publish, read_pep_event
 from xepcodec.protocols.roster import (
     RosterQuery,
@@ -36,7 +45,6 @@ from xepcodec.protocols.roster import (
 )
 
 from .client import LiveClient
-from .nodes import check
 from .prosody import JULIET, PLAIN_HOST, ROMEO, TLS_HOST, Prosody
 from .rooms import wait_for
 
@@ -63,8 +71,10 @@ def announce_notify(client: LiveClient, service: JID, node: str, *,
     it), and every other such query received meanwhile (the client's own PEP service
     asks too), and give the answer."""
     bare = InfoQuery(identities=(Identity(category="client", type=device),),
-                     features=(Feature(var="http://jabber.org/protocol/disco#info"),
-                               Feature(var=node), Feature(var=f"{node}+notify")))
+                     features=(DiscoFeature(var="http://jabber.org/protocol/disco#info"),
+                               DiscoFeature(var=node),
+                               DiscoFeature(var=notify_feature(node))))
+    assert notified_namespaces(bare) == {node}
     caps = Caps.for_info(bare, SOFTWARE)
     # The services ask for the answer behind the hash: node#ver (XEP-0115 §6.2).
     answer = InfoQuery(node=f"{SOFTWARE}#{caps.ver}", identities=bare.identities,
@@ -96,11 +106,10 @@ def test_pep_publish_notifies_the_sessions_that_asked(prosody: Prosody) -> None:
         assert info is not None
         assert any((identity.category, identity.type) == ("pubsub", "pep")
                    for identity in info.identities), info
-        offered = {feature.var for feature in info.features}
-        prefix = "http://jabber.org/protocol/pubsub#"
-        assert {prefix + name for name in ("auto-create", "publish-options",
-                                           "filtered-notifications",
-                                           "last-published")} <= offered, offered
+        offered = service_features(info)
+        assert {Feature.AUTO_CREATE, Feature.PUBLISH_OPTIONS,
+                Feature.FILTERED_NOTIFICATIONS, Feature.LAST_PUBLISHED,
+                Feature.ACCESS_PRESENCE} <= offered, offered
 
         announce_notify(phone, juliet, NODE)
 
@@ -125,7 +134,9 @@ def test_pep_publish_notifies_the_sessions_that_asked(prosody: Prosody) -> None:
                 NODE, key, item_id="current", id="publish-2", options=Form.submit(
                     {"pubsub#access_model": "whitelist"},
                     form_type="http://jabber.org/protocol/pubsub#publish-options"))))
-        assert refused.value.condition is Condition.CONFLICT, refused.value
+        unmet = pubsub_error(refused.value.reply)
+        assert unmet is not None and unmet.case is errors.PRECONDITION_NOT_MET, unmet
+        assert unmet.condition is Condition.CONFLICT, unmet
 
         # The published item is there to read, from the bare JID.
         page = pubsub.read_items(desk.request(pubsub.items_request(None, NODE, id="items-1")))
@@ -133,7 +144,7 @@ def test_pep_publish_notifies_the_sessions_that_asked(prosody: Prosody) -> None:
 
         for client in (desk, phone):
             client.close()
-            check(client)
+            client.check()
 
 
 def roster_pushes(client: LiveClient, user: JID, contact: JID, *, since: int) -> list[Any]:
@@ -206,4 +217,4 @@ def test_pep_notifies_a_contact_with_a_presence_subscription(prosody: Prosody) -
 
         for client in (desk, contact):
             client.close()
-            check(client)
+            client.check()
