@@ -9,8 +9,9 @@ parses typed, validates and round-trips."""
 # What Prosody 0.12 does not do, and the tests therefore assert as it is: it answers no
 # Result Set Management page of items (it ignores <set/> and sends every item, so
 # max_items is how a client asks for fewer), it tells subscribers of a deletion without
-# the redirect the owner gave, and it refuses a subscription of another JID with
-# forbidden rather than the XEP's invalid-jid.
+# the redirect the owner gave, it refuses a subscription of another JID with forbidden
+# rather than the XEP's invalid-jid, and an item without payload with a bad request
+# that names no #errors condition.
 #
 # Open: what Prosody sends that the library cannot read.  Prosody's answer to the
 # owner's request for a node's subscriptions puts the node on each <subscription/>
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from xepcodec.core.stanza_errors import Condition
+from xepcodec.core.stanza_errors import Condition, ErrorType
 from xepcodec.core.stanzas import Message
 from xepcodec.datatypes.jid import JID
 from xepcodec.protocols.dataforms import Field, Form, FormType
@@ -229,6 +230,35 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
             pubsub.subscriptions_request(SERVICE, id="subscriptions-1")))
         assert [(entry.node, entry.jid, entry.subscription) for entry in mine] == [
             (NODE, nurse, SubscriptionState.SUBSCRIBED)], mine
+
+        # Her subscription has options, Prosody's one being whether to add a body.
+        options = pubsub.read_subscription_options(reader.request(
+            pubsub.subscription_options(SERVICE, NODE, nurse, id="options-1")))
+        assert options.form_type == "http://jabber.org/protocol/pubsub#subscribe_options"
+        assert options.get("pubsub#include_body") is not None, options
+
+        # She subscribes to the instant node and leaves it; leaving twice is refused
+        # with not-subscribed (Prosody's error type is modify, the XEP's cancel).
+        pubsub.read_subscription(reader.request(
+            pubsub.subscribe(SERVICE, instant, nurse, id="subscribe-4")))
+        pubsub.accepted(reader.request(pubsub.unsubscribe(SERVICE, instant, nurse,
+                                                          id="unsubscribe-1")))
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.accepted(reader.request(pubsub.unsubscribe(SERVICE, instant, nurse,
+                                                              id="unsubscribe-2")))
+        twice = pubsub_error(refused.value.reply)
+        assert twice is not None and twice.case is errors.NOT_SUBSCRIBED, twice
+        assert (twice.type, errors.NOT_SUBSCRIBED.type) == (ErrorType.MODIFY,
+                                                            ErrorType.CANCEL), twice
+
+        # An item without a payload is refused, as a bad request without the XEP's
+        # payload-required (Prosody's own wording).
+        with pytest.raises(pubsub.PubSubRefused) as refused:
+            pubsub.published(owner.request(pubsub.publish(SERVICE, NODE, None,
+                                                          item_id="empty", id="publish-6")))
+        empty = pubsub_error(refused.value.reply)
+        assert empty is not None and empty.case is None, empty
+        assert (empty.condition, empty.text) == (Condition.BAD_REQUEST, "invalid item")
 
         # Juliet makes the nurse a publisher, who may then publish.
         assert pubsub.read_node_affiliations(owner.request(pubsub.node_affiliations(
