@@ -8,10 +8,8 @@ name, a page of items with its RSM set, a subscription that must be configured).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
 
 import pytest
 from lxml import etree
@@ -23,8 +21,7 @@ from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.model import XmlFragment
 from xepcodec.protocols.dataforms import Field, Form, FormType
-from xepcodec.protocols.form_views import TEXT, FormView, var
-from xepcodec.protocols.pubsub import client
+from xepcodec.protocols.pubsub import client, errors
 from xepcodec.protocols.pubsub.base import PubSub, Retract
 from xepcodec.protocols.pubsub.core import (
     NS_PUBSUB,
@@ -34,6 +31,13 @@ from xepcodec.protocols.pubsub.core import (
     Affiliation,
     NodeType,
     SubscriptionState,
+)
+from xepcodec.protocols.pubsub.features import Feature
+from xepcodec.protocols.pubsub.forms import (
+    AccessModel,
+    NodeConfigForm,
+    PublishOptionsForm,
+    SubscribeOptionsForm,
 )
 from xepcodec.protocols.pubsub.owner import OwnerPubsub, OwnerSubscription
 from xepcodec.protocols.rsm import ResultSet
@@ -218,18 +222,25 @@ def test_subscription_changes_can_name_each_subscription() -> None:
     assert _read_back(iq).payload.operation.subscriptions == entries
 
 
-def test_a_typed_view_is_submitted_as_a_form() -> None:
-    @dataclasses.dataclass(frozen=True, kw_only=True)
-    class Title(FormView):
-        FORM_TYPE: ClassVar[str] = NODE_CONFIG
-        title: str | None = dataclasses.field(default=None, metadata=var("pubsub#title",
-                                                                          TEXT))
-
-    iq = client.submit_node_config(SERVICE, "notes", Title(title="Notes"), id="c8")
+def test_typed_views_are_submitted_as_forms() -> None:
+    """A view of the pubsub forms is written as a submission of its FORM_TYPE, wherever
+    a builder takes a form, and reads back as the same view."""
+    config = NodeConfigForm(title="Notes", access_model=AccessModel.WHITELIST, max_items=50)
+    iq = client.submit_node_config(SERVICE, "notes", config, id="c8")
     form = _read_back(iq).payload.operation.form
-    assert form.type == FormType.SUBMIT
-    assert form.form_type == NODE_CONFIG
-    assert form.values()["pubsub#title"] == "Notes"
+    assert form.type == FormType.SUBMIT and form.form_type == NODE_CONFIG
+    assert NodeConfigForm.from_form(form) == config
+    created = client.create_node(SERVICE, "notes", config=config, id="c9").payload
+    assert NodeConfigForm.from_form(created.configure.form) == config
+    preconditions = PublishOptionsForm(access_model=AccessModel.PRESENCE)
+    published = _read_back(client.publish(SERVICE, "notes", _note("x"),
+                                          options=preconditions, id="p8")).payload
+    assert PublishOptionsForm.from_form(published.publish_options.form) == preconditions
+    delivery = SubscribeOptionsForm(deliver=False)
+    subscribed = _read_back(client.subscribe(SERVICE, "notes", ADA, options=delivery,
+                                             id="s7")).payload
+    assert subscribed.options.form.form_type == f"{NS_PUBSUB}#subscribe_options"
+    assert SubscribeOptionsForm.from_form(subscribed.options.form) == delivery
 
 
 # -- what a builder refuses -------------------------------------------------------------------
@@ -438,8 +449,9 @@ def test_a_refusal_is_raised_typed_by_every_reader() -> None:
         with pytest.raises(client.PubSubRefused) as caught:
             reader(refusal)
         assert caught.value.condition == Condition.CONFLICT
+        assert caught.value.case is errors.PRECONDITION_NOT_MET
+        assert caught.value.error.application == errors.PubSubCondition.PRECONDITION_NOT_MET
         assert caught.value.reply is refusal
-        assert "precondition-not-met" in str(caught.value)
 
 
 def test_a_refusal_names_the_service_and_why() -> None:
@@ -450,8 +462,27 @@ def test_a_refusal_names_the_service_and_why() -> None:
     with pytest.raises(client.PubSubRefused) as caught:
         client.read_items(reply)
     assert str(caught.value) == ("the service pubsub.example.org refused request 'p7': "
-                                 "item-not-found (no such node)")
+                                 "item-not-found [NOT_FOUND] (no such node)")
     assert caught.value.error.text == "no such node"
+    assert caught.value.case is errors.NOT_FOUND
+
+
+def test_a_refusal_names_the_missing_feature() -> None:
+    reply = _error("feature-not-implemented", "cancel",
+                   f"<unsupported xmlns='{NS_PUBSUB_ERRORS}' feature='publish-options'/>")
+    with pytest.raises(client.PubSubRefused) as caught:
+        client.published(reply)
+    refusal = caught.value
+    assert refusal.case is errors.UNSUPPORTED
+    assert refusal.error.feature == Feature.PUBLISH_OPTIONS
+    assert "feature http://jabber.org/protocol/pubsub#publish-options" in str(refusal)
+
+
+def test_a_refusal_the_xep_does_not_describe_keeps_its_condition() -> None:
+    with pytest.raises(client.PubSubRefused) as caught:
+        client.accepted(_error("internal-server-error", "wait"))
+    assert caught.value.case is None
+    assert caught.value.condition == Condition.INTERNAL_SERVER_ERROR
 
 
 # -- notifications -------------------------------------------------------------------------

@@ -33,8 +33,9 @@ Readers take the service's reply and give what it says:
   §13.14) as one of :class:`ItemsEvent`, :class:`PurgeEvent`, :class:`DeleteEvent`,
   :class:`ConfigurationEvent`, :class:`SubscriptionEvent`.
 
-A reader given an error reply raises :class:`PubSubRefused` (why an exception: see
-there); given a stanza of another kind (a get, or a result that answers another
+A reader given an error reply raises :class:`PubSubRefused`, carrying the
+:class:`~xepcodec.protocols.pubsub.errors.PubSubError` that names the XEP's error case
+(why an exception: see there); given a stanza of another kind (a get, or a result that answers another
 request) it raises :class:`~xepcodec.errors.ArgumentValueError`; given an answer that
 breaks the XEP, a :class:`~xepcodec.errors.ParseError` naming the rule.  No reader
 keeps state: matching a reply to its request by id is the caller's business.
@@ -48,7 +49,7 @@ from datetime import datetime
 from typing import Final
 
 from xepcodec.core.namespaces import CLIENT
-from xepcodec.core.stanza_errors import Condition, StanzaError
+from xepcodec.core.stanza_errors import Condition
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError, XepCodecError
@@ -72,6 +73,7 @@ from xepcodec.protocols.pubsub.base import (
 )
 from xepcodec.protocols.pubsub.base import PublishOptions as BasePublishOptions
 from xepcodec.protocols.pubsub.core import Affiliation, NodeType, SubscriptionState
+from xepcodec.protocols.pubsub.errors import ErrorCase, PubSubError, pubsub_error
 from xepcodec.protocols.pubsub.event import (
     EventConfiguration,
     EventDelete,
@@ -165,35 +167,50 @@ def _submission(form: Form | FormView, what: str) -> Form:
 
 
 class PubSubRefused(XepCodecError):
-    """The service refused a request: the error reply, read.
+    """The service refused a request: its error reply, read as XEP-0060 describes it.
 
-    ``error`` is the reply's stanza error (its RFC 6120 ``condition``, ``type`` and
-    ``text``, and the XEP-0060 ``#errors`` element it may add), ``reply`` the whole
-    reply.
+    ``error`` is the :class:`~xepcodec.protocols.pubsub.errors.PubSubError` value
+    :func:`~xepcodec.protocols.pubsub.errors.pubsub_error` reads from the reply: the
+    RFC 6120 ``condition`` and ``type``, the ``#errors`` ``application`` condition, the
+    ``feature`` an ``<unsupported/>`` names, and the XEP's ``case``
+    (``errors.PRECONDITION_NOT_MET``…, None for a pair the XEP does not describe), to
+    compare or ``match`` on; ``reply`` is the whole reply.
 
     A refusal is raised rather than returned because every reader returns what the
     request asked for (an item id, a page of items, a subscription): a caller writes
     the one line of the success and one ``except PubSubRefused`` for every request,
     instead of testing the type of every result; and a refusal nobody handles stops
-    the program where it arrived instead of travelling on as a value.
+    the program where it arrived instead of travelling on as a value.  The value
+    itself stays a plain :class:`PubSubError`, which a service's code builds and
+    compares too.
     """
 
     def __init__(self, reply: Iq) -> None:
-        if reply.error is None:
+        read = pubsub_error(reply)
+        if read is None:
             raise ArgumentValueError("a refusal is an error reply, carrying an <error/>")
         self.reply = reply
-        self.error: StanzaError = reply.error
+        self.error: PubSubError = read
         who = f"the service {reply.from_}" if reply.from_ is not None else "the service"
-        why = [self.error.condition.value]
-        why.extend(f"<{getattr(item, 'name', type(item).__name__)}/>"
-                   for item in self.error.application)
-        detail = f" ({self.error.text})" if self.error.text else ""
-        super().__init__(f"{who} refused request {reply.id!r}: {', '.join(why)}{detail}")
+        why = [read.condition.value]
+        if read.application is not None:
+            why.append(read.application.value)
+        if read.feature is not None:
+            why.append(f"feature {read.feature}")
+        case = f" [{read.case.name}]" if read.case is not None else ""
+        detail = f" ({read.text})" if read.text else ""
+        super().__init__(f"{who} refused request {reply.id!r}: {', '.join(why)}{case}"
+                         f"{detail}")
 
     @property
     def condition(self) -> Condition:
         """The RFC 6120 condition of the refusal."""
         return self.error.condition
+
+    @property
+    def case(self) -> ErrorCase | None:
+        """The error case of XEP-0060 the refusal is, or None."""
+        return self.error.case
 
 
 def _answer(reply: Iq, reader: str) -> None:
@@ -219,7 +236,7 @@ def create_node(service: JID | None, node: str | None = None, *,
                 namespace: str = CLIENT) -> Iq:
     """The iq ``set`` creating ``node`` at ``service`` (§8.1), or an instant node whose
     name the service makes up when ``node`` is None (read it with :func:`created`),
-    configured with ``config`` (a ``NodeConfig`` view or a submitted form, §8.1.3) or
+    configured with ``config`` (a ``NodeConfigForm`` view or a submitted form, §8.1.3) or
     with the service's defaults."""
     configure = (Configure(form=_submission(config, "a new node's configuration"))
                  if config is not None else None)
@@ -429,7 +446,7 @@ def read_subscription(reply: Iq) -> Subscription:
 
 def read_subscription_options(reply: Iq) -> Form:
     """The options form of a subscription, the answer to :func:`subscription_options`
-    (§6.3.2); ``SubscribeOptions.from_form`` (:mod:`xepcodec.protocols.pubsub.forms`)
+    (§6.3.2); ``SubscribeOptionsForm.from_form`` (:mod:`xepcodec.protocols.pubsub.forms`)
     types it.  ParseError when the answer holds no form."""
     pubsub = _carrying(reply, "read_subscription_options", "options")
     assert pubsub.options is not None
@@ -482,7 +499,7 @@ def configure_request(service: JID, node: str, *, id: str, from_: JID | None = N
 def submit_node_config(service: JID, node: str, config: Form | FormView, *, id: str,
                        from_: JID | None = None, namespace: str = CLIENT) -> Iq:
     """The iq ``set`` configuring ``node`` (§8.2.4): ``config`` is a typed view (the
-    ``NodeConfig`` of :mod:`xepcodec.protocols.pubsub.forms`), written as a submission,
+    ``NodeConfigForm`` of :mod:`xepcodec.protocols.pubsub.forms`), written as a submission,
     or a data form of type ``submit``."""
     form = _submission(config, "a node's configuration")
     return _owner(IqType.SET, service, OwnerConfigure(node=node, form=form), id, from_,
@@ -580,7 +597,7 @@ def _element(operation: object) -> str:
 
 def read_node_config(reply: Iq) -> Form:
     """The configuration form of the node, the answer to :func:`configure_request`
-    (§8.2.2); ``NodeConfig.from_form`` (:mod:`xepcodec.protocols.pubsub.forms`) types
+    (§8.2.2); ``NodeConfigForm.from_form`` (:mod:`xepcodec.protocols.pubsub.forms`) types
     it, and its ``fill`` answers it.  ParseError when the answer holds no form."""
     operation = _owner_answer(reply, "read_node_config", OwnerConfigure)
     assert isinstance(operation, OwnerConfigure)
