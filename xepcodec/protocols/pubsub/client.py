@@ -35,9 +35,10 @@ Readers take the service's reply and give what it says:
 
 A reader given an error reply raises :class:`PubSubRefused`, carrying the
 :class:`~xepcodec.protocols.pubsub.errors.PubSubError` that names the XEP's error case
-(why an exception: see there); given a stanza of another kind (a get, or a result that answers another
-request) it raises :class:`~xepcodec.errors.ArgumentValueError`; given an answer that
-breaks the XEP, a :class:`~xepcodec.errors.ParseError` naming the rule.  No reader
+(why an exception: see there); given a stanza of another kind (a get, or a result
+that answers another request) it raises :class:`~xepcodec.errors.ArgumentValueError`;
+given an answer that breaks the XEP, a :class:`~xepcodec.errors.ParseError` naming the
+rule.  No reader
 keeps state: matching a reply to its request by id is the caller's business.
 """
 
