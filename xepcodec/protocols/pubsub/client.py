@@ -38,8 +38,8 @@ A reader given an error reply raises :class:`PubSubRefused`, carrying the
 (why an exception: see there); given a stanza of another kind (a get, or a result
 that answers another request) it raises :class:`~xepcodec.errors.ArgumentValueError`;
 given an answer that breaks the XEP, a :class:`~xepcodec.errors.ParseError` naming the
-rule.  No reader
-keeps state: matching a reply to its request by id is the caller's business.
+rule.  No reader keeps state: matching a reply to its request by id is the caller's
+business.
 """
 
 from __future__ import annotations
