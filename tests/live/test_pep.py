@@ -22,7 +22,6 @@ from xepcodec.core.stanzas import Iq, IqType, Message, Presence, PresenceType
 from xepcodec.datatypes.jid import JID
 from xepcodec.machines.client_session import TlsPolicy
 from xepcodec.protocols.caps import Caps
-from xepcodec.protocols.dataforms import Form
 from xepcodec.protocols.disco import Feature as DiscoFeature
 from xepcodec.protocols.disco import Identity, InfoQuery, info_request
 from xepcodec.protocols.pubkey import PUBKEY, Print, PubKey
@@ -35,6 +34,7 @@ from xepcodec.protocols.pubsub.features import (
     notify_feature,
     service_features,
 )
+from xepcodec.protocols.pubsub.forms import AccessModel, PublishOptionsForm
 from xepcodec.protocols.pubsub.pep import pep_publish, read_pep_event
 from xepcodec.protocols.roster import (
     RosterQuery,
@@ -131,9 +131,8 @@ def test_pep_publish_notifies_the_sessions_that_asked(prosody: Prosody) -> None:
         # A precondition PEP's default (presence access) does not meet is refused.
         with pytest.raises(pubsub.PubSubRefused) as refused:
             pubsub.published(desk.request(pep_publish(
-                NODE, key, item_id="current", id="publish-2", options=Form.submit(
-                    {"pubsub#access_model": "whitelist"},
-                    form_type="http://jabber.org/protocol/pubsub#publish-options"))))
+                NODE, key, item_id="current", id="publish-2",
+                options=PublishOptionsForm(access_model=AccessModel.WHITELIST))))
         unmet = pubsub_error(refused.value.reply)
         assert unmet is not None and unmet.case is errors.PRECONDITION_NOT_MET, unmet
         assert unmet.condition is Condition.CONFLICT, unmet

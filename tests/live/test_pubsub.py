@@ -35,6 +35,15 @@ from xepcodec.protocols.pubsub import errors
 from xepcodec.protocols.pubsub.core import Affiliation, SubscriptionState
 from xepcodec.protocols.pubsub.errors import pubsub_error
 from xepcodec.protocols.pubsub.features import FEATURE_PREFIX, Feature, service_features
+from xepcodec.protocols.pubsub.forms import (
+    AccessModel,
+    NodeConfigForm,
+    PublishModel,
+    PublishOptionsForm,
+    SendLastPublishedItem,
+    SubscribeOptionsForm,
+    node_metadata_form,
+)
 from xepcodec.protocols.rsm import ResultSet
 
 from .client import LiveClient
@@ -52,18 +61,6 @@ def musing(title: str) -> Form:
     """The payload of an item: a form of type ``result`` holding a title."""
     return Form(type=FormType.RESULT, fields=(
         Field.of("FORM_TYPE", MUSING, type="hidden"), Field.of("title", title)))
-
-
-def node_config(**values: object) -> Form:
-    """A submitted ``pubsub#node_config`` form with ``values`` by var."""
-    return Form.submit({f"pubsub#{var}": value for var, value in values.items()},
-                       form_type="http://jabber.org/protocol/pubsub#node_config")
-
-
-def publish_options(**values: object) -> Form:
-    """A submitted ``pubsub#publish-options`` form: the node's required options."""
-    return Form.submit({f"pubsub#{var}": value for var, value in values.items()},
-                       form_type="http://jabber.org/protocol/pubsub#publish-options")
 
 
 def event_about(node: str, *, service: JID | None = None) -> Callable[[Any], bool]:
@@ -109,8 +106,8 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
         # Only the service's admin may create a node (Prosody's rule): Juliet creates
         # one with a configuration form, the nurse is refused.
         made = owner.request(pubsub.create_node(
-            SERVICE, NODE, config=node_config(title="Princely Musings", max_items=10,
-                                              notify_retract=True), id="create-1"))
+            SERVICE, NODE, config=NodeConfigForm(title="Princely Musings", max_items=10,
+                                                 notify_retract=True), id="create-1"))
         assert pubsub.created(made) is None, made  # the request named the node
         with pytest.raises(pubsub.PubSubRefused) as refused:
             pubsub.created(reader.request(pubsub.create_node(SERVICE, "nurse_node",
@@ -127,30 +124,34 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
 
         # The configuration reads back as it was sent, with Prosody's other options;
         # the default configuration of new nodes differs.
-        config = pubsub.read_node_config(owner.request(pubsub.configure_request(
-            SERVICE, NODE, id="configure-0"))).values()
-        assert (config["pubsub#title"], config["pubsub#max_items"]) == (
-            "Princely Musings", "10"), config
-        assert config["pubsub#notify_retract"] is True, config
-        assert config["pubsub#access_model"] == "open", config
-        defaults = pubsub.read_default_config(owner.request(pubsub.default_config_request(
-            SERVICE, id="default-1"))).values()
-        assert (defaults["pubsub#title"], defaults["pubsub#max_items"]) == (None, "20")
+        config = NodeConfigForm.from_form(pubsub.read_node_config(owner.request(
+            pubsub.configure_request(SERVICE, NODE, id="configure-0"))))
+        assert (config.title, config.max_items, config.notify_retract) == (
+            "Princely Musings", 10, True), config
+        assert (config.access_model, config.publish_model) == (
+            AccessModel.OPEN, PublishModel.PUBLISHERS), config
+        assert config.send_last_published_item is SendLastPublishedItem.NEVER, config
+        defaults = NodeConfigForm.from_form(pubsub.read_default_config(owner.request(
+            pubsub.default_config_request(SERVICE, id="default-1"))))
+        assert (defaults.title, defaults.max_items) == (None, 20), defaults
 
         # Juliet renames the node; its disco#info tells anyone, in a pubsub#meta-data
         # form.  An access model Prosody does not offer is refused.
         pubsub.accepted(owner.request(pubsub.submit_node_config(
-            SERVICE, NODE, node_config(title="Musings of a prince"), id="configure-1")))
+            SERVICE, NODE, NodeConfigForm(title="Musings of a prince"), id="configure-1")))
         described = reader.request(info_request(id="info-2", to=SERVICE, node=NODE))
         about = described.find(InfoQuery)
-        assert about is not None and len(about.forms) == 1, described
-        assert about.forms[0].form_type == "http://jabber.org/protocol/pubsub#meta-data"
-        assert about.forms[0].values()["pubsub#title"] == "Musings of a prince", about
+        assert about is not None, described
+        metadata = node_metadata_form(about)
+        assert metadata is not None, about
+        assert (metadata.title, metadata.access_model) == ("Musings of a prince",
+                                                           AccessModel.OPEN), metadata
         assert [(identity.category, identity.type) for identity in about.identities] == [
             ("pubsub", "leaf")], about
         with pytest.raises(pubsub.PubSubRefused) as refused:
             pubsub.accepted(owner.request(pubsub.submit_node_config(
-                SERVICE, NODE, node_config(access_model="authorize"), id="configure-2")))
+                SERVICE, NODE, NodeConfigForm(access_model=AccessModel.AUTHORIZE),
+                id="configure-2")))
         assert pubsub_error(refused.value.reply).case is errors.NOT_ACCEPTABLE, refused.value
 
         # The nurse subscribes her full JID and is told her subscription's state.
@@ -173,7 +174,7 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
         since = len(reader.received())
         first = pubsub.published(owner.request(pubsub.publish(
             SERVICE, NODE, musing("To be, or not to be"), item_id="soliloquy",
-            options=publish_options(max_items=10), id="publish-1")))
+            options=PublishOptionsForm(max_items=10), id="publish-1")))
         assert first == "soliloquy", first
         told = next_event(reader, NODE, service=SERVICE, since=since)
         assert isinstance(told, pubsub.ItemsEvent), told
@@ -183,8 +184,8 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
         # A precondition the node does not meet refuses the publication.
         with pytest.raises(pubsub.PubSubRefused) as refused:
             pubsub.published(owner.request(pubsub.publish(
-                SERVICE, NODE, musing("Never sent"), options=publish_options(
-                    access_model="whitelist"), id="publish-2")))
+                SERVICE, NODE, musing("Never sent"), options=PublishOptionsForm(
+                    access_model=AccessModel.WHITELIST), id="publish-2")))
         unmet = pubsub_error(refused.value.reply)
         assert unmet is not None and unmet.case is errors.PRECONDITION_NOT_MET, unmet
         assert unmet.condition is Condition.CONFLICT, unmet
@@ -232,10 +233,10 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
             (NODE, nurse, SubscriptionState.SUBSCRIBED)], mine
 
         # Her subscription has options, Prosody's one being whether to add a body.
-        options = pubsub.read_subscription_options(reader.request(
-            pubsub.subscription_options(SERVICE, NODE, nurse, id="options-1")))
-        assert options.form_type == "http://jabber.org/protocol/pubsub#subscribe_options"
-        assert options.get("pubsub#include_body") is not None, options
+        options = SubscribeOptionsForm.from_form(pubsub.read_subscription_options(
+            reader.request(pubsub.subscription_options(SERVICE, NODE, nurse,
+                                                       id="options-1"))))
+        assert options.include_body is False and not options.extra, options
 
         # She subscribes to the instant node and leaves it; leaving twice is refused
         # with not-subscribed (Prosody's error type is modify, the XEP's cancel).
