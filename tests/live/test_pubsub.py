@@ -2,7 +2,7 @@
 with a configuration form, a second account subscribes and hears of each publication,
 retraction, purge and deletion; the owner publishes with preconditions (refused with
 ``precondition-not-met`` when the node does not meet them), pages items, changes
-affiliations and deletes the node pointing to another.  Every request is built by the
+affiliations and subscriptions and deletes the node pointing to another.  Every request is built by the
 library, every answer read through its typed readers, and everything the service sends
 parses typed, validates and round-trips."""
 
@@ -231,6 +231,22 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
             pubsub.subscriptions_request(SERVICE, id="subscriptions-1")))
         assert [(entry.node, entry.jid, entry.subscription) for entry in mine] == [
             (NODE, nurse, SubscriptionState.SUBSCRIBED)], mine
+
+        # Juliet, the owner, subscribes another resource of the nurse, which the nurse's
+        # list then shows, and ends that subscription (§8.8.2).
+        elsewhere = JID.parse(f"{NURSE[0]}@{SCRAM_HOST}/elsewhere")
+        pubsub.accepted(owner.request(pubsub.set_subscriptions(
+            SERVICE, NODE, {elsewhere: SubscriptionState.SUBSCRIBED}, id="subscriptions-2")))
+        listed = pubsub.read_subscriptions(reader.request(
+            pubsub.subscriptions_request(SERVICE, id="subscriptions-3")))
+        assert sorted((entry.jid.resource, entry.subscription) for entry in listed) == [
+            ("chamber", SubscriptionState.SUBSCRIBED),
+            ("elsewhere", SubscriptionState.SUBSCRIBED)], listed
+        pubsub.accepted(owner.request(pubsub.set_subscriptions(
+            SERVICE, NODE, {elsewhere: SubscriptionState.NONE}, id="subscriptions-4")))
+        listed = pubsub.read_subscriptions(reader.request(
+            pubsub.subscriptions_request(SERVICE, id="subscriptions-5")))
+        assert [entry.jid for entry in listed] == [nurse], listed
 
         # Her subscription has options, Prosody's one being whether to add a body.
         options = SubscribeOptionsForm.from_form(pubsub.read_subscription_options(
