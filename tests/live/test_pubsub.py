@@ -2,9 +2,9 @@
 with a configuration form, a second account subscribes and hears of each publication,
 retraction, purge and deletion; the owner publishes with preconditions (refused with
 ``precondition-not-met`` when the node does not meet them), pages items, changes
-affiliations and subscriptions and deletes the node pointing to another.  Every request is built by the
-library, every answer read through its typed readers, and everything the service sends
-parses typed, validates and round-trips."""
+affiliations and subscriptions, and deletes the node pointing to another.  Every
+request is built by the library, every answer read through its typed readers, and
+everything the service sends parses typed, validates and round-trips."""
 
 # What Prosody 0.12 does not do, and the tests therefore assert as it is: it answers no
 # Result Set Management page of items (it ignores <set/> and sends every item, so
