@@ -534,3 +534,23 @@ def test_a_message_without_an_event_is_none() -> None:
                           b"<body>hello</body></message>")
     assert isinstance(chat, Message)
     assert client.read_event(chat) is None
+
+
+def test_an_error_message_is_no_notification() -> None:
+    bounced = xepcodec.parse(
+        f"<message xmlns='jabber:client' from='ada@example.org' to='pubsub.example.org'"
+        f" type='error' id='ev1'><event xmlns='{NS_PUBSUB_EVENT}'><purge node='notes'/>"
+        "</event><error type='cancel'><service-unavailable"
+        " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>".encode())
+    assert isinstance(bounced, Message)
+    assert client.read_event(bounced) is None
+
+
+def test_a_message_of_two_events_is_refused() -> None:
+    two = xepcodec.parse(
+        "<message xmlns='jabber:client' from='pubsub.example.org' to='ada@example.org'>"
+        f"<event xmlns='{NS_PUBSUB_EVENT}'><purge node='notes'/></event>"
+        f"<event xmlns='{NS_PUBSUB_EVENT}'><purge node='news'/></event></message>".encode())
+    assert isinstance(two, Message)
+    with pytest.raises(ParseError, match="one pubsub <event/>, not 2"):
+        client.read_event(two)

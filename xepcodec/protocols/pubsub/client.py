@@ -383,7 +383,7 @@ def published(reply: Iq) -> str | None:
 
 def created(reply: Iq) -> str | None:
     """The NodeID of the node a :func:`create_node` created, as the service's result
-    names it: the one it made up for an instant node (§8.1.2).  None when the result
+    names it: the one it made up for an instant node (§8.1.1).  None when the result
     does not say, as a service may when the request named the node."""
     pubsub = _pubsub_answer(reply, "created")
     if pubsub is None or pubsub.create is None:
@@ -710,16 +710,17 @@ def read_event(message: Message) -> Event | None:
     """The notification ``message`` carries, typed, with the service that sent it (the
     message's ``from``), or None for a message without a pubsub ``<event/>`` (and for an
     error message, which bounces something the caller sent rather than telling of a
-    node).  ParseError when it carries two events: a service sends one per message
-    (§7.1.2)."""
+    node).  ParseError when it carries more than one ``<event/>``: each notification is
+    a message of its own (§7.1.2: the service sends one to each entity it notifies),
+    so such a message is no notification this reader can give one reading of."""
     if message.type == MessageType.ERROR:
         return None
     events: tuple[EventNotification, ...] = message.find_all(EventNotification)
     if not events:
         return None
     if len(events) > 1:
-        raise ParseError(f"a notification carries one pubsub <event/>, not {len(events)} "
-                         "(XEP-0060 §7.1.2)", path=_EVENT)
+        raise ParseError(f"a notification is a message carrying one pubsub <event/>, "
+                         f"not {len(events)} (XEP-0060 §7.1.2)", path=_EVENT)
     content = events[0].content
     service = message.from_
     if isinstance(content, EventItems):
