@@ -406,7 +406,7 @@ def _carrying(reply: Iq, reader: str, field: str) -> PubSub:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Items of ``node`` a service sent (§6.5.2), in its order, and the description of
+    """Items of ``node`` a service sent (§6.5.3), in its order, and the description of
     the page when they are one page of many (``page``: the RSM ``<set/>`` with the first
     and last ids and the count; its ``next_page()`` asks for the following one)."""
 
@@ -476,7 +476,7 @@ def read_affiliations(reply: Iq) -> Mapping[str, Affiliation]:
     for entry in pubsub.affiliations.affiliations:
         if entry.node in listed:
             raise ParseError(f"an affiliations list names each node once, but "
-                             f"{entry.node!r} is listed twice (XEP-0060 §5.7.2)",
+                             f"{entry.node!r} is listed twice (XEP-0060 §5.7)",
                              path="/iq/pubsub/affiliations/affiliation")
         listed[entry.node] = entry.affiliation
     return listed
@@ -611,12 +611,12 @@ def read_node_config(reply: Iq) -> Form:
 
 def read_default_config(reply: Iq) -> Form:
     """The default configuration of new nodes, the answer to
-    :func:`default_config_request` (§8.3.2).  ParseError when it holds no form."""
+    :func:`default_config_request` (§8.3).  ParseError when it holds no form."""
     operation = _owner_answer(reply, "read_default_config", OwnerDefault)
     assert isinstance(operation, OwnerDefault)
     if operation.form is None:
         raise ParseError("the answer to a default configuration request carries the "
-                         "default form (XEP-0060 §8.3.2), but this <default/> is empty",
+                         "default form (XEP-0060 §8.3), but this <default/> is empty",
                          path="/iq/pubsub/default")
     return operation.form
 
