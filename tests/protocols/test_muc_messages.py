@@ -163,8 +163,10 @@ def test_builders_want_a_bare_room_jid(room: JID) -> None:
         groupchat(room, "hello")
     with pytest.raises(ArgumentValueError, match="bare JID room@service"):
         invite(room, CHARLES)
-    with pytest.raises(ArgumentTypeError, match="the room is a JID"):
+    with pytest.raises(ArgumentValueError, match="bare JID room@service"):
         voice_request(str(room))  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError, match="the room is a JID or a str"):
+        voice_request(7)  # type: ignore[arg-type]
 
 
 # -- reading what a room sends ------------------------------------------------------------
