@@ -226,6 +226,47 @@ def test_subscription_management() -> None:
         SubscriptionState.NONE, None]
 
 
+def test_prosodys_list_names_the_node_on_each_entry() -> None:
+    # Prosody 0.12's answer to the owner, as it sends it: no node on the list, the node
+    # on every entry.  Read, kept and written back as it came.
+    entries = ("<subscription node='garden-log' jid='bob@example.net/phone' "
+               "subscription='subscribed'/>"
+               "<subscription node='garden-log' jid='bob@example.net/desk' "
+               "subscription='subscribed'/>")
+    listed = _round_trip(_iq("result", _pubsub(f"<subscriptions>{entries}</subscriptions>")))
+    pubsub = check_owner_iq(listed)
+    assert pubsub is not None and isinstance(pubsub.operation, OwnerSubscriptions)
+    assert pubsub.operation.node is None
+    assert [(entry.node, str(entry.jid)) for entry in pubsub.operation.subscriptions] == [
+        ("garden-log", "bob@example.net/phone"), ("garden-log", "bob@example.net/desk")]
+    written = etree.fromstring(encode(listed)).find(f"{{{NS_PUBSUB_OWNER}}}pubsub/"
+                                                    f"{{{NS_PUBSUB_OWNER}}}subscriptions")
+    assert written is not None and written.get("node") is None
+    assert [entry.get("node") for entry in written] == ["garden-log", "garden-log"]
+    # Named on both, the same node; and Prosody's empty list names none at all.
+    _round_trip(_iq("result", _pubsub(f"<subscriptions node='garden-log'>{entries}"
+                                      "</subscriptions>")))
+    empty = _round_trip(_iq("result", _pubsub("<subscriptions/>")))
+    assert check_owner_iq(empty) == OwnerPubsub(operation=OwnerSubscriptions())
+
+
+@pytest.mark.parametrize("xml", [
+    _pubsub("<subscriptions node='garden-log'><subscription node='greenhouse' "
+            "jid='bob@example.net' subscription='subscribed'/></subscriptions>"),
+    _pubsub("<subscriptions><subscription node='garden-log' jid='bob@example.net' "
+            "subscription='subscribed'/><subscription node='greenhouse' "
+            "jid='ada@example.com' subscription='subscribed'/></subscriptions>"),
+])
+def test_a_subscriptions_list_is_of_one_node(xml: str) -> None:
+    # The schema cannot compare the nodes; validate refuses through the class, as parse.
+    error = rejects(xml, "'greenhouse'", "a list is of one node", "§8.8.1")
+    assert error.path == "/pubsub/subscriptions"
+    assert not xepcodec.validate(xml).ok
+    with pytest.raises(ArgumentValueError, match="a list is of one node"):
+        OwnerSubscriptions(node="garden-log", subscriptions=[OwnerSubscription(
+            jid=JID.parse("bob@example.net"), node="greenhouse")])
+
+
 @pytest.mark.parametrize("entries", [
     "<subscription jid='bob@example.net' subscription='subscribed'/>"
     "<subscription jid='bob@example.net' subscription='pending'/>",
@@ -263,7 +304,8 @@ def test_the_same_jid_and_subid_twice_is_refused_by_both(schema: etree.XMLSchema
     (_pubsub("<purge/>"), ["node"], "bad-request"),
     (_pubsub("<purge node=''/>"), ["node", "empty"], "bad-request"),
     (_pubsub("<delete/>"), ["node"], "bad-request"),
-    (_pubsub("<subscriptions/>"), ["node"], "bad-request"),
+    (_pubsub("<subscriptions><subscription jid='a@example.com' node=''/></subscriptions>"),
+     ["node", "empty"], "bad-request"),
     (_pubsub("<affiliations node=''/>"), ["node", "empty"], "bad-request"),
     (_pubsub("<configure node=''/>"), ["node", "empty"], "bad-request"),
     (_pubsub("<delete node='a'><redirect/></delete>"), ["uri"], "bad-request"),
@@ -336,6 +378,12 @@ def test_check_owner_iq_accepts(type_: str, inner: str) -> None:
      ["'submit' or 'cancel', not 'form'"], "/iq/pubsub/configure/x/@type"),
     ("set", _pubsub("<affiliations node='n'/>"), ["lists none"], "/iq/pubsub/affiliations"),
     ("set", _pubsub("<subscriptions node='n'/>"), ["lists none"],
+     "/iq/pubsub/subscriptions"),
+    # Only a service's list may leave the node to its entries (or, empty, name none).
+    ("get", _pubsub("<subscriptions/>"), ["names the node", "has none"],
+     "/iq/pubsub/subscriptions"),
+    ("set", _pubsub("<subscriptions><subscription jid='a@example.com' node='n' "
+                    "subscription='none'/></subscriptions>"), ["names the node"],
      "/iq/pubsub/subscriptions"),
     ("result", _pubsub("<delete node='n'/>"), ["never in a result"], "/iq/pubsub/delete"),
     ("result", _pubsub(f"<configure node='n'>{SUBMITTED}</configure>"),

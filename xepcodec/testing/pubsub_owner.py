@@ -2,8 +2,9 @@
 
 A redirect URI is drawn from URIs XML can carry (the derived strategy would draw any
 character its pattern allows, control characters too), and a subscriptions list gives
-each entry of a JID listed twice a distinct subid; the derived strategies cannot know
-either, so these are registered instead.
+each entry of a JID listed twice a distinct subid and names one node, on itself, on its
+entries (as Prosody writes it) or on both; the derived strategies cannot know either,
+so these are registered instead.
 
 This module imports hypothesis, which is a test dependency: import it from tests only.
 """
@@ -44,6 +45,9 @@ def owner_redirects() -> st.SearchStrategy[OwnerRedirect]:
 
 @st.composite
 def _subscriptions(draw: st.DrawFn) -> OwnerSubscriptions:
+    node = draw(values(IDENTIFIER))
+    # Where the node is written: on the list, on each entry, or both.
+    on_list, on_entries = draw(st.sampled_from([(True, False), (False, True), (True, True)]))
     entries: list[OwnerSubscription] = []
     for jid in draw(st.lists(jids(), max_size=3, unique=True)):
         times = draw(st.integers(1, 2))
@@ -51,11 +55,13 @@ def _subscriptions(draw: st.DrawFn) -> OwnerSubscriptions:
                   if times == 2 else [draw(st.none() | xml_text())])
         entries.extend(OwnerSubscription(
             jid=jid, subscription=draw(st.none() | st.sampled_from(SubscriptionState)),
-            subid=subid) for subid in subids)
-    return OwnerSubscriptions(node=draw(values(IDENTIFIER)), subscriptions=tuple(entries))
+            subid=subid, node=node if on_entries else None) for subid in subids)
+    return OwnerSubscriptions(node=node if on_list else None,
+                              subscriptions=tuple(entries))
 
 
 @register(OwnerSubscriptions)
 def owner_subscriptions() -> st.SearchStrategy[OwnerSubscriptions]:
-    """Subscriptions lists and changes, a JID listed twice with two subids."""
+    """Subscriptions lists and changes, a JID listed twice with two subids, the node
+    named on the list, its entries or both."""
     return _subscriptions()

@@ -13,13 +13,15 @@ The ``<pubsub/>`` sent to the service holds exactly one of:
   ``<redirect/>`` the URI of a node that replaces it (§8.4);
 * ``<purge/>``: in a set, the removal of every item of a node (§8.5);
 * ``<subscriptions/>``: in a get, a request for a node's subscriptions; the result lists
-  them, and a set changes some of them (only those changed, §8.8);
+  them, and a set changes some of them (only those changed, §8.8).  A list may name
+  its node on each entry rather than on itself, as Prosody writes it;
 * ``<affiliations/>``: the same for affiliations (§8.9).
 
 Rules every element obeys (checked on every parse and construction, and by the schema
 where XSD can say them): one operation per ``<pubsub/>``; a ``node`` where the operation
 names one, and no empty one; a redirect URI with a scheme; in a subscriptions list, a
-JID listed more than once has a distinct ``subid`` on each entry (§8.8.1, §8.8.2.4).
+JID listed more than once has a distinct ``subid`` on each entry (§8.8.1, §8.8.2.4),
+and every node named, on the list or an entry, is the same.
 The rules that depend on the iq type (above) are checked by :func:`check_owner_iq`.
 Whether the sender owns the node is the service's business, not the codec's.  The
 typed ``pubsub#node_config`` form is in :mod:`xepcodec.protocols.pubsub.forms`.
@@ -105,28 +107,48 @@ class OwnerPurge:
 class OwnerSubscription:
     """One subscription to the node: the subscriber's ``jid``, its state, and the
     ``subid`` telling its subscriptions apart.  In a change, a missing state is left
-    as it is (§8.8.2); ``none`` removes the subscriber (§8.8.3)."""
+    as it is (§8.8.2); ``none`` removes the subscriber (§8.8.3).
+
+    ``node`` is not in the XEP, whose list names its node once on
+    ``<subscriptions/>``.  It is read because real services write it: Prosody (0.12)
+    answers the owner's request with the node on each entry, as the pubsub namespace's
+    own ``<subscription/>`` has it (§5.6), and none on the list.  It is kept and
+    written back as read, and must be the list's node (see
+    :class:`OwnerSubscriptions`)."""
 
     jid: JID = attr()
     subscription: SubscriptionState | None = attr(default=None)
     subid: str | None = attr(default=None)
+    node: str | None = attr(default=None, value=IDENTIFIER)
 
 
 @element(NS_PUBSUB_OWNER, "subscriptions")
 class OwnerSubscriptions:
-    """The subscriptions of ``node``: asked for (none listed), listed, or changed."""
+    """The subscriptions of ``node``: asked for (none listed), listed, or changed.
 
-    node: str = attr(value=IDENTIFIER)
+    A request and a change name the node here (:func:`check_owner_iq` sees to it); a
+    list may leave it to its entries instead, as Prosody's does (its empty list names
+    no node at all).  Every node named, on the list and its entries, is the same one:
+    a list is of one node (§8.8.1)."""
+
+    node: str | None = attr(default=None, value=IDENTIFIER)
     subscriptions: tuple[OwnerSubscription, ...] = children(OwnerSubscription)
 
     def __post_init__(self) -> None:
+        named = self.node
+        for entry in self.subscriptions:
+            named = entry.node if named is None else named
+            if entry.node is not None and entry.node != named:
+                raise ValueError(f"the subscriptions list of node {named!r} holds one to "
+                                 f"node {entry.node!r} ({entry.jid}), but a list is of one "
+                                 "node (XEP-0060 §8.8.1)")
         # §8.8.1 and §8.8.2.4: the entries of one JID are told apart by their subids.
         seen: dict[JID, list[str | None]] = {}
         for entry in self.subscriptions:
             seen.setdefault(entry.jid, []).append(entry.subid)
         for jid, subids in seen.items():
             if len(subids) > 1 and (None in subids or len(set(subids)) < len(subids)):
-                raise ValueError(f"the subscriptions of node {self.node!r} list {jid} "
+                raise ValueError(f"the subscriptions of node {named!r} list {jid} "
                                  f"{len(subids)} times, so each entry carries a distinct "
                                  f"'subid', not {subids!r} (XEP-0060 §8.8.1, §8.8.2.4)")
 
@@ -176,11 +198,21 @@ def _name(operation: OwnerOperation) -> str:
     return _NAMES[type(operation)]
 
 
+def _check_named(operation: OwnerOperation, kind: str) -> None:
+    """A request or change of subscriptions names its node on ``<subscriptions/>``,
+    which only a service's list may leave to its entries (§8.8.1, §8.8.2)."""
+    if isinstance(operation, OwnerSubscriptions) and operation.node is None:
+        raise ParseError(f"a pubsub#owner {kind} of <subscriptions/> names the node in its "
+                         "'node' attribute, but this one has none (XEP-0060 §8.8)",
+                         path=f"{_PUBSUB}/subscriptions")
+
+
 def _check_get(operation: OwnerOperation) -> None:
     """A request for a form, a default configuration or a list (§8.2, §8.3, §8.8.1,
     §8.9.1): nothing in it yet."""
     name = _name(operation)
     path = f"{_PUBSUB}/{name}"
+    _check_named(operation, "get")
     if isinstance(operation, OwnerDelete | OwnerPurge):
         raise ParseError(f"a pubsub#owner <{name}/> changes the node, so it goes in an iq "
                          "of type 'set', not 'get' (XEP-0060 §8.4, §8.5)", path=path)
@@ -202,6 +234,7 @@ def _check_set(operation: OwnerOperation) -> None:
     affiliations (§8.2.4, §8.4, §8.5, §8.8.2, §8.9.2)."""
     name = _name(operation)
     path = f"{_PUBSUB}/{name}"
+    _check_named(operation, "set")
     if isinstance(operation, OwnerDefault):
         raise ParseError("a pubsub#owner <default/> asks for the default configuration, "
                          "so it goes in an iq of type 'get', not 'set' (XEP-0060 §8.3)",
@@ -259,10 +292,10 @@ def check_owner_iq(iq: Iq) -> OwnerPubsub | None:
     without one: the answer to a set is empty).
 
     * a ``get`` asks: a ``<configure/>`` or ``<default/>`` without a form, or an empty
-      ``<subscriptions/>`` or ``<affiliations/>``;
+      ``<subscriptions/>`` (naming its node) or ``<affiliations/>``;
     * a ``set`` changes: a ``<configure/>`` with a form of type ``submit`` or ``cancel``,
-      a ``<delete/>``, a ``<purge/>``, or a non-empty ``<subscriptions/>`` or
-      ``<affiliations/>``;
+      a ``<delete/>``, a ``<purge/>``, or a non-empty ``<subscriptions/>`` (naming its
+      node) or ``<affiliations/>``;
     * a ``result`` answers a get: a form of type ``form``, or a list in which no
       subscription lacks a state or has the state ``none`` and no affiliation is
       ``none``;
