@@ -31,7 +31,7 @@ from xepcodec.protocols.pubsub import client as pubsub
 from xepcodec.protocols.pubsub import errors
 from xepcodec.protocols.pubsub.core import Affiliation, SubscriptionState
 from xepcodec.protocols.pubsub.errors import pubsub_error
-from xepcodec.protocols.pubsub.features import FEATURE_PREFIX, Feature, service_features
+from xepcodec.protocols.pubsub.features import Feature, service_features
 from xepcodec.protocols.pubsub.forms import (
     AccessModel,
     NodeConfigForm,
@@ -98,7 +98,7 @@ def test_node_from_creation_to_deletion(prosody: Prosody) -> None:
                 Feature.RETRACT_ITEMS, Feature.PURGE_NODES, Feature.DELETE_NODES,
                 Feature.MODIFY_AFFILIATIONS, Feature.INSTANT_NODES} <= offered, offered
         # Prosody 0.12 pages no items (see above) and says so: no pubsub#rsm (§6.5.4).
-        assert f"{FEATURE_PREFIX}rsm" not in offered, offered
+        assert Feature.RSM not in offered, offered
 
         # Only the service's admin may create a node (Prosody's rule): Juliet creates
         # one with a configuration form, the nurse is refused.

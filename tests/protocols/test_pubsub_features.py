@@ -86,7 +86,8 @@ def test_a_pep_account_and_an_entity_without_pubsub() -> None:
 
 
 def test_the_registry_is_whole() -> None:
-    # Every feature of the XEP's registry (§17.3) is a member, and nothing else is.
+    # Every feature of the XEP's registry (§17.3) is a member, and nothing else is but
+    # pubsub#rsm, which §6.5.4 defines and the registry leaves out.
     source = specs_dir() / "xep-0060.xml"
     if not source.is_file():
         pytest.skip(f"the specification sources are not beside the checkout ({source})")
@@ -95,7 +96,19 @@ def test_the_registry_is_whole() -> None:
                     text.index("anchor='registrar-formtypes'")]
     names = set(re.findall(r"<name>(http://jabber\.org/protocol/pubsub[^<]*)</name>",
                            registry))
-    assert {feature.value for feature in Feature} == names
+    assert f"{FEATURE_PREFIX}rsm" not in names
+    assert "http://jabber.org/protocol/pubsub#rsm" in text  # §6.5.4
+    assert {feature.value for feature in Feature} == names | {Feature.RSM.value}
+
+
+def test_paging_by_rsm_is_a_feature_of_its_own() -> None:
+    # §6.5.4: pubsub#rsm says the service pages items; RSM itself (XEP-0059's
+    # namespace) could be there for another protocol.
+    info = _info((NS_PUBSUB, "http://jabber.org/protocol/rsm", f"{FEATURE_PREFIX}rsm"))
+    assert service_features(info) == {Feature.PUBSUB, Feature.RSM}
+    assert Feature.named("rsm") is Feature.RSM
+    assert Feature.RSM not in service_features(_info((NS_PUBSUB,
+                                                      "http://jabber.org/protocol/rsm")))
 
 
 def test_short_names_as_an_error_writes_them() -> None:

@@ -3,7 +3,8 @@ the registry of §17.3), and the ``+notify`` features of XEP-0163 PEP (XEP-0060 
 
 A service answers disco#info with the ``pubsub`` namespace and one feature
 ``http://jabber.org/protocol/pubsub#name`` per optional part of the protocol it
-implements: :class:`Feature` names each of the registry, and
+implements: :class:`Feature` names each of the registry (and ``pubsub#rsm``, which
+§6.5.4 defines but the registry omits), and
 :func:`service_features` reads them from an answer, keeping a ``pubsub#`` feature the
 registry does not list (XEP-0248's ``collections``, a newer XEP's) as its string.
 
@@ -39,7 +40,8 @@ NOTIFY: Final = "+notify"
 
 class Feature(enum.StrEnum):
     """The disco#info features of XEP-0060's registry: the namespace itself, then one
-    per optional part of the protocol."""
+    per optional part of the protocol (with ``pubsub#rsm``, defined outside the
+    registry)."""
 
     #: The service speaks XEP-0060 at all.
     PUBSUB = NS_PUBSUB
@@ -102,6 +104,10 @@ class Feature(enum.StrEnum):
     RETRIEVE_DEFAULT_SUB = f"{FEATURE_PREFIX}retrieve-default-sub"
     RETRIEVE_ITEMS = f"{FEATURE_PREFIX}retrieve-items"
     RETRIEVE_SUBSCRIPTIONS = f"{FEATURE_PREFIX}retrieve-subscriptions"
+    #: Items are paged by Result Set Management, XEP-0059 (§6.5.4): a feature of its
+    #: own, telling RSM for pubsub apart from RSM for other protocols (MAM, say).
+    #: §6.5.4 defines it; the registry does not list it.
+    RSM = f"{FEATURE_PREFIX}rsm"
     SUBSCRIBE = f"{FEATURE_PREFIX}subscribe"
     SUBSCRIPTION_OPTIONS = f"{FEATURE_PREFIX}subscription-options"
     SUBSCRIPTION_NOTIFICATIONS = f"{FEATURE_PREFIX}subscription-notifications"
