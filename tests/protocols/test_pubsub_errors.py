@@ -91,9 +91,11 @@ def test_no_two_cases_are_told_by_the_same_conditions() -> None:
 
 
 def test_every_application_condition_but_max_nodes_has_a_case() -> None:
-    # max-nodes-exceeded is in the XEP's schema only, with no stanza condition.
+    # max-nodes-exceeded is in the XEP's schema only, with no stanza condition;
+    # persistent-items is Prosody's, read as the UNSUPPORTED case.
     used = {case.application for case in CASES.values()}
-    assert set(PubSubCondition) - used == {PubSubCondition.MAX_NODES_EXCEEDED}
+    assert set(PubSubCondition) - used == {PubSubCondition.MAX_NODES_EXCEEDED,
+                                           PubSubCondition.PERSISTENT_ITEMS}
 
 
 def test_the_same_application_condition_under_two_stanza_conditions() -> None:
@@ -166,13 +168,21 @@ def test_prosody_sends_not_subscribed_as_modify() -> None:
     assert read.type is ErrorType.MODIFY and NOT_SUBSCRIBED.type is ErrorType.CANCEL
 
 
-def test_prosodys_persistent_items_refusal_names_the_feature() -> None:
+@pytest.mark.parametrize("condition", [
+    # As Prosody 0.12 writes it (its pubsub_errors table), and as the XEP does.
+    "<persistent-items xmlns='" + NS_PUBSUB_ERRORS + "'/>",
+    "<unsupported xmlns='" + NS_PUBSUB_ERRORS + "' feature='persistent-items'/>",
+])
+def test_a_persistent_items_refusal_names_the_feature(condition: str) -> None:
     reply = _reply("<error type='cancel'><feature-not-implemented xmlns='" + STANZAS +
-                   "'/><unsupported xmlns='" + NS_PUBSUB_ERRORS +
-                   "' feature='persistent-items'/></error>")
+                   "'/>" + condition + "</error>")
+    assert xepcodec.validate(xepcodec.serialize(reply)).ok
     read = pubsub_error(reply)
     assert read is not None and read.case is UNSUPPORTED
+    assert read.application is PubSubCondition.UNSUPPORTED
     assert read.feature is Feature.PERSISTENT_ITEMS
+    # The reply itself is kept as the service wrote it.
+    assert read.error == reply.error
 
 
 def test_a_feature_outside_the_registry_is_kept() -> None:

@@ -22,6 +22,11 @@ with ``<unsupported feature='…'/>`` naming the missing feature, and so on.
   :func:`pubsub_error` reads one from a reply as a :class:`PubSubError` that names its
   case (None for a pair the XEP does not describe) and the unsupported feature.
 
+Prosody (0.12) refuses what needs persistent items with ``<persistent-items/>`` in the
+``#errors`` namespace, a condition the XEP does not have, where the XEP writes
+``<unsupported feature='persistent-items'/>``; it is declared so that the reply parses,
+and :func:`pubsub_error` reads it as the XEP's spelling.
+
 The XEP's "payment required" cases (§6.1.3.5, §6.5.9.9) use ``<payment-required/>``,
 a condition RFC 3920 had and RFC 6120 dropped: no stanza error of RFC 6120 can carry
 them, so they are not cases here.  ``<max-nodes-exceeded/>`` appears in the XEP's
@@ -110,6 +115,9 @@ class PubSubCondition(enum.StrEnum):
     NOT_IN_ROSTER_GROUP = "not-in-roster-group"
     NOT_SUBSCRIBED = "not-subscribed"
     PAYLOAD_TOO_BIG = "payload-too-big"
+    #: Not the XEP's: Prosody's spelling of ``<unsupported feature='persistent-items'/>``,
+    #: which :func:`pubsub_error` reads as that (the :data:`UNSUPPORTED` case).
+    PERSISTENT_ITEMS = "persistent-items"
     PAYLOAD_REQUIRED = "payload-required"
     PENDING_SUBSCRIPTION = "pending-subscription"
     PRECONDITION_NOT_MET = "precondition-not-met"
@@ -353,7 +361,9 @@ class PubSubError:
 
     ``condition`` and ``type`` are the stanza error's; ``application`` its ``#errors``
     condition (None when it carries none, or one of another namespace); ``feature``
-    the disco feature an ``<unsupported/>`` names; ``case`` the XEP's case these make,
+    the disco feature an ``<unsupported/>`` names (Prosody's ``<persistent-items/>``
+    is read as ``<unsupported feature='persistent-items'/>``, its meaning); ``case``
+    the XEP's case these make,
     or None when the XEP describes none such (``internal-server-error``, a bare
     ``bad-request``…).  ``error`` is the whole stanza error, its text included.
     """
@@ -389,6 +399,10 @@ def pubsub_error(stanza: Iq | Message | Presence | StanzaError) -> PubSubError |
     for item in found.application:
         if isinstance(item, Unsupported):
             application, feature = PubSubCondition.UNSUPPORTED, item.disco_feature
+        elif isinstance(item, SpecificCondition) \
+                and item.condition is PubSubCondition.PERSISTENT_ITEMS:
+            # Prosody's <persistent-items/>: the XEP's unsupported persistent-items.
+            application, feature = PubSubCondition.UNSUPPORTED, Feature.PERSISTENT_ITEMS
         elif isinstance(item, SpecificCondition):
             application = item.condition
     return PubSubError(error=found, condition=found.condition, type=found.type,
