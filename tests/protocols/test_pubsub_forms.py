@@ -281,7 +281,7 @@ def test_every_pubsub_form_of_the_xep_reads_into_its_view(spec_stanzas: SpecStan
                 continue
             view = view_class.from_form(form)
             read[view_class.__name__] = read.get(view_class.__name__, 0) + 1
-            # Every field of the examples but the search keyword of §13.19's own
+            # Every field of the examples but the search keyword of §13.20's own
             # extension is one the view types.
             assert all(field.var is None or field.var.startswith("x-")
                        for field in view.extra), (caption, view.extra)
