@@ -358,6 +358,17 @@ VALID: list[Any] = [
     pytest.param(form("<instructions>a</instructions><title>t</title>"
                       "<instructions>b</instructions>"), id="form-title-among-instructions"),
     pytest.param(form("", "cancel"), id="form-cancel"),
+    # children in any order, each count kept
+    pytest.param(form("<field var='a'><value>x</value><desc>late</desc></field>"),
+                 id="form-field-desc-after-value"),
+    pytest.param(form("<field var='a'/><title>late</title>"), id="form-title-after-fields"),
+    pytest.param(form("<item><field var='a'/></item><instructions>i</instructions>"
+                      "<reported><field var='a'/></reported><title>t</title>"
+                      "<item><field var='a'/></item>", "result"),
+                 id="form-item-before-reported"),
+    pytest.param(form("<field var='a' type='list-single'><option><value>1</value></option>"
+                      "<required/><value>1</value><desc>d</desc></field>"),
+                 id="form-field-required-desc-anywhere"),
     pytest.param(form("<field var='when' type='text-single'>"
                       "<validate xmlns='http://jabber.org/protocol/xdata-validate' "
                       "datatype='xs:dateTime'/><value>2024-01-01T00:00:00Z</value>"
@@ -475,8 +486,6 @@ INVALID: list[Any] = [
     pytest.param(form("<field var='a' type='date'/>"), id="form-unknown-field-type"),
     pytest.param(form("<field var='a'><desc>x</desc><desc>y</desc></field>"),
                  id="form-field-two-descs"),
-    pytest.param(form("<field var='a'><value>x</value><desc>late</desc></field>"),
-                 id="form-field-desc-after-value"),
     pytest.param(form("<field var='a'><required>yes</required></field>"),
                  id="form-required-not-empty"),
     pytest.param(form("<field var='a' type='list-single'><option label='x'/></field>"),
@@ -485,12 +494,16 @@ INVALID: list[Any] = [
                       "<value>2</value></option></field>"), id="form-option-two-values"),
     pytest.param(form("<field var='a'><value><b/></value></field>"),
                  id="form-value-with-child"),
-    pytest.param(form("<item><field var='a'/></item><reported><field var='a'/></reported>",
-                      "result"), id="form-item-before-reported"),
     pytest.param(form("<reported><field var='a'/></reported><field var='b'/>", "result"),
                  id="form-fields-beside-reported"),
     pytest.param(form("<reported/>", "result"), id="form-reported-without-fields"),
-    pytest.param(form("<field var='a'/><title>late</title>"), id="form-title-after-fields"),
+    pytest.param(form("<item><field var='a'/></item><title>t</title>", "result"),
+                 id="form-items-without-reported"),
+    pytest.param(form("<reported><field var='a'/></reported><title>t</title>"
+                      "<reported><field var='a'/></reported>", "result"),
+                 id="form-two-reported"),
+    pytest.param(form("<field var='a'><required/><value>x</value><required/></field>"),
+                 id="form-field-two-required"),
     pytest.param(form("<unknown/>"), id="form-unknown-own-element"),
     # commands
     pytest.param(iq(f"<command {CMD} action='execute'/>", "set"),
