@@ -121,6 +121,9 @@ def test_an_error_with_text_and_application_condition() -> None:
     (f"<conflict xmlns='{STANZAS}'/><a xmlns='urn:a'/><b xmlns='urn:b'/>", "at most one"),
     (f"<no-such-condition xmlns='{STANZAS}'/>", "<no-such-condition/> is not an element of"),
     (f"<conflict xmlns='{STANZAS}'/><no-such xmlns='{STANZAS}'/>", "<no-such/> is not an element"),
+    # the schema's ##other refuses an application condition in no namespace: so does parse
+    (f"<conflict xmlns='{STANZAS}'/><invalid-options xmlns=''/>", "<invalid-options/> has no "
+     "namespace"),
 ])
 def test_stanza_error_rejections(body: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):

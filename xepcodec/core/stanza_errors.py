@@ -8,6 +8,7 @@ from typing import Any, Final
 from xepcodec.core.namespaces import STANZA_NAMESPACES, STANZAS, XML_LANG
 from xepcodec.datatypes.jid import JID
 from xepcodec.model import attr, child, element, extensions, local_name, text, xmlns
+from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import Integer, String
 
 __all__ = [
@@ -134,9 +135,15 @@ class StanzaError:
 
     def __post_init__(self) -> None:
         for item in self.application:
-            if getattr(item, "namespace", None) == STANZAS:
+            namespace = getattr(item, "namespace", None)
+            if namespace == STANZAS:
                 raise ValueError(f"<{item.name}/> is not one of the 22 defined stanza error "
                                  "conditions (RFC 6120 §8.3.3)")
+            # Typed elements always have a namespace; only a raw fragment can lack one.
+            if isinstance(item, XmlFragment) and not namespace:
+                raise ValueError(f"the application-specific condition <{item.name}/> has no "
+                                 "namespace: RFC 6120 §8.3.2 qualifies it by the "
+                                 "application's own")
         if len(self.application) > 1:
             raise ValueError("a stanza error carries at most one application-specific "
                              f"condition, not {len(self.application)}")
