@@ -400,6 +400,9 @@ VALID: list[Any] = [
     # values on which libxml2 and xmlschema would disagree if typed xs:anyURI
     pytest.param(f"<c {CAPS} hash='sha-1' node='http://[odd%zz' ver='x'/>",
                  id="caps-node-is-not-checked-as-uri"),
+    # the legacy format (before XEP-0115 1.4): no hash, and ver a software version
+    pytest.param(f"<c {CAPS} node='https://client.example' ver='1.2'/>",
+                 id="caps-legacy-without-hash"),
     pytest.param(iq(f"<error type='cancel'><redirect {ERR}>xmpp:a@b?join;x=%</redirect>"
                     "</error>", "error"), id="error-redirect-not-checked-as-uri"),
 ]
@@ -537,8 +540,6 @@ INVALID: list[Any] = [
     pytest.param(f"<set {RSM}><first index='-1'>a</first></set>", id="rsm-negative-index"),
     pytest.param(f"<set {RSM}><page>2</page></set>", id="rsm-unknown-child"),
     # caps
-    pytest.param(f"<c {CAPS} node='https://client.example' ver='abc='/>",
-                 id="caps-without-hash"),
     pytest.param(f"<c {CAPS} hash='sha-1' ver='abc='/>", id="caps-without-node"),
     pytest.param(f"<c {CAPS} hash='sha-1' node='https://client.example' ver=''/>",
                  id="caps-empty-ver"),
