@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
 from lxml import etree
 
 import xepcodec
@@ -22,7 +21,7 @@ from xepcodec.errors import ArgumentValueError, ParseError
 from xepcodec.model import decode, encode
 from xepcodec.protocols.dataforms import FORM_TYPE, FieldType, Form, FormType
 from xepcodec.protocols.disco import InfoQuery
-from xepcodec.protocols.form_views import UNLIMITED, FormView
+from xepcodec.protocols.form_views import UNLIMITED
 from xepcodec.protocols.muc.core import Role
 from xepcodec.protocols.muc.forms import (
     REGISTER,
@@ -37,7 +36,6 @@ from xepcodec.protocols.muc.forms import (
     Whois,
     room_info_form,
 )
-from xepcodec.testing.form_views import form_views
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOM = "orchard@rooms.verona.example"
@@ -397,38 +395,6 @@ def test_a_voice_request_names_a_known_role() -> None:
             "<field var='muc#role'><value>speaker</value></field></x>"))
     with pytest.raises(ArgumentValueError, match="'muc#role'"):
         VoiceRequestForm().to_form()
-
-
-# -- every view: view → form → XML → form → view ----------------------------------------------
-
-
-def _fixed_point(view: FormView) -> None:
-    for kind in (FormType.SUBMIT, FormType.RESULT):
-        form = view.to_form(kind)
-        assert form.form_type == view.FORM_TYPE
-        again = decode(etree.fromstring(encode(form)))
-        assert again == form
-        assert type(view).from_form(again) == view
-
-
-@given(view=form_views(RoomConfigForm))
-def test_room_config_fixed_point(view: RoomConfigForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(RoomInfoForm))
-def test_room_info_fixed_point(view: RoomInfoForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(RegistrationForm))
-def test_registration_fixed_point(view: RegistrationForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(VoiceRequestForm))
-def test_voice_request_fixed_point(view: VoiceRequestForm) -> None:
-    _fixed_point(view)
 
 
 def test_the_forms_guide_runs(capsys: pytest.CaptureFixture[str]) -> None:

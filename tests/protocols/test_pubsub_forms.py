@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from conformance.examples import specs_dir
 from conftest import SpecStanzas
-from hypothesis import given
 from lxml import etree
 
 import xepcodec
@@ -49,7 +48,6 @@ from xepcodec.protocols.pubsub.forms import (
     SubscriptionType,
     node_metadata_form,
 )
-from xepcodec.testing.form_views import form_views
 
 VALIDATE = "http://jabber.org/protocol/xdata-validate"
 VIEWS: dict[str, type[FormView]] = {
@@ -511,42 +509,3 @@ def test_values_a_view_cannot_write() -> None:
         SubscribeOptionsForm(expire="presence")  # type: ignore[arg-type]
     with pytest.raises(ArgumentValueError, match="pubsub#title"):
         NodeConfigForm(extra=(NodeConfigForm(title="x").to_form().fields[1],))
-
-
-# -- every view: view → form → XML → form → view ------------------------------------------
-
-
-def _fixed_point(view: FormView) -> None:
-    for kind in (FormType.SUBMIT, FormType.RESULT):
-        form = view.to_form(kind)
-        assert form.form_type == view.FORM_TYPE
-        again = decode(etree.fromstring(encode(form)))
-        assert again == form
-        read = type(view).from_form(again)
-        assert read == view
-        assert read.to_form(kind) == form
-
-
-@given(view=form_views(NodeConfigForm))
-def test_node_config_fixed_point(view: NodeConfigForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(PublishOptionsForm))
-def test_publish_options_fixed_point(view: PublishOptionsForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(NodeMetadataForm))
-def test_node_metadata_fixed_point(view: NodeMetadataForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(SubscribeOptionsForm))
-def test_subscribe_options_fixed_point(view: SubscribeOptionsForm) -> None:
-    _fixed_point(view)
-
-
-@given(view=form_views(SubscribeAuthorizationForm))
-def test_subscribe_authorization_fixed_point(view: SubscribeAuthorizationForm) -> None:
-    _fixed_point(view)
