@@ -1,15 +1,17 @@
 """Reading protocol payloads in the table tests: parse one element by itself, expect a
-refusal, ask the catalog's schema; every class the library declares."""
+refusal, ask the catalog's schema, send an object through the wire; every class the
+library declares."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from lxml import etree
 
+from xepcodec import parse, validate
 from xepcodec.errors import ParseError
-from xepcodec.model import decode
+from xepcodec.model import decode, encode
 from xepcodec.model.registry import registered
 
 
@@ -28,6 +30,21 @@ def rejects(xml: str, *words: str, condition: str = "bad-request") -> ParseError
     for word in words:
         assert word in error.message, (word, error.message)
     return error
+
+
+T = TypeVar("T")
+
+
+def through_the_wire(obj: T) -> T:
+    """``obj`` read back from its XML, after checking that validate accepts that XML, that
+    parse gives ``obj`` again and that writing it again gives the same XML."""
+    data = encode(obj)
+    report = validate(data)
+    assert report.ok, report.errors
+    back = parse(data)
+    assert back == obj
+    assert encode(back) == data
+    return back  # type: ignore[no-any-return]
 
 
 def schema_accepts(schema: etree.XMLSchema, xml: str | bytes) -> bool:

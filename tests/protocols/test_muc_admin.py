@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from payloads import rejects, schema_accepts, typed
+from payloads import rejects, schema_accepts, through_the_wire, typed
 
 import xepcodec
 from xepcodec.core.stanzas import Iq, IqType
@@ -42,15 +42,6 @@ def _iq(type_: str, inner: str) -> Iq:
     assert isinstance(iq, Iq)
     return iq
 
-
-def _round_trip(iq: Iq) -> Iq:
-    """The iq read back from its XML, after checking that validate accepts that XML."""
-    data = encode(iq)
-    report = xepcodec.validate(data)
-    assert report.ok, report.errors
-    back = xepcodec.parse(data)
-    assert back == iq
-    return back
 
 
 # -- the elements -------------------------------------------------------------------------
@@ -228,22 +219,22 @@ def test_kick_as_sent() -> None:
         b'<iq xmlns="jabber:client" type="set" id="k1" to="lounge@rooms.example.org">'
         b'<query xmlns="http://jabber.org/protocol/muc#admin">'
         b'<item role="none" nick="alan"><reason>Off topic</reason></item></query></iq>')
-    back = _round_trip(iq)
+    back = through_the_wire(iq)
     assert check_admin_iq(back) == AdminQuery(items=(
         AdminItem(role=Role.NONE, nick="alan", reason="Off topic"),))
 
 
 def test_set_role_and_set_affiliation() -> None:
-    voice = _round_trip(set_role(ROOM, "grace", Role.PARTICIPANT, id="v1"))
+    voice = through_the_wire(set_role(ROOM, "grace", Role.PARTICIPANT, id="v1"))
     assert voice.type == IqType.SET and voice.to == ROOM
     assert check_admin_iq(voice) == AdminQuery(items=(
         AdminItem(role=Role.PARTICIPANT, nick="grace"),))
     troll = JID.parse("troll@example.net")
-    ban = _round_trip(set_affiliation(ROOM, troll, Affiliation.OUTCAST, id="b1",
+    ban = through_the_wire(set_affiliation(ROOM, troll, Affiliation.OUTCAST, id="b1",
                                       reason="flooding"))
     assert check_admin_iq(ban) == AdminQuery(items=(
         AdminItem(affiliation=Affiliation.OUTCAST, jid=troll, reason="flooding"),))
-    member = _round_trip(set_affiliation(ROOM, JID.parse("alan@example.com"),
+    member = through_the_wire(set_affiliation(ROOM, JID.parse("alan@example.com"),
                                          Affiliation.MEMBER, id="m1", nick="alan"))
     item = member.payload.items[0]
     assert (item.affiliation, item.nick, item.role) == (Affiliation.MEMBER, "alan", None)
@@ -254,7 +245,7 @@ def test_set_role_and_set_affiliation() -> None:
 @pytest.mark.parametrize("of", [Affiliation.OWNER, Affiliation.ADMIN, Affiliation.MEMBER,
                                 Affiliation.OUTCAST, Role.MODERATOR, Role.PARTICIPANT])
 def test_list_request(of: Affiliation | Role) -> None:
-    iq = _round_trip(list_request(ROOM, of, id="l1"))
+    iq = through_the_wire(list_request(ROOM, of, id="l1"))
     assert iq.type == IqType.GET
     query = check_admin_iq(iq)
     assert query is not None

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from payloads import rejects, schema_accepts, typed
+from payloads import rejects, schema_accepts, through_the_wire, typed
 
-import xepcodec
 from xepcodec.core.stanzas import Iq, IqType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
@@ -53,15 +52,6 @@ def _iq(type_: str, inner: str) -> Iq:
     assert isinstance(iq, Iq)
     return iq
 
-
-def _round_trip(iq: Iq) -> Iq:
-    """The iq read back from its XML, after checking that validate accepts that XML."""
-    data = encode(iq)
-    report = xepcodec.validate(data)
-    assert report.ok, report.errors
-    back = xepcodec.parse(data)
-    assert back == iq
-    return back
 
 
 # -- the elements -------------------------------------------------------------------------
@@ -164,22 +154,22 @@ def test_instant_room_as_sent() -> None:
         b'<iq xmlns="jabber:client" type="set" id="c1" to="lounge@rooms.example.org">'
         b'<query xmlns="http://jabber.org/protocol/muc#owner">'
         b'<x xmlns="jabber:x:data" type="submit"/></query></iq>')
-    back = _round_trip(iq)
+    back = through_the_wire(iq)
     assert check_owner_iq(back) == OwnerQuery(form=Form(type=FormType.SUBMIT))
 
 
 def test_config_request_and_cancel() -> None:
-    request = _round_trip(config_request(ROOM, id="c2"))
+    request = through_the_wire(config_request(ROOM, id="c2"))
     assert request.type == IqType.GET and request.to == ROOM
     assert check_owner_iq(request) == OwnerQuery()
-    cancel = _round_trip(cancel_config(ROOM, id="c3"))
+    cancel = through_the_wire(cancel_config(ROOM, id="c3"))
     assert check_owner_iq(cancel) == OwnerQuery(form=Form(type=FormType.CANCEL))
 
 
 def test_submit_config_answers_the_rooms_form() -> None:
     offered = typed(_query(CONFIG_FORM)).form
     answer = offered.fill({"muc#roomconfig_persistentroom": True})
-    iq = _round_trip(submit_config(ROOM, answer, id="c4"))
+    iq = through_the_wire(submit_config(ROOM, answer, id="c4"))
     query = check_owner_iq(iq)
     assert query is not None and query.form is not None
     assert query.form.type == FormType.SUBMIT
@@ -193,9 +183,9 @@ def test_submit_config_answers_the_rooms_form() -> None:
 
 def test_destroy_room() -> None:
     alternate = JID.parse("hall@rooms.example.org")
-    iq = _round_trip(destroy_room(ROOM, id="d1", alternate=alternate, reason="Moving house",
+    iq = through_the_wire(destroy_room(ROOM, id="d1", alternate=alternate, reason="Moving house",
                                   password="open sesame"))
     assert check_owner_iq(iq) == typed(_query(DESTROY))
-    bare = _round_trip(destroy_room(ROOM, id="d2"))
+    bare = through_the_wire(destroy_room(ROOM, id="d2"))
     assert encode(bare.payload) == (
         b'<query xmlns="http://jabber.org/protocol/muc#owner"><destroy/></query>')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from payloads import rejects, schema_accepts, typed
+from payloads import rejects, schema_accepts, through_the_wire, typed
 
 import xepcodec
 from xepcodec.core.stanzas import Iq
@@ -65,26 +65,15 @@ def _iq(type_: str, inner: str) -> Iq:
     return iq
 
 
-def _round_trip(iq: Iq) -> Iq:
-    """The iq read back from its XML, after checking that validate accepts that XML and
-    that writing the read iq gives the same XML again."""
-    data = encode(iq)
-    report = xepcodec.validate(data)
-    assert report.ok, report.errors
-    back = xepcodec.parse(data)
-    assert back == iq
-    assert encode(back) == data
-    return back
-
 
 # -- configuration and defaults -----------------------------------------------------------
 
 
 def test_a_configuration_form_asked_for_sent_and_answered() -> None:
-    asked = _round_trip(_iq("get", _pubsub("<configure node='garden-log'/>")))
+    asked = through_the_wire(_iq("get", _pubsub("<configure node='garden-log'/>")))
     assert check_owner_iq(asked) == OwnerPubsub(operation=OwnerConfigure(node="garden-log"))
 
-    sent = _round_trip(_iq("result", _pubsub(f"<configure node='garden-log'>{CONFIG_FORM}"
+    sent = through_the_wire(_iq("result", _pubsub(f"<configure node='garden-log'>{CONFIG_FORM}"
                                              "</configure>")))
     pubsub = check_owner_iq(sent)
     assert pubsub is not None and isinstance(pubsub.operation, OwnerConfigure)
@@ -93,7 +82,7 @@ def test_a_configuration_form_asked_for_sent_and_answered() -> None:
     assert form.form_type == NODE_CONFIG
     assert form.values()["pubsub#deliver_payloads"] is True
 
-    answered = _round_trip(_iq("set", _pubsub(f"<configure node='garden-log'>{SUBMITTED}"
+    answered = through_the_wire(_iq("set", _pubsub(f"<configure node='garden-log'>{SUBMITTED}"
                                               "</configure>")))
     pubsub = check_owner_iq(answered)
     assert pubsub is not None and isinstance(pubsub.operation, OwnerConfigure)
@@ -103,24 +92,24 @@ def test_a_configuration_form_asked_for_sent_and_answered() -> None:
 
     given_up = _iq("set", _pubsub("<configure node='garden-log'>"
                                   "<x xmlns='jabber:x:data' type='cancel'/></configure>"))
-    assert check_owner_iq(_round_trip(given_up)) is not None
+    assert check_owner_iq(through_the_wire(given_up)) is not None
 
 
 def test_configure_without_a_node_is_about_the_root_node() -> None:
     # The XEP answers it with nodeid-required, an error the service chooses to send:
     # the request itself is well formed.
-    iq = _round_trip(_iq("get", _pubsub("<configure/>")))
+    iq = through_the_wire(_iq("get", _pubsub("<configure/>")))
     assert check_owner_iq(iq) == OwnerPubsub(operation=OwnerConfigure())
 
 
 def test_the_default_configuration_of_a_node_type() -> None:
-    asked = _round_trip(_iq("get", _pubsub("<default type='collection'/>")))
+    asked = through_the_wire(_iq("get", _pubsub("<default type='collection'/>")))
     assert check_owner_iq(asked) == OwnerPubsub(
         operation=OwnerDefault(type=NodeType.COLLECTION))
     leaf = typed(_pubsub("<default/>")).operation
     assert leaf == OwnerDefault() and leaf.type is None  # the service then means 'leaf'
 
-    sent = _round_trip(_iq("result", _pubsub(f"<default>{CONFIG_FORM}</default>")))
+    sent = through_the_wire(_iq("result", _pubsub(f"<default>{CONFIG_FORM}</default>")))
     pubsub = check_owner_iq(sent)
     assert pubsub is not None and isinstance(pubsub.operation, OwnerDefault)
     assert pubsub.operation.form is not None
@@ -131,12 +120,12 @@ def test_the_default_configuration_of_a_node_type() -> None:
 
 
 def test_delete_with_a_redirect() -> None:
-    iq = _round_trip(_iq("set", _pubsub(f"<delete node='garden-log'><redirect uri='{MOVED}'/>"
+    iq = through_the_wire(_iq("set", _pubsub(f"<delete node='garden-log'><redirect uri='{MOVED}'/>"
                                         "</delete>")))
     pubsub = check_owner_iq(iq)
     assert pubsub == OwnerPubsub(operation=OwnerDelete(
         node="garden-log", redirect=OwnerRedirect(uri=MOVED)))
-    plain = _round_trip(_iq("set", _pubsub("<delete node='garden-log'/>")))
+    plain = through_the_wire(_iq("set", _pubsub("<delete node='garden-log'/>")))
     assert check_owner_iq(plain) == OwnerPubsub(operation=OwnerDelete(node="garden-log"))
 
 
@@ -161,7 +150,7 @@ def test_a_redirect_without_a_scheme_is_refused(schema: etree.XMLSchema, uri: st
 
 
 def test_purge() -> None:
-    iq = _round_trip(_iq("set", _pubsub("<purge node='garden-log'/>")))
+    iq = through_the_wire(_iq("set", _pubsub("<purge node='garden-log'/>")))
     assert check_owner_iq(iq) == OwnerPubsub(operation=OwnerPurge(node="garden-log"))
 
 
@@ -169,11 +158,11 @@ def test_purge() -> None:
 
 
 def test_affiliation_management() -> None:
-    asked = _round_trip(_iq("get", _pubsub("<affiliations node='garden-log'/>")))
+    asked = through_the_wire(_iq("get", _pubsub("<affiliations node='garden-log'/>")))
     assert check_owner_iq(asked) == OwnerPubsub(
         operation=OwnerAffiliations(node="garden-log"))
 
-    listed = _round_trip(_iq("result", _pubsub(
+    listed = through_the_wire(_iq("result", _pubsub(
         "<affiliations node='garden-log'>"
         "<affiliation jid='ada@example.com' affiliation='owner'/>"
         "<affiliation jid='bot@example.com' affiliation='publish-only'/>"
@@ -187,7 +176,7 @@ def test_affiliation_management() -> None:
         ("spam@example.net", Affiliation.OUTCAST)]
 
     # The owner sends only what changes; 'none' takes an entity off the list (§8.9.3).
-    changed = _round_trip(_iq("set", _pubsub(
+    changed = through_the_wire(_iq("set", _pubsub(
         "<affiliations node='garden-log'>"
         "<affiliation jid='grace@example.com' affiliation='publisher'/>"
         "<affiliation jid='bot@example.com' affiliation='none'/>"
@@ -201,7 +190,7 @@ def test_affiliation_management() -> None:
 
 
 def test_subscription_management() -> None:
-    listed = _round_trip(_iq("result", _pubsub(
+    listed = through_the_wire(_iq("result", _pubsub(
         "<subscriptions node='garden-log'>"
         "<subscription jid='grace@example.com' subscription='subscribed'/>"
         "<subscription jid='alan@example.com' subscription='unconfigured'/>"
@@ -215,7 +204,7 @@ def test_subscription_management() -> None:
     assert bobs == ["s-2", "s-3"]
 
     # A change without a state leaves the state as it is (§8.8.2).
-    changed = _round_trip(_iq("set", _pubsub(
+    changed = through_the_wire(_iq("set", _pubsub(
         "<subscriptions node='garden-log'>"
         "<subscription jid='grace@example.com' subscription='none'/>"
         "<subscription jid='bob@example.net' subid='s-2'/>"
@@ -233,7 +222,7 @@ def test_prosodys_list_names_the_node_on_each_entry() -> None:
                "subscription='subscribed'/>"
                "<subscription node='garden-log' jid='bob@example.net/desk' "
                "subscription='subscribed'/>")
-    listed = _round_trip(_iq("result", _pubsub(f"<subscriptions>{entries}</subscriptions>")))
+    listed = through_the_wire(_iq("result", _pubsub(f"<subscriptions>{entries}</subscriptions>")))
     pubsub = check_owner_iq(listed)
     assert pubsub is not None and isinstance(pubsub.operation, OwnerSubscriptions)
     assert pubsub.operation.node is None
@@ -244,9 +233,9 @@ def test_prosodys_list_names_the_node_on_each_entry() -> None:
     assert written is not None and written.get("node") is None
     assert [entry.get("node") for entry in written] == ["garden-log", "garden-log"]
     # Named on both, the same node; and Prosody's empty list names none at all.
-    _round_trip(_iq("result", _pubsub(f"<subscriptions node='garden-log'>{entries}"
+    through_the_wire(_iq("result", _pubsub(f"<subscriptions node='garden-log'>{entries}"
                                       "</subscriptions>")))
-    empty = _round_trip(_iq("result", _pubsub("<subscriptions/>")))
+    empty = through_the_wire(_iq("result", _pubsub("<subscriptions/>")))
     assert check_owner_iq(empty) == OwnerPubsub(operation=OwnerSubscriptions())
 
 
@@ -415,4 +404,4 @@ def test_a_submitted_form_is_built_from_the_offered_one() -> None:
     answer = offered.fill({"pubsub#max_items": "50"})
     pubsub = OwnerPubsub(operation=OwnerConfigure(node="n", form=answer))
     iq = _iq("set", encode(pubsub).decode())
-    assert check_owner_iq(_round_trip(iq)) == pubsub
+    assert check_owner_iq(through_the_wire(iq)) == pubsub
