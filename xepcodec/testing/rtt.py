@@ -1,0 +1,33 @@
+"""Hypothesis strategies for XEP-0301 real-time text.
+
+An ``<rtt/>`` whose event is ``init`` or ``cancel`` carries neither actions nor an
+``id``, which the derived strategy cannot know; this one is registered instead.  The
+action elements themselves are derived.
+
+This module imports hypothesis, which is a test dependency: import it from tests only.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from xepcodec.protocols.rtt import MAX_SEQ, Erase, Insert, Rtt, RttEvent, Wait
+from xepcodec.testing.strategies import for_class, register, xml_text
+
+__all__ = ["rtts"]
+
+_NO_MESSAGE = (RttEvent.INIT, RttEvent.CANCEL)
+
+
+@register(Rtt)
+def rtts() -> st.SearchStrategy[Rtt]:
+    """``<rtt/>`` elements of every event (or none), empty for ``init`` and ``cancel``."""
+    seqs = st.integers(min_value=0, max_value=MAX_SEQ)
+    actions = st.lists(st.one_of(for_class(Insert), for_class(Erase), for_class(Wait)),
+                       max_size=4).map(tuple)
+    with_message = st.builds(
+        Rtt, seq=seqs,
+        event=st.none() | st.sampled_from([e for e in RttEvent if e not in _NO_MESSAGE]),
+        id=st.none() | xml_text(min_size=1), actions=actions)
+    without = st.builds(Rtt, seq=seqs, event=st.sampled_from(_NO_MESSAGE))
+    return with_message | without
