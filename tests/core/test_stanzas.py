@@ -25,6 +25,7 @@ from xepcodec.core.stanzas import (
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import STANZA_CONDITIONS, ArgumentValueError, ParseError
 from xepcodec.model import XmlFragment, decode, encode
+from xepcodec.protocols.ping import Ping
 from xepcodec.testing.stanzas import iqs, messages, presences
 from xepcodec.validation import default_catalog
 
@@ -335,3 +336,23 @@ def test_xml_lang_takes_tags_and_the_empty_string(lang: str) -> None:
     data = (f"<message xmlns='jabber:client' xml:lang='{lang}'/>").encode()
     assert xepcodec.parse(data).lang == lang
     assert xepcodec.validate(data).ok
+
+
+def test_payload_of_gives_a_protocol_its_payload_by_the_iq_type() -> None:
+    ping = Ping()
+    other = XmlFragment(b"<query xmlns='urn:other'/>")
+    get = Iq(type=IqType.GET, id="p1", extensions=(ping,))
+    assert get.payload_of(Ping, "ping") is ping
+    wanted = "a ping iq of type 'set' carries a <ping xmlns='urn:xmpp:ping'/>"
+    with pytest.raises(ParseError, match=wanted) as caught:
+        Iq(type=IqType.SET, id="p1", extensions=(other,)).payload_of(Ping, "ping")
+    assert caught.value.path == "/iq" and caught.value.condition == "bad-request"
+    assert Iq(type=IqType.RESULT, id="p1").payload_of(Ping, "ping") is None
+    with pytest.raises(ParseError, match="type 'result'"):
+        Iq(type=IqType.RESULT, id="p1", extensions=(other,)).payload_of(Ping, "ping")
+    # an error's echo is given when it is the protocol's, and never refused
+    refused = StanzaError.of(Condition.SERVICE_UNAVAILABLE)
+    assert Iq(type=IqType.ERROR, id="p1", extensions=(ping,),
+              error=refused).payload_of(Ping, "ping") is ping
+    assert Iq(type=IqType.ERROR, id="p1", extensions=(other,),
+              error=refused).payload_of(Ping, "ping") is None

@@ -10,6 +10,7 @@ error stanza carries an ``<error/>`` (and only an error stanza does).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import enum
 from typing import Any, TypeVar, overload
@@ -17,7 +18,7 @@ from typing import Any, TypeVar, overload
 from xepcodec.core.namespaces import CLIENT, STANZA_NAMESPACES, XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentValueError, JIDError
+from xepcodec.errors import ArgumentValueError, JIDError, ParseError
 from xepcodec.model import attr, child, children, element, text, text_child, xmlns
 from xepcodec.model import fields as xf
 from xepcodec.model.codec import codec_of
@@ -250,6 +251,24 @@ class Iq(_Stanza):
     def payload(self) -> Any:
         """The payload element, or None (a bare result)."""
         return self.extensions[0] if self.extensions else None
+
+    def payload_of(self, cls: builtins.type[T], protocol: str) -> T | None:
+        """The payload of class ``cls`` a protocol's iq carries, as its ``check_…_iq``
+        function starts: a get or set must carry one, and a result one or nothing (a
+        :class:`~xepcodec.errors.ParseError` naming ``protocol`` and the element says
+        otherwise); an error gives its echoed request only when it is one, and None
+        otherwise.  An error's echo is not checked further: it may be anything the
+        entity refused."""
+        payload: object = self.payload
+        if self.type == IqType.ERROR:
+            return payload if isinstance(payload, cls) else None
+        if self.type == IqType.RESULT and payload is None:
+            return None
+        if not isinstance(payload, cls):
+            codec = codec_of(cls)
+            raise ParseError(f"a {protocol} iq of type '{self.type.value}' carries a "
+                             f"<{codec.name} xmlns='{codec.namespaces[0]}'/>", path="/iq")
+        return payload
 
     def result(self, payload: Any = None) -> Iq:
         """The result answering this get or set: addresses swapped, id kept."""

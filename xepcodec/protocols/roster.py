@@ -144,14 +144,9 @@ def check_roster_iq(iq: Iq) -> RosterQuery | None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
     also when a get or set carries no roster query at all.
     """
-    query = iq.payload
-    if iq.type == IqType.RESULT and query is None:
-        return None
-    if iq.type == IqType.ERROR:
-        return query if isinstance(query, RosterQuery) else None
-    if not isinstance(query, RosterQuery):
-        raise ParseError(f"a roster iq of type '{iq.type.value}' carries a jabber:iq:roster "
-                         "<query/>", path="/iq")
+    query = iq.payload_of(RosterQuery, "roster")
+    if query is None or iq.type == IqType.ERROR:
+        return query
     if iq.type == IqType.GET and query.items:
         raise ParseError("a roster get carries an empty <query/> (a 'ver' is allowed), but "
                          f"this one has {len(query.items)} item(s) (RFC 6121 §2.1.3)",

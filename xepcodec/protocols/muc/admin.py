@@ -160,14 +160,9 @@ def check_admin_iq(iq: Iq) -> AdminQuery | None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
     also when a get or set carries no muc#admin ``<query/>`` at all.
     """
-    query = iq.payload
-    if iq.type in (IqType.RESULT, IqType.ERROR) and query is None:
-        return None
-    if iq.type == IqType.ERROR:
-        return query if isinstance(query, AdminQuery) else None
-    if not isinstance(query, AdminQuery):
-        raise ParseError(f"a muc#admin iq of type '{iq.type.value}' carries a "
-                         f"<query xmlns='{NS_MUC_ADMIN}'/>", path="/iq")
+    query = iq.payload_of(AdminQuery, "muc#admin")
+    if query is None or iq.type == IqType.ERROR:
+        return query
     if iq.type == IqType.GET:
         _check_list_request(query)
     elif iq.type == IqType.SET:

@@ -79,14 +79,9 @@ def check_owner_iq(iq: Iq) -> OwnerQuery | None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
     also when a get or set carries no muc#owner ``<query/>`` at all.
     """
-    query = iq.payload
-    if iq.type in (IqType.RESULT, IqType.ERROR) and query is None:
-        return None
-    if iq.type == IqType.ERROR:
-        return query if isinstance(query, OwnerQuery) else None
-    if not isinstance(query, OwnerQuery):
-        raise ParseError(f"a muc#owner iq of type '{iq.type.value}' carries a "
-                         f"<query xmlns='{NS_MUC_OWNER}'/>", path="/iq")
+    query = iq.payload_of(OwnerQuery, "muc#owner")
+    if query is None or iq.type == IqType.ERROR:
+        return query
     if iq.type == IqType.GET:
         if query.form is not None or query.destroy is not None:
             raise ParseError("a muc#owner get asks for the configuration form with an "

@@ -471,14 +471,9 @@ def check_pubsub_iq(iq: Iq) -> PubSub | None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
     also when a get or set carries no pubsub ``<pubsub/>`` at all, or an empty one.
     """
-    pubsub = iq.payload
-    if iq.type in (IqType.RESULT, IqType.ERROR) and pubsub is None:
-        return None
-    if iq.type == IqType.ERROR:
-        return pubsub if isinstance(pubsub, PubSub) else None
-    if not isinstance(pubsub, PubSub):
-        raise ParseError(f"a pubsub iq of type '{iq.type.value}' carries a "
-                         f"<pubsub xmlns='{NS_PUBSUB}'/>", path="/iq")
+    pubsub = iq.payload_of(PubSub, "pubsub")
+    if pubsub is None or iq.type == IqType.ERROR:
+        return pubsub
     requests = pubsub.requests()
     if not requests:
         if iq.type == IqType.RESULT:

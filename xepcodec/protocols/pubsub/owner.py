@@ -304,14 +304,9 @@ def check_owner_iq(iq: Iq) -> OwnerPubsub | None:
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) naming the rule,
     also when a get or set carries no pubsub#owner ``<pubsub/>`` at all.
     """
-    pubsub = iq.payload
-    if iq.type in (IqType.RESULT, IqType.ERROR) and pubsub is None:
-        return None
-    if iq.type == IqType.ERROR:
-        return pubsub if isinstance(pubsub, OwnerPubsub) else None
-    if not isinstance(pubsub, OwnerPubsub):
-        raise ParseError(f"a pubsub#owner iq of type '{iq.type.value}' carries a "
-                         f"<pubsub xmlns='{NS_PUBSUB_OWNER}'/>", path="/iq")
+    pubsub = iq.payload_of(OwnerPubsub, "pubsub#owner")
+    if pubsub is None or iq.type == IqType.ERROR:
+        return pubsub
     if iq.type == IqType.GET:
         _check_get(pubsub.operation)
     elif iq.type == IqType.SET:
