@@ -47,10 +47,12 @@ MODULES: Final[Mapping[int, str]] = {
     241: "archive",
     267: "server_buddies",
     301: "rtt",
+    335: "json_containers",
     359: "stanza_id",
     410: "selfping",
     419: "security",
     421: "occupant_id",
+    432: "json_messaging",
     464: "cookies",
 }
 
@@ -104,6 +106,8 @@ DECLARED_IN: Final[Mapping[str, tuple[str, ...]]] = {
     "jabber:iq:version": ("xepcodec.protocols.version",),
     "urn:xmpp:time": ("xepcodec.protocols.entity_time",),
     "jabber:iq:last": ("xepcodec.protocols.last_activity",),
+    "urn:xmpp:json:0": ("xepcodec.protocols.json_containers",),
+    "urn:xmpp:json-msg:0": ("xepcodec.protocols.json_messaging",),
     "http://jabber.org/protocol/muc": ("xepcodec.protocols.muc.core",),
     "http://jabber.org/protocol/muc#user": ("xepcodec.protocols.muc.user",),
     "http://jabber.org/protocol/muc#admin": ("xepcodec.protocols.muc.admin",),
