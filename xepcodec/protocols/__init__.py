@@ -49,6 +49,8 @@ MODULES: Final[Mapping[int, str]] = {
     301: "rtt",
     335: "json_containers",
     359: "stanza_id",
+    361: "zero_handshake",
+    365: "stanag5066",
     410: "selfping",
     419: "security",
     421: "occupant_id",

@@ -1,0 +1,410 @@
+"""A zero-handshake server-to-server link (XEP-0361), the same at either end.
+
+Both servers hold an :class:`~xepcodec.protocols.zero_handshake.Agreement` (their own
+domains and the peer's), so nothing is negotiated: the session writes no stream
+header, and stanzas flow from the first byte in both directions, read as if a
+``jabber:server`` stream had been opened (XEP-0361 §4.1).  Each stanza that arrives is
+judged as a standard s2s stream would judge it (see
+:meth:`~xepcodec.protocols.zero_handshake.Agreement.refusal`): one with no ``to`` or
+``from`` ends the stream with ``improper-addressing``, one from a domain the peer does
+not serve with ``invalid-from``, one to a domain this side does not serve with
+``host-unknown``, one of another content namespace with ``invalid-namespace``.  A
+stanza the reader could not type (:class:`~xepcodec.xml.StanzaFailed`) is judged by
+its addresses too, then handed over for a stanza error.
+
+The session owns its stream reader and writer (``docs/machines.md``, rule 9): bytes
+from the link go to :meth:`~ZeroHandshakeSession.receive_data`, which returns events;
+what to write comes from :meth:`~ZeroHandshakeSession.data_to_send`.  Each stanza
+arrives as a :class:`Received` event; :meth:`~ZeroHandshakeSession.send` queues one;
+:meth:`~ZeroHandshakeSession.close` writes the closing tag, which XEP-0361 asks both
+sides to exchange.  A stream error, received or sent, ends the stream as on any other
+stream (:class:`StreamEnded`).  The session sends no whitespace keep-alives: over
+XEP-0365's radio links they are not recommended, and the caller decides if ever.
+
+Over STANAG 5066 (XEP-0365) the link is compressed (SLEP's compression is
+mandatory there): the session's bytes are the uncompressed XML, and the caller
+compresses :meth:`~ZeroHandshakeSession.data_to_send` and decompresses what it hands
+to :meth:`~ZeroHandshakeSession.receive_data`, as it would encrypt them.  The
+optimiser that thins traffic before it is sent is
+:func:`xepcodec.protocols.stanag5066.optimise`.
+
+Nothing else is run here: who the peer is (source address, pinned certificate) is
+the transport's business, and XEP-0198 is not part of the session.  A peer that writes
+a stream header anyway (as XEP-0361 0.1 did) is not speaking this protocol: its header
+opens an element that holds every later stanza, so nothing is delivered and the reader
+ends the stream once that element passes ``limits.max_size``.
+
+There is no snapshot: the session is the state of one live link.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, NamedTuple
+
+from lxml import etree
+
+from xepcodec.api import StreamReader, StreamWriter
+from xepcodec.core.namespaces import STANZA_NAMESPACES, STREAMS
+from xepcodec.core.stanzas import Iq, Message, Presence
+from xepcodec.core.streams import StreamCondition, StreamError
+from xepcodec.datatypes.jid import JID
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError
+from xepcodec.machines.base import Event, Ignored, Transitions
+from xepcodec.protocols.zero_handshake import (
+    IMPLIED_NAMESPACE,
+    Agreement,
+    Refusal,
+    implied_header,
+)
+from xepcodec.xml import (
+    DEFAULT_LIMITS,
+    BrokenStreamError,
+    Limits,
+    StanzaFailed,
+    StanzaReceived,
+    StreamClosed,
+    StreamOpened,
+)
+
+__all__ = [
+    "LINK",
+    "Received",
+    "StreamEnded",
+    "ZeroHandshakeEvent",
+    "ZeroHandshakeInput",
+    "ZeroHandshakeSession",
+    "ZeroHandshakeState",
+]
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ZeroHandshakeEvent(Event):
+    """The base of the zero-handshake session's own events."""
+
+
+@dataclass(frozen=True, slots=True)
+class Received(ZeroHandshakeEvent):
+    """A stanza arrived from the peer, addressed as the agreement allows: a message,
+    presence or iq, or the reader's :class:`~xepcodec.xml.StanzaFailed` for one it
+    could not type (a :class:`~xepcodec.machines.router.Router` answers both)."""
+
+    stanza: Message | Presence | Iq | StanzaFailed = field(hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded(ZeroHandshakeEvent):
+    """The link is over.  ``condition`` is None when it was closed in good order;
+    otherwise the stream error received (``by_peer``) or found by this side (sent
+    when its closing tag was not written yet).  Once
+    :meth:`ZeroHandshakeSession.data_to_send` is drained the caller closes the
+    connection."""
+
+    condition: StreamCondition | None
+    by_peer: bool
+    text: str | None = None
+
+
+# -- the table -------------------------------------------------------------------------------
+
+
+class ZeroHandshakeState(enum.StrEnum):
+    """Where the link stands.  It starts ``open``: there is nothing to negotiate."""
+
+    #: stanzas flow both ways
+    OPEN = "open"
+    #: this side closed the stream and waits for the peer to close its own
+    CLOSING = "closing"
+    #: the end was reported (a stream error); the peer's closing tag may still come
+    ENDED = "ended"
+    #: both sides closed
+    CLOSED = "closed"
+
+
+class ZeroHandshakeInput(enum.Enum):
+    STANZA = "a stanza from the peer's domains to this side's"
+    REFUSED = "a stanza the agreement refuses"
+    OTHER = "an element that is not a stanza"
+    STREAM_ERROR = "a stream error"
+    FOOTER = "the end of the peer's stream"
+    BROKEN = "bytes that break the stream"
+    SEND = "send()"
+    CLOSE = "close()"
+
+
+class _Act(enum.Enum):
+    DELIVER = "report the stanza"
+    FAIL = "send a stream error and end the stream"
+    ERROR_RECEIVED = "report the peer's stream error"
+    PEER_CLOSED = "close in turn"
+    CLOSED = "report the stream closed"
+    BROKEN = "report the stream broken after this side closed it"
+    IGNORE = "ignore it"
+    NOTHING = "nothing to do"
+    WRITE = "write the stanza"
+    CLOSE = "close the stream"
+
+
+_S, _I, _A = ZeroHandshakeState, ZeroHandshakeInput, _Act
+
+#: (state, input) -> (action, next state).
+LINK: Final = Transitions[ZeroHandshakeState, ZeroHandshakeInput,
+                          "tuple[_Act, ZeroHandshakeState]"]("zero-handshake session", {
+    (_S.OPEN, _I.STANZA): (_A.DELIVER, _S.OPEN),
+    (_S.OPEN, _I.REFUSED): (_A.FAIL, _S.ENDED),
+    (_S.OPEN, _I.OTHER): (_A.IGNORE, _S.OPEN),
+    (_S.OPEN, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
+    (_S.OPEN, _I.FOOTER): (_A.PEER_CLOSED, _S.CLOSED),
+    (_S.OPEN, _I.BROKEN): (_A.FAIL, _S.ENDED),
+    (_S.OPEN, _I.SEND): (_A.WRITE, _S.OPEN),
+    (_S.OPEN, _I.CLOSE): (_A.CLOSE, _S.CLOSING),
+    # This side closed: what the peer still sends is read until it closes too.  A
+    # refusal can no longer be a stream error (the closing tag is written).
+    (_S.CLOSING, _I.STANZA): (_A.DELIVER, _S.CLOSING),
+    (_S.CLOSING, _I.REFUSED): (_A.IGNORE, _S.CLOSING),
+    (_S.CLOSING, _I.OTHER): (_A.IGNORE, _S.CLOSING),
+    (_S.CLOSING, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
+    (_S.CLOSING, _I.FOOTER): (_A.CLOSED, _S.CLOSED),
+    (_S.CLOSING, _I.BROKEN): (_A.BROKEN, _S.CLOSED),
+    # The end is reported; the rest is the peer catching up.
+    (_S.ENDED, _I.STANZA): (_A.IGNORE, _S.ENDED),
+    (_S.ENDED, _I.REFUSED): (_A.IGNORE, _S.ENDED),
+    (_S.ENDED, _I.OTHER): (_A.IGNORE, _S.ENDED),
+    (_S.ENDED, _I.STREAM_ERROR): (_A.IGNORE, _S.ENDED),
+    (_S.ENDED, _I.FOOTER): (_A.NOTHING, _S.CLOSED),
+    (_S.ENDED, _I.BROKEN): (_A.NOTHING, _S.CLOSED),
+})
+
+
+class _Input(NamedTuple):
+    """One input classified: its kind, the item, and for a refusal the stream error
+    condition and text to send."""
+
+    kind: ZeroHandshakeInput
+    item: object = None
+    condition: StreamCondition | None = None
+    text: str | None = None
+
+
+# -- the session ----------------------------------------------------------------------------
+
+
+class ZeroHandshakeSession:
+    """One end of a zero-handshake link, configured by ``agreement``.  See the module
+    documentation."""
+
+    __slots__ = ("_agreement", "_buffer", "_reader", "_state", "_writer")
+
+    def __init__(self, agreement: Agreement, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        if not isinstance(agreement, Agreement):
+            raise ArgumentTypeError(f"a zero-handshake session takes an Agreement, not "
+                                    f"{type(agreement).__name__}")
+        self._agreement = agreement
+        self._state = ZeroHandshakeState.OPEN
+        self._buffer = bytearray()
+        # Both ends take the stream as opened: the reader is given the implied header
+        # and the writer opened on it, and neither header goes on the wire.
+        self._reader = StreamReader(limits=limits)
+        opened = self._reader.feed(implied_header())
+        assert [type(each) for each in opened] == [StreamOpened]
+        self._writer = StreamWriter()
+        self._writer.open(namespace=IMPLIED_NAMESPACE, version=None)
+
+    # -- what the caller reads --------------------------------------------------------------
+
+    @property
+    def agreement(self) -> Agreement:
+        return self._agreement
+
+    @property
+    def state(self) -> ZeroHandshakeState:
+        return self._state
+
+    # -- the two ways in -------------------------------------------------------------------------
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Take bytes read from the link (decompressed), split anywhere; return the
+        events they complete."""
+        broken: BrokenStreamError | None = None
+        try:
+            read = self._reader.feed(data)
+        except BrokenStreamError as error:
+            # What arrived whole before the fault is taken first, then the fault.
+            read, broken = list(error.events), error
+        events: list[Event] = []
+        for each in read:
+            events += self._step(self._classify(each))
+        # (Bytes after the peer's closing tag end nothing more.)
+        if broken is not None and not any(isinstance(each, StreamClosed) for each in read):
+            events += self._step(_Input(ZeroHandshakeInput.BROKEN, broken,
+                                        _condition(broken.condition), broken.message))
+        return events
+
+    def send(self, stanza: Message | Presence | Iq) -> list[Event]:
+        """Queue ``stanza`` on the open link.  It is in ``jabber:server`` and goes from
+        one of this side's domains to one of the peer's, as the agreement says (the
+        peer would refuse anything else).  Returns no events."""
+        if not isinstance(stanza, Message | Presence | Iq):
+            raise ArgumentTypeError(f"send() takes a message, presence or iq, not "
+                                    f"{type(stanza).__name__}")
+        if stanza.namespace != IMPLIED_NAMESPACE:
+            raise ArgumentValueError(f"a zero-handshake link carries {IMPLIED_NAMESPACE} "
+                                     f"stanzas, not {stanza.namespace} ones: build it with "
+                                     "namespace=SERVER")
+        agreement = self._agreement
+        if stanza.from_ is None or not agreement.serves(stanza.from_):
+            raise ArgumentValueError(f"send(): 'from' {stanza.from_} is not at a domain "
+                                     "this side serves on the link (XEP-0361: the peer "
+                                     "checks it against the agreement)")
+        if stanza.to is None or not agreement.is_peer(stanza.to):
+            raise ArgumentValueError(f"send(): 'to' {stanza.to} is not at a domain the peer "
+                                     "serves on the link")
+        return self._step(_Input(ZeroHandshakeInput.SEND, stanza))
+
+    def close(self) -> list[Event]:
+        """End the stream: its closing tag is queued, and the session reads on until
+        the peer closes its own (then :class:`StreamEnded`)."""
+        return self._step(_Input(ZeroHandshakeInput.CLOSE))
+
+    def data_to_send(self) -> bytes:
+        """The bytes queued for the link since the last call, in order (to be
+        compressed by the caller over XEP-0365)."""
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        return data
+
+    # -- classifying what arrives ------------------------------------------------------------
+
+    def _classify(self, event: object) -> _Input:
+        match event:
+            case StreamClosed():
+                return _Input(ZeroHandshakeInput.FOOTER)
+            case StanzaReceived(stanza=Message() | Presence() | Iq() as stanza):
+                return self._judged(stanza, self._agreement.refusal(stanza))
+            case StanzaReceived(stanza=StreamError() as error):
+                text = error.description.text if error.description is not None else None
+                return _Input(ZeroHandshakeInput.STREAM_ERROR, error, error.condition, text)
+            case StanzaReceived(element=etree._Element() as raw) | StanzaFailed(
+                    element=etree._Element() as raw) if raw.tag == _STREAM_ERROR:
+                # A stream error the model could not read is an error all the same.
+                return _Input(ZeroHandshakeInput.STREAM_ERROR, raw,
+                              StreamCondition.UNDEFINED_CONDITION)
+            case StanzaFailed(element=etree._Element() as element) if _is_stanza(element):
+                return self._judged(event, self._failed_refusal(element))
+            case StanzaFailed() | StanzaReceived():
+                return _Input(ZeroHandshakeInput.OTHER, getattr(event, "stanza", event))
+        raise AssertionError(f"the stream reader gave {event!r}")  # pragma: no cover
+
+    @staticmethod
+    def _judged(item: object, refusal: Refusal | None) -> _Input:
+        if refusal is None:
+            return _Input(ZeroHandshakeInput.STANZA, item)
+        return _Input(ZeroHandshakeInput.REFUSED, item, refusal.condition, refusal.text)
+
+    def _failed_refusal(self, element: etree._Element) -> Refusal | None:
+        """The refusal of a stanza the reader could not type, read from its tag and
+        raw addresses (a malformed address is improper addressing between servers)."""
+        namespace = etree.QName(element).namespace
+        if namespace != IMPLIED_NAMESPACE:
+            return Refusal(StreamCondition.INVALID_NAMESPACE,
+                           f"a zero-handshake stream carries {IMPLIED_NAMESPACE} stanzas, "
+                           f"not {namespace} ones")
+        addresses: list[JID | None] = []
+        for name in ("from", "to"):
+            value = element.get(name)
+            try:
+                addresses.append(None if value is None else JID.parse(value))
+            except JIDError as error:
+                return Refusal(StreamCondition.IMPROPER_ADDRESSING,
+                               f"'{name}' is not an XMPP address: {error.message}")
+        return self._agreement.address_refusal(*addresses)
+
+    # -- the step: one table lookup, one action ----------------------------------------------
+
+    def _step(self, given: _Input) -> list[Event]:
+        action, after = LINK(self._state, given.kind)
+        events = self._ACTIONS[action](self, given)
+        self._state = after
+        return events
+
+    def _deliver(self, given: _Input) -> list[Event]:
+        stanza = given.item
+        assert isinstance(stanza, Message | Presence | Iq | StanzaFailed)
+        return [Received(stanza)]
+
+    def _fail(self, given: _Input) -> list[Event]:
+        condition = given.condition or StreamCondition.UNDEFINED_CONDITION
+        self._buffer += self._writer.send(StreamError.of(condition, text=given.text))
+        self._buffer += self._writer.close()
+        return [StreamEnded(condition, by_peer=False, text=given.text)]
+
+    def _error_received(self, given: _Input) -> list[Event]:
+        if self._state is not ZeroHandshakeState.CLOSING:  # else the closing tag is sent
+            self._buffer += self._writer.close()
+        return [StreamEnded(given.condition, by_peer=True, text=given.text)]
+
+    def _peer_closed(self, given: _Input) -> list[Event]:
+        self._buffer += self._writer.close()
+        return [StreamEnded(None, by_peer=True)]
+
+    def _closed(self, given: _Input) -> list[Event]:
+        return [StreamEnded(None, by_peer=False)]
+
+    def _broken(self, given: _Input) -> list[Event]:
+        # The closing tag is written: no stream error can follow it.
+        return [StreamEnded(given.condition, by_peer=False, text=given.text)]
+
+    def _ignore(self, given: _Input) -> list[Event]:
+        return [Ignored(given.item, f"{given.kind.value} is not taken while the link is "
+                                    f"{self._state.value}")]
+
+    def _nothing(self, given: _Input) -> list[Event]:
+        return []
+
+    def _write(self, given: _Input) -> list[Event]:
+        self._buffer += self._writer.send(given.item)
+        return []
+
+    def _close(self, given: _Input) -> list[Event]:
+        self._buffer += self._writer.close()
+        return []
+
+    _ACTIONS: Final[Mapping[_Act, Callable[[ZeroHandshakeSession, _Input], list[Event]]]] = {
+        _Act.DELIVER: _deliver,
+        _Act.FAIL: _fail,
+        _Act.ERROR_RECEIVED: _error_received,
+        _Act.PEER_CLOSED: _peer_closed,
+        _Act.CLOSED: _closed,
+        _Act.BROKEN: _broken,
+        _Act.IGNORE: _ignore,
+        _Act.NOTHING: _nothing,
+        _Act.WRITE: _write,
+        _Act.CLOSE: _close,
+    }
+
+    def __repr__(self) -> str:
+        local = ",".join(sorted(str(domain) for domain in self._agreement.local))
+        peer = ",".join(sorted(str(domain) for domain in self._agreement.peer))
+        return f"<ZeroHandshakeSession {local} <-> {peer} {self._state.value}>"
+
+
+_STREAM_ERROR: Final = f"{{{STREAMS}}}error"
+_STANZA_NAMES: Final = frozenset({"message", "presence", "iq"})
+
+
+def _is_stanza(element: etree._Element) -> bool:
+    """Whether the element is a message, presence or iq of any stanza namespace."""
+    name = etree.QName(element)
+    return name.localname in _STANZA_NAMES and name.namespace in (*STANZA_NAMESPACES, None)
+
+
+def _condition(name: str) -> StreamCondition:
+    try:
+        return StreamCondition(name)
+    except ValueError:
+        return StreamCondition.UNDEFINED_CONDITION
