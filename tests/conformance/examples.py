@@ -2,10 +2,11 @@
 needs around them: canonical forms for comparison and the errata file.
 
 The XEP sources are XML documents whose examples sit in ``<example caption='...'>``
-elements, each holding a CDATA section.  Inside, the stanzas are written without the
-stream around them, so the ``jabber:client`` default namespace (and the ``stream:``
-prefix) that a stream header would declare are missing; :func:`parse_example` supplies
-them by wrapping the text in one element that declares both.
+elements, each holding a CDATA section (a XEP without any, XEP-0301, shows them in bare
+``<code/>`` blocks, of which those holding stanzas are read).  Inside, the stanzas are
+written without the stream around them, so the ``jabber:client`` default namespace (and
+the ``stream:`` prefix) that a stream header would declare are missing;
+:func:`parse_example` supplies them by wrapping the text in one element that declares both.
 
 The sources are trusted documents checked in beside the project, so an ordinary lxml
 parser reads them (no DTD loading, no network, entities left alone).  Comments inside an
@@ -48,8 +49,8 @@ __all__ = [
 #: The protocols implemented so far, by XEP number.  Add a number here when its module
 #: lands; its examples are then checked like the others.
 XEPS: Final[tuple[int, ...]] = (
-    4, 12, 30, 45, 50, 59, 60, 68, 76, 92, 115, 128, 133, 136, 163, 189, 199, 202, 203, 241, 359,
-    410, 464,
+    4, 12, 30, 45, 50, 59, 60, 68, 76, 92, 115, 128, 133, 136, 163, 189, 199, 202, 203, 241, 301,
+    359, 410, 464,
 )
 
 #: Examples that hold neither XML nor an XMPP URI but the text a client shows its user,
@@ -96,7 +97,8 @@ def slug(caption: str) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SpecExample:
-    """One ``<example/>`` of one XEP, numbered from 1 in document order."""
+    """One ``<example/>`` (or stanza ``<code/>`` block) of one XEP, numbered from 1 in
+    document order."""
 
     xep: int
     number: int
@@ -131,6 +133,28 @@ def _read_xep(path: Path, xep: int) -> list[SpecExample]:
         caption = " ".join((node.get("caption") or "").split())
         found.append(SpecExample(xep=xep, number=number, caption=caption,
                                  text=node.text or ""))
+    return found or _read_code_blocks(tree, xep)
+
+
+#: How a ``<code/>`` block holding a whole stanza starts.
+_STANZA_START: Final = re.compile(r"\s*<(message|presence|iq)[\s>/]")
+
+
+def _read_code_blocks(tree: etree._ElementTree, xep: int) -> list[SpecExample]:
+    # A XEP without <example/> elements (XEP-0301) shows its examples as bare <code/>
+    # blocks, among others that hold lone fragments with placeholders ("<e p='#'/>") or
+    # its schema.  The blocks holding stanzas are its examples, captioned with the title
+    # of their section and numbered from 1 in document order among themselves.
+    found = []
+    for node in tree.iter("code"):
+        text = node.text or ""
+        if _STANZA_START.match(text) is None:
+            continue
+        section = next((above for above in node.iterancestors()
+                        if str(above.tag).startswith("section")), None)
+        caption = " ".join(((section.get("topic") if section is not None else "") or
+                            "").split())
+        found.append(SpecExample(xep=xep, number=len(found) + 1, caption=caption, text=text))
     return found
 
 
