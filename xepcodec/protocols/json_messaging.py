@@ -9,8 +9,8 @@ published from has the same namespace, element, attribute and feature form, so b
 read alike.
 
 Rules checked: the datatype is present and, as an XML namespace name, an absolute URI
-(a scheme, a colon, no white space); the payload holds exactly one ``<json/>``, whose
-text follows XEP-0335's rules; nothing else.
+(a scheme, a colon, no white space or control character); the payload holds exactly one
+``<json/>``, whose text follows XEP-0335's rules, and nothing else.
 
 The API the XEP asks libraries for ("JSON Message" in its terms):
 
@@ -67,15 +67,19 @@ _FEATURE_PREFIX: Final = f"{NS_JSON_MESSAGING}#"
 @dataclass(frozen=True, slots=True)
 class _Datatype(String):
     """A datatype: what XML namespace names are, an absolute URI (relative ones are
-    deprecated as namespace names), so a scheme, a colon and no white space."""
+    deprecated as namespace names), so a scheme, a colon and no white space or control
+    character."""
 
-    pattern: str | None = r"[A-Za-z][A-Za-z0-9+.\-]*:[^ \t\r\n]+"
+    # No control character either: a datatype is written in an attribute.
+    pattern: str | None = (r"[A-Za-z][A-Za-z0-9+.\-]*:"
+                           r"[^\x00-\x20\x7f-\x9f\ud800-\udfff\ufffe\uffff]+")
     description = "a datatype URI"
 
     def _check(self, text: str) -> None:
         if re.fullmatch(self.pattern or "", text) is None:
             raise ValueError(f"{text!r} is not a datatype: an absolute URI such as "
-                             "'urn:example:score' (a scheme, a colon, no white space)")
+                             "'urn:example:score' (a scheme, a colon, no white space or control "
+                             "character)")
 
 
 #: The value kind of a datatype.

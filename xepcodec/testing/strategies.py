@@ -146,7 +146,7 @@ _PROTOCOL_STRATEGIES = ("stanzas", "dataforms", "disco", "rsm", "commands", "coo
                         "stream_management", "roster", "entity_info", "delay",
                         "component", "muc", "muc_admin", "muc_owner", "data_validation",
                         "pubsub", "pubsub_owner", "pubsub_event",
-                        "pubsub_errors", "rtt")
+                        "pubsub_errors", "rtt", "json_containers")
 _loaded = False
 
 
