@@ -25,7 +25,7 @@ actions turning one text into another, as a sender that watches its input field 
 
 Rules checked on every parse and construction: ``seq`` is from 0 to 2**31 - 1 (§4.2.1);
 positions, counts and waits are not negative (§4.5); ``init`` and ``cancel`` carry no
-action element (§4.2.2: the element is empty when the event allows no actions) and no
+child at all (§4.2.2: the element is empty when the event allows no actions) and no
 ``id``, which names the message a real-time message edits (§5.3 with XEP-0308), and
 those two events concern the real-time text of the whole chat, not a message; an ``id``
 is not empty.  :func:`read_rtt` checks that a message carries at most one ``<rtt/>``
@@ -37,13 +37,21 @@ from __future__ import annotations
 import enum
 import unicodedata
 from collections.abc import Sequence
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Body, Message, MessageType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ParseError
-from xepcodec.model import XmlFragment, attr, children, element, is_element, text
+from xepcodec.model import (
+    XmlFragment,
+    attr,
+    children,
+    element,
+    extensions,
+    is_element,
+    text,
+)
 from xepcodec.model.codec import codec_of
 from xepcodec.model.values import Integer, String
 
@@ -131,20 +139,23 @@ class Rtt:
     (see :attr:`kind`); it is kept apart so that an ``<rtt/>`` is written back as it was
     read.  ``id`` is the id of the delivered message being corrected (XEP-0308), None
     while composing a new one.  ``actions`` are the action elements in the order the
-    sender gave them.
+    sender gave them.  ``extensions`` holds the elements of other namespaces among them,
+    which XEP-0301 asks a recipient to pass over while still applying the actions around
+    them (§4.5); they are written back after the actions.
     """
 
     seq: int = attr(value=Integer(minimum=0, maximum=MAX_SEQ))
     event: RttEvent | None = attr(default=None)
     id: str | None = attr(value=String(min_length=1), default=None)
     actions: tuple[Action, ...] = children(Insert, Erase, Wait)
+    extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
         if self.event in _NO_MESSAGE:
-            if self.actions:
+            if self.actions or self.extensions:
                 raise ValueError(f"an <rtt event='{self.event}'/> is empty, but this one holds "
-                                 f"{len(self.actions)} action element(s); only new, reset and "
-                                 "edit carry actions (XEP-0301 §4.2.2)")
+                                 f"{len(self.actions) + len(self.extensions)} element(s); only "
+                                 "new, reset and edit carry actions (XEP-0301 §4.2.2)")
             if self.id is not None:
                 raise ValueError(f"an <rtt event='{self.event}'/> turns real-time text on or "
                                  "off for the chat and names no message, but this one has the "

@@ -1,8 +1,8 @@
 """Hypothesis strategies for XEP-0301 real-time text.
 
-An ``<rtt/>`` whose event is ``init`` or ``cancel`` carries neither actions nor an
-``id``, which the derived strategy cannot know; this one is registered instead.  The
-action elements themselves are derived.
+An ``<rtt/>`` whose event is ``init`` or ``cancel`` is empty and carries no ``id``,
+which the derived strategy cannot know; this one is registered instead.  The action
+elements themselves are derived.
 
 This module imports hypothesis, which is a test dependency: import it from tests only.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from xepcodec.protocols.rtt import MAX_SEQ, Erase, Insert, Rtt, RttEvent, Wait
-from xepcodec.testing.strategies import for_class, register, xml_text
+from xepcodec.testing.strategies import for_class, foreign_elements, register, xml_text
 
 __all__ = ["rtts"]
 
@@ -28,6 +28,7 @@ def rtts() -> st.SearchStrategy[Rtt]:
     with_message = st.builds(
         Rtt, seq=seqs,
         event=st.none() | st.sampled_from([e for e in RttEvent if e not in _NO_MESSAGE]),
-        id=st.none() | xml_text(min_size=1), actions=actions)
+        id=st.none() | xml_text(min_size=1), actions=actions,
+        extensions=st.lists(foreign_elements(), max_size=2).map(tuple))
     without = st.builds(Rtt, seq=seqs, event=st.sampled_from(_NO_MESSAGE))
     return with_message | without
