@@ -50,7 +50,7 @@ __all__ = [
 #: lands; its examples are then checked like the others.
 XEPS: Final[tuple[int, ...]] = (
     4, 12, 30, 45, 50, 59, 60, 68, 76, 92, 115, 128, 133, 136, 163, 189, 199, 202, 203, 241, 301,
-    359, 410, 464,
+    335, 359, 410, 432, 464,
 )
 
 #: Examples that hold neither XML nor an XMPP URI but the text a client shows its user,
@@ -126,13 +126,29 @@ def _source_parser() -> etree.XMLParser:
     return etree.XMLParser(load_dtd=False, resolve_entities=False, no_network=True)
 
 
+def _example_text(node: etree._Element, entities: Mapping[str, str]) -> str:
+    # An example may be split into CDATA sections around references to entities the
+    # document defines itself (XEP-0432 writes its namespace as &ns;): those are
+    # expanded, any other reference is left as written.
+    parts = [node.text or ""]
+    for part in node:
+        if isinstance(part, etree._Entity):
+            name = str(part.text)[1:-1]
+            parts.append(entities.get(name, str(part.text)))
+        parts.append(part.tail or "")
+    return "".join(parts)
+
+
 def _read_xep(path: Path, xep: int) -> list[SpecExample]:
     tree = etree.parse(str(path), _source_parser())
+    dtd = tree.docinfo.internalDTD
+    entities = {entity.name: entity.content for entity in dtd.iterentities()
+                if entity.name and entity.content} if dtd is not None else {}
     found = []
     for number, node in enumerate(tree.iter("example"), start=1):
         caption = " ".join((node.get("caption") or "").split())
         found.append(SpecExample(xep=xep, number=number, caption=caption,
-                                 text=node.text or ""))
+                                 text=_example_text(node, entities)))
     return found or _read_code_blocks(tree, xep)
 
 
