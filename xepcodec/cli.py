@@ -4,7 +4,8 @@
 
     xepcodec validate [--format text|json|junit|github] [--strict] [--xep N]...
                       [--jobs N] [--schema-dir DIR]... [--include GLOB]...
-                      [--exclude GLOB]... [--max-stanza-size BYTES] [--output FILE] PATH...
+                      [--exclude GLOB]... [--max-stanza-size BYTES]
+                      [--json-schema DATATYPE=FILE]... [--output FILE] PATH...
     xepcodec schemas list [--format text|json]
     xepcodec schemas export DIR
     xepcodec explain PATH...
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import shutil
 import sys
@@ -34,7 +36,7 @@ from typing import IO, Any, Final
 
 from lxml import etree
 
-from xepcodec.errors import ParseError, SchemaError, UnknownProtocolError
+from xepcodec.errors import ParseError, XepCodecError
 from xepcodec.validation.catalog import default_catalog, schema_dir
 from xepcodec.validation.checking import (
     Checker,
@@ -232,10 +234,11 @@ def _validate(args: argparse.Namespace) -> int:
     options = CheckOptions(strict=args.strict, xeps=tuple(args.xep),
                            schema_dirs=tuple(args.schema_dir),
                            default_namespace=args.default_namespace,
-                           max_stanza_size=args.max_stanza_size)
+                           max_stanza_size=args.max_stanza_size,
+                           json_schemas=tuple(args.json_schema))
     try:
         checker = Checker(options)
-    except (UnknownProtocolError, SchemaError) as error:
+    except XepCodecError as error:  # an unknown --xep, a schema that is none
         raise _UsageError(str(error)) from None
     for warning in schema_dir_warnings(options.schema_dirs):
         _error(f"warning: {warning}")
@@ -420,6 +423,21 @@ def _size(text: str) -> int:
     return int(text)
 
 
+def _json_schema(text: str) -> tuple[str, Any]:
+    """``DATATYPE=FILE``: the datatype and the JSON Schema the file holds."""
+    datatype, equals, name = text.rpartition("=")
+    if not equals or not datatype or not name:
+        raise argparse.ArgumentTypeError(f"not DATATYPE=FILE: {text!r}")
+    try:
+        with open(name, encoding="utf-8") as source:
+            return datatype, json.load(source)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{name}: cannot be read "
+                                         f"({error.strerror or error})") from None
+    except ValueError as error:  # not UTF-8, or not JSON
+        raise argparse.ArgumentTypeError(f"{name}: not a JSON document ({error})") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from xepcodec import __version__
 
@@ -460,6 +478,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--max-stanza-size", type=_size, default=DEFAULT_LIMITS.max_size,
                        metavar="BYTES", help="refuse a stanza bigger than this "
                        f"(default: {DEFAULT_LIMITS.max_size}, the library's limit)")
+    check.add_argument("--json-schema", type=_json_schema, action="append", default=[],
+                       metavar="DATATYPE=FILE",
+                       help="check the values of every XEP-0432 payload of DATATYPE "
+                       "against the JSON Schema in FILE (repeatable; needs the jsonschema "
+                       "package: pip install 'xepcodec[json]')")
     check.add_argument("--no-progress", action="store_true",
                        help="no progress bar, even on a terminal")
 

@@ -107,15 +107,20 @@ class JsonPayload:
         return cls(datatype=datatype, json=JsonContainer.of(value, limits=limits))
 
 
+def _checked(datatype: object, who: str) -> str:
+    """``datatype`` when it is one; the library's argument errors, naming ``who``."""
+    try:
+        return DATATYPE.coerce(datatype)
+    except TypeError as error:
+        raise ArgumentTypeError(f"{who}: {error}") from None
+    except ValueError as error:
+        raise ArgumentValueError(f"{who}: {error}") from None
+
+
 def datatype_feature(datatype: str) -> str:
     """The disco#info feature advertising support for ``datatype``:
     ``urn:xmpp:json-msg:0#`` followed by the datatype (XEP-0432 §2.1)."""
-    try:
-        return _FEATURE_PREFIX + DATATYPE.coerce(datatype)
-    except TypeError as error:
-        raise ArgumentTypeError(f"datatype_feature: {error}") from None
-    except ValueError as error:
-        raise ArgumentValueError(f"datatype_feature: {error}") from None
+    return _FEATURE_PREFIX + _checked(datatype, "datatype_feature")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,7 @@ class JsonDatatypes:
             raise ArgumentTypeError(f"JsonDatatypes.datatypes is a frozenset, not "
                                     f"{type(self.datatypes).__name__}")
         for datatype in self.datatypes:
-            datatype_feature(datatype)  # refuses what is no datatype
+            _checked(datatype, "JsonDatatypes")
 
     def with_datatypes(self, *datatypes: str) -> JsonDatatypes:
         """This registry and ``datatypes``."""
@@ -245,7 +250,7 @@ class JsonSchemas:
         jsonschema = _jsonschema()
         validators: dict[str, Any] = {}
         for datatype, schema in schemas.items():
-            datatype_feature(datatype)  # refuses what is no datatype
+            _checked(datatype, "JsonSchemas")
             if not isinstance(schema, Mapping | bool):
                 raise ArgumentTypeError(f"the JSON Schema of {datatype!r} is an object or a "
                                         f"boolean, not {type(schema).__name__}")

@@ -27,7 +27,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from lxml import etree
 
@@ -47,7 +47,10 @@ from xepcodec.validation.inputs import (
 )
 from xepcodec.validation.validator import Issue, validate
 from xepcodec.xml import DEFAULT_LIMITS
-from xepcodec.xml.paths import STREAM_NS, line_of, local_name
+from xepcodec.xml.paths import STREAM_NS, line_of, local_name, path_of
+
+if TYPE_CHECKING:
+    from xepcodec.protocols.json_messaging import JsonSchemas
 
 __all__ = [
     "CORE_NAMESPACES",
@@ -149,6 +152,9 @@ class CheckOptions:
     default_namespace: str = "jabber:client"
     #: Bytes one stanza may take; a bigger one is refused (``policy-violation``).
     max_stanza_size: int = DEFAULT_LIMITS.max_size
+    #: JSON Schemas for XEP-0432 datatypes, as (datatype, schema) pairs with the schema
+    #: decoded from JSON: every payload of such a datatype is checked against it.
+    json_schemas: tuple[tuple[str, Any], ...] = ()
 
 
 @functools.cache
@@ -225,6 +231,13 @@ class Checker:
         self.catalog, self.selected = _catalog(tuple(self.options.xeps),
                                                tuple(self.options.schema_dirs))
         self._all_known = default_catalog().namespaces | self.catalog.namespaces
+        self.json_schemas: JsonSchemas | None = None
+        if self.options.json_schemas:
+            # Imported here: a run without JSON Schemas needs neither the protocol
+            # nor the optional jsonschema package.
+            from xepcodec.protocols.json_messaging import JsonSchemas
+
+            self.json_schemas = JsonSchemas(dict(self.options.json_schemas))
 
     def start(self, name: str) -> FileCheck:
         """A check of one input, to be fed its bytes."""
@@ -314,6 +327,8 @@ class FileCheck:
             errors = [Issue(f"xepcodec failed while checking this stanza: {error!r}",
                             condition="internal-server-error")]
             warnings = []
+        if checker.json_schemas is not None:
+            errors += _json_schema_issues(checker.json_schemas, element)
         if namespace == STREAM_NS:
             # stream:features, stream:error: the capture's own elements.
             warnings = [issue for issue in warnings if issue.namespace != STREAM_NS]
@@ -365,6 +380,24 @@ class FileCheck:
             namespace = issue.namespace
         return Finding(severity, issue.message, line, column, issue.path, namespace,
                        issue.condition, place.index)
+
+
+def _json_schema_issues(schemas: JsonSchemas, element: etree._Element) -> list[Issue]:
+    """What the XEP-0432 payloads in ``element`` break of their datatypes' JSON
+    Schemas.  A payload that does not decode is left out: validate reported it."""
+    from xepcodec.protocols.json_messaging import NS_JSON_MESSAGING
+
+    issues = []
+    for node in element.iter(f"{{{NS_JSON_MESSAGING}}}payload"):
+        if node.get("datatype") not in schemas.datatypes:
+            continue
+        try:
+            payload = decode(node)
+        except ParseError:
+            continue
+        issues += [Issue(error.message, path_of(node), line_of(node), NS_JSON_MESSAGING,
+                         error.condition) for error in schemas.errors([payload])]
+    return issues
 
 
 def _namespace(tag: str) -> str:
