@@ -42,7 +42,7 @@ from typing import Any, Final, TypeAlias
 from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Body, Message, MessageType
 from xepcodec.datatypes.jid import JID
-from xepcodec.errors import ArgumentTypeError, ParseError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 from xepcodec.model import (
     XmlFragment,
     attr,
@@ -284,7 +284,11 @@ def rtt_message(to: JID | str, rtt: Rtt, *, body: str | None = None,
     ``chat`` by default, ``groupchat`` in a room that allows the extension (§5.2)."""
     if not isinstance(rtt, Rtt):
         raise ArgumentTypeError(f"rtt_message carries an Rtt, not {rtt.__class__.__name__}")
-    return Message(namespace=namespace, type=MessageType(type), to=_jid(to), from_=from_,
+    try:
+        kind = MessageType(type)
+    except ValueError:
+        raise ArgumentValueError(f"{type!r} is not a message type") from None
+    return Message(namespace=namespace, type=kind, to=_jid(to), from_=from_,
                    id=id, bodies=() if body is None else (Body(text=body),),
                    extensions=(rtt,))
 
