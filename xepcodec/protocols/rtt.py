@@ -16,20 +16,20 @@ supersedes the real-time text.  An ``<rtt/>`` carries a sequence number (``seq``
 
 A *character* is one Unicode code point, which is what indexing a Python ``str``
 counts: :func:`apply_actions` applies one ``<rtt/>``'s actions to a text, following the
-recipient's rules of XEP-0301 §4.5 (positions beyond the text are clipped to its end,
+recipient's rules of XEP-0301 §4.6 (positions beyond the text are clipped to its end,
 excess backspaces are ignored: it never fails), and :func:`diff_actions` gives the
 actions turning one text into another, as a sender that watches its input field does
-(§6.1).  :func:`read_rtt` and :func:`rtt_message` read and build the messages.  Which
+(§7.3.1).  :func:`read_rtt` and :func:`rtt_message` read and build the messages.  Which
 ``<rtt/>`` to apply, and when, is the business of the sender and receiver machines in
 :mod:`xepcodec.machines.rtt`.
 
 Rules checked on every parse and construction: ``seq`` is from 0 to 2**31 - 1 (§4.2.1);
-positions, counts and waits are not negative (§4.5); ``init`` and ``cancel`` carry no
+positions, counts and waits are not negative (§4.6.2); ``init`` and ``cancel`` carry no
 child at all (§4.2.2: the element is empty when the event allows no actions) and no
-``id``, which names the message a real-time message edits (§5.3 with XEP-0308), and
+``id``, which names the message a real-time message edits (§4.2.3, §7.5.3), and
 those two events concern the real-time text of the whole chat, not a message; an ``id``
 is not empty.  :func:`read_rtt` checks that a message carries at most one ``<rtt/>``
-(§4.1) and never both ``<rtt/>`` and a XEP-0308 ``<replace/>`` (§5.3).
+(§4.1) and never both ``<rtt/>`` and a XEP-0308 ``<replace/>`` (§7.5.3).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 #: The namespace of ``<rtt/>``, which is also the disco#info feature of a client that
-#: supports real-time text (§5.1).
+#: supports real-time text (§5).
 NS_RTT: Final = "urn:xmpp:rtt:0"
 #: The largest ``seq``: the positive range of a signed 32-bit integer (§4.2.1).
 MAX_SEQ: Final = 2**31 - 1
@@ -141,7 +141,7 @@ class Rtt:
     while composing a new one.  ``actions`` are the action elements in the order the
     sender gave them.  ``extensions`` holds the elements of other namespaces among them,
     which XEP-0301 asks a recipient to pass over while still applying the actions around
-    them (§4.5); they are written back after the actions.
+    them (§4.6.1); they are written back after the actions.
     """
 
     seq: int = attr(value=Integer(minimum=0, maximum=MAX_SEQ))
@@ -159,7 +159,7 @@ class Rtt:
             if self.id is not None:
                 raise ValueError(f"an <rtt event='{self.event}'/> turns real-time text on or "
                                  "off for the chat and names no message, but this one has the "
-                                 f"id {self.id!r} (XEP-0301 §4.2.2, §5.3)")
+                                 f"id {self.id!r} (XEP-0301 §4.2.2, §4.2.3)")
 
     @property
     def kind(self) -> RttEvent:
@@ -174,7 +174,7 @@ def apply_actions(text: str, actions: Sequence[Action]) -> str:
     """``text`` after the ``actions`` of one ``<rtt/>``, applied in order.
 
     Positions and counts are in code points, which is what indexing a ``str`` counts
-    (§4.7.2).  It never fails on positions or counts out of range, doing what §4.5 asks
+    (§4.8.1).  It never fails on positions or counts out of range, doing what §4.6 asks
     of a recipient: a position beyond the text is the end of the text, an erase of more
     characters than stand before its position erases back to the start only, and no
     modification reaches outside the text.  :class:`Wait` changes nothing here (when to
@@ -196,8 +196,8 @@ def apply_actions(text: str, actions: Sequence[Action]) -> str:
 
 
 def _position(text: str, position: int | None) -> int:
-    # No position is the end of the text; one beyond it is clipped to it (§4.5).  The
-    # classes refuse negative positions, which §4.5 would have clipped to 0.
+    # No position is the end of the text; one beyond it is clipped to it (§4.6.2).  The
+    # classes refuse negative positions, which §4.6.2 would have clipped to 0.
     return len(text) if position is None else min(position, len(text))
 
 
@@ -207,7 +207,7 @@ def diff_actions(old: str, new: str) -> tuple[Action, ...]:
     to erase or insert; ``()`` when the texts are equal.
 
     The changed span is what remains between the longest common prefix and the longest
-    common suffix, widened, as §4.7.3 asks of a sender, so that it never begins or ends
+    common suffix, widened, as §4.8.2 asks of a sender, so that it never begins or ends
     inside a combining character sequence: a change to an accent erases and reinserts
     the accented letter whole.  Attributes are left out where their default holds: an
     erase or insert at the end of the text has no ``p``, an erase of one character no
@@ -251,7 +251,7 @@ def read_rtt(message: Message) -> Rtt | None:
 
     Raises :class:`~xepcodec.errors.ParseError` (``bad-request``) when the message
     carries several (§4.1) or carries a XEP-0308 ``<replace/>`` too: real-time text
-    about a correction travels in messages of its own (§5.3)."""
+    about a correction travels in messages of its own (§7.5.3)."""
     if not isinstance(message, Message):
         raise ArgumentTypeError(f"read_rtt reads a Message, not {type(message).__name__}")
     found: tuple[Rtt, ...] = message.find_all(Rtt)
@@ -262,7 +262,7 @@ def read_rtt(message: Message) -> Rtt | None:
                          f"one carries {len(found)}", path="/message/rtt")
     if any(_is_replace(item) for item in message.extensions):
         raise ParseError("a message never carries both <rtt/> and a XEP-0308 <replace/> "
-                         "(XEP-0301 §5.3)", path="/message/replace")
+                         "(XEP-0301 §7.5.3)", path="/message/replace")
     return found[0]
 
 
@@ -281,7 +281,7 @@ def rtt_message(to: JID | str, rtt: Rtt, *, body: str | None = None,
                 from_: JID | None = None, namespace: str = CLIENT) -> Message:
     """A message to ``to`` carrying ``rtt``, and the finished ``body`` when the message
     it completes is done (§4.4: the body supersedes the real-time text).  ``type`` is
-    ``chat`` by default, ``groupchat`` in a room that allows the extension (§5.2)."""
+    ``chat`` by default, ``groupchat`` in a room that allows the extension (§5.1)."""
     if not isinstance(rtt, Rtt):
         raise ArgumentTypeError(f"rtt_message carries an Rtt, not {rtt.__class__.__name__}")
     try:
