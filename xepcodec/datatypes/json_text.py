@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from xepcodec.errors import ParseError
+from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
 
 __all__ = [
     "DEFAULT_JSON_LIMITS",
@@ -63,8 +63,11 @@ class JsonLimits:
     def __post_init__(self) -> None:
         for name in ("max_depth", "max_length"):
             value = getattr(self, name)
-            if type(value) is not int or value < 1:
-                raise ValueError(f"JsonLimits.{name} must be a positive int, not {value!r}")
+            if type(value) is not int:
+                raise ArgumentTypeError(f"JsonLimits.{name} must be an int, not "
+                                        f"{type(value).__name__}")
+            if value < 1:
+                raise ArgumentValueError(f"JsonLimits.{name} must be positive, not {value}")
 
 
 #: The limits every parse applies.
@@ -150,7 +153,7 @@ def load_json(text: str, limits: JsonLimits = DEFAULT_JSON_LIMITS) -> Any:
     """The value the JSON text ``text`` spells, or :class:`JsonTextError` naming the rule
     it breaks (see the module's documentation for the rules)."""
     if not isinstance(text, str):
-        raise TypeError(f"a JSON text is a str, not {type(text).__name__}")
+        raise ArgumentTypeError(f"a JSON text is a str, not {type(text).__name__}")
     if len(text) > limits.max_length:
         raise JsonTextError(f"the JSON text is {len(text)} characters long, more than the "
                             f"{limits.max_length} allowed", rule="max-length",
@@ -191,21 +194,27 @@ def _escape(found: re.Match[str]) -> str:
 
 def dump_json(value: Any, limits: JsonLimits = DEFAULT_JSON_LIMITS) -> str:
     """The canonical JSON text for ``value`` (dicts, lists, tuples, str, int, float,
-    bool and None), which :func:`load_json` reads back within ``limits``.
+    bool and None, converted as :func:`json.dumps` converts them), which
+    :func:`load_json` reads back within ``limits``.
 
-    TypeError for a value JSON cannot hold; ValueError for NaN or an infinity, a
-    circular structure, or a text :func:`load_json` would refuse (too deep, too long, a
-    lone surrogate).
+    :class:`~xepcodec.errors.ArgumentTypeError` for a value JSON cannot hold;
+    :class:`~xepcodec.errors.ArgumentValueError` for NaN or an infinity, a circular
+    structure, or a text :func:`load_json` would refuse (too deep, too long, a lone
+    surrogate).
     """
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except TypeError as error:
+        raise ArgumentTypeError(str(error)) from None
     except RecursionError:
-        raise ValueError(f"the value nests deeper than the {limits.max_depth} levels "
-                         "allowed") from None
+        raise ArgumentValueError(f"the value nests deeper than the {limits.max_depth} "
+                                 "levels allowed") from None
+    except ValueError as error:  # NaN, an infinity, a cycle
+        raise ArgumentValueError(str(error)) from None
     # Only a string can hold such a character, where an escape means the same.
     text = _NOT_XML.sub(_escape, text)
     try:
         load_json(text, limits)
     except JsonTextError as error:
-        raise ValueError(error.message) from None
+        raise ArgumentValueError(error.message) from None
     return text

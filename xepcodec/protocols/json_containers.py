@@ -102,8 +102,8 @@ class JsonContainer:
         NaN, an infinity, a lone surrogate, a cycle, or a text past ``limits``."""
         try:
             written = dump_json(value, limits)
-        except TypeError as error:
+        except ArgumentTypeError as error:
             raise ArgumentTypeError(f"JsonContainer.of: {error}") from None
-        except ValueError as error:
+        except ArgumentValueError as error:
             raise ArgumentValueError(f"JsonContainer.of: {error}") from None
         return cls(text=written)
