@@ -297,6 +297,38 @@ def test_send_takes_stanzas_only() -> None:
         ZeroHandshakeSession({"local": SHIP})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("header", [
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+    f"xmlns:stream='http://etherx.jabber.org/streams' to='{SHORE}' version='1.0'>",
+    f"\n<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:server' "
+    f"from='{SHIP}'>",
+])
+def test_a_peer_that_writes_a_stream_header_is_refused(header: str) -> None:
+    wire = (header + f"<message from='{CAPTAIN}' to='{PILOT}'><body>hello</body></message>"
+            "</stream:stream>").encode()
+    _, shore = link()
+    events: list[Event] = []
+    for at in range(len(wire)):  # one byte at a time: the header is found all the same
+        events += shore.receive_data(wire[at:at + 1])
+    [end] = ended(events)
+    assert end.condition is StreamCondition.UNSUPPORTED_STANZA_TYPE and not end.by_peer
+    assert end.text is not None and "XEP-0361" in end.text
+    # The header is dropped: the stanza after it is read (and ignored, the stream being
+    # over), and the peer's closing tag ends the link.
+    assert received(events) == []
+    assert [type(e.stanza).__name__ for e in events if isinstance(e, Ignored)] == ["Message"]
+    assert shore.state is ZeroHandshakeState.CLOSED
+    assert b"<unsupported-stanza-type " in shore.data_to_send()
+
+
+def test_the_first_stanza_is_not_taken_for_a_header() -> None:
+    _, shore = link()
+    wire = f"  <message from='{CAPTAIN}' to='{PILOT}'><body>first</body></message>".encode()
+    assert shore.receive_data(wire[:3]) == []  # not yet known
+    assert [m.body for m in received(shore.receive_data(wire[3:]))] == [  # type: ignore[attr-defined]
+        "first"]
+
+
 # -- the end ---------------------------------------------------------------------------------
 
 

@@ -30,9 +30,12 @@ optimiser that thins traffic before it is sent is
 
 Nothing else is run here: who the peer is (source address, pinned certificate) is
 the transport's business, and XEP-0198 is not part of the session.  A peer that writes
-a stream header anyway (as XEP-0361 0.1 did) is not speaking this protocol: its header
-opens an element that holds every later stanza, so nothing is delivered and the reader
-ends the stream once that element passes ``limits.max_size``.
+a stream header anyway (as XEP-0361 0.1 did, or a server expecting a standard s2s
+stream) is not speaking this protocol: the first bytes are looked at before the reader
+takes them, and a header there (after an XML declaration or not) is refused with
+``unsupported-stanza-type`` (read in the implied stream, it would be a first-level
+element the stream does not carry).  The header itself is dropped, so what the peer
+sends after it, up to its closing tag, is still read in good order.
 
 There is no snapshot: the session is the state of one live link.
 """
@@ -40,6 +43,7 @@ There is no snapshot: the session is the state of one live link.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
@@ -128,6 +132,7 @@ class ZeroHandshakeState(enum.StrEnum):
 
 class ZeroHandshakeInput(enum.Enum):
     STANZA = "a stanza from the peer's domains to this side's"
+    HEADER = "a stream header (a zero-handshake stream has none)"
     REFUSED = "a stanza the agreement refuses"
     OTHER = "an element that is not a stanza"
     STREAM_ERROR = "a stream error"
@@ -157,6 +162,7 @@ LINK: Final = Transitions[ZeroHandshakeState, ZeroHandshakeInput,
                           "tuple[_Act, ZeroHandshakeState]"]("zero-handshake session", {
     (_S.OPEN, _I.STANZA): (_A.DELIVER, _S.OPEN),
     (_S.OPEN, _I.REFUSED): (_A.FAIL, _S.ENDED),
+    (_S.OPEN, _I.HEADER): (_A.FAIL, _S.ENDED),
     (_S.OPEN, _I.OTHER): (_A.IGNORE, _S.OPEN),
     (_S.OPEN, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
     (_S.OPEN, _I.FOOTER): (_A.PEER_CLOSED, _S.CLOSED),
@@ -167,6 +173,7 @@ LINK: Final = Transitions[ZeroHandshakeState, ZeroHandshakeInput,
     # refusal can no longer be a stream error (the closing tag is written).
     (_S.CLOSING, _I.STANZA): (_A.DELIVER, _S.CLOSING),
     (_S.CLOSING, _I.REFUSED): (_A.IGNORE, _S.CLOSING),
+    (_S.CLOSING, _I.HEADER): (_A.IGNORE, _S.CLOSING),
     (_S.CLOSING, _I.OTHER): (_A.IGNORE, _S.CLOSING),
     (_S.CLOSING, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
     (_S.CLOSING, _I.FOOTER): (_A.CLOSED, _S.CLOSED),
@@ -174,6 +181,7 @@ LINK: Final = Transitions[ZeroHandshakeState, ZeroHandshakeInput,
     # The end is reported; the rest is the peer catching up.
     (_S.ENDED, _I.STANZA): (_A.IGNORE, _S.ENDED),
     (_S.ENDED, _I.REFUSED): (_A.IGNORE, _S.ENDED),
+    (_S.ENDED, _I.HEADER): (_A.IGNORE, _S.ENDED),
     (_S.ENDED, _I.OTHER): (_A.IGNORE, _S.ENDED),
     (_S.ENDED, _I.STREAM_ERROR): (_A.IGNORE, _S.ENDED),
     (_S.ENDED, _I.FOOTER): (_A.NOTHING, _S.CLOSED),
@@ -198,7 +206,7 @@ class ZeroHandshakeSession:
     """One end of a zero-handshake link, configured by ``agreement``.  See the module
     documentation."""
 
-    __slots__ = ("_agreement", "_buffer", "_reader", "_state", "_writer")
+    __slots__ = ("_agreement", "_buffer", "_opening", "_reader", "_state", "_writer")
 
     def __init__(self, agreement: Agreement, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(agreement, Agreement):
@@ -214,6 +222,9 @@ class ZeroHandshakeSession:
         assert [type(each) for each in opened] == [StreamOpened]
         self._writer = StreamWriter()
         self._writer.open(namespace=IMPLIED_NAMESPACE, version=None)
+        # The peer's first bytes, held until they show whether a stream header starts
+        # them (None once that is known).
+        self._opening: bytearray | None = bytearray()
 
     # -- what the caller reads --------------------------------------------------------------
 
@@ -230,13 +241,25 @@ class ZeroHandshakeSession:
     def receive_data(self, data: bytes) -> list[Event]:
         """Take bytes read from the link (decompressed), split anywhere; return the
         events they complete."""
+        events: list[Event] = []
+        if self._opening is not None:
+            self._opening += data
+            found = _header_end(self._opening)
+            if found is None:
+                return events
+            data, self._opening = bytes(self._opening), None
+            if found:
+                header, data = data[:found], data[found:]
+                events += self._step(_Input(
+                    ZeroHandshakeInput.HEADER, header, StreamCondition.UNSUPPORTED_STANZA_TYPE,
+                    "a stream header: a zero-handshake stream (XEP-0361) is taken as open "
+                    "and carries none"))
         broken: BrokenStreamError | None = None
         try:
             read = self._reader.feed(data)
         except BrokenStreamError as error:
             # What arrived whole before the fault is taken first, then the fault.
             read, broken = list(error.events), error
-        events: list[Event] = []
         for each in read:
             events += self._step(self._classify(each))
         # (Bytes after the peer's closing tag end nothing more.)
@@ -394,7 +417,43 @@ class ZeroHandshakeSession:
 
 
 _STREAM_ERROR: Final = f"{{{STREAMS}}}error"
+#: How many of the peer's first bytes are held at most to look for a stream header; a
+#: header is far shorter, and past this the bytes go to the reader as they are.
+_OPENING_LIMIT: Final = 4096
+_SPACE: Final = re.compile(rb"[ \t\r\n]*")
+_NAME: Final = re.compile(rb"[^ \t\r\n/>]*")
 _STANZA_NAMES: Final = frozenset({"message", "presence", "iq"})
+
+
+def _header_end(head: bytearray) -> int | None:
+    """Where a stream header that starts ``head`` ends (0 when ``head`` starts with
+    anything else), or None while the bytes so far cannot tell.  An XML declaration
+    before the header goes with it."""
+    undecided = None if len(head) < _OPENING_LIMIT else 0
+    at = _skip_space(head, 0)
+    if head.startswith(b"<?", at) or head[at:] == b"<":
+        end = head.find(b"?>", at)
+        if end < 0:
+            return undecided
+        at = _skip_space(head, end + 2)
+    if at == len(head):
+        return undecided
+    if head[at:at + 1] != b"<":
+        return 0
+    name = _NAME.match(head, at + 1)
+    assert name is not None  # (the empty name matches too)
+    if name.end() == len(head):
+        return undecided
+    if name[0].rpartition(b":")[2] != b"stream":
+        return 0
+    end = head.find(b">", name.end())
+    return undecided if end < 0 else end + 1
+
+
+def _skip_space(head: bytearray, at: int) -> int:
+    space = _SPACE.match(head, at)
+    assert space is not None  # (it matches no space too)
+    return space.end()
 
 
 def _is_stanza(element: etree._Element) -> bool:
