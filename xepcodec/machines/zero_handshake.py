@@ -280,13 +280,17 @@ class ZeroHandshakeSession:
                                      f"stanzas, not {stanza.namespace} ones: build it with "
                                      "namespace=SERVER")
         agreement = self._agreement
-        if stanza.from_ is None or not agreement.serves(stanza.from_):
-            raise ArgumentValueError(f"send(): 'from' {stanza.from_} is not at a domain "
-                                     "this side serves on the link (XEP-0361: the peer "
-                                     "checks it against the agreement)")
-        if stanza.to is None or not agreement.is_peer(stanza.to):
+        if stanza.from_ is None or stanza.to is None:
+            raise ArgumentValueError("send(): a stanza between servers carries both 'from' "
+                                     "and 'to' (the peer refuses it with improper-addressing)")
+        if not agreement.serves(stanza.from_):
+            raise ArgumentValueError(f"send(): 'from' {stanza.from_} is not at a domain this "
+                                     "side serves on the link (the peer refuses it with "
+                                     "invalid-from)")
+        if not agreement.is_peer(stanza.to):
             raise ArgumentValueError(f"send(): 'to' {stanza.to} is not at a domain the peer "
-                                     "serves on the link")
+                                     "serves on the link (the peer refuses it with "
+                                     "host-unknown)")
         return self._step(_Input(ZeroHandshakeInput.SEND, stanza))
 
     def close(self) -> list[Event]:
