@@ -113,7 +113,7 @@ def optimise(stanza: S, policy: TrafficPolicy = TrafficPolicy()) -> S | None:
 
 
 def _message(message: Message, policy: TrafficPolicy) -> Message | None:
-    if message.type is MessageType.ERROR:
+    if message.type == MessageType.ERROR:
         return message
     has_body = bool(message.bodies)
     states = [item for item in message.extensions if _namespace(item) == NS_CHATSTATES]
@@ -132,7 +132,7 @@ def _message(message: Message, policy: TrafficPolicy) -> Message | None:
 
 
 def _presence(presence: Presence, policy: TrafficPolicy) -> Presence:
-    if presence.type is PresenceType.ERROR or not presence.statuses \
+    if presence.type == PresenceType.ERROR or not presence.statuses \
             or not policy.strip_presentation:
         return presence
     return _without(presence, {NS_XHTML_IM})
