@@ -54,6 +54,7 @@ MODULES: Final[Mapping[int, str]] = {
     410: "selfping",
     419: "security",
     421: "occupant_id",
+    423: "compliance",
     432: "json_messaging",
     464: "cookies",
 }
