@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 
@@ -77,33 +76,35 @@ def _namespace(tag: str) -> str:
     return tag[1:].partition("}")[0] if tag.startswith("{") else ""
 
 
-# A namespace declaration: an element can only be in a namespace declared somewhere
-# in the document (or the xml namespace, which needs none).
-_DECLARATION = re.compile(rb"""xmlns(?::[^\s=]+)?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+def _tags(root: etree._Element) -> set[str]:
+    """The distinct Clark tags of the tree: one pass, after which the namespace checks
+    below look at a handful of names instead of every element."""
+    return {tag for tag in (node.tag for node in root.iter()) if isinstance(tag, str)}
 
 
-def _all_declared_known(data: bytes | str | etree._Element, known: frozenset[str]) -> bool:
-    """True when every namespace the raw document declares has a schema: then no element
-    can be in an unknown one, and the tree need not be walked to find out."""
-    if isinstance(data, etree._Element):
-        return False
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    return all((double or single).decode("utf-8", "replace") in known
-               for double, single in _DECLARATION.findall(raw))
-
-
-def _unknown_namespaces(root: etree._Element, known: frozenset[str]) -> Iterator[Issue]:
-    seen: set[str] = set()
-    for node in root.iter():
-        tag = node.tag
-        if not isinstance(tag, str):
-            continue
+def _unknown_namespaces(root: etree._Element, tags: set[str],
+                        known: frozenset[str]) -> Iterator[Issue]:
+    """One finding per namespace without a schema, at its first element in document
+    order.  The tree is walked again only when there is one (paths and lines are only
+    computed for findings)."""
+    by_namespace: dict[str, list[str]] = {}
+    for tag in tags:
         namespace = _namespace(tag)
-        if namespace not in known and namespace not in seen:
+        if namespace not in known:
+            by_namespace.setdefault(namespace, []).append(tag)
+    if not by_namespace:
+        return
+    seen: set[str] = set()
+    # Only elements of those namespaces are visited (lxml filters by tag in C).
+    for node in root.iter(*(tag for names in by_namespace.values() for tag in names)):
+        namespace = _namespace(str(node.tag))
+        if namespace not in seen:
             seen.add(namespace)
             yield Issue(f"no schema is known for the namespace {namespace or '(none)'!r}; "
                         "its elements were not checked", path_of(node), line_of(node),
                         namespace or None)
+            if len(seen) == len(by_namespace):
+                return
 
 
 def _reason(error: Any) -> str:
@@ -140,23 +141,32 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
     return issues
 
 
-#: Namespace boundaries: where an element's namespace differs from its parent's, the
-#: only places a schema wildcard can match (an element of the parent's own namespace
-#: is matched by the parent's content model, which names it).
-_BOUNDARIES = etree.XPath("descendant::*[namespace-uri() != namespace-uri(..)]")
-
-
-def _undeclared(root: etree._Element, catalog: Catalog) -> Iterator[Issue]:
+def _undeclared(root: etree._Element, tags: set[str], catalog: Catalog) -> Iterator[Issue]:
     """Elements of a known namespace that its schema does not declare, below the root
-    (the schema itself refuses an undeclared root)."""
+    (the schema itself refuses an undeclared root).
+
+    Only at a namespace boundary, where an element's namespace differs from its
+    parent's, can a schema wildcard match (an element of the parent's own namespace is
+    matched by the parent's content model, which names it); so only a name its
+    namespace does not declare at the top level is looked for, and only its
+    occurrences are walked.
+    """
     known = catalog.namespaces
-    for node in cast("list[etree._Element]", _BOUNDARIES(root)):
+    suspects = [tag for tag in tags if (namespace := _namespace(tag)) in known
+                and local_name(tag) not in catalog.elements(namespace)]
+    if not suspects:
+        return
+    for node in root.iter(*suspects):
+        parent = node.getparent()
+        if parent is None or node is root:
+            continue
         tag = str(node.tag)
         namespace = _namespace(tag)
-        if namespace in known and local_name(tag) not in catalog.elements(namespace):
-            yield Issue(f"<{local_name(tag)}/> is not an element of {namespace}: its schema "
-                        "declares no such element", path_of(node), line_of(node), namespace,
-                        "bad-request")
+        if isinstance(parent.tag, str) and _namespace(parent.tag) == namespace:
+            continue
+        yield Issue(f"<{local_name(tag)}/> is not an element of {namespace}: its schema "
+                    "declares no such element", path_of(node), line_of(node), namespace,
+                    "bad-request")
 
 
 def _unqualified(root: etree._Element) -> Issue | None:
@@ -294,9 +304,9 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     tag = str(root.tag)
     schema = catalog.libxml2()
     known = catalog.namespaces
-    all_known = _namespace(tag) in known and _all_declared_known(data, known)
-    unknown = [] if all_known else [
-        issue for issue in _unknown_namespaces(root, known) if issue.namespace is not None]
+    tags = _tags(root)
+    unknown = [issue for issue in _unknown_namespaces(root, tags, known)
+               if issue.namespace is not None]
     errors: list[Issue] = []
     unqualified = _unqualified(root)
     if unqualified is not None:
@@ -304,7 +314,7 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     if _namespace(tag) in known:
         if not schema.validate(root):
             errors.extend(_explain(catalog, root, schema.error_log))
-        errors.extend(_undeclared(root, catalog))
+        errors.extend(_undeclared(root, tags, catalog))
     # Otherwise there is nothing to check it against: the unknown-namespace finding
     # says so.  The model's rules hold whatever the schema said.
     if semantic and registry.lookup(tag) is not None:
