@@ -9,11 +9,16 @@
     xepcodec schemas list [--format text|json]
     xepcodec schemas export DIR
     xepcodec explain PATH...
+    xepcodec compliance [--role server|client] [--format text|json]
+                        [--edition 1.0.1|0.0.1] FILE...
 
 ``validate`` exits 0 when everything is valid, 1 when something is not, and 2 for a
 usage error or an input that cannot be read (missing, unreadable, empty, binary, not
-XML), which is reported in one line naming the file; ``explain`` the same.  Every
-error ends that way, never in a traceback.  docs/validate.md has the details.
+XML), which is reported in one line naming the file; ``explain`` the same.
+``compliance`` exits 0 when the entity meets the XEP-0423 Core suite at the Core level
+for its role (as far as disco shows), 1 when it does not, and 2 the same way.  Every
+error ends that way, never in a traceback.  docs/validate.md and docs/compliance.md have
+the details.
 """
 
 from __future__ import annotations
@@ -401,6 +406,57 @@ def _explain_one(source: Source, default_namespace: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------
+# compliance
+
+
+def _compliance(args: argparse.Namespace) -> int:
+    """Report an entity's XEP-0423 compliance from its disco#info answers (and, if given,
+    its stream features); status 0 when the Core suite is met at the Core level."""
+    import json
+
+    from xepcodec.api import parse
+    from xepcodec.core.stanzas import Iq, IqType
+    from xepcodec.errors import XepCodecError
+    from xepcodec.protocols.compliance import Level, report
+    from xepcodec.protocols.disco import InfoQuery
+    from xepcodec.protocols.stream_features import StreamFeatures
+
+    infos: list[InfoQuery] = []
+    features: StreamFeatures | None = None
+    for name in args.files:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as error:
+            raise _UsageError(f"{name}: cannot be read ({error.strerror or error})") from None
+        try:
+            read = parse(data)
+        except XepCodecError as error:
+            raise _UsageError(f"{name}: {error}") from None
+        if isinstance(read, Iq) and read.type is IqType.RESULT:
+            read = read.find(InfoQuery)
+        if isinstance(read, StreamFeatures):
+            if features is not None:
+                raise _UsageError(f"{name}: a second <stream:features/>; give one")
+            features = read
+        elif isinstance(read, InfoQuery):
+            infos.append(read)
+        else:
+            raise _UsageError(f"{name}: neither a disco#info result (an <iq type='result'/> "
+                              "or its <query/>) nor <stream:features/>")
+    if not infos:
+        raise _UsageError("no disco#info result among the inputs")
+    try:
+        found = report(infos, role=args.role, suites=args.edition, stream_features=features)
+    except XepCodecError as error:
+        raise _UsageError(str(error)) from None
+    if args.format == "json":
+        print(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(found.text(), end="")
+    return EXIT_OK if found.level("Core", Level.CORE).met else EXIT_INVALID
+
+
+# ---------------------------------------------------------------------------------------
 # arguments
 
 
@@ -504,6 +560,23 @@ def _parser() -> argparse.ArgumentParser:
                          help="files to take from directories (repeatable; default *.xml)")
     explain.add_argument("--default-namespace", default="jabber:client", metavar="NS")
     explain.set_defaults(run=_explain)
+
+    compliance = commands.add_parser(
+        "compliance", help="an entity's XEP-0423 compliance, from its disco#info answers",
+        description="Hold disco#info answers (and stream features) against the XMPP "
+        "Compliance Suites 2020 (XEP-0423). Exit status: 0 the Core suite is met at the "
+        "Core level as far as disco shows, 1 it is not, 2 usage or input error.")
+    compliance.add_argument(
+        "files", nargs="+", metavar="FILE",
+        help="a disco#info result (<iq type='result'/> or its <query/>): the entity's, "
+        "and for a server also an account's and its services'; or the server's "
+        "<stream:features/>; - for standard input")
+    compliance.add_argument("--role", choices=("server", "client"), default="server",
+                            help="whose compliance (default: server)")
+    compliance.add_argument("--format", choices=("text", "json"), default="text")
+    compliance.add_argument("--edition", choices=("1.0.1", "0.0.1"), default="1.0.1",
+                            help="the XEP's version 1.0.1 (default) or the ProtoXEP 0.0.1")
+    compliance.set_defaults(run=_compliance)
     return parser
 
 
