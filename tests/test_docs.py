@@ -22,10 +22,15 @@ _SHELL = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
 #: only when it ran to its end.
 EXECUTED = {
     "docs/archiving.md": "warn the user:",
+    "docs/binary-xmpp.md": "stanza Presence(",
+    "docs/cookies.md": "refused to run a script from bakery@town.example",
     "docs/guide.md": "not cached: mismatch",
+    "docs/hf-radio.md": "the ship closed the link",
+    "docs/json.md": "urn:example:score /level bad-request",
     "docs/machines.md": "event TimedOut",
     "docs/muc.md": "rejoin lounge@rooms.example.org",
     "docs/pubsub.md": "is listening to",
+    "docs/rtt.md": "(the real-time text agreed: True)",
     "README.md": "answer <iq",
 }
 #: Every page whose links and paths are checked.
