@@ -110,7 +110,7 @@ def test_the_tables_are_the_xeps(source: str, edition: Edition) -> None:
         assert [row[0].findtext("strong") for row in rows] == [
             requirement.name for requirement in category.requirements]
         for row, requirement in zip(rows, category.requirements, strict=True):
-            for td, (level, role) in zip(row[1:5], columns, strict=True):
+            for td, (level, role) in zip(list(row)[1:5], columns, strict=True):
                 need, notes, one = _cell(td)
                 cell = requirement.cell(level, role)
                 where = f"{category.name} {requirement.name} {level} {role}"
