@@ -2,11 +2,18 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks                    # full run, under ~2 minutes
+    python -m benchmarks                    # full run, a few minutes
     python -m benchmarks --quick --no-aioxmpp   # smoke run, a few seconds
 
+Six payloads (issue 17, ``benchmarks/fixtures/``) are decoded, decoded with cold JID caches,
+read field by field, encoded and validated, each operation timed in the same run next to its
+floor (``lxml.etree.fromstring``, ``lxml.etree.tostring``, libxml2 parse + XSD validation).
+Times are the thread's CPU time, best of several calibrated loops (``benchmarks/_timing.py``).
+The targets of issue 17 are held over the six payloads: on the median or on the worst.
+
 Every implementation that is missing or broken is reported as n/a with the reason; the run
-itself only fails on a harness bug (or, with ``--check``, when a measured target fails).
+itself only fails on a harness bug, when xepcodec refuses a payload (exit 2), or, with
+``--check``, when a measured target fails (exit 1).
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ import argparse
 import datetime as dt
 import gc
 import importlib
+import inspect
 import io
 import json
 import os
 import platform
+import statistics
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -416,6 +425,19 @@ def cases(name: str, data: bytes, schemas: Schemas) -> list[tuple[str, str, Fact
         parse = _need(xepcodec, xepcodec_why, "parse")
         return (lambda: parse(data)), ""
 
+    def xc_parse_lazy() -> tuple[Callable[[], object], str]:
+        # Issue 17's router mode: stanza attributes and the payload's class at once, the
+        # payload decoded on first access. Measured once xepcodec.parse takes lazy=True.
+        parse = _need(xepcodec, xepcodec_why, "parse")
+        if "lazy" not in inspect.signature(parse).parameters:
+            raise Unavailable("xepcodec.parse has no lazy mode (lazy=True) yet")
+
+        def route() -> object:
+            stanza = parse(data, lazy=True)
+            return (stanza.from_, stanza.to, stanza.id, stanza.type)
+
+        return route, "reads from, to, id, type"
+
     def xc_parse_cold() -> tuple[Callable[[], object], str]:
         parse = _need(xepcodec, xepcodec_why, "parse")
         caches = len(jid_cache_clearers())
@@ -482,6 +504,7 @@ def cases(name: str, data: bytes, schemas: Schemas) -> list[tuple[str, str, Fact
         ("decode", FLOOR_IMPL["decode"], lxml_decode),
         ("decode", "slixmpp (ElementTree + stanza objects)", slix_decode),
         ("decode", "xepcodec.parse", xc_parse),
+        ("decode", "xepcodec lazy: parse(lazy=True) + stanza attributes", xc_parse_lazy),
         ("decode_cold", FLOOR_IMPL["decode_cold"], lxml_decode_cold),
         ("decode_cold", "xepcodec.parse (cold JID caches)", xc_parse_cold),
         ("access_one", "slixmpp", slix_access("ONE_FIELD")),
@@ -596,11 +619,28 @@ def _find(rows: Sequence[Row], payload: str, op: str, impl_prefix: str) -> Row |
 
 @dataclass
 class Target:
+    """A goal of issue 17, held over the payloads by ``aggregate``.
+
+    ``median``: the median over the payloads measured must meet the bound; ``worst``: every
+    payload must (the highest ratio, or the lowest speedup). Ratios must be at most the
+    bound; speedups (``higher_is_better``) strictly above it.
+    """
+
     key: str
     text: str
     bound: float
-    higher_is_better: bool  # speedups must be >= bound, ratios <= bound
+    higher_is_better: bool
+    aggregate: str  # "median" or "worst"
     measure: Callable[[Sequence[Row], str], float | None]
+    missing: str = ""  # why no payload can be measured, when that is known in advance
+
+    def passes(self, value: float) -> bool:
+        return value > self.bound if self.higher_is_better else value <= self.bound
+
+    def combine(self, values: Sequence[float]) -> float:
+        if self.aggregate == "median":
+            return statistics.median(values)
+        return min(values) if self.higher_is_better else max(values)
 
 
 def _vs_floor(op: str, impl: str) -> Callable[[Sequence[Row], str], float | None]:
@@ -611,87 +651,67 @@ def _vs_floor(op: str, impl: str) -> Callable[[Sequence[Row], str], float | None
     return value
 
 
-def _speedup(
-    op: str, slow: str, fast: str, *, normalised: bool
-) -> Callable[[Sequence[Row], str], float | None]:
+def _speedup(op: str, slow: str, fast: str) -> Callable[[Sequence[Row], str], float | None]:
+    """How many times faster ``fast`` is than ``slow`` on one payload."""
+
     def value(rows: Sequence[Row], payload: str) -> float | None:
         a, b = _find(rows, payload, op, slow), _find(rows, payload, op, fast)
-        if a is None or b is None:
+        if a is None or b is None or not a.seconds or not b.seconds:
             return None
-        if normalised:  # both sides over their own environment's bare lxml
-            ra, rb = ratio(rows, a), ratio(rows, b)
-            return ra / rb if ra and rb else None
-        return a.seconds / b.seconds if a.seconds and b.seconds else None
+        return a.seconds / b.seconds
 
     return value
 
 
+# Issue 17, "Targets". import xepcodec <= 0.3 s is held by benchmarks/startup.py, the CLI's
+# throughput by benchmarks/cli_throughput.py.
 TARGETS = (
-    Target(
-        "decode", "decode <= 2x lxml.etree.fromstring", 2.0, False, _vs_floor("decode", "xepcodec")
-    ),
-    Target(
-        "encode", "encode <= 2x lxml.etree.tostring", 2.0, False, _vs_floor("encode", "xepcodec")
-    ),
-    Target(
-        "access_slixmpp",
-        "typed access >= 2x faster than slixmpp",
-        2.0,
-        True,
-        _speedup("access", "slixmpp", "xepcodec", normalised=False),
-    ),
-    Target(
-        "access_aioxmpp",
-        "typed access >= 10x faster than aioxmpp (lxml-normalised)",
-        10.0,
-        True,
-        _speedup("access", "aioxmpp", "xepcodec", normalised=True),
-    ),
-    Target("validate", "validate <= 1.5x libxml2", 1.5, False, _vs_floor("validate", "xepcodec")),
-    Target(
-        "validate_schema_only",
-        "validate(semantic=False) <= 1.5x libxml2",
-        1.5,
-        False,
-        _vs_floor("validate", "xepcodec.validate(semantic=False)"),
-    ),
-    Target(
-        "validate_xmlschema",
-        "validate >= 50x faster than xmlschema",
-        50.0,
-        True,
-        _speedup("validate", "xmlschema", "xepcodec", normalised=False),
-    ),
+    Target("decode_median", "decode <= 3x fromstring (median payload)", 3.0, False, "median",
+           _vs_floor("decode", "xepcodec")),
+    Target("decode_worst", "decode <= 4x fromstring (worst payload)", 4.0, False, "worst",
+           _vs_floor("decode", "xepcodec")),
+    Target("decode_cold_median", "decode, cold JID caches <= 3x (median)", 3.0, False,
+           "median", _vs_floor("decode_cold", "xepcodec")),
+    Target("decode_cold_worst", "decode, cold JID caches <= 4x (worst)", 4.0, False, "worst",
+           _vs_floor("decode_cold", "xepcodec")),
+    Target("lazy", "lazy decode <= 1.5x fromstring (worst)", 1.5, False, "worst",
+           _vs_floor("decode", "xepcodec lazy"), missing="xepcodec.parse has no lazy mode yet"),
+    Target("access_one_slixmpp", "access one field: faster than slixmpp (worst)", 1.0, True,
+           "worst", _speedup("access_one", "slixmpp", "xepcodec")),
+    Target("access_all_slixmpp", "access all fields: faster than slixmpp (worst)", 1.0, True,
+           "worst", _speedup("access_all", "slixmpp", "xepcodec")),
+    Target("encode", "encode <= 3x tostring (worst payload)", 3.0, False, "worst",
+           _vs_floor("encode", "xepcodec")),
+    Target("validate", "validate <= 1.5x libxml2 (median payload)", 1.5, False, "median",
+           _vs_floor("validate", "xepcodec.validate")),
 )
 
 
 def evaluate(rows: Sequence[Row], payloads: Sequence[str]) -> list[dict[str, Any]]:
     out = []
     for target in TARGETS:
-        cells = {}
-        for payload in payloads:
-            value = target.measure(rows, payload)
-            ok = None
-            if value is not None:
-                ok = value >= target.bound if target.higher_is_better else value <= target.bound
-            cells[payload] = {"value": value, "pass": ok}
-        verdicts = [c["pass"] for c in cells.values() if c["pass"] is not None]
-        if not verdicts:
+        cells = {payload: target.measure(rows, payload) for payload in payloads}
+        values = [v for v in cells.values() if v is not None]
+        value = target.combine(values) if values else None
+        if value is None:
             status = "n/a"
-        elif not all(verdicts):
+        elif not target.passes(value):
             status = "FAIL"
-        elif len(verdicts) < len(cells):
-            status = f"PASS ({len(verdicts)}/{len(cells)})"
         else:
             status = "PASS"
+        if values and len(values) < len(cells):
+            status += f" ({len(values)}/{len(cells)} payloads)"
         out.append(
             {
                 "key": target.key,
                 "target": target.text,
                 "bound": target.bound,
                 "higher_is_better": target.higher_is_better,
+                "aggregate": target.aggregate,
                 "payloads": cells,
+                "value": value,
                 "status": status,
+                "note": "" if values else target.missing or "no measured payload",
             }
         )
     return out
@@ -750,21 +770,19 @@ def print_report(
                     f"{_x(ratio(rows, r)):>8}  {r.note}".rstrip()
                 )
     names = list(payloads)
-    print("\n== targets (DESIGN.md, Performance targets)")
-    head = f"  {'target':<58}" + "".join(f"{n:>17}" for n in names) + "   status"
-    print(head)
+    print("\n== targets (issue 17): ratios to the floor per payload, then the median or worst")
+    width = max(len(t["target"]) for t in targets)
+    print(f"  {'target':<{width}}" + "".join(f"{n[:15]:>16}" for n in names)
+          + f"{'median/worst':>14}   status")
     for t in targets:
-        cells = []
-        for n in names:
-            cell = t["payloads"][n]
-            if cell["value"] is None:
-                cells.append(f"{'n/a':>17}")
-            else:
-                mark = "ok" if cell["pass"] else "FAIL"
-                cells.append(f"{cell['value']:>11.2f}x {mark:>4}")
-        print(f"  {t['target']:<58}" + "".join(cells) + f"   {t['status']}")
-    print("  (measured elsewhere: archive encryption of 10,000 messages by "
-          "python -m benchmarks.archive, 1 GB capture memory by "
+        cells = "".join(f"{_x(t['payloads'][n]):>16}" for n in names)
+        note = f"  {t['note']}" if t["note"] else ""
+        print(f"  {t['target']:<{width}}{cells}{_x(t['value']):>14}   {t['status']}{note}")
+    print("  (access targets: slixmpp's time over xepcodec's, above 1.00x is faster; decode,"
+          " encode and validate: xepcodec's time over the floor's)")
+    print("  (measured elsewhere: import time below; CLI throughput by "
+          "python -m benchmarks.cli_throughput; archive encryption of 10,000 messages by "
+          "python -m benchmarks.archive; 1 GB capture memory by "
           "python -m benchmarks.capture_memory)")
     if meta["mode"] == "quick":
         print("  (quick run: loops are tiny, so timings and verdicts are rough)")
