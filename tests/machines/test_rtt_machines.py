@@ -490,6 +490,33 @@ def test_cancel_and_init() -> None:
     assert receiver.state(ALICE) is StreamState.IDLE
 
 
+def test_an_rtt_of_an_unknown_event_is_ignored_and_changes_nothing() -> None:
+    receiver = receiver_with(Rtt(seq=1, event=RttEvent.NEW, actions=(Insert(text="ab"),)))
+    before = receiver.snapshot()
+    stanza = incoming(Rtt(seq=2, event="rewind", actions=(Erase(), Insert(text="X"))))
+    assert receiver.accepts(stanza)
+    events = receiver.receive(stanza, now=at(1))
+    assert [type(event) for event in events] == [Ignored]
+    assert isinstance(events[0], Ignored) and "'rewind'" in events[0].reason \
+        and "§4.2.2" in events[0].reason
+    assert receiver.snapshot() == before
+    # the seq it carried was not taken: the next edit still follows the last known one
+    assert shown(receiver.receive(incoming(Rtt(seq=2, actions=(Insert(text="c"),))),
+                                  now=at(2))) == ["abc"]
+
+
+def test_the_body_beside_an_rtt_of_an_unknown_event_is_still_read() -> None:
+    receiver = receiver_with(Rtt(seq=1, event=RttEvent.NEW, actions=(Insert(text="Hi"),)))
+    events = receiver.receive(incoming(Rtt(seq=2, event="future", actions=(Insert(text="?"),)),
+                                       body="Hi"), now=T0)
+    assert [type(event) for event in events] == [Ignored, Completed]
+    assert events[1] == Completed(ALICE, "Hi", True, None, None)
+    assert receiver.state(ALICE) is StreamState.IDLE
+    # with no message in progress, the body has nothing to complete, as without the <rtt/>
+    events = RttReceiver().receive(incoming(Rtt(seq=1, event="future"), body="Hello"), now=T0)
+    assert [type(event) for event in events] == [Ignored, Ignored]
+
+
 def test_waits_become_a_schedule_of_texts() -> None:
     receiver = RttReceiver()
     rtt = Rtt(seq=1, event=RttEvent.NEW, actions=(

@@ -108,7 +108,9 @@ def test_elements_of_other_namespaces_are_passed_over_and_kept() -> None:
     (_rtt(seq="-1"), ["seq", "minimum"]),
     (_rtt(seq=str(MAX_SEQ + 1)), ["seq", "maximum"]),
     (_rtt(seq="one"), ["seq", "integer"]),
-    (_rtt(attrs=" event='typing'"), ["event", "typing"]),
+    (_rtt(attrs=" event=''"), ["event", "empty token"]),
+    (_rtt(attrs=" event='be right back'"), ["event", "white space"]),
+    (_rtt(attrs=" event='&#9;new'"), ["event", "white space"]),
     (_rtt(attrs=" id=''"), ["id", "empty"]),
     (_rtt("<t p='-1'>x</t>"), ["'p'", "minimum"]),
     (_rtt("<e n='-2'/>"), ["'n'", "minimum"]),
@@ -128,6 +130,50 @@ def test_malformed_rtt_is_refused_by_parse_and_schema(xml: str, words: list[str]
     error = rejects(xml, *words)
     assert error.path is not None and error.path.startswith("/rtt")
     assert not xepcodec.validate(xml.encode()).ok
+
+
+@pytest.mark.parametrize("xml", [
+    _rtt(attrs=" event='typing'"),
+    _rtt("<t>x</t><w n='5'/><x xmlns='urn:example:ui'/>", attrs=" event='paste' id='m1'"),
+    _rtt(attrs=" event='NEW'"),
+    _rtt(attrs=" event='reset-all'"),
+])
+def test_an_unknown_event_is_kept_as_received(xml: str) -> None:
+    read = typed(xml)
+    assert type(read.event) is str and read.event not in set(RttEvent)
+    assert read.kind is None
+    assert xml.split("event='")[1].split("'")[0] == read.event
+    assert xepcodec.validate(xml.encode()).ok
+    assert xepcodec.validate(encode(read)).ok
+    assert typed(encode(read).decode()) == read
+    assert f'event="{read.event}"'.encode() in encode(read)
+
+
+def test_the_rules_of_init_and_cancel_leave_unknown_events_alone() -> None:
+    # An event named like them but not them carries content and an id like any other.
+    for event in ("initialise", "Cancel", "init2"):
+        rtt = Rtt(seq=1, event=event, id="m1", actions=(Insert(text="x"),))
+        assert rtt.kind is None and rtt.event == event
+        assert through_the_wire(rtt) == rtt
+
+
+def test_a_known_event_given_as_str_is_the_member() -> None:
+    rtt = Rtt(seq=1, event="reset")
+    assert rtt.event is RttEvent.RESET and rtt.kind is RttEvent.RESET
+    assert Rtt(seq=1, event="reset") == Rtt(seq=1, event=RttEvent.RESET)
+    with pytest.raises(ArgumentValueError, match="white space"):
+        Rtt(seq=1, event="two words")
+    with pytest.raises(ArgumentTypeError, match="RttEvent or a str"):
+        Rtt(seq=1, event=3)  # type: ignore[arg-type]
+
+
+def test_a_message_with_an_unknown_event_keeps_its_body() -> None:
+    message = _message(_rtt("<t>later</t>", attrs=" event='future'") +
+                       "<body>Hello</body>")
+    assert message.body == "Hello"
+    rtt = read_rtt(message)
+    assert rtt is not None and rtt.event == "future" and rtt.kind is None
+    assert xepcodec.validate(CHAT.format(_rtt(attrs=" event='future'")).encode()).ok
 
 
 def test_init_and_cancel_are_valid_when_empty() -> None:

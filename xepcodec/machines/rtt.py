@@ -23,7 +23,9 @@ edits are ignored until a ``new`` or ``reset`` arrives (:class:`Desynchronised`,
 :class:`Resynchronised`).  The text updates are not shown at once but played back at the
 sender's pace: each ``<w/>`` delays what follows it, and :meth:`~RttReceiver.expire`
 releases the :class:`TextShown` events as they fall due.  A ``<body/>`` ends the message
-(:class:`Completed`, saying whether the real-time text agreed with it).
+(:class:`Completed`, saying whether the real-time text agreed with it).  An ``<rtt/>``
+whose event XEP-0301 does not define is :class:`~xepcodec.machines.base.Ignored` and
+changes nothing, as the XEP asks; the ``<body/>`` of its message is still read.
 
 Neither machine keeps a clock or draws random numbers: times come in as ``now``, message
 ids from ``ids``, a random start for ``seq`` from ``random``.  ``docs/machines.md`` is the
@@ -825,7 +827,12 @@ class RttReceiver:
         if rtt is None and body is None:
             return [Ignored(stanza, "neither <rtt/> nor <body/>")]
         events: list[Event] = []
-        if rtt is not None:
+        if rtt is not None and rtt.kind is None:
+            # A later version's event: the <rtt/> is ignored, the body is not (§4.2.2).
+            events.append(Ignored(stanza, f"an <rtt/> of the unknown event {rtt.event!r} "
+                                          f"(seq {rtt.seq} from {sender}), which "
+                                          "XEP-0301 §4.2.2 asks a recipient to ignore"))
+        elif rtt is not None:
             events += self._take(sender, rtt, stanza, now)
         if body is not None:
             events += self._complete(sender, body, stanza)

@@ -28,15 +28,20 @@ positions, counts and waits are not negative (§4.6.2); ``init`` and ``cancel`` 
 child at all (§4.2.2: the element is empty when the event allows no actions) and no
 ``id``, which names the message a real-time message edits (§4.2.3, §7.5.3), and
 those two events concern the real-time text of the whole chat, not a message; an ``id``
-is not empty.  :func:`read_rtt` checks that a message carries at most one ``<rtt/>``
+is not empty.  An ``event`` XEP-0301 does not define is read, kept and written back as
+the plain ``str`` received (the XEP asks a recipient to ignore such an ``<rtt/>``, not the
+message carrying it, §4.2.2), and the rules above leave it alone; :attr:`Rtt.kind` is None
+for it.  :func:`read_rtt` checks that a message carries at most one ``<rtt/>``
 (§4.1) and never both ``<rtt/>`` and a XEP-0308 ``<replace/>`` (§7.5.3).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from xepcodec.core.namespaces import CLIENT
@@ -53,7 +58,7 @@ from xepcodec.model import (
     text,
 )
 from xepcodec.model.codec import codec_of
-from xepcodec.model.values import Integer, String
+from xepcodec.model.values import STRING, Integer, String, Value
 
 __all__ = [
     "MAX_SEQ",
@@ -101,6 +106,50 @@ class RttEvent(enum.StrEnum):
 #: The events whose ``<rtt/>`` is empty and concerns no message.
 _NO_MESSAGE: Final = frozenset({RttEvent.INIT, RttEvent.CANCEL})
 
+# An event XEP-0301 does not define: one run of characters without white space, as the
+# schema's OtherEvent says of the raw value.
+_OTHER_EVENT: Final = re.compile("[^ \t\r\n]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _EventValue(Value[str]):
+    """``event``: the :class:`RttEvent` member for a value XEP-0301 defines, the plain
+    ``str`` for any other, kept so that it is written back as received.  A recipient
+    ignores an ``<rtt/>`` whose event it does not know (§4.2.2), but the message around
+    it, whose ``<body/>`` it still reads, must parse for that."""
+
+    description = "an event (new, reset, edit, init, cancel, or one of a later version)"
+
+    @property
+    def exact_type(self) -> type | None:
+        return RttEvent
+
+    def parse(self, text: str) -> str:
+        try:
+            return RttEvent(text)
+        except ValueError:
+            pass
+        if _OTHER_EVENT.fullmatch(text) is None:
+            raise ValueError(f"{text!r} is not an event: an event is a non-empty token "
+                             "without white space")
+        return text
+
+    def format(self, value: str) -> str:
+        try:
+            event = self.coerce(value)
+        except TypeError as error:
+            raise ValueError(str(error)) from None
+        return STRING.format(str(event))
+
+    def coerce(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError(f"expected an RttEvent or a str, not {type(value).__name__}")
+        return self.parse(value)
+
+
+#: How ``event`` is read and written.
+_EVENT: Final = _EventValue()
+
 
 @element(NS_RTT, "t")
 class Insert:
@@ -137,7 +186,10 @@ class Rtt:
 
     ``event`` is None when the attribute is absent, which XEP-0301 reads as ``edit``
     (see :attr:`kind`); it is kept apart so that an ``<rtt/>`` is written back as it was
-    read.  ``id`` is the id of the delivered message being corrected (XEP-0308), None
+    read.  An event XEP-0301 does not define (a later version may) is kept as the plain
+    ``str`` received, and :attr:`kind` is None for it: a recipient ignores such an
+    ``<rtt/>`` (§4.2.2), and the rules below, which are about the known events, leave it
+    alone.  ``id`` is the id of the delivered message being corrected (XEP-0308), None
     while composing a new one.  ``actions`` are the action elements in the order the
     sender gave them.  ``extensions`` holds the elements of other namespaces among them,
     which XEP-0301 asks a recipient to pass over while still applying the actions around
@@ -145,7 +197,7 @@ class Rtt:
     """
 
     seq: int = attr(value=Integer(minimum=0, maximum=MAX_SEQ))
-    event: RttEvent | None = attr(default=None)
+    event: RttEvent | str | None = attr(value=_EVENT, default=None)
     id: str | None = attr(value=String(min_length=1), default=None)
     actions: tuple[Action, ...] = children(Insert, Erase, Wait)
     extensions: tuple[Any, ...] = extensions(foreign_only=True)
@@ -162,9 +214,12 @@ class Rtt:
                                  f"id {self.id!r} (XEP-0301 §4.2.2, §4.2.3)")
 
     @property
-    def kind(self) -> RttEvent:
-        """The event, ``edit`` when the attribute is absent."""
-        return RttEvent.EDIT if self.event is None else self.event
+    def kind(self) -> RttEvent | None:
+        """The event, ``edit`` when the attribute is absent, None when it is one XEP-0301
+        does not define (which a recipient ignores, §4.2.2)."""
+        if self.event is None:
+            return RttEvent.EDIT
+        return self.event if isinstance(self.event, RttEvent) else None
 
 
 # -- the text arithmetic --------------------------------------------------------------------
