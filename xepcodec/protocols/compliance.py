@@ -174,6 +174,7 @@ class Provider:
     notes: tuple[str, ...] = ()
 
     def shown(self, role: Role) -> Shown | Hidden | None:
+        """How it shows itself for ``role``."""
         return self.server if role is Role.SERVER else self.client
 
 
@@ -449,9 +450,9 @@ _CORRECTION: Final = _row("Message Correction", (_XEP0308,), _NA, _NO, _NA, _YES
 _IM_CORE: Final = _row("Core features", (_RFC6121,), _YES, _YES, _YES, _YES)
 _CSI: Final = _row("Client State Indication", (_XEP0352,), _YES, _YES, _YES, _YES)
 
-#: XMPP Compliance Suites 2020, XEP-0423 version 1.0.1 (Draft 1.0.0 with its
-#: supersession noted): the default of :func:`report`.
-CS2020: Final = Edition("1.0.1", "Draft, obsoleted by XEP-0443", (
+#: XMPP Compliance Suites 2020, XEP-0423 version 1.0.1 (the Draft 1.0.0 with its
+#: supersession by XEP-0443 noted): the default of :func:`report`.
+CS2020: Final = Edition("1.0.1", "Obsolete (a Draft until XEP-0443 replaced it)", (
     _CORE,
     Category("Web", (
         _WEB_CONNECTION,
@@ -533,6 +534,7 @@ class ProviderReport:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """As plain JSON values."""
         return {"spec": self.spec, "title": self.title, "status": str(self.status),
                 "seen": list(self.seen), "detail": self.detail, "notes": list(self.notes)}
 
@@ -550,6 +552,7 @@ class RequirementReport:
     notes: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
+        """As plain JSON values."""
         return {"name": self.name, "status": str(self.status),
                 "one_provider": self.one_provider, "notes": list(self.notes),
                 "providers": [provider.to_json() for provider in self.providers]}
@@ -574,6 +577,7 @@ class LevelReport:
         return tuple(r for r in self.requirements if r.status is Status.NOT_DISCOVERABLE)
 
     def to_json(self) -> dict[str, Any]:
+        """As plain JSON values."""
         return {"category": self.category, "level": str(self.level), "met": self.met,
                 "requirements": [r.to_json() for r in self.requirements]}
 
