@@ -141,7 +141,8 @@ def write_stream(path: Path, size: int, seed: int = SEED) -> tuple[int, int]:
             name = rng.choices(names, cum_weights=cumulative)[0]
             stanzas += 1
             if stanzas % INVALID_EVERY == 100:
-                data = b"\n".join(bad % stanzas for bad in INVALID)
+                data = b"\n".join(bad % (stanzas + i) for i, bad in enumerate(INVALID))
+                stanzas += len(INVALID) - 1
                 invalid += len(INVALID)
             else:
                 data = _ID.sub(f' id="{name}-{stanzas}"'.encode(), templates[name], count=1)

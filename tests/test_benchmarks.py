@@ -1,0 +1,169 @@
+"""The benchmark harness measures what it says it measures (the measurements themselves are
+``python -m benchmarks`` and ``python -m benchmarks.cli_throughput``, not tests).
+
+Nothing here is timed: the timing loops run on a clock the test drives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+import benchmarks._timing as timing
+import benchmarks.cli_throughput as cli_bench
+import xepcodec
+from benchmarks import _slixmpp as slix
+from benchmarks import run
+from xepcodec.datatypes.jid import JID
+from xepcodec.validation.checking import Checker
+from xepcodec.validation.inputs import Source
+
+
+def test_the_six_payloads_parse_typed_and_validate() -> None:
+    payloads = run.load_payloads()
+    assert list(payloads) == list(run.PAYLOADS)
+    assert len(payloads) == 6
+    assert run.check_payloads(payloads) == []
+
+
+def test_the_payloads_have_the_sizes_issue_17_names() -> None:
+    payloads = run.load_payloads()
+    items = xepcodec.parse(payloads["disco_items_rsm"]).payload
+    assert len(items.items) == 50 and items.rsm is not None
+    chat = xepcodec.parse(payloads["archive_page"]).payload
+    assert len(chat.entries) == 200 and chat.rsm is not None
+    command = xepcodec.parse(payloads["command_form"]).payload
+    assert len(command.payload[0].fields) == 10
+
+
+def test_xepcodec_and_slixmpp_read_the_same_facts() -> None:
+    for name, data in run.load_payloads().items():
+        ours = xepcodec.parse(data)
+        facts = run.XEPCODEC_ACCESSORS[name](ours)  # reads everything without failing
+        assert isinstance(facts, tuple)
+        if name in slix.UNSUPPORTED:
+            continue
+        theirs = slix.decode(data)
+        assert str(run.XEPCODEC_ONE_FIELD[name](ours)) == str(slix.ONE_FIELD[name](theirs))
+        their_facts = slix.ACCESSORS[name](theirs)
+        assert isinstance(their_facts, tuple)
+        # from, to and id, the head of every all-fields reading
+        assert [str(value) for value in facts[0][:3]] == [
+            str(value) for value in their_facts[0][:3]]
+
+
+def test_clearing_the_jid_caches_makes_the_next_parse_a_miss() -> None:
+    clearers = run.jid_cache_clearers()
+    caches = [cast(Any, clear).__self__ for clear in clearers]  # the lru_cache wrappers
+    JID.parse("nurse@capulet.example/kitchen")
+    assert any(cache.cache_info().currsize for cache in caches)
+    run.clear_jid_caches(clearers)()
+    assert all(cache.cache_info().currsize == 0 for cache in caches)
+    misses = sum(cache.cache_info().misses for cache in caches)
+    JID.parse("nurse@capulet.example/kitchen")
+    assert sum(cache.cache_info().misses for cache in caches) > misses
+
+
+class _Clock:
+    """A clock that moves only when told to, plus one tick per reading (as a real one does)."""
+
+    TICK = 1e-6
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.TICK
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Clock]:
+    fake = _Clock()
+    monkeypatch.setattr(timing, "clock", fake)
+    yield fake
+
+
+def test_the_setup_before_each_call_is_not_timed(clock: _Clock) -> None:
+    def setup() -> None:
+        clock.now += 1.0  # far more than the call itself
+
+    def call() -> None:
+        clock.now += 0.001
+
+    budget = timing.Budget(min_time=0.002, repeat=3)
+    [seconds] = timing.measure_group([call], budget, setup=setup)
+    # The reading of the clock around each call is subtracted too.
+    assert seconds == pytest.approx(0.001)
+
+
+def test_without_setup_a_call_costs_what_it_moves_the_clock(clock: _Clock) -> None:
+    def call() -> None:
+        clock.now += 0.001
+
+    [seconds] = timing.measure_group([call], timing.Budget(min_time=0.002, repeat=2))
+    assert seconds == pytest.approx(0.001, rel=0.01)
+
+
+def _rows(op: str, ratios: dict[str, float], impl: str = "xepcodec.parse") -> list[run.Row]:
+    rows = []
+    for payload, value in ratios.items():
+        rows.append(run.Row(payload, op, run.FLOOR_IMPL[run.FLOOR_OP[op]], 1.0))
+        rows.append(run.Row(payload, op, impl, value))
+    return rows
+
+
+def _target(results: list[dict[str, object]], key: str) -> dict[str, object]:
+    return next(t for t in results if t["key"] == key)
+
+
+@pytest.mark.parametrize(
+    ("ratios", "median", "worst"),
+    [
+        ({"a": 2.0, "b": 3.5, "c": 5.0}, "FAIL", "FAIL"),
+        ({"a": 2.0, "b": 2.5, "c": 3.9}, "PASS", "PASS"),
+        ({"a": 2.0, "b": 2.9, "c": 4.1}, "PASS", "FAIL"),
+    ],
+)
+def test_decode_targets_hold_on_the_median_and_the_worst_payload(
+    ratios: dict[str, float], median: str, worst: str
+) -> None:
+    results = run.evaluate(_rows("decode", ratios), list(ratios))
+    assert _target(results, "decode_median")["status"] == median
+    assert _target(results, "decode_median")["value"] == sorted(ratios.values())[1]
+    assert _target(results, "decode_worst")["status"] == worst
+    assert _target(results, "decode_worst")["value"] == max(ratios.values())
+    assert _target(results, "decode_cold_median")["status"] == "n/a"
+
+
+def test_access_targets_need_xepcodec_faster_on_every_payload_slixmpp_reads() -> None:
+    rows = [
+        run.Row("a", "access_one", "slixmpp", 3.0),
+        run.Row("a", "access_one", "xepcodec", 1.0),
+        run.Row("b", "access_one", "slixmpp", 1.0),
+        run.Row("b", "access_one", "xepcodec", 1.0),  # as fast is not faster
+        run.Row("c", "access_one", "slixmpp", None, note="no plugin"),
+        run.Row("c", "access_one", "xepcodec", 1.0),
+    ]
+    target = _target(run.evaluate(rows, ["a", "b", "c"]), "access_one_slixmpp")
+    assert target["value"] == 1.0
+    assert target["status"] == "FAIL (2/3 payloads)"
+
+
+def test_the_generated_stream_holds_exactly_the_planted_errors(tmp_path: Path) -> None:
+    path = tmp_path / "stream.xml"
+    stanzas, invalid = cli_bench.write_stream(path, 100_000)
+    assert stanzas > 100 and invalid == len(cli_bench.INVALID)
+    again = tmp_path / "again.xml"
+    assert cli_bench.write_stream(again, 100_000) == (stanzas, invalid)
+    assert again.read_bytes() == path.read_bytes()  # the seed makes it reproducible
+    check, events = Checker().run(Source(str(path), path))
+    assert len(list(events)) == stanzas
+    summary = check.summary
+    assert summary.kind == "capture"
+    assert summary.stanzas == stanzas
+    assert summary.invalid == invalid
+    assert summary.problems == 0  # (warnings: chat states and hints have no schema)
