@@ -36,7 +36,7 @@ from xepcodec.machines.rtt import (
     StreamState,
     TextShown,
 )
-from xepcodec.model import XmlFragment
+from xepcodec.protocols.correction import Replace, read_correction
 from xepcodec.protocols.rtt import (
     MAX_SEQ,
     NS_RTT,
@@ -54,7 +54,6 @@ T0 = datetime(2026, 5, 4, 18, 30, tzinfo=UTC)
 ALICE = JID.parse("alice@example.com/home")
 OTHER = JID.parse("alice@example.com/phone")
 BOB = JID.parse("bob@example.com")
-REPLACE = "{urn:xmpp:message-correct:0}replace"
 
 
 def at(seconds: float) -> datetime:
@@ -324,9 +323,8 @@ def test_a_correction_resets_with_the_id_and_its_body_carries_replace_apart() ->
     rtt = read_rtt(last_rtt)
     assert rtt is not None and rtt.id == finished.message_id and last_rtt.body is None
     assert body.body == "Hello!" and read_rtt(body) is None
-    (replace,) = body.extensions
-    assert isinstance(replace, XmlFragment) and replace.tag == REPLACE
-    assert replace.element().get("id") == finished.message_id
+    assert body.extensions == (Replace(id=finished.message_id),)
+    assert read_correction(body) == finished.message_id and body.id != finished.message_id
     assert events[-1] == MessageFinished(BOB, body.id or "", "Hello!", finished.message_id)
     typed(sender, [(7, "New")])
     fresh = only_rtt(sender.expire(at(7.7)))
@@ -472,8 +470,24 @@ def test_a_correction_body_names_the_message_it_replaces() -> None:
     receiver = receiver_with(Rtt(seq=1, event=RttEvent.RESET, id="m1",
                                  actions=(Insert(text="Fixed"),)))
     body = wire(Message(type=MessageType.CHAT, to=BOB, id="m2", bodies=(Body(text="Fixed"),),
-                        extensions=(XmlFragment.from_element(etree.Element(REPLACE, id="m1")),)))
+                        extensions=(Replace(id="m1"),)))
     assert receiver.receive(body, now=T0) == [Completed(ALICE, "Fixed", True, "m2", "m1")]
+
+
+@pytest.mark.parametrize(("attrs", "replaces", "words"), [
+    (" id='m2'", "<replace id='m1' xmlns='urn:xmpp:message-correct:0'/>" * 2, "2 <replace/>"),
+    ("", "<replace id='m1' xmlns='urn:xmpp:message-correct:0'/>", "no id of its own"),
+    (" id='m1'", "<replace id='m1' xmlns='urn:xmpp:message-correct:0'/>", "new id"),
+])
+def test_a_malformed_correction_is_ignored_and_the_message_goes_on(
+        attrs: str, replaces: str, words: str) -> None:
+    receiver = receiver_with(Rtt(seq=1, event=RttEvent.RESET, id="m1",
+                                 actions=(Insert(text="Fixed"),)))
+    body = parse(f"<message xmlns='jabber:client' from='{ALICE}' to='{BOB}' type='chat'"
+                 f"{attrs}><body>Fixed</body>{replaces}</message>".encode())
+    (event,) = receiver.receive(body, now=T0)
+    assert isinstance(event, Ignored) and words in event.reason and "XEP-0308" in event.reason
+    assert receiver.state(ALICE) is StreamState.IN_SYNC and receiver.text(ALICE) == "Fixed"
 
 
 def test_cancel_and_init() -> None:

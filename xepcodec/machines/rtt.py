@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
 
-from lxml import etree
-
 from xepcodec.core.stanzas import Body, Message, MessageType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError, ProtocolError
@@ -58,8 +56,8 @@ from xepcodec.machines.base import (
     from_json,
     to_json,
 )
-from xepcodec.model import XmlFragment
 from xepcodec.model.values import STRING
+from xepcodec.protocols.correction import correction, read_correction
 from xepcodec.protocols.rtt import (
     MAX_SEQ,
     NS_RTT,
@@ -94,10 +92,6 @@ __all__ = [
 _SENDER_SNAPSHOT: Final = SnapshotFormat("xepcodec.rtt-sender", 1)
 _RECEIVER_SNAPSHOT: Final = SnapshotFormat("xepcodec.rtt-receiver", 1)
 
-#: XEP-0308's ``<replace/>``, which xepcodec has no class for: the body of a correction
-#: carries it as a fragment, and the receiver reads the id it names from one.
-_NS_CORRECTION: Final = "urn:xmpp:message-correct:0"
-_REPLACE: Final = f"{{{_NS_CORRECTION}}}replace"
 _MILLISECOND: Final = timedelta(milliseconds=1)
 
 
@@ -357,8 +351,6 @@ class RttSender:
         final: Rtt | None = None
         if self._state is SenderState.COMPOSING and draft.batch:
             final, _ = self._transmit(draft, now, trailing=False)
-        replace: tuple[XmlFragment, ...] = () if draft.corrects is None else (
-            _replace(draft.corrects),)
         if final is not None and draft.corrects is not None:
             events.append(Send(rtt_message(self._to, final, type=self._type, id=self._ids())))
             final = None
@@ -367,8 +359,11 @@ class RttSender:
             events.append(Send(rtt_message(self._to, final, body=draft.text, type=self._type,
                                            id=message_id)))
         else:
-            events.append(Send(Message(type=self._type, to=self._to, id=message_id,
-                                       bodies=(Body(text=draft.text),), extensions=replace)))
+            body = Message(type=self._type, to=self._to, id=message_id,
+                           bodies=(Body(text=draft.text),))
+            if draft.corrects is not None:
+                body = correction(body, replaces=draft.corrects)
+            events.append(Send(body))
         events.append(MessageFinished(self._to, message_id, draft.text, draft.corrects))
         self._draft = _Draft()
         self._state = state
@@ -527,10 +522,6 @@ def _check_draft(state: SenderState, draft: _Draft) -> None:
 def _pause(gap: timedelta) -> tuple[Wait, ...]:
     milliseconds = round(gap / _MILLISECOND)
     return (Wait(milliseconds=milliseconds),) if milliseconds > 0 else ()
-
-
-def _replace(message_id: str) -> XmlFragment:
-    return XmlFragment.from_element(etree.Element(_REPLACE, id=message_id))
 
 
 def _check_text(text: object, what: str) -> None:
@@ -821,6 +812,7 @@ class RttReceiver:
             return [Ignored(stanza, "a message with no sender: whose real-time text?")]
         try:
             rtt = read_rtt(stanza)
+            corrects = read_correction(stanza)
         except ParseError as error:
             return [Ignored(stanza, error.message)]
         body = stanza.body
@@ -835,7 +827,7 @@ class RttReceiver:
         elif rtt is not None:
             events += self._take(sender, rtt, stanza, now)
         if body is not None:
-            events += self._complete(sender, body, stanza)
+            events += self._complete(sender, body, stanza, corrects)
         return events
 
     def _take(self, sender: JID, rtt: Rtt, stanza: Message, now: datetime) -> list[Event]:
@@ -866,7 +858,8 @@ class RttReceiver:
         self._put(stream)
         return events
 
-    def _complete(self, sender: JID, body: str, stanza: Message) -> list[Event]:
+    def _complete(self, sender: JID, body: str, stanza: Message,
+                  corrects: str | None) -> list[Event]:
         stream = self._streams.get(sender) or _Stream(sender)
         action, state = _RECEIVING(stream.state, _Got.BODY)
         if action is _Do.IGNORE:
@@ -874,7 +867,7 @@ class RttReceiver:
                                     "complete")]
         # The body shows at once, whatever was still to play back (XEP-0301 §6.3).
         self._put(_Stream(sender, state))
-        return [Completed(sender, body, stream.text == body, stanza.id, _corrected(stanza))]
+        return [Completed(sender, body, stream.text == body, stanza.id, corrects)]
 
     def _play(self, stream: _Stream, base: str, rtt: Rtt,
               now: datetime) -> tuple[list[Event], _Stream]:
@@ -996,15 +989,6 @@ def _release(stream: _Stream, until: datetime, *,
                                      item.at if at is None else at) for item in due]
     return events, dataclasses.replace(stream, shown=due[-1].text,
                                        queue=stream.queue[len(due):])
-
-
-def _corrected(message: Message) -> str | None:
-    """The id a XEP-0308 ``<replace/>`` of ``message`` names, if it carries one."""
-    for item in message.extensions:
-        if isinstance(item, XmlFragment) and item.tag == _REPLACE:
-            value = item.element().get("id")
-            return value if isinstance(value, str) and value else None
-    return None
 
 
 def _check_stream(stream: _Stream) -> None:

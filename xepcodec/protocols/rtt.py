@@ -48,17 +48,9 @@ from xepcodec.core.namespaces import CLIENT
 from xepcodec.core.stanzas import Body, Message, MessageType
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, ParseError
-from xepcodec.model import (
-    XmlFragment,
-    attr,
-    children,
-    element,
-    extensions,
-    is_element,
-    text,
-)
-from xepcodec.model.codec import codec_of
+from xepcodec.model import attr, children, element, extensions, text
 from xepcodec.model.values import STRING, Integer, String, Value
+from xepcodec.protocols.correction import Replace
 
 __all__ = [
     "MAX_SEQ",
@@ -80,9 +72,6 @@ __all__ = [
 NS_RTT: Final = "urn:xmpp:rtt:0"
 #: The largest ``seq``: the positive range of a signed 32-bit integer (§4.2.1).
 MAX_SEQ: Final = 2**31 - 1
-
-#: XEP-0308's namespace, whose ``<replace/>`` never shares a message with ``<rtt/>``.
-_NS_CORRECTION: Final = "urn:xmpp:message-correct:0"
 
 _NON_NEGATIVE: Final = Integer(minimum=0)
 
@@ -315,20 +304,10 @@ def read_rtt(message: Message) -> Rtt | None:
     if len(found) > 1:
         raise ParseError(f"a message carries at most one <rtt/> (XEP-0301 §4.1), but this "
                          f"one carries {len(found)}", path="/message/rtt")
-    if any(_is_replace(item) for item in message.extensions):
+    if message.find(Replace) is not None:
         raise ParseError("a message never carries both <rtt/> and a XEP-0308 <replace/> "
                          "(XEP-0301 §7.5.3)", path="/message/replace")
     return found[0]
-
-
-def _is_replace(item: object) -> bool:
-    if isinstance(item, XmlFragment):
-        return item.tag == f"{{{_NS_CORRECTION}}}replace"
-    # A typed <replace/>, should a module declare XEP-0308 one day.
-    if not is_element(item):
-        return False
-    codec = codec_of(type(item))
-    return codec.name == "replace" and _NS_CORRECTION in codec.namespaces
 
 
 def rtt_message(to: JID | str, rtt: Rtt, *, body: str | None = None,
