@@ -100,7 +100,8 @@ def corrects(correction: Message, original: Message, *, occupant: bool = False) 
         raise ArgumentTypeError(f"corrects compares with a Message, not "
                                 f"{type(original).__name__}")
     replaced = read_correction(correction)
-    if replaced is None or replaced != original.id or correction.type != original.type:
+    if replaced is None or replaced != original.id \
+            or _kind(correction) is not _kind(original):
         return False
     sender, first = correction.from_, original.from_
     if sender is None or first is None:
@@ -108,3 +109,8 @@ def corrects(correction: Message, original: Message, *, occupant: bool = False) 
     if occupant or correction.type is MessageType.GROUPCHAT:
         return sender == first
     return sender.bare == first.bare
+
+
+def _kind(message: Message) -> MessageType:
+    # A message without a type is a normal one (RFC 6121 §5.2.2).
+    return MessageType.NORMAL if message.type is None else message.type
