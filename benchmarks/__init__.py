@@ -1,4 +1,4 @@
-"""Side-by-side benchmarks for xepcodec (see DESIGN.md, "Performance targets").
+"""Side-by-side benchmarks for xepcodec, and the speed targets they hold it to.
 
 Run with ``python -m benchmarks`` from the repository root; ``--help`` lists the options.
 This package imports nothing outside the standard library at import time, because the

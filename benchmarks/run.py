@@ -730,7 +730,7 @@ def print_report(
     payloads: dict[str, bytes],
 ) -> None:
     print(
-        f"\nxepcodec benchmarks ({meta['mode']}: best of {meta['repeat']} loops"
+        f"\nxepcodec benchmarks ({meta['mode']}: thread CPU time, best of {meta['repeat']} loops"
         f" of >= {meta['min_time']} s each)"
     )
     aio = meta["aioxmpp"]
