@@ -62,6 +62,15 @@ from xepcodec.validation.inputs import (
     read_chunks,
     resolve_path,
 )
+from xepcodec.validation.pieces import (
+    PIECE_SIZE,
+    Merge,
+    Piece,
+    PieceResult,
+    check_piece,
+    cut,
+    looks_like_log,
+)
 from xepcodec.validation.reports import (
     FORMATS,
     Document,
@@ -202,6 +211,77 @@ def _parallel(checker: Checker, sources: list[Source], jobs: int, format_: str,
 
 
 # ---------------------------------------------------------------------------------------
+# validate --jobs N with one big log: its pieces in parallel (xepcodec.validation.pieces)
+
+
+def _splittable(source: Source) -> bool:
+    """A file big enough to be worth cutting, that starts like a stanza log."""
+    if source.path is None or (source.size or 0) < 2 * PIECE_SIZE:
+        return False
+    try:
+        with open(source.path, "rb") as handle:
+            return looks_like_log(handle.read(1024))
+    except OSError:
+        return False  # reading it again says what is wrong
+
+
+def _work_piece(source: Source, piece: Piece, keep_clean: bool) -> PieceResult:
+    assert _WORKER is not None
+    return check_piece(_WORKER, source, piece, keep_clean=keep_clean)
+
+
+def _split(checker: Checker, source: Source, jobs: int, format_: str, out: Sink,
+           progress: Callable[[int], None] | None) -> FileSummary:
+    """Check one log in pieces in ``jobs`` processes; the report is the one
+    :func:`_check` writes.  From the first piece whose cut was not between two stanzas
+    on, the log is read here in one go."""
+    try:
+        pieces = list(cut(source, PIECE_SIZE))
+    except InputError:
+        return _check(checker, source, out, format_, progress)
+    report = file_report(format_, out, source.name, time.time)
+    merge = Merge(source.name)
+    rest: Piece | None = None
+    window = jobs * 2  # pieces in flight at most: memory stays flat
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(checker.options,)) as pool:
+        pending: deque[tuple[Piece, Future[PieceResult]]] = deque()
+        queue = iter(pieces)
+        try:
+            while True:
+                while len(pending) < window and (piece := next(queue, None)) is not None:
+                    pending.append((piece, pool.submit(_work_piece, source, piece,
+                                                       format_ == "junit")))
+                if not pending:
+                    break
+                piece, future = pending.popleft()
+                result = future.result()
+                if not result.clean:
+                    rest = piece
+                    break
+                for event in merge.add(result.events, result.stanzas):
+                    report.event(event)
+                if progress is not None:
+                    progress((piece.stop or source.size or 0) - piece.start)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    if rest is None:
+        report.finish(merge.finish())
+        return merge.summary
+    if rest.first:  # nothing reported yet: the whole input, as without --jobs
+        return _check(checker, source, out, format_, progress)
+    check = checker.start(source.name, resume_at=(rest.line, 1))
+    try:
+        for event in merge.add(check.events(read_chunks(source, start=rest.start))):
+            report.event(event)
+    except InputError as error:
+        report.finish(merge.finish(str(error)))
+        return merge.summary
+    report.finish(merge.finish())
+    return merge.summary
+
+
+# ---------------------------------------------------------------------------------------
 # validate: the command
 
 
@@ -287,7 +367,11 @@ def _validate(args: argparse.Namespace) -> int:
             _parallel(checker, sources, min(jobs, files), args.format, doc, record, progress)
         else:
             for source in sources:
-                record(_check(checker, source, doc.next_file(), args.format, progress))
+                if jobs > 1 and _splittable(source):
+                    record(_split(checker, source, jobs, args.format, doc.next_file(),
+                                  progress))
+                else:
+                    record(_check(checker, source, doc.next_file(), args.format, progress))
         doc.end(totals)
     finally:
         if bar is not None:
@@ -520,7 +604,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="check only this protocol (repeatable); the stanza envelope "
                        "is always checked, other namespaces are treated as unknown")
     check.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
-                       help="check N files in parallel processes (0: one per CPU)")
+                       help="check N files, or the pieces of one big stanza log, in "
+                       "parallel processes (0: one per CPU)")
     check.add_argument("--schema-dir", action="append", default=[], metavar="DIR",
                        help="a folder of your own XSDs (its catalog.json, or each XSD's "
                        "targetNamespace), merged into the catalog (repeatable)")

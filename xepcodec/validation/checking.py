@@ -239,9 +239,11 @@ class Checker:
 
             self.json_schemas = JsonSchemas(dict(self.options.json_schemas))
 
-    def start(self, name: str) -> FileCheck:
-        """A check of one input, to be fed its bytes."""
-        return FileCheck(self, name)
+    def start(self, name: str, *, resume_at: tuple[int, int] | None = None) -> FileCheck:
+        """A check of one input, to be fed its bytes; with ``resume_at`` (line, column),
+        of the rest of a log from a stanza that starts there (see
+        :class:`~xepcodec.validation.inputs.StanzaSplitter`)."""
+        return FileCheck(self, name, resume_at=resume_at)
 
     def run(self, source: Source, *, progress: Callable[[int], None] | None = None
             ) -> tuple[FileCheck, Iterator[FileEvent]]:
@@ -256,14 +258,16 @@ class Checker:
 class FileCheck:
     """The check of one input: feed it bytes, then close it."""
 
-    def __init__(self, checker: Checker, name: str) -> None:
+    def __init__(self, checker: Checker, name: str, *,
+                 resume_at: tuple[int, int] | None = None) -> None:
         self.checker = checker
         self.summary = FileSummary(name)
         self._warned: set[tuple[str | None, str]] = set()
         options = checker.options
         self._splitter: StanzaSplitter[StanzaOutcome] = StanzaSplitter(
             self._stanza, default_namespace=options.default_namespace, name=name,
-            limits=replace(DEFAULT_LIMITS, max_size=options.max_stanza_size))
+            limits=replace(DEFAULT_LIMITS, max_size=options.max_stanza_size),
+            resume_at=resume_at)
 
     # -- feeding ----------------------------------------------------------------------
 

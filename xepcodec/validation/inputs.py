@@ -200,8 +200,12 @@ def discover(paths: Sequence[str], *, include: Sequence[str] = DEFAULT_INCLUDE,
     return sources, errors
 
 
-def read_chunks(source: Source, size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """The bytes of ``source`` in chunks; OSError becomes a one-line InputError."""
+def read_chunks(source: Source, size: int = CHUNK_SIZE, *, start: int = 0,
+                stop: int | None = None) -> Iterator[bytes]:
+    """The bytes of ``source`` in chunks; OSError becomes a one-line InputError.
+
+    ``start`` and ``stop`` (byte offsets) read only that part of a file.
+    """
     if source.path is None:
         stream = sys.stdin.buffer
         while chunk := stream.read(size):
@@ -215,14 +219,20 @@ def read_chunks(source: Source, size: int = CHUNK_SIZE) -> Iterator[bytes]:
         raise InputError(source.name, f"cannot be read ({error.strerror or error})") \
             from None
     with handle:
-        while True:
+        left = stop - start if stop is not None else None
+        while left is None or left > 0:
             try:
-                chunk = handle.read(size)
+                if start:
+                    handle.seek(start)
+                    start = 0
+                chunk = handle.read(size if left is None else min(size, left))
             except OSError as error:
                 raise InputError(source.name, "cannot be read "
                                  f"({error.strerror or error})") from None
             if not chunk:
                 return
+            if left is not None:
+                left -= len(chunk)
             yield chunk
 
 
@@ -903,11 +913,17 @@ class StanzaSplitter(Generic[T]):
     :class:`InputError` is raised when the start of the input shows it is not XML at
     all: empty, binary (NUL bytes: UTF-16 or not text), or starting with something
     other than ``<``.
+
+    ``resume_at`` (line, column) reads the bytes as the rest of a log, cut at the start
+    of a stanza that lies there in the whole input: lines and columns are the whole
+    input's, and the first stanza is numbered 1 (``validate --jobs`` checks the pieces
+    of one log apart and renumbers their stanzas).
     """
 
     def __init__(self, handle: Callable[[etree._Element, Placement], T], *,
                  default_namespace: str = "jabber:client",
-                 limits: Limits = DEFAULT_LIMITS, name: str = "the input") -> None:
+                 limits: Limits = DEFAULT_LIMITS, name: str = "the input",
+                 resume_at: tuple[int, int] | None = None) -> None:
         if not default_namespace or "'" in default_namespace or "<" in default_namespace:
             raise ValueError(f"unusable default namespace {default_namespace!r}")
         self._handle = handle
@@ -926,6 +942,12 @@ class StanzaSplitter(Generic[T]):
         #: "capture" when the input starts with a stream header, "log" otherwise
         #: (a stanza file is a log of one).
         self.mode: Literal["log", "capture"] | None = None
+        if resume_at is not None:
+            # The rest of a log from a stanza's start at (line, column), its earlier
+            # stanzas read elsewhere: read as the skipper resumes a log.
+            self._head = None
+            self.mode = "log"
+            self._resume(*resume_at)
 
     @property
     def stanzas(self) -> int:
@@ -989,10 +1011,7 @@ class StanzaSplitter(Generic[T]):
                 data, at_line, at_column = found
                 self._skipper = None
                 self._resumed_at = (at_line, at_column)
-                self._segment = _Segment(self, line_offset=at_line - 1, shift_line=1,
-                                         shift=at_column - 1 - _characters(self._header),
-                                         synthetic=True)
-                self._segment.begin(self._header)
+                self._resume(at_line, at_column)
                 continue
             segment = self._segment
             assert segment is not None
@@ -1011,6 +1030,13 @@ class StanzaSplitter(Generic[T]):
             self._segment = _Segment(self, line_offset=line - 1, shift_line=1,
                                      shift=column - 1)
             data = rest
+
+    def _resume(self, line: int, column: int) -> None:
+        """Go on with a log from a stanza that starts at (line, column): a new made-up
+        stream, placed so that its first byte is there."""
+        self._segment = _Segment(self, line_offset=line - 1, shift_line=1,
+                                 shift=column - 1 - _characters(self._header), synthetic=True)
+        self._segment.begin(self._header)
 
     def _judge(self, head: bytes, *, final: bool) -> None:
         """Once the first element's name is in, decide what the input is and start
