@@ -139,6 +139,13 @@ def test_a_direct_chat_correction_comes_from_the_same_bare_jid() -> None:
     assert corrects(correction(other_client, replaces="bad1"), original)
     stranger = _sent("window", "good1", sender="tybalt@example.net/orchard")
     assert not corrects(correction(stranger, replaces="bad1"), original)
+    # no 'from' is the account itself, which is no other sender
+    own = dataclasses.replace(original, from_=None)
+    unstamped = correction(dataclasses.replace(_sent("window", "good1"), from_=None),
+                           replaces="bad1")
+    assert corrects(unstamped, own)
+    assert not corrects(unstamped, original) and not corrects(
+        correction(_sent("window", "good1"), replaces="bad1"), own)
 
 
 def test_in_a_room_the_full_jid_must_match() -> None:

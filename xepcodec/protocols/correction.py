@@ -105,7 +105,9 @@ def corrects(correction: Message, original: Message, *, occupant: bool = False) 
         return False
     sender, first = correction.from_, original.from_
     if sender is None or first is None:
-        return sender == first  # both from the account's own server, or not comparable
+        # No 'from' is the account itself (RFC 6120 §8.1.2.1): the same sender only when
+        # neither message has one.
+        return sender == first
     if occupant or correction.type is MessageType.GROUPCHAT:
         return sender == first
     return sender.bare == first.bare
