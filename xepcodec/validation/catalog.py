@@ -89,6 +89,10 @@ def _global_elements(path: Path, seen: set[Path]) -> set[str]:
     return names
 
 
+#: How many tags a catalog remembers the standing of (see Catalog.classify).
+_KINDS_KEPT: Final = 4096
+
+
 class Catalog:
     """A set of schemas by namespace, with one combined schema for libxml2 (fast) and
     one for xmlschema (precise messages), each built on first use."""
@@ -100,6 +104,7 @@ class Catalog:
         self._libxml2: etree.XMLSchema | None = None
         self._xmlschema: Any = None
         self._elements: dict[str, frozenset[str]] | None = None
+        self._kinds: dict[str, str | None] = {}
 
     def elements(self, namespace: str) -> frozenset[str]:
         """The local names of the top-level elements the catalog declares in *namespace*.
@@ -112,6 +117,21 @@ class Catalog:
             self._elements = {entry.namespace: frozenset(_global_elements(entry.path, set()))
                               for entry in self.entries}
         return self._elements.get(namespace, frozenset())
+
+    def classify(self, tag: str) -> str | None:
+        """How an element's Clark tag stands here: ``"unknown"`` in a namespace without
+        a schema, ``"undeclared"`` when its namespace has no top-level element of that
+        name (it may stand only inside an element of its own namespace), else None.
+        Remembered, as a document's tags are mostly the same few."""
+        kinds = self._kinds
+        if tag in kinds:
+            return kinds[tag]
+        namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+        kind = ("unknown" if namespace not in self.by_namespace
+                else "undeclared" if local not in self.elements(namespace) else None)
+        if len(kinds) < _KINDS_KEPT:  # the tags come from the input: bounded
+            kinds[tag] = kind
+        return kind
 
     def extended(self, folders: Iterable[Path]) -> Catalog:
         """This catalog plus the schemas in ``folders`` (a user's own namespaces)."""

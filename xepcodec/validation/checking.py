@@ -352,38 +352,55 @@ class FileCheck:
                 found_errors.append(finding)
         found_warnings = []
         for issue in warnings:
-            finding = self._place(issue, "warning", element, place)
-            if finding.namespace in checker._all_known:
-                finding = _replace_message(
-                    finding, f"the namespace {finding.namespace!r} belongs to a protocol "
-                    "not selected with --xep; its elements were not checked")
+            node = self._node(issue, element)
+            reported_in = self._namespace_of(issue, node)
+            message = issue.message
+            if reported_in in checker._all_known:
+                message = (f"the namespace {reported_in!r} belongs to a protocol not "
+                           "selected with --xep; its elements were not checked")
+            if not options.strict:
+                key = (reported_in, message)
+                if key in self._warned:  # once per input is enough: not even placed
+                    continue
+                self._warned.add(key)
+            finding = self._place(issue, "warning", element, place, node)
+            if message is not issue.message:
+                finding = _replace_message(finding, message)
             if options.strict:
                 found_errors.append(_as_error(finding))
-                continue
-            key = (finding.namespace, finding.message)
-            if key not in self._warned:  # once per input is enough
-                self._warned.add(key)
+            else:
                 found_warnings.append(finding)
         ident = element.get("id")
         return StanzaOutcome(index, local_name(tag), ident, line, column,
                              tuple(found_errors), tuple(found_warnings))
 
-    def _place(self, issue: Issue, severity: Severity, root: etree._Element,
-               place: Placement) -> Finding:
+    @staticmethod
+    def _node(issue: Issue, root: etree._Element) -> etree._Element | None:
+        """The element a finding is about, when its path (or line) says."""
         node = resolve_path(root, issue.path)
         if node is None and issue.path is None and (issue.line is None
                                                      or issue.line == line_of(root)):
             node = root
+        return node
+
+    @staticmethod
+    def _namespace_of(issue: Issue, node: etree._Element | None) -> str | None:
+        """The namespace a finding is reported in: its element's, unless the issue
+        names one and no path."""
+        if node is not None and (issue.namespace is None or issue.path is not None):
+            return _namespace(str(node.tag)) or None
+        return issue.namespace
+
+    def _place(self, issue: Issue, severity: Severity, root: etree._Element,
+               place: Placement, node: etree._Element | None = None) -> Finding:
+        if node is None:
+            node = self._node(issue, root)
         if node is not None:
             line, column = place.locate(node)
-            namespace = _namespace(str(node.tag)) or None
-            if issue.namespace is not None and issue.path is None:
-                namespace = issue.namespace
         else:
             line, column = place.line(issue.line), None
-            namespace = issue.namespace
-        return Finding(severity, issue.message, line, column, issue.path, namespace,
-                       issue.condition, place.index)
+        return Finding(severity, issue.message, line, column, issue.path,
+                       self._namespace_of(issue, node), issue.condition, place.index)
 
 
 def _json_schema_issues(schemas: JsonSchemas, element: etree._Element) -> list[Issue]:

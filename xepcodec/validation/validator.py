@@ -76,34 +76,34 @@ def _namespace(tag: str) -> str:
     return tag[1:].partition("}")[0] if tag.startswith("{") else ""
 
 
-def _tags(root: etree._Element) -> set[str]:
-    """The distinct Clark tags of the tree: one pass, after which the namespace checks
-    below look at a handful of names instead of every element."""
-    return {tag for tag in (node.tag for node in root.iter()) if isinstance(tag, str)}
+def _odd_tags(root: etree._Element, catalog: Catalog) -> dict[str, list[str]]:
+    """The distinct tags of the tree that need a closer look, by their standing in the
+    catalog (see :meth:`Catalog.classify`): one pass over the tree, after which the
+    checks below visit only the elements with those tags, usually none."""
+    classify = catalog.classify
+    odd: dict[str, list[str]] = {}
+    for tag in {node.tag for node in root.iter()}:
+        if isinstance(tag, str) and (kind := classify(tag)) is not None:
+            odd.setdefault(kind, []).append(tag)
+    return odd
 
 
-def _unknown_namespaces(root: etree._Element, tags: set[str],
-                        known: frozenset[str]) -> Iterator[Issue]:
-    """One finding per namespace without a schema, at its first element in document
-    order.  The tree is walked again only when there is one (paths and lines are only
-    computed for findings)."""
-    by_namespace: dict[str, list[str]] = {}
-    for tag in tags:
-        namespace = _namespace(tag)
-        if namespace not in known:
-            by_namespace.setdefault(namespace, []).append(tag)
-    if not by_namespace:
+def _unknown_namespaces(root: etree._Element, tags: list[str]) -> Iterator[Issue]:
+    """One finding per namespace without a schema (``tags``: the tree's tags in such
+    namespaces), at its first element in document order; paths and lines are only
+    computed for findings."""
+    if not tags:
         return
-    seen: set[str] = set()
+    left = {_namespace(tag) for tag in tags}
     # Only elements of those namespaces are visited (lxml filters by tag in C).
-    for node in root.iter(*(tag for names in by_namespace.values() for tag in names)):
+    for node in root.iter(*tags):
         namespace = _namespace(str(node.tag))
-        if namespace not in seen:
-            seen.add(namespace)
+        if namespace in left:
+            left.discard(namespace)
             yield Issue(f"no schema is known for the namespace {namespace or '(none)'!r}; "
                         "its elements were not checked", path_of(node), line_of(node),
                         namespace or None)
-            if len(seen) == len(by_namespace):
+            if not left:
                 return
 
 
@@ -141,22 +141,19 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
     return issues
 
 
-def _undeclared(root: etree._Element, tags: set[str], catalog: Catalog) -> Iterator[Issue]:
+def _undeclared(root: etree._Element, tags: list[str]) -> Iterator[Issue]:
     """Elements of a known namespace that its schema does not declare, below the root
-    (the schema itself refuses an undeclared root).
+    (the schema itself refuses an undeclared root); ``tags``: the tree's tags that
+    their namespace does not declare at the top level.
 
     Only at a namespace boundary, where an element's namespace differs from its
     parent's, can a schema wildcard match (an element of the parent's own namespace is
-    matched by the parent's content model, which names it); so only a name its
-    namespace does not declare at the top level is looked for, and only its
-    occurrences are walked.
+    matched by the parent's content model, which names it), so only there is such a
+    name an error.
     """
-    known = catalog.namespaces
-    suspects = [tag for tag in tags if (namespace := _namespace(tag)) in known
-                and local_name(tag) not in catalog.elements(namespace)]
-    if not suspects:
+    if not tags:
         return
-    for node in root.iter(*suspects):
+    for node in root.iter(*tags):
         parent = node.getparent()
         if parent is None or node is root:
             continue
@@ -304,8 +301,8 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     tag = str(root.tag)
     schema = catalog.libxml2()
     known = catalog.namespaces
-    tags = _tags(root)
-    unknown = [issue for issue in _unknown_namespaces(root, tags, known)
+    odd = _odd_tags(root, catalog)
+    unknown = [issue for issue in _unknown_namespaces(root, odd.get("unknown", []))
                if issue.namespace is not None]
     errors: list[Issue] = []
     unqualified = _unqualified(root)
@@ -314,7 +311,7 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     if _namespace(tag) in known:
         if not schema.validate(root):
             errors.extend(_explain(catalog, root, schema.error_log))
-        errors.extend(_undeclared(root, tags, catalog))
+        errors.extend(_undeclared(root, odd.get("undeclared", [])))
     # Otherwise there is nothing to check it against: the unknown-namespace finding
     # says so.  The model's rules hold whatever the schema said.
     if semantic and registry.lookup(tag) is not None:
