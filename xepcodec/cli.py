@@ -69,7 +69,8 @@ from xepcodec.validation.pieces import (
     PieceResult,
     check_piece,
     cut,
-    looks_like_log,
+    resume,
+    stream_name,
 )
 from xepcodec.validation.reports import (
     FORMATS,
@@ -214,33 +215,38 @@ def _parallel(checker: Checker, sources: list[Source], jobs: int, format_: str,
 # validate --jobs N with one big log: its pieces in parallel (xepcodec.validation.pieces)
 
 
-def _splittable(source: Source) -> bool:
-    """A file big enough to be worth cutting, that starts like a stanza log."""
+def _splittable(source: Source) -> bytes | None:
+    """For a file big enough to be worth cutting, that starts like a stanza log or a
+    capture: b"" or the capture's stream element name (see ``stream_name``)."""
     if source.path is None or (source.size or 0) < 2 * PIECE_SIZE:
-        return False
+        return None
     try:
         with open(source.path, "rb") as handle:
-            return looks_like_log(handle.read(1024))
+            return stream_name(handle.read(1024))
     except OSError:
-        return False  # reading it again says what is wrong
+        return None  # reading it again says what is wrong
 
 
-def _work_piece(source: Source, piece: Piece, keep_clean: bool) -> PieceResult:
+def _work_piece(source: Source, piece: Piece, capture: bool, keep_clean: bool) -> PieceResult:
     assert _WORKER is not None
-    return check_piece(_WORKER, source, piece, keep_clean=keep_clean)
+    return check_piece(_WORKER, source, piece, capture=capture, keep_clean=keep_clean)
 
 
-def _split(checker: Checker, source: Source, jobs: int, format_: str, out: Sink,
-           progress: Callable[[int], None] | None) -> FileSummary:
-    """Check one log in pieces in ``jobs`` processes; the report is the one
-    :func:`_check` writes.  From the first piece whose cut was not between two stanzas
-    on, the log is read here in one go."""
+def _split(checker: Checker, source: Source, stream: bytes, jobs: int, format_: str,
+           out: Sink, progress: Callable[[int], None] | None) -> FileSummary:
+    """Check one log or capture (``stream``: its stream element's name) in pieces in
+    ``jobs`` processes; the report is the one :func:`_check` writes.  From the first
+    piece whose cut was not between two stanzas on, the input is read here in one go."""
+    capture = bool(stream)
     try:
-        pieces = list(cut(source, PIECE_SIZE))
+        pieces = list(cut(source, PIECE_SIZE, stream))
+        # Every stream header a piece is read in must read back (else no cutting).
+        if any(resume(source, piece, capture=capture) is None for piece in pieces):
+            return _check(checker, source, out, format_, progress)
     except InputError:
         return _check(checker, source, out, format_, progress)
     report = file_report(format_, out, source.name, time.time)
-    merge = Merge(source.name)
+    merge = Merge(source.name, capture=capture)
     rest: Piece | None = None
     window = jobs * 2  # pieces in flight at most: memory stays flat
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
@@ -250,7 +256,7 @@ def _split(checker: Checker, source: Source, jobs: int, format_: str, out: Sink,
         try:
             while True:
                 while len(pending) < window and (piece := next(queue, None)) is not None:
-                    pending.append((piece, pool.submit(_work_piece, source, piece,
+                    pending.append((piece, pool.submit(_work_piece, source, piece, capture,
                                                        format_ == "junit")))
                 if not pending:
                     break
@@ -270,8 +276,12 @@ def _split(checker: Checker, source: Source, jobs: int, format_: str, out: Sink,
         return merge.summary
     if rest.first:  # nothing reported yet: the whole input, as without --jobs
         return _check(checker, source, out, format_, progress)
-    check = checker.start(source.name, resume_at=(rest.line, 1))
     try:
+        how = resume(source, Piece(rest.start, None, rest.line, rest.header_at),
+                     capture=capture)
+        if how is None:
+            raise InputError(source.name, "changed while it was being read")
+        check = checker.start(source.name, resume=how)
         for event in merge.add(check.events(read_chunks(source, start=rest.start))):
             report.event(event)
     except InputError as error:
@@ -367,9 +377,10 @@ def _validate(args: argparse.Namespace) -> int:
             _parallel(checker, sources, min(jobs, files), args.format, doc, record, progress)
         else:
             for source in sources:
-                if jobs > 1 and _splittable(source):
-                    record(_split(checker, source, jobs, args.format, doc.next_file(),
-                                  progress))
+                cuttable = _splittable(source) if jobs > 1 else None
+                if cuttable is not None:
+                    record(_split(checker, source, cuttable, jobs, args.format,
+                                  doc.next_file(), progress))
                 else:
                     record(_check(checker, source, doc.next_file(), args.format, progress))
         doc.end(totals)

@@ -14,8 +14,9 @@ import pytest
 
 import xepcodec.cli
 from xepcodec.cli import main
+from xepcodec.validation.checking import Checker
 from xepcodec.validation.inputs import Source
-from xepcodec.validation.pieces import cut, looks_like_log
+from xepcodec.validation.pieces import check_piece, cut, stream_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = ("<message type='chat' id='m{n}' to='romeo@montague.example'><body>line {n}</body>"
@@ -68,14 +69,21 @@ def test_pieces_give_the_report_of_one_check(tmp_path: Path, format_: str, small
         assert '"stanzas": 70' in one  # ten lines hold two stanzas
 
 
-@pytest.mark.parametrize("kinds", [(CHAT, PRETTY, BAD_JID), (CHAT, CDATA, CHAT, BAD_SHOW)],
+@pytest.mark.parametrize("kinds", [(PRETTY,), (CDATA, BAD_SHOW)],
                          ids=["children-at-line-starts", "cdata-over-lines"])
 def test_a_cut_inside_a_stanza_changes_nothing(tmp_path: Path, kinds: tuple[str, ...],
                                                small_pieces: None,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    one, two = reports(tmp_path, log(*kinds), "json", capsys)
+    data = log(*kinds)
+    one, two = reports(tmp_path, data, "json", capsys)
     assert one == two
-    assert '"stanzas": 60' in one
+    # Some cut did fall inside a stanza (else this tests nothing).
+    path = tmp_path / "big.xml"
+    pieces = list(cut(Source("big.xml", path, len(data)), 400))
+    assert any(data[piece.start : piece.start + 3] in (b"<bo", b"<b>") for piece in pieces)
+    assert not all(check_piece(Checker(), Source("big.xml", path, len(data)), piece,
+                               capture=False, keep_clean=False).clean for piece in pieces)
+    assert '"stanzas": 60' in one and "/message/body" not in one
 
 
 def test_broken_xml_in_a_piece_is_reported_as_in_one_check(
@@ -88,14 +96,43 @@ def test_broken_xml_in_a_piece_is_reported_as_in_one_check(
     assert "/presence/show" in one
 
 
-def test_a_capture_is_never_cut(tmp_path: Path, small_pieces: None,
-                                capsys: pytest.CaptureFixture[str]) -> None:
-    data = (b"<stream:stream xmlns='jabber:client' "
-            b"xmlns:stream='http://etherx.jabber.org/streams'>\n" + log(CHAT, BAD_JID)
+HEADER = (b"<stream:stream xmlns='jabber:client' "
+          b"xmlns:stream='http://etherx.jabber.org/streams' to='example.org'>\n")
+
+
+@pytest.mark.parametrize("format_", ["text", "json"])
+def test_a_capture_in_pieces_is_read_inside_its_stream_header(
+        tmp_path: Path, format_: str, small_pieces: None,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A restart half-way (after SASL success), with a header on two lines: the pieces
+    # after it are read inside the new one.
+    data = (HEADER + log(CHAT, BAD_JID, TWO_ON_A_LINE, count=30)
+            + b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>\n"
+            + HEADER.replace(b" to=", b"\n  to=") + log(CHAT, BAD_SHOW, count=30)
             + b"</stream:stream>\n")
-    assert not looks_like_log(data[:1024])
-    one, two = reports(tmp_path, data, "text", capsys)
-    assert one == two and "jid-malformed" in one
+    assert stream_name(data[:1024]) == b"stream:stream"
+    path = tmp_path / "capture.xml"
+    path.write_bytes(data)
+    header_at = data.rindex(b"<stream:stream")
+    pieces = list(cut(Source("capture.xml", path, len(data)), 400, b"stream:stream"))
+    assert any(piece.header_at == header_at for piece in pieces)
+    assert all(data[piece.start : piece.start + 8] != b"<stream:" for piece in pieces[1:])
+    # Each piece reads cleanly on its own: none falls back to reading in one go.
+    checker = Checker()
+    source = Source("capture.xml", path, len(data))
+    assert all(check_piece(checker, source, piece, capture=True, keep_clean=False).clean
+               for piece in pieces)
+    one, two = reports(tmp_path, data, format_, capsys)
+    assert one == two
+    assert "jid-malformed" in one and "/presence/show" in one
+    if format_ == "json":
+        assert '"kind": "capture"' in one and '"stanzas": 71' in one
+
+
+def test_a_capture_left_open_is_reported_as_in_one_check(
+        tmp_path: Path, small_pieces: None, capsys: pytest.CaptureFixture[str]) -> None:
+    one, two = reports(tmp_path, HEADER + log(CHAT, BAD_JID), "text", capsys)
+    assert one == two and "the stream is not closed" in one
 
 
 def test_pieces_start_where_a_line_starts_with_a_start_tag(tmp_path: Path) -> None:
@@ -113,11 +150,11 @@ def test_pieces_start_where_a_line_starts_with_a_start_tag(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("text, expected", [
-    (b"<message/>", True), (b"\xef\xbb\xbf<?xml version='1.0'?>\n<iq/>", True),
-    (b"<stream:stream xmlns:stream='x'>", False), (b"  <stream>", False),
-    (b"<?xml version='1.0'", False), (b"hello", False)])
-def test_what_looks_like_a_log(text: bytes, expected: bool) -> None:
-    assert looks_like_log(text) is expected
+    (b"<message/>", b""), (b"\xef\xbb\xbf<?xml version='1.0'?>\n<iq/>", b""),
+    (b"<stream:stream xmlns:stream='x'>", b"stream:stream"), (b"  <stream>", b"stream"),
+    (b"<?xml version='1.0'", None), (b"hello", None), (b"<message", None)])
+def test_what_the_start_of_an_input_says(text: bytes, expected: bytes | None) -> None:
+    assert stream_name(text) == expected
 
 
 _PEAK = """

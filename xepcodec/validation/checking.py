@@ -40,6 +40,7 @@ from xepcodec.validation.inputs import (
     InputError,
     Placement,
     Problem,
+    Resume,
     Source,
     StanzaSplitter,
     read_chunks,
@@ -239,11 +240,10 @@ class Checker:
 
             self.json_schemas = JsonSchemas(dict(self.options.json_schemas))
 
-    def start(self, name: str, *, resume_at: tuple[int, int] | None = None) -> FileCheck:
-        """A check of one input, to be fed its bytes; with ``resume_at`` (line, column),
-        of the rest of a log from a stanza that starts there (see
-        :class:`~xepcodec.validation.inputs.StanzaSplitter`)."""
-        return FileCheck(self, name, resume_at=resume_at)
+    def start(self, name: str, *, resume: Resume | None = None) -> FileCheck:
+        """A check of one input, to be fed its bytes; with ``resume``, of a piece of it
+        (see :class:`~xepcodec.validation.inputs.Resume`)."""
+        return FileCheck(self, name, resume=resume)
 
     def run(self, source: Source, *, progress: Callable[[int], None] | None = None
             ) -> tuple[FileCheck, Iterator[FileEvent]]:
@@ -259,7 +259,7 @@ class FileCheck:
     """The check of one input: feed it bytes, then close it."""
 
     def __init__(self, checker: Checker, name: str, *,
-                 resume_at: tuple[int, int] | None = None) -> None:
+                 resume: Resume | None = None) -> None:
         self.checker = checker
         self.summary = FileSummary(name)
         self._warned: set[tuple[str | None, str]] = set()
@@ -267,7 +267,7 @@ class FileCheck:
         self._splitter: StanzaSplitter[StanzaOutcome] = StanzaSplitter(
             self._stanza, default_namespace=options.default_namespace, name=name,
             limits=replace(DEFAULT_LIMITS, max_size=options.max_stanza_size),
-            resume_at=resume_at)
+            resume=resume)
 
     # -- feeding ----------------------------------------------------------------------
 

@@ -57,11 +57,13 @@ __all__ = [
     "InputError",
     "Placement",
     "Problem",
+    "Resume",
     "Source",
     "StanzaSplitter",
     "discover",
     "read_chunks",
     "resolve_path",
+    "stream_header",
 ]
 
 #: Bytes read from a file at a time.
@@ -275,6 +277,32 @@ def resolve_path(root: etree._Element, path: str | None) -> etree._Element | Non
             return None
         node = matches[index - 1]
     return node
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """A piece of an input, read apart from the rest of it (``validate --jobs``).
+
+    The piece starts at column 1 of ``line`` of the input, at the start of a stanza,
+    or is the input's start (``line`` 1, no ``header``: read as any input is).  In a
+    capture, ``header`` is the stream header in force there (the last one before it);
+    ``cut_short`` says the input goes on after the piece, so a capture's stream may be
+    left open at its end.
+    """
+
+    line: int = 1
+    header: bytes | None = None
+    cut_short: bool = False
+
+    @property
+    def starts_input(self) -> bool:
+        return self.line == 1 and self.header is None
+
+
+def stream_header(data: bytes) -> bytes | None:
+    """The start tag at the start of ``data`` (a stream header), if it is whole there."""
+    found = _TAG.match(data)
+    return None if found is None or found[1] else found[0]
 
 
 class _Restart(Exception):
@@ -708,7 +736,7 @@ class _Segment:
             # Still inside a tag: an attribute value whose quote never closes.
             return Problem("error", "the input ends inside a tag (a quoted attribute value "
                            "that never closes?)", *self._last_start(), None, "bad-format")
-        if not self.closed:
+        if not self.closed and not self.owner.cut_short:
             return Problem("warning", "the stream is not closed (no </stream:stream>); the "
                            "capture may have been cut short", *self._here())
         return None
@@ -914,16 +942,15 @@ class StanzaSplitter(Generic[T]):
     all: empty, binary (NUL bytes: UTF-16 or not text), or starting with something
     other than ``<``.
 
-    ``resume_at`` (line, column) reads the bytes as the rest of a log, cut at the start
-    of a stanza that lies there in the whole input: lines and columns are the whole
-    input's, and the first stanza is numbered 1 (``validate --jobs`` checks the pieces
-    of one log apart and renumbers their stanzas).
+    ``resume`` reads the bytes as a piece of a bigger input (see :class:`Resume`):
+    lines and columns are the whole input's, and the piece's first stanza is numbered
+    1 (``validate --jobs`` checks the pieces of one input apart and renumbers them).
     """
 
     def __init__(self, handle: Callable[[etree._Element, Placement], T], *,
                  default_namespace: str = "jabber:client",
                  limits: Limits = DEFAULT_LIMITS, name: str = "the input",
-                 resume_at: tuple[int, int] | None = None) -> None:
+                 resume: Resume | None = None) -> None:
         if not default_namespace or "'" in default_namespace or "<" in default_namespace:
             raise ValueError(f"unusable default namespace {default_namespace!r}")
         self._handle = handle
@@ -942,12 +969,21 @@ class StanzaSplitter(Generic[T]):
         #: "capture" when the input starts with a stream header, "log" otherwise
         #: (a stanza file is a log of one).
         self.mode: Literal["log", "capture"] | None = None
-        if resume_at is not None:
-            # The rest of a log from a stanza's start at (line, column), its earlier
-            # stanzas read elsewhere: read as the skipper resumes a log.
+        #: The input goes on after these bytes: a capture's stream may be left open.
+        self.cut_short = resume is not None and resume.cut_short
+        if resume is not None and not resume.starts_input:
+            # A piece from a stanza's start, its earlier stanzas read elsewhere: a log
+            # is read on as the skipper resumes one, a capture with its stream header.
             self._head = None
-            self.mode = "log"
-            self._resume(*resume_at)
+            if resume.header is None:
+                self.mode = "log"
+                self._resume(resume.line, 1)
+            else:
+                self.mode = "capture"
+                self._header = resume.header.replace(b"\r", b" ").replace(b"\n", b" ")
+                self._segment = _Segment(self, line_offset=resume.line - 1, shift_line=1,
+                                         shift=-_characters(self._header))
+                self._segment.begin(self._header)
 
     @property
     def stanzas(self) -> int:

@@ -1,79 +1,91 @@
-"""One big stanza log checked in pieces, side by side: what ``validate --jobs N`` does
-with a single file.
+"""One big stanza log or stream capture checked in pieces, side by side: what
+``validate --jobs N`` does with a single file.
 
-A log is cut where a line starts with a start tag (``\\n<name``), at most every
-:data:`PIECE_SIZE` bytes: in a log of one stanza a line, or of stanzas that start at
-the start of a line, that is where stanzas start.  The scan is cheap and does not read
+The input is cut where a line starts with a start tag (``\n<name``), at most every
+:data:`PIECE_SIZE` bytes: in a log or capture of one stanza a line, or of stanzas that
+start at the start of a line, that is where stanzas start.  A capture is not cut before
+a stream header (a restart), and each of its pieces is read inside the stream header in
+force where it starts, the last one before it.  The scan is cheap and does not read
 the XML, so a cut may fall inside a stanza (a child written at the start of a line, a
-line of an attribute value or CDATA section); such a cut shows itself, as the piece
-before it then ends inside an element and the one after starts with a stray end tag or
-out of place.  So a piece counts only when its check is *clean*: no finding about the
-XML of the input itself (see :class:`~xepcodec.validation.inputs.Problem`), and read
-as a log.  After a clean piece the cut was between two stanzas, where reading a log
-holds no state but the warnings already given, so the piece's outcomes are the ones
-reading the whole log would give; its stanzas are renumbered and its warnings given
-once per input by :class:`Merge`.  From the first piece that is not clean on, the rest
-of the log is read in one go, as without ``--jobs``.  Either way the report is the
-same, byte for byte.
+line of a CDATA section); such a cut shows itself, as the piece before it then ends
+inside an element and the one after starts out of place.  So a piece counts only when
+its check is *clean*: no finding about the XML of the input itself (see
+:class:`~xepcodec.validation.inputs.Problem`), and read as the kind of input it was
+cut from.  After a clean piece the cut was between two stanzas, where reading holds no
+state but the warnings already given and the stream header, so the piece's outcomes
+are the ones reading the whole input gives; its stanzas are renumbered and its
+warnings given once per input by :class:`Merge`.  From the first piece that is not
+clean on, the rest of the input is read in one go, as without ``--jobs``.  Either way
+the report is the same, byte for byte.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Final
 
-from xepcodec.validation.checking import (
-    Checker,
-    FileEvent,
-    FileSummary,
-    Finding,
-)
-from xepcodec.validation.inputs import InputError, Source, read_chunks
+from xepcodec.validation.checking import Checker, FileEvent, FileSummary, Finding
+from xepcodec.validation.inputs import InputError, Resume, Source, read_chunks, stream_header
 
-__all__ = ["PIECE_SIZE", "Merge", "Piece", "PieceResult", "check_piece", "cut",
-           "looks_like_log"]
+__all__ = ["PIECE_SIZE", "Merge", "Piece", "PieceResult", "check_piece", "cut", "resume",
+           "stream_name"]
 
 #: The least size of a piece, in bytes (the last may be smaller).
 PIECE_SIZE: Final = 2 * 1024 * 1024
 _BLOCK: Final = 1024 * 1024
 _NOT_A_START: Final = frozenset(b"/!?")
+#: How long a stream header may be.
+_MAX_HEADER: Final = 64 * 1024
+_NAME_END: Final = re.compile(rb"[\s/>]")
+_AFTER_NAME: Final = frozenset(b" \t\r\n/>")
 
 
 @dataclass(frozen=True, slots=True)
 class Piece:
     """Bytes ``start`` to ``stop`` (None: the end) of a file; the first starts on
-    ``line``, column 1."""
+    ``line``, column 1.  In a capture, ``header_at`` is where the stream header in
+    force there starts (None for the first piece, which holds it)."""
 
     start: int
     stop: int | None
     line: int
+    header_at: int | None = None
 
     @property
     def first(self) -> bool:
         return self.start == 0
 
 
-def looks_like_log(head: bytes) -> bool:
-    """Whether the first bytes of an input start a stanza log (not a capture, whose
-    stream header and restarts tie its stanzas together)."""
+def stream_name(head: bytes) -> bytes | None:
+    """From the first bytes of an input: b"" for a stanza log, the stream element's
+    qualified name (``stream:stream``) for a capture, None when they do not say."""
     text = head.removeprefix(b"\xef\xbb\xbf")
     if text.startswith(b"<?xml"):
         end = text.find(b"?>")
         if end < 0:
-            return False
+            return None
         text = text[end + 2 :]
     text = text.lstrip(b" \t\r\n")
     if not text.startswith(b"<") or text[1:2] in (b"/", b"!", b"?", b""):
-        return False
-    name = text[1:].split(None, 1)[0].split(b">", 1)[0].split(b"/", 1)[0]
-    return name.rpartition(b":")[2] != b"stream"
+        return None
+    found = _NAME_END.search(text, 1)
+    if found is None:
+        return None
+    name = text[1 : found.start()]
+    return name if name.rpartition(b":")[2] == b"stream" else b""
 
 
-def cut(source: Source, size: int = PIECE_SIZE) -> Iterator[Piece]:
+def cut(source: Source, size: int = PIECE_SIZE, stream: bytes = b"") -> Iterator[Piece]:
     """The pieces of the file ``source``, each at least ``size`` bytes but the last,
-    cut where a line starts with a start tag.  Reads the file once, a block at a time."""
+    cut where a line starts with a start tag; in a capture (``stream``: the stream
+    element's qualified name) never before a stream header.  Reads the file once, a
+    block at a time."""
+    opening = b"<" + stream if stream else b""
     start, line = 0, 1
+    header_at: int | None = None
+    keep = len(opening) + 2  # bytes carried to the next block: a cut or header may span
     tail = b""
     base = 0  # file offset of buf[0]
     lines = 0  # newlines in the file before base
@@ -82,20 +94,44 @@ def cut(source: Source, size: int = PIECE_SIZE) -> Iterator[Piece]:
         at = max(0, start + size - 1 - base)
         while True:
             found = buf.find(b"\n<", at)
-            if found < 0 or found + 2 >= len(buf):
+            if found < 0 or found + keep >= len(buf):
                 break
             at = found + 1
-            if buf[found + 2] in _NOT_A_START:
+            if buf[found + 2] in _NOT_A_START or (opening and _opens(buf, found + 1, opening)):
                 continue
             stop = base + found + 1
-            yield Piece(start, stop, line)
+            if opening:
+                header_at = _last_header(buf, base, opening, found + 1, header_at)
+            yield Piece(start, stop, line, None if start == 0 else header_at)
             start, line = stop, 1 + lines + buf.count(b"\n", 0, found + 1)
             at = max(at, start + size - 1 - base)
-        keep = min(2, len(buf))
-        lines += buf.count(b"\n", 0, len(buf) - keep)
-        base += len(buf) - keep
-        tail = buf[len(buf) - keep :]
-    yield Piece(start, None, line)
+        kept = min(keep, len(buf))
+        if opening:
+            header_at = _last_header(buf, base, opening, len(buf) - kept, header_at)
+        lines += buf.count(b"\n", 0, len(buf) - kept)
+        base += len(buf) - kept
+        tail = buf[len(buf) - kept :]
+    yield Piece(start, None, line, None if start == 0 else header_at)
+
+
+def _opens(buf: bytes, at: int, opening: bytes) -> bool:
+    """Whether a stream header starts at ``buf[at]`` (its name is followed by what
+    ends a name; the caller leaves room for that byte)."""
+    end = at + len(opening)
+    return buf.startswith(opening, at) and end < len(buf) and buf[end] in _AFTER_NAME
+
+
+def _last_header(buf: bytes, base: int, opening: bytes, end: int,
+                 known: int | None) -> int | None:
+    """The file offset of the last stream header that starts in ``buf`` before
+    ``end``, or ``known`` when none does after it."""
+    at = end
+    while (at := buf.rfind(opening, 0, at)) >= 0:
+        if known is not None and base + at <= known:
+            break
+        if _opens(buf, at, opening):
+            return base + at
+    return known
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,38 +144,60 @@ class PieceResult:
     events: tuple[FileEvent, ...]
 
 
-def check_piece(checker: Checker, source: Source, piece: Piece, *,
+_NOT_CLEAN: Final = PieceResult(False, 0, ())
+
+
+def resume(source: Source, piece: Piece, *, capture: bool) -> Resume | None:
+    """How to read ``piece`` apart from the rest of its input; None when the stream
+    header in force there cannot be read back."""
+    header = None
+    if capture and not piece.first:
+        if piece.header_at is None:
+            return None
+        header = stream_header(b"".join(read_chunks(source, start=piece.header_at,
+                                                    stop=piece.header_at + _MAX_HEADER)))
+        if header is None:
+            return None
+    return Resume(piece.line, header, cut_short=piece.stop is not None)
+
+
+def check_piece(checker: Checker, source: Source, piece: Piece, *, capture: bool,
                 keep_clean: bool) -> PieceResult:
-    """Check one piece of a log (see the module documentation for *clean*)."""
-    check = checker.start(source.name, resume_at=None if piece.first else (piece.line, 1))
+    """Check one piece of a log or (``capture``) of a capture; see the module
+    documentation for *clean*."""
     events: list[FileEvent] = []
     try:
+        how = resume(source, piece, capture=capture)
+        if how is None:
+            return _NOT_CLEAN
+        check = checker.start(source.name, resume=how)
         for event in check.events(read_chunks(source, start=piece.start, stop=piece.stop)):
             if isinstance(event, Finding):
-                return PieceResult(False, 0, ())
+                return _NOT_CLEAN
             if keep_clean or event.errors or event.warnings:
                 events.append(event)
     except InputError:
-        return PieceResult(False, 0, ())
-    if check.summary.kind not in ("log", "stanza"):
-        return PieceResult(False, 0, ())
+        return _NOT_CLEAN
+    if check.summary.kind not in (("capture",) if capture else ("log", "stanza")):
+        return _NOT_CLEAN
     return PieceResult(True, check.summary.stanzas, tuple(events))
 
 
 class Merge:
-    """The events of a log's pieces, in order, made what one check of the whole log
-    gives: stanzas numbered through, each warning given once per input (each piece
+    """The events of an input's pieces, in order, made what one check of the whole
+    input gives: stanzas numbered through, each warning given once per input (each piece
     gave it once), and the input's summary."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, capture: bool = False) -> None:
         self.summary = FileSummary(name, kind="log")
+        self._capture = capture
         self._offset = 0
         self._warned: set[tuple[str | None, str]] = set()
 
     def add(self, events: Iterable[FileEvent], stanzas: int | None = None
             ) -> Iterator[FileEvent]:
         """The events of the next piece, as one check would give them; or, with
-        ``stanzas`` None, of the rest of the log read in one go (every stanza is
+        ``stanzas`` None, of the rest of the input read in one go (every stanza is
         among the events).  Read it to its end before the next piece."""
         summary = self.summary
         offset = self._offset
@@ -188,5 +246,6 @@ class Merge:
         summary = self.summary
         summary.input_error = input_error
         # An input that could not be read to its end has no kind, as in one check.
-        summary.kind = None if input_error else "stanza" if summary.stanzas == 1 else "log"
+        summary.kind = (None if input_error else "capture" if self._capture
+                        else "stanza" if summary.stanzas == 1 else "log")
         return summary
