@@ -12,6 +12,8 @@ from typing import Any
 
 from lxml import etree
 
+from xepcodec.errors import ArgumentValueError
+from xepcodec.lazy import LazyStanza, parse_lazy
 from xepcodec.model import decode, encode
 from xepcodec.xml import (
     DEFAULT_LIMITS,
@@ -26,22 +28,35 @@ from xepcodec.xml import (
 __all__ = ["StreamReader", "StreamWriter", "parse", "serialize"]
 
 
-def parse(data: bytes | str | etree._Element, *, limits: Limits = DEFAULT_LIMITS) -> Any:
+def parse(data: bytes | str | etree._Element, *, limits: Limits = DEFAULT_LIMITS,
+          lazy: bool = False, validate: bool = False) -> Any:
     """The typed, frozen object for one stanza or payload.
 
     Bytes and text are read as restricted XML (RFC 6120 §11.1) within ``limits``; an
     lxml element is copied and taken as it is.  Everything that cannot be accepted raises
     :class:`~xepcodec.errors.ParseError` with its RFC 6120 condition.
+
+    ``lazy=True`` is for routers: a message, presence or iq comes back as a
+    :class:`~xepcodec.lazy.LazyStanza`, its addressing typed and checked now, its content
+    decoded (and refused, with the same error) when first read; ``validate=True`` with it
+    checks the content now and raises there instead (see :mod:`xepcodec.lazy`).
     """
-    if isinstance(data, etree._Element):
-        # The typed object may keep parts of the tree (unknown payloads): keep a private
-        # copy, so that changing the caller's tree later cannot change the object.
-        return decode(copy.deepcopy(data))
-    return decode(parse_xml(data, limits))
+    if validate and not lazy:
+        raise ArgumentValueError("validate=True goes with lazy=True: the eager parse "
+                                 "checks everything already")
+    # The typed object may keep parts of a tree it is given (unknown payloads): it gets a
+    # private copy, so that changing the caller's tree later cannot change the object.
+    root = copy.deepcopy(data) if isinstance(data, etree._Element) else parse_xml(data, limits)
+    if lazy:
+        return parse_lazy(root, validate=validate)
+    return decode(root)
 
 
 def serialize(obj: Any) -> bytes:
-    """UTF-8 XML for a typed object, without an XML declaration."""
+    """UTF-8 XML for a typed object (a lazy stanza: its typed stanza's), without an XML
+    declaration."""
+    if type(obj) is LazyStanza:
+        obj = obj.stanza
     return encode(obj)
 
 
