@@ -54,16 +54,22 @@ def _every_codec() -> list[Codec]:
 @contextmanager
 def _careful_everywhere() -> Iterator[None]:
     """Every codec decodes with its careful decoder, children and open slots included
-    (they are decoded through ``codec.run``)."""
+    (they are decoded through ``codec.run`` or the codec's runners)."""
     codecs = _every_codec()
     kept = [(codec, codec.run) for codec in codecs]
+    # A parent's compiled decoder calls a child's decoder for the namespace it matched.
+    runners = [(runner, runner.run) for codec in codecs for runner in codec.runners.values()]
     for codec in codecs:
         codec.run = codec.explain
+    for runner, _ in runners:
+        runner.run = runner.codec.explain
     try:
         yield
     finally:
         for codec, run in kept:
             codec.run = run
+        for runner, run in runners:
+            runner.run = run
 
 
 def test_both_decoders_are_reached_from_every_codec() -> None:

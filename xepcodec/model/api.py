@@ -8,7 +8,7 @@ from lxml import etree
 
 from xepcodec.errors import ParseError
 from xepcodec.model import registry
-from xepcodec.model.codec import codec_of, encode_into
+from xepcodec.model.codec import Runner, codec_of, encode_into, runner_for
 from xepcodec.xml.paths import line_of, path_of
 
 __all__ = ["decode", "encode"]
@@ -21,6 +21,9 @@ def decode(element: etree._Element) -> Any:
     if not isinstance(tag, str):
         raise ParseError("comments and processing instructions are not allowed in XMPP",
                          condition="restricted-xml")
+    known = registry.derived.get(tag)
+    if isinstance(known, Runner):
+        return known.run(element)
     cls = registry.lookup(tag)
     if cls is None:
         namespace = tag[1:].partition("}")[0] if tag.startswith("{") else "no namespace"
@@ -28,7 +31,11 @@ def decode(element: etree._Element) -> Any:
         raise ParseError(f"no protocol is known for <{local}/> in {namespace}",
                          condition="feature-not-implemented", path=path_of(element),
                          line=line_of(element))
-    return codec_of(cls).run(element)
+    codec = codec_of(cls)
+    if codec.follows:
+        return codec.run(element)  # its namespace depends on the place: see decode_child
+    runner = registry.derived[tag] = runner_for(codec, tag)
+    return runner.run(element)
 
 
 def encode(obj: Any, *, parent_namespace: str | None = None) -> bytes:

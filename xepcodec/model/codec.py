@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from lxml import etree
 
@@ -41,7 +41,15 @@ from xepcodec.model.values import LANGUAGE, STRING, Value, value_for
 from xepcodec.xml.paths import XML_NS, line_of, path_of
 from xepcodec.xml.writer import escape_attribute, is_ncname
 
-__all__ = ["Codec", "build_codec", "codec_of", "decode_child", "encode_into"]
+__all__ = [
+    "Codec",
+    "Runner",
+    "build_codec",
+    "codec_of",
+    "decode_child",
+    "encode_into",
+    "runner_for",
+]
 
 
 # Kinds of child handlers, small ints so the decode loop compares cheaply.
@@ -106,6 +114,34 @@ class _Child:
     required: bool = False
 
 
+class Runner:
+    """The compiled decoder of one class for elements in one namespace (and, for a
+    class declared under several names, with one of them), compiled on first call: a
+    class may name child classes declared after it, and most are never met."""
+
+    __slots__ = ("codec", "local", "namespace", "run")
+
+    def __init__(self, codec: Codec, namespace: str, local: str | None = None) -> None:
+        self.codec = codec
+        self.namespace = namespace
+        self.local = local
+        #: decode an element of the class in the namespace (with the local name)
+        self.run: Callable[[etree._Element], Any] = self._first_run
+
+    def compiled(self) -> Callable[[etree._Element], Any]:
+        """The compiled decoder, compiling it now if it is not yet."""
+        if self.run == self._first_run:
+            from xepcodec.model.compiler import compile_decoder
+
+            if not self.codec.child_maps:
+                finish_codec(self.codec)
+            self.run = compile_decoder(self.codec, self.namespace, self.local)
+        return self.run
+
+    def _first_run(self, element: etree._Element) -> Any:
+        return self.compiled()(element)
+
+
 class Codec:
     """Decoder and encoder of one element class."""
 
@@ -130,6 +166,7 @@ class Codec:
         "required_attrs",
         "required_children",
         "run",
+        "runners",
         "text",
         "write",
         "xmlns",
@@ -163,6 +200,9 @@ class Codec:
         self.make: Callable[[list[Any]], Any] = _no_maker
         #: decode an element of this class; compiled on first use
         self.run: Callable[[etree._Element], Any] = self._first_run
+        #: the decoders of this class in each of its namespaces, for parents that know
+        #: which one a child is in (see :meth:`runner`)
+        self.runners: dict[tuple[str, str | None], Runner] = {}
         #: append this object's XML to a list of strings; compiled on first use
         self.write: Callable[[Any, list[str], str | None], None] = self._first_write
 
@@ -170,11 +210,7 @@ class Codec:
 
     def _first_run(self, element: etree._Element) -> Any:
         """Compile the fast decoders on first use, then decode."""
-        from xepcodec.model.compiler import compile_decoder
-
-        if not self.child_maps:
-            finish_codec(self)
-        fast = {namespace: compile_decoder(self, namespace) for namespace in self.namespaces}
+        fast = {namespace: self.runner(namespace).compiled() for namespace in self.namespaces}
         if len(fast) == 1:
             self.run = fast[self.namespaces[0]]
         else:
@@ -184,6 +220,17 @@ class Codec:
 
             self.run = run
         return self.run(element)
+
+    def runner(self, namespace: str, local: str | None = None) -> Runner:
+        """The decoder of this class for elements in ``namespace``, as a parent's
+        compiled decoder calls it: the parent knows the tag it matched, so a class
+        declared in several namespaces is not dispatched again, and one declared under
+        several names (given ``local``) has its local-name field as a constant."""
+        key = (namespace, local)
+        runner = self.runners.get(key)
+        if runner is None:
+            runner = self.runners[key] = Runner(self, namespace, local)
+        return runner
 
     def _first_write(self, obj: Any, out: list[str], parent: str | None) -> None:
         """Compile the fast encoder on first use, then encode."""
@@ -466,7 +513,7 @@ def encode_into(item: Any, out: list[str], parent: str | None) -> None:
 _DECLARED: set[str] = set()
 
 
-def decode_child(node: etree._Element) -> Any:
+def decode_child(node: etree._Element, tag: str | None = None) -> Any:
     """A child in an open slot: typed when the registry knows its tag, raw otherwise.
 
     Raw XML is for namespaces xepcodec does not implement.  A name that no class
@@ -477,22 +524,49 @@ def decode_child(node: etree._Element) -> Any:
     is.  An element of the slot owner's own namespace is left to the owner's rules
     (XML Signature's ``<KeyInfo/>`` keeps its certificates raw; most owners refuse such
     children).
+
+    ``tag`` is the node's tag, when the caller has read it already.  What a tag comes
+    to is remembered where it does not depend on the place (a class that does not
+    follow its parent, or a namespace no class is declared in) until the next class
+    is declared.
     """
-    tag = node.tag
+    if tag is None:
+        tag = node.tag
+    known = registry.derived.get(tag)
+    if known is not None:
+        if known is _RAW:
+            return XmlFragment.from_element(node, tag)
+        return cast(Runner, known).run(node)
     cls = registry.lookup(tag)
     if cls is None:
         if tag[0] == "{":
             namespace = tag[1:tag.index("}")]
-            if namespace in _DECLARED and namespace != _namespace_of(node.getparent()):
-                raise fail(node, f"<{tag[tag.index('}') + 1:]}/> is not an element of "
-                           f"{namespace}: no element of that name is declared there")
-        return XmlFragment.from_element(node)
+            if namespace in _DECLARED:
+                if namespace != _namespace_of(node.getparent()):
+                    raise fail(node, f"<{tag[tag.index('}') + 1:]}/> is not an element of "
+                               f"{namespace}: no element of that name is declared there")
+                return XmlFragment.from_element(node, tag)
+        registry.derived[tag] = _RAW
+        return XmlFragment.from_element(node, tag)
     codec = codec_of(cls)
-    if codec.follows and not tag.startswith("{" + codec.context_namespace(node) + "}"):
-        # In a namespace the encoder would not give it here (a jabber:server <body/>
-        # in a jabber:client message): not this place's element, so kept as it came.
-        return XmlFragment.from_element(node)
-    return codec.run(node)
+    if codec.follows:
+        if not tag.startswith("{" + codec.context_namespace(node) + "}"):
+            # In a namespace the encoder would not give it here (a jabber:server <body/>
+            # in a jabber:client message): not this place's element, so kept as it came.
+            return XmlFragment.from_element(node, tag)
+        return codec.run(node)
+    runner = registry.derived[tag] = runner_for(codec, tag)
+    return runner.run(node)
+
+
+def runner_for(codec: Codec, tag: str) -> Runner:
+    """The decoder ``codec`` has for elements named ``tag``."""
+    namespace, local = _split(tag)
+    return codec.runner(namespace, local if codec.local_name is not None else None)
+
+
+#: In :data:`registry.derived`: the tag is read as raw XML wherever it is found.
+_RAW: Final = object()
 
 
 def _namespace_of(element: etree._Element | None) -> str | None:
@@ -607,6 +681,7 @@ def build_codec(cls: type, namespaces: tuple[str, ...], names: tuple[str, ...],
             codec.repeated.append(index)
     codec.follows = len(namespaces) > 1 and codec.xmlns is None
     _DECLARED.update(namespaces)
+    registry.derived.clear()  # a namespace may have become one that classes are declared in
     codec.required_children = [c for c in codec.children if c.required]
     codec.required_attrs = [a for a in codec.attrs.values() if a.required]
     codec.make = _maker(codec)

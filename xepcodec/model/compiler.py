@@ -15,15 +15,16 @@ condition).  So errors are written once, in ``codec.py``, and the fast path stay
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model.fields import ANY_NAME
-from xepcodec.model.values import STRING, String, Value
-from xepcodec.xml.writer import escape_attribute, escape_text
+from xepcodec.model.values import STRING, Boolean, EnumValue, Integer, JIDValue, String, Value
+from xepcodec.xml.writer import ATTRIBUTE_ESCAPES, TEXT_ESCAPES, escape_attribute, escape_text
 
 if TYPE_CHECKING:
-    from xepcodec.model.codec import Codec
+    from xepcodec.model.codec import Codec, Runner
 
 __all__ = ["compile_decoder", "compile_encoder"]
 
@@ -56,15 +57,16 @@ def _clark(namespace: str, name: str) -> str:
     return f"{{{namespace}}}{name}" if namespace else name
 
 
-def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
-    """The fast decoder of ``codec`` for elements in ``namespace``."""
+def compile_decoder(codec: Codec, namespace: str, local: str | None = None,
+                    ) -> Callable[[Any], Any]:
+    """The fast decoder of ``codec`` for elements in ``namespace`` (named ``local``,
+    when the caller knows the name: see :meth:`Codec.runner`)."""
     from xepcodec.model import codec as machinery
 
     missing = machinery._MISSING
     src = _Source({"MISSING": missing, "slow": codec.explain, "new": object.__new__,
-                   "cls": codec.cls, "setattr": object.__setattr__, "ParseError": ParseError,
+                   "cls": codec.cls, "ParseError": ParseError,
                    "decode_child": machinery.decode_child})
-    names = codec.field_names
     src.line(0, "def decode(el):")
     for index, default in enumerate(codec.defaults):
         if index in codec.repeated:
@@ -91,17 +93,8 @@ def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
         else:
             src.line(2, f"v{codec.xmlns} = {namespace!r}")
     if codec.local_name is not None:
-        local = "el.tag.rpartition('}')[2]"
-        kind = codec.attrs_local_kind
-        src.line(2, f"v{codec.local_name} = "
-                    + (f"{src.const('k', kind.parse)}({local})" if kind else local))
-    src.line(2, "obj = new(cls)")
-    for index, name in enumerate(names):
-        src.line(2, f"setattr(obj, {name!r}, v{index})")
-    if hasattr(codec.cls, "__post_init__"):
-        src.line(2, "obj.__post_init__()")
-    if codec.foreign_only:
-        src.line(2, f"if v{codec.extensions}: {src.const('p', codec.check_foreign)}(obj)")
+        _decode_local_name(src, codec, namespace, local)
+    _construct(src, codec)
     src.line(2, "return obj")
     # This element's own surprises go to the careful path, which says what is wrong.  A
     # ParseError that already names its node is final: it comes from a child's careful
@@ -116,19 +109,70 @@ def compile_decoder(codec: Codec, namespace: str) -> Callable[[Any], Any]:
     return src.build("decode", codec.cls)
 
 
+def _construct(src: _Source, codec: Codec) -> None:
+    """Build the object from the locals ``v0``…: a bare instance whose fields are set
+    through the class's own slot descriptors (the frozen class refuses attribute
+    assignment, and a slot's setter costs less than ``object.__setattr__``, which looks
+    the name up again), then the class's rules and the extension policy, as the
+    keyword constructor runs them."""
+    cls = codec.cls
+    src.line(2, "obj = new(cls)")
+    for index, name in enumerate(codec.field_names):
+        src.line(2, f"{src.const('s', getattr(cls, name).__set__)}(obj, v{index})")
+    if hasattr(cls, "__post_init__"):
+        src.line(2, f"{src.const('post', cls.__post_init__)}(obj)")
+    if codec.foreign_only:
+        src.line(2, f"if v{codec.extensions}: {src.const('p', codec.check_foreign)}(obj)")
+
+
+def _decode_local_name(src: _Source, codec: Codec, namespace: str, local: str | None) -> None:
+    """The local-name field: a constant where the caller matched the name, else read
+    from the tag."""
+    assert codec.local_name is not None
+    slot = f"v{codec.local_name}"
+    kind = codec.attrs_local_kind
+    read = "el.tag.rpartition('}')[2]"
+    parse = f"{src.const('k', kind.parse)}({read})" if kind else read
+    if local is None or local == ANY_NAME:
+        src.line(2, f"{slot} = {parse}")
+        return
+    try:
+        value = kind.parse(local) if kind else local
+    except ValueError:
+        src.line(2, "return slow(el)")  # a name its kind refuses: the careful path says so
+        return
+    src.line(2, f"{slot} = {src.const('n', value)}")
+
+
+#: The usual spelling of each small non-negative integer, and its value.
+_DIGITS: Final = {str(number): number for number in range(1024)}
+
+
 def _refuse() -> None:
     raise ValueError  # caught by the generated decoder, which hands over to the careful one
 
 
 def _parser(src: _Source, kind: Value[Any], raw: str) -> str:
-    """An expression reading ``raw`` with ``kind``: plain and non-empty strings inline
-    (they are most values), everything else through the kind's ``parse``."""
+    """An expression reading ``raw`` with ``kind``: the common cases inline (plain and
+    non-empty strings, digits, an enum's values), everything else through the kind's
+    ``parse``, which also says what is wrong.  Kinds are inlined by their exact class:
+    a subclass may read its values otherwise (MUC status codes are an IntEnum)."""
     if kind is STRING:
         return raw
+    src.scope["refuse"] = _refuse
     if isinstance(kind, String) and kind.pattern is None and kind.max_length is None:
-        src.scope["refuse"] = _refuse
         return f"(w if len(w := {raw}) >= {kind.min_length} else refuse())"
-    return f"{src.const('k', kind.parse)}({raw})"
+    parse = src.const("k", kind.parse)
+    if type(kind) is Integer:
+        # Counts, indexes and seconds are mostly small: their spellings are looked up.
+        low = "" if kind.minimum is None else f" and {kind.minimum} <= w"
+        high = "" if kind.maximum is None else f" and w <= {kind.maximum}"
+        src.scope["DIGITS"] = _DIGITS
+        return f"(w if (w := DIGITS.get(r := {raw})) is not None{low}{high} else {parse}(r))"
+    if type(kind) is EnumValue:
+        members = src.const("e", kind.enum._value2member_map_)
+        return f"(w if (w := {members}.get(r := {raw})) is not None else {parse}(r))"
+    return f"{parse}({raw})"
 
 
 def _decode_attributes(src: _Source, codec: Codec) -> None:
@@ -161,8 +205,12 @@ def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
     if not codec.children:
         src.line(2, "if len(el): return slow(el)")
         return
+    # Children are walked with getnext() from the first: iterating an element costs an
+    # iterator object, which is most of the cost for the usual one or two children.
+    # getnext(), like iteration, yields comments and processing instructions too.
     src.line(2, "if len(el):")
-    src.line(3, "for node in el:")
+    src.line(3, "node = el[0]")
+    src.line(3, "while node is not None:")
     src.line(4, "tag = node.tag")
     src.line(4, "tail = node.tail")
     src.line(4, "if tail and tail.strip(' \\t\\r\\n'): return slow(el)")
@@ -183,11 +231,21 @@ def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
     if codec.extensions is not None:
         src.line(4, f"{'else' if handlers else 'if True'}:")
         src.line(5, "if not isinstance(tag, str): return slow(el)")
-        src.line(5, f"v{codec.extensions}.append(decode_child(node))")
+        src.line(5, f"v{codec.extensions}.append(decode_child(node, tag))")
     elif handlers:
         src.line(4, "else: return slow(el)")
     else:
         src.line(4, "return slow(el)")
+    src.line(4, "node = node.getnext()")
+
+
+def _runner_of(handler: Any, tag: str) -> Runner:
+    """The decoder of the child element ``tag`` a field of ``handler`` holds."""
+    from xepcodec.model import codec as machinery
+
+    codec = machinery.codec_of(machinery._class_for(handler, tag))
+    namespace, local = machinery._split(tag)
+    return codec.runner(namespace, local if codec.local_name is not None else None)
 
 
 def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
@@ -196,12 +254,14 @@ def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
     slot = f"v{handler.index}"
     kind = handler.kind
     if kind in (machinery.CHILD, machinery.CHILDREN):
-        if len(handler.classes) == 1:
-            run = f"{src.const('c', machinery.codec_of(handler.classes[0]))}.run(node)"
+        if tags[0].endswith("}" + ANY_NAME):
+            runners = {tags[0]: _runner_of(handler, tags[0])}
         else:
-            by_tag = {tag: machinery.codec_of(machinery._class_for(handler, tag))
-                      for tag in tags}
-            run = f"{src.const('m', by_tag)}[tag].run(node)"
+            runners = {tag: _runner_of(handler, tag) for tag in tags}
+        if len(set(map(id, runners.values()))) == 1:
+            run = f"{src.const('c', next(iter(runners.values())))}.run(node)"
+        else:
+            run = f"{src.const('m', runners)}[tag].run(node)"
         if kind == machinery.CHILD:
             src.line(5, f"if {slot} is not None and {slot} is not MISSING: return slow(el)")
             src.line(5, f"{slot} = {run}")
@@ -239,22 +299,57 @@ def _careful(codec: Codec, field: str, kind: Value[Any],
     return write
 
 
+# The characters escaping replaces in attribute values and in text (besides tab,
+# newline and carriage return, which are not printable).
+_ATTRIBUTE_MARKUP: Final = '&<>"'
+_TEXT_MARKUP: Final = "&<>"
+
+
 def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
                 attribute: bool) -> str:
-    """An expression giving the escaped text of ``v``: plain strings go straight out,
-    everything else through the careful formatter."""
-
+    """An expression giving the escaped text of ``v``: strings, JIDs, enum members,
+    integers and booleans of the field's kind are written inline, anything else (and
+    any value the kind may refuse) through the careful formatter, which says what is
+    wrong.  Each inline case gives the very text the careful formatter would; kinds
+    are inlined by their exact class, as in :func:`_parser`."""
     escape = escape_attribute if attribute else escape_text
     careful = src.const("f", _careful(codec, field, kind, escape))
-    if not isinstance(kind, String) or kind.pattern is not None or kind.max_length is not None:
-        return f"{careful}(v)"
-    # isprintable() is false for every character XML cannot carry and for tab, newline
-    # and carriage return, so with the markup characters absent nothing needs escaping.
-    markup = '&<>"' if attribute else "&<>"
-    plain = " and ".join(f"{char!r} not in v" for char in markup)
-    long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
-    return (f"(v if type(v) is str{long_enough} and v.isprintable() and {plain} "
-            f"else {careful}(v))")
+    if type(kind) is EnumValue:
+        # A member's text, escaped once for all.
+        texts = src.const("e", {member: escape(str(member.value)) for member in kind.enum})
+        return f"({texts}[v] if type(v) is {src.const('E', kind.enum)} else {careful}(v))"
+    if type(kind) is Integer:
+        low = "" if kind.minimum is None else f" and {kind.minimum} <= v"
+        high = "" if kind.maximum is None else f" and v <= {kind.maximum}"
+        return f"(str(v) if type(v) is int{low}{high} else {careful}(v))"
+    if type(kind) is Boolean:
+        return f"(('true' if v else 'false') if type(v) is bool else {careful}(v))"
+    if type(kind) is JIDValue:
+        # A JID's text is kept on the JID.  Escaping also turns an apostrophe (which a
+        # resourcepart may hold) into a reference in attributes, as the careful path does.
+        return _escaped(src, "w", f"type(v) is {src.const('J', JID)} and (w := str(v))",
+                        careful, attribute, apostrophe=attribute)
+    if isinstance(kind, String) and kind.pattern is None and kind.max_length is None:
+        long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
+        return _escaped(src, "v", f"type(v) is str{long_enough}", careful, attribute,
+                        apostrophe=False)
+    return f"{careful}(v)"
+
+
+def _escaped(src: _Source, text: str, test: str, careful: str, attribute: bool, *,
+             apostrophe: bool) -> str:
+    """``text`` escaped where ``test`` holds and ``text`` is printable, else the
+    careful formatter.  isprintable() is false for every character XML cannot carry
+    and for tab, newline and carriage return, so what is left to escape is markup,
+    and most values hold none: they go out as they are, the others with each markup
+    character replaced by its reference (``&`` first), as the writer's escaping does."""
+    markup = (_ATTRIBUTE_MARKUP + ("'" if apostrophe else "")) if attribute else _TEXT_MARKUP
+    plain = " and ".join(f"{char!r} not in {text}" for char in markup)
+    table = ATTRIBUTE_ESCAPES if attribute else TEXT_ESCAPES
+    every = _ATTRIBUTE_MARKUP + "'" if attribute else _TEXT_MARKUP
+    escaped = text + "".join(f".replace({char!r}, {table[ord(char)]!r})" for char in every)
+    return (f"(({text} if {plain} else {escaped}) "
+            f"if {test} and {text}.isprintable() else {careful}(v))")
 
 
 def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None]:
@@ -281,9 +376,14 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
         src.line(1, f"name = {codec.prefix!r} + ':' + name")
         src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attribute(ns) + '\"')")
         src.line(1, "ns = parent")
+    elif len(codec.namespaces) == 1 and codec.local_name is None:
+        namespace = codec.namespaces[0]
+        declared = f'<{codec.name} xmlns="{escape_attribute(namespace)}"'
+        src.line(1, f"a({'<' + codec.name!r} if parent == {namespace!r} else {declared!r})")
     else:
-        src.line(1, "a('<' + name if ns == parent else "
-                    "'<' + name + ' xmlns=\"' + escape_attribute(ns) + '\"')")
+        declarations = src.const("q", {namespace: f' xmlns="{escape_attribute(namespace)}"'
+                                       for namespace in codec.namespaces})
+        src.line(1, f"a('<' + name if ns == parent else '<' + name + {declarations}[ns])")
     for spec in codec.attrs.values():
         src.line(1, f"v = obj.{spec.field}")
         src.line(1, "if v is not None:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from lxml import etree
@@ -99,15 +100,15 @@ class XmlFragment:
         self.tag = tag or str(self._tree().tag)
 
     @classmethod
-    def from_element(cls, element: etree._Element) -> XmlFragment:
+    def from_element(cls, element: etree._Element, tag: str | None = None) -> XmlFragment:
         """A fragment for a node of a tree that nobody else will change (a tree the
-        reader made for this stanza)."""
+        reader made for this stanza); ``tag`` is its Clark tag, when already read."""
         made = cls.__new__(cls)
-        made._xml = None
-        made._element = element
-        made._key = None
-        made._written = None
-        made.tag = str(element.tag)
+        _set_xml(made, None)
+        _set_element(made, element)
+        _set_key(made, None)
+        _set_written(made, None)
+        _set_tag(made, tag if tag is not None else str(element.tag))
         return made
 
     def _tree(self) -> etree._Element:
@@ -174,3 +175,17 @@ class XmlFragment:
     def __repr__(self) -> str:
         text = self.xml.decode("utf-8", "replace")
         return f"XmlFragment({text if len(text) < 80 else text[:77] + '...'})"
+
+
+# The slots' own setters: a fragment read from a tree is made once per unknown payload,
+# and __setattr__ above is a Python call per field.
+def _setter(name: str) -> Callable[[XmlFragment, Any], None]:
+    setter: Callable[[XmlFragment, Any], None] = XmlFragment.__dict__[name].__set__
+    return setter
+
+
+_set_xml = _setter("_xml")
+_set_element = _setter("_element")
+_set_key = _setter("_key")
+_set_written = _setter("_written")
+_set_tag = _setter("tag")

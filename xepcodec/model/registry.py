@@ -16,6 +16,9 @@ from xepcodec.protocols import DECLARED_IN
 __all__ = ["lookup", "namespaces", "register", "registered"]
 
 _BY_TAG: dict[str, type] = {}
+#: What the decoders worked out from this table, by tag (see
+#: :func:`xepcodec.model.codec.decode_child`); emptied whenever a class is declared.
+derived: dict[str, object] = {}
 #: Namespaces whose declaring modules have not been imported through the registry yet.
 _UNLOADED: dict[str, tuple[str, ...]] = dict(DECLARED_IN)
 
@@ -27,6 +30,7 @@ def register(cls: type, namespace: str, name: str) -> None:
         raise TypeError(f"{tag} is declared twice: by {known.__module__}.{known.__qualname__} "
                         f"and by {cls.__module__}.{cls.__qualname__}")
     _BY_TAG[tag] = cls
+    derived.clear()
 
 
 def lookup(tag: str) -> type | None:

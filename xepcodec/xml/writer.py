@@ -18,6 +18,8 @@ from xepcodec.errors import ProtocolError, SerializeError
 from xepcodec.xml.paths import STREAM_NS
 
 __all__ = [
+    "ATTRIBUTE_ESCAPES",
+    "TEXT_ESCAPES",
     "Serializer",
     "XmlStreamWriter",
     "escape_attribute",
@@ -40,13 +42,13 @@ _NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010f
 # In attribute values tab, newline and carriage return must be references, or the
 # reader's attribute-value normalisation turns them into spaces; both quotes are
 # escaped so the value is safe whichever quote surrounds it.
-_ATTRIBUTE_ESCAPES: Final = str.maketrans({
+ATTRIBUTE_ESCAPES: Final = str.maketrans({
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;",
     "\t": "&#9;", "\n": "&#10;", "\r": "&#13;",
 })
 # In text a carriage return must be a reference or it reads back as a newline, and
 # ">" is escaped so that "]]>" can never appear.
-_TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+TEXT_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 # XML 1.0 (fifth edition) §2.3 NameStartChar and NameChar, without the colon: an NCName.
 _NAME_START: Final = (
     "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
@@ -83,13 +85,13 @@ _TEXT_SPECIAL: Final = re.compile("[&<>\r]")
 def escape_attribute(value: str) -> str:
     """*value* escaped for use inside a quoted attribute value (either quote)."""
     _check_characters(value, "an attribute value")
-    return value.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(value) else value
+    return value.translate(ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(value) else value
 
 
 def escape_text(value: str) -> str:
     """*value* escaped for use as element text."""
     _check_characters(value, "a text")
-    return value.translate(_TEXT_ESCAPES) if _TEXT_SPECIAL.search(value) else value
+    return value.translate(TEXT_ESCAPES) if _TEXT_SPECIAL.search(value) else value
 
 
 def stream_header(*, to: str | None = None, from_: str | None = None, id: str | None = None,
