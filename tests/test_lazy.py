@@ -1,0 +1,271 @@
+"""The lazy parse (``xepcodec.parse(data, lazy=True)``, :mod:`xepcodec.lazy`).
+
+Its addressing is typed and checked at parse, its content decoded on first read; over
+the one-verdict corpus (the specifications' examples, the hostile corpus, the fuzzing
+seeds and their mutants, mutated and generated stanzas) a lazy parse followed by a read
+gives the eager parse's object or the eager parse's error, and with ``validate=True``
+every refusal comes at the parse.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from lxml import etree
+from test_one_verdict import HOSTILE, SPEC_DOCUMENTS, mutated_stanzas
+
+import xepcodec
+from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, Presence
+from xepcodec.datatypes.jid import JID
+from xepcodec.errors import ArgumentValueError, ParseError
+from xepcodec.lazy import LazyStanza
+from xepcodec.model import XmlFragment
+from xepcodec.protocols.delay import Delay
+from xepcodec.protocols.ping import Ping
+from xepcodec.testing.stanzas import stanzas
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the fuzzing harnesses' shared modules
+
+from fuzz.mutate import mutants  # noqa: E402
+from fuzz.seeds import seeds  # noqa: E402
+
+CLIENT = "jabber:client"
+CHAT = (f"<message xmlns='{CLIENT}' type='chat' id='m1' to='romeo@montague.example' "
+        "from='juliet@capulet.example/balcony' xml:lang='en'><body>hi</body>"
+        "<active xmlns='http://jabber.org/protocol/chatstates'/>"
+        "<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z'/></message>").encode()
+PING = f"<iq xmlns='{CLIENT}' type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>".encode()
+
+
+def _error(error: ParseError) -> tuple[object, ...]:
+    return type(error), error.message, error.path, error.condition, error.line, error.stream
+
+
+def _eager(data: bytes) -> Any:
+    try:
+        return xepcodec.parse(data)
+    except ParseError as error:
+        return _error(error)
+
+
+def _lazy(data: bytes, *, validate: bool = False) -> tuple[str, Any]:
+    """(where the verdict came, the object or the error) for a lazy parse and a read."""
+    try:
+        lazy = xepcodec.parse(data, lazy=True, validate=validate)
+    except ParseError as error:
+        return "parse", _error(error)
+    if not isinstance(lazy, LazyStanza):
+        return "parse", lazy  # not a stanza: decoded at once, as the eager parse does
+    try:
+        stanza = lazy.stanza
+    except ParseError as error:
+        return "read", _error(error)
+    # What was known before the read says what the read found.
+    assert lazy.kind is type(stanza)
+    assert (lazy.namespace, lazy.type, lazy.id, lazy.to, lazy.from_, lazy.lang) == (
+        stanza.namespace, stanza.type, stanza.id, stanza.to, stanza.from_, stanza.lang)
+    return "read", stanza
+
+
+def _payload_types_before_reading(data: bytes) -> None:
+    try:
+        lazy = xepcodec.parse(data, lazy=True)
+    except ParseError:
+        return
+    if isinstance(lazy, LazyStanza) and not lazy.decoded:
+        found = lazy.payload_types
+        try:
+            stanza = lazy.stanza
+        except ParseError:
+            return  # a refused payload's class is not promised
+        assert found == tuple(type(item) for item in stanza.extensions), data
+
+
+def _one_verdict(data: bytes) -> None:
+    eager = _eager(data)
+    assert _lazy(data)[1] == eager, data
+    where, checked = _lazy(data, validate=True)
+    assert checked == eager, data
+    if isinstance(eager, tuple):
+        assert where == "parse", data  # validate=True: every refusal at the parse
+    _payload_types_before_reading(data)
+
+
+# -- the addressing, at once -------------------------------------------------------------
+
+def test_the_addressing_is_typed_at_parse_and_the_content_is_not_decoded() -> None:
+    lazy = xepcodec.parse(CHAT, lazy=True)
+    assert isinstance(lazy, LazyStanza) and not lazy.decoded
+    assert lazy.kind is Message and lazy.namespace == CLIENT
+    assert lazy.type is MessageType.CHAT and lazy.id == "m1" and lazy.lang == "en"
+    assert lazy.to == JID.parse("romeo@montague.example")
+    assert lazy.from_ == JID("juliet", "capulet.example", "balcony")
+    assert not lazy.decoded
+
+
+def test_each_stanza_namespace_and_kind_is_read_lazily() -> None:
+    for namespace in ("jabber:client", "jabber:server", "jabber:component:accept"):
+        lazy = xepcodec.parse(f"<presence xmlns='{namespace}'/>", lazy=True)
+        assert (lazy.kind, lazy.namespace, lazy.type, lazy.to) == (
+            Presence, namespace, None, None)
+    iq = xepcodec.parse(PING, lazy=True)
+    assert (iq.kind, iq.type, iq.id) == (Iq, IqType.GET, "p1") and not iq.decoded
+
+
+def test_other_roots_are_decoded_at_once_as_the_eager_parse_does() -> None:
+    data = b"<ping xmlns='urn:xmpp:ping'/>"
+    assert xepcodec.parse(data, lazy=True) == xepcodec.parse(data) == Ping()
+
+
+@pytest.mark.parametrize("attributes", [
+    "to='@capulet.example'",        # a JID without its localpart
+    "from='juliet@'",                # nor its domain
+    "type='shout'",                  # no such message type
+    "colour='red'",                  # no such attribute
+])
+def test_a_bad_attribute_is_the_eager_error_at_parse(attributes: str) -> None:
+    data = f"<message xmlns='{CLIENT}' {attributes}><body>hi</body></message>".encode()
+    with pytest.raises(ParseError) as eager:
+        xepcodec.parse(data)
+    with pytest.raises(ParseError) as lazy:
+        xepcodec.parse(data, lazy=True)
+    assert _error(lazy.value) == _error(eager.value)
+
+
+def test_an_iq_without_id_and_with_a_bad_payload_fails_at_parse_as_eagerly() -> None:
+    # The eager decoder finds the payload's fault before the missing id: so does the
+    # lazy parse, which hands anything unusual in the attributes to it.
+    data = f"<iq xmlns='{CLIENT}' type='get'><ping xmlns='urn:xmpp:ping' x='1'/></iq>".encode()
+    with pytest.raises(ParseError) as lazy:
+        xepcodec.parse(data, lazy=True)
+    assert _error(lazy.value) == _eager(data)
+
+
+# -- the content, on first read ----------------------------------------------------------
+
+@pytest.mark.parametrize("data", [
+    f"<iq xmlns='{CLIENT}' type='get' id='1'><ping xmlns='urn:xmpp:ping' x='1'/></iq>",
+    f"<iq xmlns='{CLIENT}' type='get' id='1'/>",  # a get without its payload
+    f"<message xmlns='{CLIENT}' type='error'><body>no error child</body></message>",
+    f"<presence xmlns='{CLIENT}'><priority>200</priority></presence>",
+])
+def test_a_bad_content_is_the_eager_error_on_each_read(data: str) -> None:
+    lazy = xepcodec.parse(data, lazy=True)
+    assert isinstance(lazy, LazyStanza)
+    for _ in range(2):  # a refusal is not remembered as a success
+        with pytest.raises(ParseError) as read:
+            lazy.stanza  # noqa: B018
+        assert _error(read.value) == _eager(data.encode())
+        assert not lazy.decoded
+    with pytest.raises(ParseError):
+        xepcodec.serialize(lazy)
+
+
+def test_validate_raises_a_bad_content_at_parse_and_leaves_a_good_one_undecoded() -> None:
+    bad = f"<iq xmlns='{CLIENT}' type='get' id='1'><ping xmlns='urn:xmpp:ping' x='1'/></iq>"
+    with pytest.raises(ParseError) as checked:
+        xepcodec.parse(bad, lazy=True, validate=True)
+    assert _error(checked.value) == _eager(bad.encode())
+    lazy = xepcodec.parse(PING, lazy=True, validate=True)
+    assert isinstance(lazy, LazyStanza) and not lazy.decoded
+    assert lazy.stanza == xepcodec.parse(PING)
+
+
+def test_validate_goes_with_lazy_only() -> None:
+    with pytest.raises(ArgumentValueError, match="lazy=True"):
+        xepcodec.parse(PING, validate=True)
+
+
+def test_the_shortcuts_read_the_decoded_stanza() -> None:
+    lazy = xepcodec.parse(CHAT, lazy=True)
+    stanza = xepcodec.parse(CHAT)
+    assert lazy.find(Delay) == stanza.find(Delay) and lazy.find(Ping) is None
+    assert lazy.find_all(XmlFragment) == stanza.find_all(XmlFragment)
+    assert lazy.extensions == stanza.extensions and lazy.error is None
+    assert lazy.decoded and lazy.stanza.body == "hi"
+
+
+def test_payload_types_name_each_payload_without_decoding_it() -> None:
+    lazy = xepcodec.parse(CHAT, lazy=True)
+    assert lazy.payload_types == (XmlFragment, Delay)  # <body/> is the stanza's own
+    assert not lazy.decoded
+    # A jabber:server <body/> in a jabber:client message is not this place's element:
+    # the decoder keeps it raw, and payload_types says so.
+    odd = (f"<message xmlns='{CLIENT}'><body xmlns='jabber:server'>x</body>"
+           "<ping xmlns='urn:xmpp:ping'/></message>")
+    assert xepcodec.parse(odd, lazy=True).payload_types == (XmlFragment, Ping)
+    assert [type(item) for item in xepcodec.parse(odd).extensions] == [XmlFragment, Ping]
+
+
+# -- equality, bytes, immutability -------------------------------------------------------
+
+def test_a_lazy_stanza_equals_hashes_and_writes_as_its_stanza() -> None:
+    stanza = xepcodec.parse(CHAT)
+    lazy, other = xepcodec.parse(CHAT, lazy=True), xepcodec.parse(CHAT, lazy=True)
+    assert xepcodec.serialize(lazy) == xepcodec.serialize(stanza)
+    assert lazy == stanza and stanza == lazy and lazy == other
+    assert hash(lazy) == hash(stanza) and len({lazy, stanza, other}) == 1
+    assert lazy != xepcodec.parse(PING, lazy=True)
+
+
+def test_a_lazy_stanza_cannot_be_changed() -> None:
+    lazy = xepcodec.parse(CHAT, lazy=True)
+    with pytest.raises(AttributeError, match="immutable"):
+        lazy.id = "m2"
+    with pytest.raises(AttributeError, match="immutable"):
+        del lazy.to
+    assert lazy.id == "m1"
+
+
+def test_a_tree_given_to_the_lazy_parse_is_copied() -> None:
+    tree = etree.fromstring(CHAT)
+    lazy = xepcodec.parse(tree, lazy=True)
+    tree.find("{jabber:client}body").text = "changed"
+    assert lazy.stanza.body == "hi"
+
+
+# -- one verdict -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "data"), SPEC_DOCUMENTS, ids=[n for n, _ in SPEC_DOCUMENTS])
+def test_one_verdict_on_the_specification_examples(name: str, data: bytes) -> None:
+    _one_verdict(data)
+
+
+@pytest.mark.parametrize(("name", "data"), HOSTILE, ids=[n for n, _ in HOSTILE])
+def test_one_verdict_on_the_hostile_corpus(name: str, data: bytes) -> None:
+    _one_verdict(data)
+
+
+def test_one_verdict_on_the_fuzzing_seeds_and_their_mutants() -> None:
+    corpus = seeds()
+    inputs = corpus + list(mutants(corpus, 600, 20_260_101))
+    refused_later = 0
+    for data in inputs:
+        _one_verdict(data)
+        where, outcome = _lazy(data)
+        refused_later += where == "read" and isinstance(outcome, tuple)
+    # The run means something: some refusals were left to the read.
+    assert refused_later > 0
+
+
+@given(mutated_stanzas())
+def test_one_verdict_on_mutated_stanzas(data: bytes) -> None:
+    _one_verdict(data)
+
+
+@given(stanzas())
+def test_generated_stanzas_read_lazily_as_they_were_built(stanza: Message | Presence | Iq) -> None:
+    data = xepcodec.serialize(stanza)
+    lazy = xepcodec.parse(data, lazy=True)
+    assert (lazy.kind, lazy.namespace, lazy.type, lazy.id, lazy.to, lazy.from_, lazy.lang) == (
+        type(stanza), stanza.namespace, stanza.type, stanza.id, stanza.to, stanza.from_,
+        stanza.lang)
+    assert lazy.payload_types == tuple(type(item) for item in stanza.extensions)
+    assert not lazy.decoded
+    assert lazy == stanza and xepcodec.serialize(lazy) == data
