@@ -27,7 +27,7 @@ import copy
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -141,6 +141,30 @@ def _explain(catalog: Catalog, root: etree._Element, log: Any) -> list[Issue]:
     return issues
 
 
+#: Compiled searches for undeclared names at namespace boundaries, by the names sought
+#: (a document's few; bounded, as the names come from the input).
+_BOUNDARY_SEARCHES: dict[tuple[str, ...], etree.XPath] = {}
+_SEARCHES_KEPT = 1024
+
+
+def _at_boundaries(tags: tuple[str, ...]) -> etree.XPath:
+    """An XPath finding the elements with one of ``tags`` whose parent is not in their
+    namespace: node tests and a parent axis, all in C."""
+    search = _BOUNDARY_SEARCHES.get(tags)
+    if search is None:
+        prefixes: dict[str, str] = {}
+        steps = []
+        for tag in tags:
+            namespace = _namespace(tag)
+            prefix = prefixes.setdefault(namespace, f"n{len(prefixes)}")
+            steps.append(f"descendant::{prefix}:{local_name(tag)}[not(parent::{prefix}:*)]")
+        search = etree.XPath(" | ".join(steps),
+                             namespaces={prefix: ns for ns, prefix in prefixes.items()})
+        if len(_BOUNDARY_SEARCHES) < _SEARCHES_KEPT:
+            _BOUNDARY_SEARCHES[tags] = search
+    return search
+
+
 def _undeclared(root: etree._Element, tags: list[str]) -> Iterator[Issue]:
     """Elements of a known namespace that its schema does not declare, below the root
     (the schema itself refuses an undeclared root); ``tags``: the tree's tags that
@@ -153,14 +177,10 @@ def _undeclared(root: etree._Element, tags: list[str]) -> Iterator[Issue]:
     """
     if not tags:
         return
-    for node in root.iter(*tags):
-        parent = node.getparent()
-        if parent is None or node is root:
-            continue
+    found = cast("list[etree._Element]", _at_boundaries(tuple(sorted(tags)))(root))
+    for node in found:
         tag = str(node.tag)
         namespace = _namespace(tag)
-        if isinstance(parent.tag, str) and _namespace(parent.tag) == namespace:
-            continue
         yield Issue(f"<{local_name(tag)}/> is not an element of {namespace}: its schema "
                     "declares no such element", path_of(node), line_of(node), namespace,
                     "bad-request")
