@@ -119,7 +119,8 @@ class LazyStanza(_Fields, Generic[S]):
                 return done
             stanza = cast(S, decode(element))
             # Kept only on success: a refused stanza raises again on each read.  The
-            # stanza is set before the tree is dropped (see the test above).
+            # stanza is set before the tree is dropped, so a reader in another thread
+            # that finds no tree finds the stanza.
             object.__setattr__(self, "_stanza", stanza)
             object.__setattr__(self, "_element", None)
         return stanza
