@@ -32,6 +32,13 @@ _DAY = r"(?P<year>\d{4,})-(?P<month>\d{2})-(?P<day>\d{2})"
 _DATE_RE = re.compile(_DAY)
 _DATETIME_RE = re.compile(f"{_DAY}T{_CLOCK}{_ZONE}")
 _TIME_RE = re.compile(f"{_CLOCK}{_ZONE}?")
+# The usual shape of a DateTime, which datetime.fromisoformat reads to the same value as
+# the groups of _DATETIME_RE do below, many times faster: ASCII digits, at most six
+# digits of fraction, a zone of at most 23:59.  Anything else is read the long way.
+_PLAIN_DATETIME_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
 _LEGACY_RE = re.compile(
     r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})T"
     r"(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})"
@@ -67,6 +74,11 @@ def parse_date(text: str) -> date:
 
 def parse_datetime(text: str) -> datetime:
     """Read a DateTime profile value; the result always carries its zone."""
+    if _PLAIN_DATETIME_RE.fullmatch(text) is not None:
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # a part out of range: read below, which says which one
     m = _match(_DATETIME_RE, text, "DateTime (CCYY-MM-DDThh:mm:ss[.sss]TZD)")
     return datetime(
         int(m["year"]), int(m["month"]), int(m["day"]),

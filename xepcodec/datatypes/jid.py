@@ -123,6 +123,8 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _check_length(part: str, value: str) -> None:
+    if len(value) * 4 <= MAX_PART_OCTETS:
+        return  # no code point takes more than four octets
     octets = len(value.encode("utf-8", "surrogatepass"))
     if octets > MAX_PART_OCTETS:
         raise JIDError(
@@ -199,9 +201,9 @@ def _memoized(prepare: _Prepare) -> _Prepare:
 def _prepare_local(raw: str) -> str:
     """Normalize and check a localpart (RFC 7622 §3.3)."""
     value = _check_raw("localpart", raw)
-    for ch in value:
-        if ch in _LOCAL_EXCLUDED:
-            raise JIDError(f"the localpart contains the forbidden character {_show_char(ch)}")
+    if not _LOCAL_EXCLUDED.isdisjoint(value):
+        ch = next(ch for ch in value if ch in _LOCAL_EXCLUDED)
+        raise JIDError(f"the localpart contains the forbidden character {_show_char(ch)}")
     if value.isascii() and value.isprintable() and " " not in value:
         # For printable ASCII without spaces UsernameCaseMapped is exactly
         # lowercasing (every such code point is PVALID, width mapping and NFC change
@@ -397,7 +399,7 @@ def _prepare_domain(raw: str) -> str:
         if (
             len(lowered) <= MAX_PART_OCTETS
             and _PLAIN_HOSTNAME.fullmatch(lowered) is not None
-            and _RESERVED_LABEL.search(lowered) is None
+            and ("--" not in lowered or _RESERVED_LABEL.search(lowered) is None)
         ):
             return lowered
     return _prepare_domain_name(value)
@@ -442,8 +444,17 @@ _normalize_resource: Final = _prepare_resource
 # -- the JID --------------------------------------------------------------------
 
 
+class _Spelled:
+    """Where a JID keeps its string form once it is known (see :meth:`JID.__str__`):
+    the same addresses are written on stanza after stanza.  Not a field, so it takes
+    no part in comparing, hashing, copying or pickling."""
+
+    __slots__ = ("_text",)
+    _text: str | None
+
+
 @dataclass(frozen=True, slots=True, repr=False)
-class JID:
+class JID(_Spelled):
     """An XMPP address, ``[local@]domain[/resource]``, with normalized parts.
 
     ``JID(local, domain, resource)`` normalizes and checks each part and raises
@@ -459,13 +470,14 @@ class JID:
     resource: str | None = None
 
     def __post_init__(self) -> None:
-        # Fields are assigned through object.__setattr__ because the class is frozen.
+        # Fields are assigned through the slots' own setters because the class is frozen.
         local, resource = self.local, self.resource
         if local is not None:
-            object.__setattr__(self, "local", _normalize_local(local))
-        object.__setattr__(self, "domain", _normalize_domain(self.domain))
+            _set_local(self, _normalize_local(local))
+        _set_domain(self, _normalize_domain(self.domain))
         if resource is not None:
-            object.__setattr__(self, "resource", _normalize_resource(resource))
+            _set_resource(self, _normalize_resource(resource))
+        _set_text(self, None)
 
     @classmethod
     def parse(cls, text: str) -> JID:
@@ -482,12 +494,15 @@ class JID:
         return _parse(cls, text)
 
     @classmethod
-    def _trusted(cls, local: str | None, domain: str, resource: str | None) -> JID:
-        """Build a JID from parts another JID already normalized, skipping the checks."""
+    def _trusted(cls, local: str | None, domain: str, resource: str | None,
+                 text: str | None = None) -> JID:
+        """Build a JID from normalized parts (and its string form, when known),
+        skipping the checks."""
         jid = object.__new__(cls)
-        object.__setattr__(jid, "local", local)
-        object.__setattr__(jid, "domain", domain)
-        object.__setattr__(jid, "resource", resource)
+        _set_local(jid, local)
+        _set_domain(jid, domain)
+        _set_resource(jid, resource)
+        _set_text(jid, text)
         return jid
 
     @property
@@ -526,8 +541,16 @@ class JID:
         return self._trusted(self.local, self.domain, _normalize_resource(resource))
 
     def __str__(self) -> str:
-        text = self.domain if self.local is None else f"{self.local}@{self.domain}"
-        return text if self.resource is None else f"{text}/{self.resource}"
+        try:
+            text = self._text
+        except AttributeError:  # unpickled or copied: only the fields came along
+            text = None
+        if text is None:
+            text = self.domain if self.local is None else f"{self.local}@{self.domain}"
+            if self.resource is not None:
+                text = f"{text}/{self.resource}"
+            _set_text(self, text)
+        return text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.parse({str(self)!r})"
@@ -556,7 +579,25 @@ def _split(text: str) -> tuple[str | None, str, str | None]:
 
 def _parse(cls: type[JID], text: str) -> JID:
     local, domain, resource = _split(text)
-    return cls(local, domain, resource)
+    if cls is not JID:
+        return cls(local, domain, resource)
+    # The parts are normalized in the constructor's order, so the same part is blamed
+    # first; the text is kept as the string form when normalizing changed nothing.
+    parts = (None if local is None else _normalize_local(local), _normalize_domain(domain),
+             None if resource is None else _normalize_resource(resource))
+    return JID._trusted(*parts, text if parts == (local, domain, resource) else None)
+
+
+def _setter(name: str) -> Callable[[JID, str | None], None]:
+    setter: Callable[[JID, str | None], None] = getattr(JID, name).__set__
+    return setter
+
+
+# The slots' own setters: cheaper than object.__setattr__, which looks the name up.
+_set_local: Final = _setter("local")
+_set_domain: Final = _setter("domain")
+_set_resource: Final = _setter("resource")
+_set_text: Final = _setter("_text")
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

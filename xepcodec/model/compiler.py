@@ -14,6 +14,7 @@ condition).  So errors are written once, in ``codec.py``, and the fast path stay
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -172,7 +173,24 @@ def _parser(src: _Source, kind: Value[Any], raw: str) -> str:
     if type(kind) is EnumValue:
         members = src.const("e", kind.enum._value2member_map_)
         return f"(w if (w := {members}.get(r := {raw})) is not None else {parse}(r))"
+    if type(kind) is String:
+        return f"(w if {_string_test(src, kind, 'w', raw)} else {parse}(w))"
+    if type(kind) is JIDValue:
+        return f"{src.const('j', JID.parse)}({raw})"  # what JIDValue.parse calls
     return f"{parse}({raw})"
+
+
+def _string_test(src: _Source, kind: String, name: str, value: str) -> str:
+    """A test that ``value`` (bound to ``name``) has the length and matches the
+    pattern ``kind`` requires, with the pattern compiled once."""
+    bound = name if name == value else f"({name} := {value})"
+    tests = [f"len{bound} >= {kind.min_length}" if bound != name
+             else f"len({name}) >= {kind.min_length}"]
+    if kind.max_length is not None:
+        tests.append(f"len({name}) <= {kind.max_length}")
+    if kind.pattern is not None:
+        tests.append(f"{src.const('P', re.compile(kind.pattern))}.fullmatch({name}) is not None")
+    return " and ".join(tests)
 
 
 def _decode_attributes(src: _Source, codec: Codec) -> None:
@@ -333,6 +351,9 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
         long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
         return _escaped(src, "v", f"type(v) is str{long_enough}", careful, attribute,
                         apostrophe=False)
+    if type(kind) is String:
+        return _escaped(src, "v", f"type(v) is str and {_string_test(src, kind, 'v', 'v')}",
+                        careful, attribute, apostrophe=False)
     return f"{careful}(v)"
 
 
@@ -364,9 +385,23 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
     src.line(1, "a = out.append")
     if len(codec.namespaces) == 1:
         src.line(1, f"ns = {codec.namespaces[0]!r}")
+    elif codec.xmlns is None:
+        # Its parent's namespace, when it is one of ours (see Codec._namespace_for).
+        spaces = src.const("N", frozenset(codec.namespaces))
+        src.line(1, f"ns = parent if parent in {spaces} else {codec.namespaces[0]!r}")
     else:
         src.line(1, "ns = codec._namespace_for(obj, parent)")
-    if codec.local_name is not None:
+    kind = codec.attrs_local_kind
+    if codec.local_name is not None and type(kind) is EnumValue and codec.names != (ANY_NAME,):
+        # The members that name the element, by member; anything else is checked (and
+        # refused) by Codec._local_name_of.
+        field = codec.field_names[codec.local_name]
+        names = src.const("L", {member: str(member.value) for member in kind.enum
+                                if str(member.value) in codec.names})
+        src.line(1, f"v = obj.{field}")
+        src.line(1, f"name = {names}[v] if type(v) is {src.const('E', kind.enum)} "
+                    f"and v in {names} else codec._local_name_of(obj)")
+    elif codec.local_name is not None:
         src.line(1, "name = codec._local_name_of(obj)")
     else:
         src.line(1, f"name = {codec.name!r}")
