@@ -12,10 +12,12 @@ not serve with ``invalid-from``, one to a domain this side does not serve with
 stanza the reader could not type (:class:`~xepcodec.xml.StanzaFailed`) is judged by
 its addresses too, then handed over for a stanza error.
 
-The session owns its stream reader and writer (``docs/machines.md``, rule 9): bytes
-from the link go to :meth:`~ZeroHandshakeSession.receive_data`, which returns events;
-what to write comes from :meth:`~ZeroHandshakeSession.data_to_send`.  Each stanza
-arrives as a :class:`Received` event; :meth:`~ZeroHandshakeSession.send` queues one;
+The session owns its stream reader and writer (``docs/machines.md``, rule 9; the
+plumbing and the end of the stream are :class:`~xepcodec.machines.wire.WireSession`'s,
+shared with the component session): bytes from the link go to
+:meth:`~ZeroHandshakeSession.receive_data`, which returns events; what to write comes
+from :meth:`~ZeroHandshakeSession.data_to_send`.  Each stanza arrives as a
+:class:`Received` event; :meth:`~ZeroHandshakeSession.send` queues one;
 :meth:`~ZeroHandshakeSession.close` writes the closing tag, which XEP-0361 asks both
 sides to exchange.  A stream error, received or sent, ends the stream as on any other
 stream (:class:`StreamEnded`).  The session sends no whitespace keep-alives: over
@@ -44,19 +46,25 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, NamedTuple
+from typing import Final
 
 from lxml import etree
 
-from xepcodec.api import StreamReader, StreamWriter
-from xepcodec.core.namespaces import STANZA_NAMESPACES, STREAMS
+from xepcodec.core.namespaces import STANZA_NAMESPACES
 from xepcodec.core.stanzas import Iq, Message, Presence
-from xepcodec.core.streams import StreamCondition, StreamError
+from xepcodec.core.streams import StreamCondition
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentTypeError, ArgumentValueError, JIDError
-from xepcodec.machines.base import Event, Ignored, Transitions
+from xepcodec.machines.base import Event, Transitions
+from xepcodec.machines.wire import (
+    WireAction,
+    WireInput,
+    WireSession,
+    WireTerms,
+    peer_ending,
+    wind_down,
+)
 from xepcodec.protocols.zero_handshake import (
     IMPLIED_NAMESPACE,
     Agreement,
@@ -65,11 +73,9 @@ from xepcodec.protocols.zero_handshake import (
 )
 from xepcodec.xml import (
     DEFAULT_LIMITS,
-    BrokenStreamError,
     Limits,
     StanzaFailed,
     StanzaReceived,
-    StreamClosed,
     StreamOpened,
 )
 
@@ -142,85 +148,52 @@ class ZeroHandshakeInput(enum.Enum):
     CLOSE = "close()"
 
 
-class _Act(enum.Enum):
-    DELIVER = "report the stanza"
-    FAIL = "send a stream error and end the stream"
-    ERROR_RECEIVED = "report the peer's stream error"
-    PEER_CLOSED = "close in turn"
-    CLOSED = "report the stream closed"
-    BROKEN = "report the stream broken after this side closed it"
-    IGNORE = "ignore it"
-    NOTHING = "nothing to do"
-    WRITE = "write the stanza"
-    CLOSE = "close the stream"
+_S, _I, _A = ZeroHandshakeState, ZeroHandshakeInput, WireAction
+_WIRE: Final = WireTerms(
+    "link", closing=_S.CLOSING, ended=_S.ENDED, closed=_S.CLOSED,
+    stream_error=_I.STREAM_ERROR, footer=_I.FOOTER, broken=_I.BROKEN, close=_I.CLOSE,
+    received=Received, stream_ended=StreamEnded)
 
-
-_S, _I, _A = ZeroHandshakeState, ZeroHandshakeInput, _Act
-
-#: (state, input) -> (action, next state).
+#: (state, input) -> (action, next state).  Every action is a wire session's.
 LINK: Final = Transitions[ZeroHandshakeState, ZeroHandshakeInput,
-                          "tuple[_Act, ZeroHandshakeState]"]("zero-handshake session", {
+                          tuple[WireAction, ZeroHandshakeState]]("zero-handshake session", {
     (_S.OPEN, _I.STANZA): (_A.DELIVER, _S.OPEN),
     (_S.OPEN, _I.REFUSED): (_A.FAIL, _S.ENDED),
     (_S.OPEN, _I.HEADER): (_A.FAIL, _S.ENDED),
     (_S.OPEN, _I.OTHER): (_A.IGNORE, _S.OPEN),
-    (_S.OPEN, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
-    (_S.OPEN, _I.FOOTER): (_A.PEER_CLOSED, _S.CLOSED),
-    (_S.OPEN, _I.BROKEN): (_A.FAIL, _S.ENDED),
+    **{(_S.OPEN, i): row for i, row in peer_ending(_WIRE).items()},
     (_S.OPEN, _I.SEND): (_A.WRITE, _S.OPEN),
     (_S.OPEN, _I.CLOSE): (_A.CLOSE, _S.CLOSING),
-    # This side closed: what the peer still sends is read until it closes too.  A
-    # refusal can no longer be a stream error (the closing tag is written).
-    (_S.CLOSING, _I.STANZA): (_A.DELIVER, _S.CLOSING),
-    (_S.CLOSING, _I.REFUSED): (_A.IGNORE, _S.CLOSING),
-    (_S.CLOSING, _I.HEADER): (_A.IGNORE, _S.CLOSING),
-    (_S.CLOSING, _I.OTHER): (_A.IGNORE, _S.CLOSING),
-    (_S.CLOSING, _I.STREAM_ERROR): (_A.ERROR_RECEIVED, _S.ENDED),
-    (_S.CLOSING, _I.FOOTER): (_A.CLOSED, _S.CLOSED),
-    (_S.CLOSING, _I.BROKEN): (_A.BROKEN, _S.CLOSED),
-    # The end is reported; the rest is the peer catching up.
-    (_S.ENDED, _I.STANZA): (_A.IGNORE, _S.ENDED),
-    (_S.ENDED, _I.REFUSED): (_A.IGNORE, _S.ENDED),
-    (_S.ENDED, _I.HEADER): (_A.IGNORE, _S.ENDED),
-    (_S.ENDED, _I.OTHER): (_A.IGNORE, _S.ENDED),
-    (_S.ENDED, _I.STREAM_ERROR): (_A.IGNORE, _S.ENDED),
-    (_S.ENDED, _I.FOOTER): (_A.NOTHING, _S.CLOSED),
-    (_S.ENDED, _I.BROKEN): (_A.NOTHING, _S.CLOSED),
+    # Closing (this side closed) and ended, as on any stream.
+    **wind_down(_WIRE, (_I.STANZA, _I.REFUSED, _I.HEADER, _I.OTHER), stanza=_I.STANZA),
 })
 
-
-class _Input(NamedTuple):
-    """One input classified: its kind, the item, and for a refusal the stream error
-    condition and text to send."""
-
-    kind: ZeroHandshakeInput
-    item: object = None
-    condition: StreamCondition | None = None
-    text: str | None = None
+# The inputs' type, for annotations: inputs are built with WireInput itself (calling the
+# subscripted alias costs a microsecond an input).
+_Input = WireInput[ZeroHandshakeInput]
 
 
 # -- the session ----------------------------------------------------------------------------
 
 
-class ZeroHandshakeSession:
+class ZeroHandshakeSession(WireSession[ZeroHandshakeState, ZeroHandshakeInput]):
     """One end of a zero-handshake link, configured by ``agreement``.  See the module
     documentation."""
 
-    __slots__ = ("_agreement", "_buffer", "_opening", "_reader", "_state", "_writer")
+    __slots__ = ("_agreement", "_opening")
+    _TERMS = _WIRE
+    _TABLE = LINK
 
     def __init__(self, agreement: Agreement, *, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(agreement, Agreement):
             raise ArgumentTypeError(f"a zero-handshake session takes an Agreement, not "
                                     f"{type(agreement).__name__}")
+        super().__init__(ZeroHandshakeState.OPEN, limits=limits)
         self._agreement = agreement
-        self._state = ZeroHandshakeState.OPEN
-        self._buffer = bytearray()
         # Both ends take the stream as opened: the reader is given the implied header
         # and the writer opened on it, and neither header goes on the wire.
-        self._reader = StreamReader(limits=limits)
         opened = self._reader.feed(implied_header())
         assert [type(each) for each in opened] == [StreamOpened]
-        self._writer = StreamWriter()
         self._writer.open(namespace=IMPLIED_NAMESPACE, version=None)
         # The peer's first bytes, held until they show whether a stream header starts
         # them (None once that is known).
@@ -232,11 +205,7 @@ class ZeroHandshakeSession:
     def agreement(self) -> Agreement:
         return self._agreement
 
-    @property
-    def state(self) -> ZeroHandshakeState:
-        return self._state
-
-    # -- the two ways in -------------------------------------------------------------------------
+    # -- the two ways in (close() and data_to_send() are the wire session's) ---------------
 
     def receive_data(self, data: bytes) -> list[Event]:
         """Take bytes read from the link (decompressed), split anywhere; return the
@@ -250,35 +219,18 @@ class ZeroHandshakeSession:
             data, self._opening = bytes(self._opening), None
             if found:
                 header, data = data[:found], data[found:]
-                events += self._step(_Input(
+                events += self._step(WireInput(
                     ZeroHandshakeInput.HEADER, header, StreamCondition.UNSUPPORTED_STANZA_TYPE,
                     "a stream header: a zero-handshake stream (XEP-0361) is taken as open "
                     "and carries none"))
-        broken: BrokenStreamError | None = None
-        try:
-            read = self._reader.feed(data)
-        except BrokenStreamError as error:
-            # What arrived whole before the fault is taken first, then the fault.
-            read, broken = list(error.events), error
-        for each in read:
-            events += self._step(self._classify(each))
-        # (Bytes after the peer's closing tag end nothing more.)
-        if broken is not None and not any(isinstance(each, StreamClosed) for each in read):
-            events += self._step(_Input(ZeroHandshakeInput.BROKEN, broken,
-                                        _condition(broken.condition), broken.message))
-        return events
+        return events + self._read(data)
 
     def send(self, stanza: Message | Presence | Iq) -> list[Event]:
         """Queue ``stanza`` on the open link.  It is in ``jabber:server`` and goes from
         one of this side's domains to one of the peer's, as the agreement says (the
         peer would refuse anything else).  Returns no events."""
-        if not isinstance(stanza, Message | Presence | Iq):
-            raise ArgumentTypeError(f"send() takes a message, presence or iq, not "
-                                    f"{type(stanza).__name__}")
-        if stanza.namespace != IMPLIED_NAMESPACE:
-            raise ArgumentValueError(f"a zero-handshake link carries {IMPLIED_NAMESPACE} "
-                                     f"stanzas, not {stanza.namespace} ones: build it with "
-                                     "namespace=SERVER")
+        self._check_sendable(stanza, on="a zero-handshake link", namespace=IMPLIED_NAMESPACE,
+                             constant="SERVER")
         agreement = self._agreement
         if stanza.from_ is None or stanza.to is None:
             raise ArgumentValueError("send(): a stanza between servers carries both 'from' "
@@ -291,47 +243,25 @@ class ZeroHandshakeSession:
             raise ArgumentValueError(f"send(): 'to' {stanza.to} is not at a domain the peer "
                                      "serves on the link (the peer refuses it with "
                                      "host-unknown)")
-        return self._step(_Input(ZeroHandshakeInput.SEND, stanza))
-
-    def close(self) -> list[Event]:
-        """End the stream: its closing tag is queued, and the session reads on until
-        the peer closes its own (then :class:`StreamEnded`)."""
-        return self._step(_Input(ZeroHandshakeInput.CLOSE))
-
-    def data_to_send(self) -> bytes:
-        """The bytes queued for the link since the last call, in order (to be
-        compressed by the caller over XEP-0365)."""
-        data = bytes(self._buffer)
-        self._buffer.clear()
-        return data
+        return self._step(WireInput(ZeroHandshakeInput.SEND, stanza))
 
     # -- classifying what arrives ------------------------------------------------------------
 
-    def _classify(self, event: object) -> _Input:
+    def _classify_arrival(self, event: object) -> _Input:
         match event:
-            case StreamClosed():
-                return _Input(ZeroHandshakeInput.FOOTER)
             case StanzaReceived(stanza=Message() | Presence() | Iq() as stanza):
                 return self._judged(stanza, self._agreement.refusal(stanza))
-            case StanzaReceived(stanza=StreamError() as error):
-                text = error.description.text if error.description is not None else None
-                return _Input(ZeroHandshakeInput.STREAM_ERROR, error, error.condition, text)
-            case StanzaReceived(element=etree._Element() as raw) | StanzaFailed(
-                    element=etree._Element() as raw) if raw.tag == _STREAM_ERROR:
-                # A stream error the model could not read is an error all the same.
-                return _Input(ZeroHandshakeInput.STREAM_ERROR, raw,
-                              StreamCondition.UNDEFINED_CONDITION)
             case StanzaFailed(element=etree._Element() as element) if _is_stanza(element):
                 return self._judged(event, self._failed_refusal(element))
             case StanzaFailed() | StanzaReceived():
-                return _Input(ZeroHandshakeInput.OTHER, getattr(event, "stanza", event))
+                return WireInput(ZeroHandshakeInput.OTHER, getattr(event, "stanza", event))
         raise AssertionError(f"the stream reader gave {event!r}")  # pragma: no cover
 
     @staticmethod
     def _judged(item: object, refusal: Refusal | None) -> _Input:
         if refusal is None:
-            return _Input(ZeroHandshakeInput.STANZA, item)
-        return _Input(ZeroHandshakeInput.REFUSED, item, refusal.condition, refusal.text)
+            return WireInput(ZeroHandshakeInput.STANZA, item)
+        return WireInput(ZeroHandshakeInput.REFUSED, item, refusal.condition, refusal.text)
 
     def _failed_refusal(self, element: etree._Element) -> Refusal | None:
         """The refusal of a stanza the reader could not type, read from its tag and
@@ -351,76 +281,12 @@ class ZeroHandshakeSession:
                                f"'{name}' is not an XMPP address: {error.message}")
         return self._agreement.address_refusal(*addresses)
 
-    # -- the step: one table lookup, one action ----------------------------------------------
-
-    def _step(self, given: _Input) -> list[Event]:
-        action, after = LINK(self._state, given.kind)
-        events = self._ACTIONS[action](self, given)
-        self._state = after
-        return events
-
-    def _deliver(self, given: _Input) -> list[Event]:
-        stanza = given.item
-        assert isinstance(stanza, Message | Presence | Iq | StanzaFailed)
-        return [Received(stanza)]
-
-    def _fail(self, given: _Input) -> list[Event]:
-        condition = given.condition or StreamCondition.UNDEFINED_CONDITION
-        self._buffer += self._writer.send(StreamError.of(condition, text=given.text))
-        self._buffer += self._writer.close()
-        return [StreamEnded(condition, by_peer=False, text=given.text)]
-
-    def _error_received(self, given: _Input) -> list[Event]:
-        if self._state is not ZeroHandshakeState.CLOSING:  # else the closing tag is sent
-            self._buffer += self._writer.close()
-        return [StreamEnded(given.condition, by_peer=True, text=given.text)]
-
-    def _peer_closed(self, given: _Input) -> list[Event]:
-        self._buffer += self._writer.close()
-        return [StreamEnded(None, by_peer=True)]
-
-    def _closed(self, given: _Input) -> list[Event]:
-        return [StreamEnded(None, by_peer=False)]
-
-    def _broken(self, given: _Input) -> list[Event]:
-        # The closing tag is written: no stream error can follow it.
-        return [StreamEnded(given.condition, by_peer=False, text=given.text)]
-
-    def _ignore(self, given: _Input) -> list[Event]:
-        return [Ignored(given.item, f"{given.kind.value} is not taken while the link is "
-                                    f"{self._state.value}")]
-
-    def _nothing(self, given: _Input) -> list[Event]:
-        return []
-
-    def _write(self, given: _Input) -> list[Event]:
-        self._buffer += self._writer.send(given.item)
-        return []
-
-    def _close(self, given: _Input) -> list[Event]:
-        self._buffer += self._writer.close()
-        return []
-
-    _ACTIONS: Final[Mapping[_Act, Callable[[ZeroHandshakeSession, _Input], list[Event]]]] = {
-        _Act.DELIVER: _deliver,
-        _Act.FAIL: _fail,
-        _Act.ERROR_RECEIVED: _error_received,
-        _Act.PEER_CLOSED: _peer_closed,
-        _Act.CLOSED: _closed,
-        _Act.BROKEN: _broken,
-        _Act.IGNORE: _ignore,
-        _Act.NOTHING: _nothing,
-        _Act.WRITE: _write,
-        _Act.CLOSE: _close,
-    }
-
     def __repr__(self) -> str:
         local = ",".join(sorted(str(domain) for domain in self._agreement.local))
         peer = ",".join(sorted(str(domain) for domain in self._agreement.peer))
         return f"<ZeroHandshakeSession {local} <-> {peer} {self._state.value}>"
 
 
-_STREAM_ERROR: Final = f"{{{STREAMS}}}error"
 #: How many of the peer's first bytes are held at most to look for a stream header; a
 #: header is far shorter, and past this the bytes go to the reader as they are.
 _OPENING_LIMIT: Final = 4096
@@ -464,10 +330,3 @@ def _is_stanza(element: etree._Element) -> bool:
     """Whether the element is a message, presence or iq of any stanza namespace."""
     name = etree.QName(element)
     return name.localname in _STANZA_NAMES and name.namespace in (*STANZA_NAMESPACES, None)
-
-
-def _condition(name: str) -> StreamCondition:
-    try:
-        return StreamCondition(name)
-    except ValueError:
-        return StreamCondition.UNDEFINED_CONDITION
