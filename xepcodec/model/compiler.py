@@ -16,12 +16,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model.fields import ANY_NAME
-from xepcodec.model.values import STRING, Boolean, EnumValue, Integer, JIDValue, String, Value
+from xepcodec.model.values import (
+    STRING,
+    Boolean,
+    DateTimeValue,
+    EnumValue,
+    Integer,
+    JIDValue,
+    String,
+    Value,
+)
 from xepcodec.xml.writer import ATTRIBUTE_ESCAPES, TEXT_ESCAPES, escape_attribute, escape_text
 
 if TYPE_CHECKING:
@@ -342,6 +352,14 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
         return f"(str(v) if type(v) is int{low}{high} else {careful}(v))"
     if type(kind) is Boolean:
         return f"(('true' if v else 'false') if type(v) is bool else {careful}(v))"
+    if type(kind) is DateTimeValue:
+        # A UTC date-time as XEP-0082 writes it: isoformat's text without its +00:00,
+        # to the second, millisecond or microsecond, whichever is exact, then Z.
+        when, utc = src.const("D", datetime), src.const("U", UTC)
+        spec = ("'seconds' if not (m := v.microsecond) else 'milliseconds' if not m % 1000 "
+                "else 'microseconds'")
+        return (f"(v.isoformat('T', {spec})[:-6] + 'Z' if type(v) is {when} and "
+                f"v.tzinfo is {utc} else {careful}(v))")
     if type(kind) is JIDValue:
         # A JID's text is kept on the JID.  Escaping also turns an apostrophe (which a
         # resourcepart may hold) into a reference in attributes, as the careful path does.
