@@ -17,6 +17,7 @@ surface, and each machine's events derive from its own base (rule 5).
 from __future__ import annotations
 
 import enum
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Generic, NamedTuple, TypeVar
@@ -140,7 +141,7 @@ def wind_down(terms: WireTerms[S, K], arrivals: Iterable[K], *, stanza: K) -> Ro
     return rows
 
 
-class WireSession(Generic[S, K]):
+class WireSession(ABC, Generic[S, K]):
     """The reader and writer plumbing of a session and its shared actions.
 
     A session class sets ``_TERMS``, ``_TABLE`` (its transitions) and, when it has
@@ -238,10 +239,10 @@ class WireSession(Generic[S, K]):
                 return WireInput(terms.stream_error, raw, StreamCondition.UNDEFINED_CONDITION)
         return self._classify_arrival(event)
 
+    @abstractmethod
     def _classify_arrival(self, event: object) -> WireInput[K]:
         """The input of an event of the reader that is neither the peer's closing tag
-        nor a stream error."""
-        raise NotImplementedError  # pragma: no cover - each session classifies
+        nor a stream error: each session classifies its own (handshake, agreement)."""
 
     # -- the step: one table lookup, one action --------------------------------------------
 
