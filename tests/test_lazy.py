@@ -87,6 +87,53 @@ def _payload_types_before_reading(data: bytes) -> None:
         assert found == tuple(type(item) for item in stanza.extensions), data
 
 
+def _parts(lazy: LazyStanza[Any]) -> list[Any]:
+    """Every part a lazy stanza reads alone: each payload class's find and find_all, an
+    iq's payload, a message's body and subject, a presence's status."""
+    read: list[Any] = []
+    for cls in dict.fromkeys(lazy.payload_types):
+        read += [lazy.find(cls), lazy.find_all(cls)]
+    if lazy.kind is Iq:
+        read.append(lazy.payload)
+    if lazy.kind is Message:
+        read += [lazy.body, lazy.subject]
+    if lazy.kind is Presence:
+        read.append(lazy.status)
+    return read
+
+
+def _eager_parts(stanza: Message | Presence | Iq) -> list[Any]:
+    read: list[Any] = []
+    for cls in dict.fromkeys(type(item) for item in stanza.extensions):
+        read += [stanza.find(cls), stanza.find_all(cls)]
+    if isinstance(stanza, Iq):
+        read.append(stanza.payload)
+    if isinstance(stanza, Message):
+        read += [stanza.body, stanza.subject]
+    if isinstance(stanza, Presence):
+        read.append(stanza.status)
+    return read
+
+
+def _parts_before_reading(data: bytes, eager: Any) -> None:
+    """Parts read alone are the eager stanza's parts; a part refused alone belongs to a
+    stanza the eager parse refuses."""
+    try:
+        lazy = xepcodec.parse(data, lazy=True)
+    except ParseError:
+        return
+    if not isinstance(lazy, LazyStanza) or lazy.decoded:
+        return
+    try:
+        parts = _parts(lazy)
+    except ParseError:
+        assert isinstance(eager, tuple), data
+        return
+    assert not lazy.decoded
+    if not isinstance(eager, tuple):
+        assert parts == _eager_parts(eager), data
+
+
 def _one_verdict(data: bytes) -> None:
     eager = _eager(data)
     assert _lazy(data)[1] == eager, data
@@ -95,6 +142,7 @@ def _one_verdict(data: bytes) -> None:
     if isinstance(eager, tuple):
         assert where == "parse", data  # validate=True: every refusal at the parse
     _payload_types_before_reading(data)
+    _parts_before_reading(data, eager)
 
 
 # -- the addressing, at once -------------------------------------------------------------
@@ -185,10 +233,48 @@ def test_validate_goes_with_lazy_only() -> None:
 def test_the_shortcuts_read_the_decoded_stanza() -> None:
     lazy = xepcodec.parse(CHAT, lazy=True)
     stanza = xepcodec.parse(CHAT)
-    assert lazy.find(Delay) == stanza.find(Delay) and lazy.find(Ping) is None
-    assert lazy.find_all(XmlFragment) == stanza.find_all(XmlFragment)
     assert lazy.extensions == stanza.extensions and lazy.error is None
     assert lazy.decoded and lazy.stanza.body == "hi"
+    assert lazy.find(Delay) == stanza.find(Delay) and lazy.find(Ping) is None
+    assert lazy.find_all(XmlFragment) == stanza.find_all(XmlFragment)
+
+
+def test_a_part_is_read_alone_and_only_once() -> None:
+    lazy = xepcodec.parse(CHAT, lazy=True)
+    stanza = xepcodec.parse(CHAT)
+    delay = lazy.find(Delay)
+    assert delay == stanza.find(Delay) and lazy.find(Delay) is delay
+    assert lazy.find_all(XmlFragment) == stanza.find_all(XmlFragment)
+    assert lazy.find(Ping) is None and lazy.find_all(Ping) == ()
+    assert lazy.body == "hi" and lazy.subject is None
+    assert not lazy.decoded
+    ping = xepcodec.parse(PING, lazy=True)
+    assert ping.payload == Ping() and not ping.decoded
+
+
+def test_a_part_belongs_to_its_stanza_kind() -> None:
+    with pytest.raises(AttributeError, match="a part of an iq, not of a message"):
+        xepcodec.parse(CHAT, lazy=True).payload  # noqa: B018
+    with pytest.raises(AttributeError, match="a part of a message, not of an iq"):
+        xepcodec.parse(PING, lazy=True).body  # noqa: B018
+
+
+def test_a_bad_part_raises_the_eager_error_and_the_others_are_read() -> None:
+    bad_delay = CHAT.replace(b"stamp='2002-09-10T23:08:25Z'", b"stamp='yesterday'")
+    lazy = xepcodec.parse(bad_delay, lazy=True)
+    with pytest.raises(ParseError) as read:
+        lazy.find(Delay)
+    assert _error(read.value) == _eager(bad_delay)
+    # The body and the other payloads are fine: a router reading them is not stopped.
+    assert lazy.body == "hi" and len(lazy.find_all(XmlFragment)) == 1
+    with pytest.raises(ParseError):
+        lazy.stanza  # noqa: B018
+    # What no part says (a get carries exactly one payload) is the stanza's to check.
+    two = PING.replace(b"</iq>", b"<ping xmlns='urn:xmpp:ping'/></iq>")
+    lazy_two = xepcodec.parse(two, lazy=True)
+    assert lazy_two.payload == Ping()
+    with pytest.raises(ParseError, match="exactly one payload"):
+        lazy_two.stanza  # noqa: B018
 
 
 def test_payload_types_name_each_payload_without_decoding_it() -> None:
@@ -267,5 +353,7 @@ def test_generated_stanzas_read_lazily_as_they_were_built(stanza: Message | Pres
         type(stanza), stanza.namespace, stanza.type, stanza.id, stanza.to, stanza.from_,
         stanza.lang)
     assert lazy.payload_types == tuple(type(item) for item in stanza.extensions)
+    assert _parts(lazy) == _eager_parts(stanza)
     assert not lazy.decoded
     assert lazy == stanza and xepcodec.serialize(lazy) == data
+    assert _parts(lazy) == _eager_parts(stanza)  # read from the decoded stanza now

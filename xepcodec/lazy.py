@@ -6,8 +6,15 @@ what it carries.  ``xepcodec.parse(data, lazy=True)`` serves it: for a ``<messag
 attributes (``namespace``, ``type``, ``id``, ``to``, ``from_``, ``lang``) are typed and
 checked as the parse returns (a malformed JID or an unknown type is a
 :class:`~xepcodec.errors.ParseError` then, since routing depends on them), and whose
-content is the typed stanza decoded the first time :attr:`LazyStanza.stanza` (or one of
-the shortcuts to it) is read.
+content is the typed stanza decoded the first time :attr:`LazyStanza.stanza` is read.
+
+Reading one part reads only that part: ``payload`` (an iq's), ``find`` and ``find_all``
+decode the payloads they return and no other, ``body``/``subject`` (a message's) and
+``status`` (a presence's) decode those children only.  Each part is decoded once, by the
+decoder the eager parse runs on it, so it is the object the eager stanza holds, and a
+part that breaks its protocol's rules raises the eager parse's error for it.  What no
+part can say (an iq's count of payloads, an error stanza's ``<error/>``, the stanza's own
+children, the other payloads) is checked when ``stanza`` is read.
 
 One verdict: a lazy parse followed by a read of ``stanza`` accepts and refuses exactly
 what the eager parse does, with the same object or the same error.  Whenever the quick
@@ -25,23 +32,28 @@ failing (``validate`` and ``parse`` give one verdict), and costs the check.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from lxml import etree
 
 from xepcodec.core.namespaces import STANZA_NAMESPACES, XML_LANG
 from xepcodec.core.stanzas import (
+    Body,
     Iq,
     IqType,
     Message,
     MessageType,
     Presence,
     PresenceType,
+    Status,
+    Subject,
+    _untranslated,
 )
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import XepCodecError
 from xepcodec.model import decode, lookup
-from xepcodec.model.codec import codec_of
+from xepcodec.model.codec import codec_of, decode_child, runner_for
 from xepcodec.model.raw import XmlFragment
 
 if TYPE_CHECKING:
@@ -72,8 +84,8 @@ class _Fields:
     then makes it a :class:`LazyStanza`, which refuses every assignment (cheaper than
     going through the slots' descriptors one by one)."""
 
-    __slots__ = ("_element", "_stanza", "from_", "id", "kind", "lang", "namespace", "to",
-                 "type")
+    __slots__ = ("_element", "_parts", "_stanza", "from_", "id", "kind", "lang", "namespace",
+                 "to", "type")
 
     kind: type[Any]
     namespace: str
@@ -84,6 +96,7 @@ class _Fields:
     lang: str | None
     _element: etree._Element | None
     _stanza: Any
+    _parts: dict[object, Any] | None  # parts decoded alone: child index or own name -> value
 
 
 class LazyStanza(_Fields, Generic[S]):
@@ -93,8 +106,10 @@ class LazyStanza(_Fields, Generic[S]):
     ``to``, ``from_`` and ``lang`` are typed as on it.  :attr:`payload_types` says which
     class each payload will decode to without decoding it.  :attr:`stanza` is the typed
     stanza, decoded on first read (a :class:`~xepcodec.errors.ParseError` of its content
-    is raised then, unless the parse was asked to ``validate``); ``extensions``,
-    ``error``, ``find`` and ``find_all`` read it.  A lazy stanza compares and hashes as
+    is raised then, unless the parse was asked to ``validate``); ``extensions`` and
+    ``error`` read it.  ``payload``, ``find``, ``find_all``, ``body``, ``subject`` and
+    ``status`` decode only the part they return (see the module).  A lazy stanza compares
+    and hashes as
     its typed stanza, and :func:`xepcodec.serialize` writes the typed stanza's bytes.
     It is immutable.
     """
@@ -162,12 +177,89 @@ class LazyStanza(_Fields, Generic[S]):
         return self.stanza.error
 
     def find(self, cls: type[T]) -> T | None:
-        """The first payload of class ``cls``, or None (decodes the stanza)."""
-        return self.stanza.find(cls)
+        """The first payload of class ``cls``, or None (decodes that payload only)."""
+        found = self._payloads(cls, first=True)
+        return found[0] if found else None
 
     def find_all(self, cls: type[T]) -> tuple[T, ...]:
-        """Every payload of class ``cls`` (decodes the stanza)."""
-        return self.stanza.find_all(cls)
+        """Every payload of class ``cls``, in order (decodes those payloads only)."""
+        return tuple(self._payloads(cls, first=False))
+
+    @property
+    def payload(self) -> Any:
+        """An iq's payload, or None for a bare result (decodes that payload only)."""
+        self._require(Iq, "payload")
+        found = self._payloads(object, first=True)
+        return found[0] if found else None
+
+    @property
+    def body(self) -> str | None:
+        """A message's body without a language, or its first (decodes the bodies only)."""
+        return _untranslated(self._own(Message, "bodies", Body, "body"))
+
+    @property
+    def subject(self) -> str | None:
+        """A message's subject without a language, or its first (decodes the subjects
+        only)."""
+        return _untranslated(self._own(Message, "subjects", Subject, "subject"))
+
+    @property
+    def status(self) -> str | None:
+        """A presence's status without a language, or its first (decodes the statuses
+        only)."""
+        return _untranslated(self._own(Presence, "statuses", Status, "status"))
+
+    def _require(self, kind: type, name: str) -> None:
+        if self.kind is not kind:
+            raise AttributeError(f"{name!r} is a part of {_NAMED[kind]}, not of "
+                                 f"{_NAMED[self.kind]}")
+
+    def _payloads(self, cls: type, *, first: bool) -> list[Any]:
+        """The payloads of class ``cls`` in order (only the first one, if ``first``), each
+        decoded alone unless the whole stanza is decoded already."""
+        stanza = self._stanza
+        if stanza is not None:
+            items = [item for item in stanza.extensions if isinstance(item, cls)]
+            return items[:1] if first else items
+        element = self._element
+        if element is None:  # another thread has just decoded it
+            return self._payloads(cls, first=first)
+        own = f"{{{self.namespace}}}"
+        found: list[Any] = []
+        for index, child in enumerate(element):
+            tag = child.tag
+            if not isinstance(tag, str) or tag.startswith(own):
+                continue  # as payload_types: the stanza's own children, and comments
+            if cls is not object and not issubclass(_payload_class(child, tag), cls):
+                continue
+            found.append(self._part(index, decode_child, child, tag))
+            if first:
+                break
+        return found
+
+    def _own(self, kind: type, field: str, cls: type, name: str) -> tuple[Any, ...]:
+        """The stanza's own ``<name/>`` children (its ``field``), decoded alone."""
+        self._require(kind, name)
+        stanza = self._stanza
+        if stanza is not None:
+            items: tuple[Any, ...] = getattr(stanza, field)
+            return items
+        element = self._element
+        if element is None:  # another thread has just decoded it
+            return self._own(kind, field, cls, name)
+        tag = f"{{{self.namespace}}}{name}"
+        return cast("tuple[Any, ...]", self._part(name, _decode_each, cls, element, tag))
+
+    def _part(self, key: object, decode_part: Callable[..., Any], *args: Any) -> Any:
+        parts = self._parts
+        if parts is None:
+            parts = {}
+            object.__setattr__(self, "_parts", parts)
+        part = parts.get(key, _NOT_YET)
+        if part is _NOT_YET:
+            # Kept only on success, as the stanza is: a refused part raises on each read.
+            part = parts[key] = decode_part(*args)
+        return part
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, LazyStanza):
@@ -184,6 +276,15 @@ class LazyStanza(_Fields, Generic[S]):
 
 
 _new = object.__new__
+_NAMED: Final = {Message: "a message", Presence: "a presence", Iq: "an iq"}
+_NOT_YET: Final = object()
+
+
+def _decode_each(cls: type, element: etree._Element, tag: str) -> tuple[Any, ...]:
+    """Every ``tag`` child of ``element`` decoded as ``cls``, as the stanza's decoder
+    decodes its own children."""
+    run = runner_for(codec_of(cls), tag).run
+    return tuple(run(child) for child in element.iterchildren(tag))
 
 
 def _payload_class(child: etree._Element, tag: str) -> type:
@@ -241,8 +342,9 @@ def parse_lazy(root: etree._Element, *, validate: bool = False) -> Any:
     lazy.lang = lang
     lazy._element = root
     lazy._stanza = None
+    lazy._parts = None
     lazy.__class__ = LazyStanza
-    return cast(LazyStanza[Any], lazy)
+    return cast("LazyStanza[Any]", lazy)
 
 
 def _of_decoded(stanza: Any) -> LazyStanza[Any]:
@@ -257,8 +359,9 @@ def _of_decoded(stanza: Any) -> LazyStanza[Any]:
     lazy.lang = stanza.lang
     lazy._element = None
     lazy._stanza = stanza
+    lazy._parts = None
     lazy.__class__ = LazyStanza
-    return cast(LazyStanza[Any], lazy)
+    return cast("LazyStanza[Any]", lazy)
 
 
 def _valid(root: etree._Element) -> bool:

@@ -609,8 +609,12 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
         start = 0
     if data.startswith(b"<?xml", start):
         start = declaration_end(data, start)
-    _check_markup(data, start)
-    parser = _parser()
+    if data.find(0x21, start) >= 0 or data.find(0x3F, start) >= 0:  # "!" or "?"
+        _check_markup(data, start)
+    try:
+        parser = _local.parser
+    except AttributeError:  # the first parse in this thread
+        parser = _parser()
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
@@ -619,9 +623,11 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
             # The first fault decides, as it does when a stream reads the same bytes.
             raise namespace_error(fault, started_elements(data)) from None
         raise syntax_error(error, open_path(data)) from None
-    fault = first_error(parser.error_log)
-    if fault is not None:
-        raise namespace_error(fault, root.iter())
+    log = parser.error_log
+    if log:  # warnings too: rare enough to look closer only then
+        fault = first_error(log)
+        if fault is not None:
+            raise namespace_error(fault, root.iter())
     if size >= limits._floor:
         # Bounds from the bytes, cheapest first; the tree is only walked (in C, by
         # XPath) for a limit they do not settle.  Every element has a "<".
