@@ -471,3 +471,89 @@ def test_ascii_domain_shortcut_matches_label_checks(text: str) -> None:
     except JIDError:
         actual = None
     assert actual == expected
+
+
+# -- the whole-address shortcut -------------------------------------------------
+
+_USERNAME = precis_i18n.get_profile("UsernameCaseMapped")
+_OPAQUE = precis_i18n.get_profile("OpaqueString")
+
+
+def _careful(text: str) -> tuple[str | None, str, str | None] | None:
+    """The parts of ``text`` by the long path: PRECIS itself for the local- and
+    resourcepart, the label-by-label checks for the domainpart; None when refused."""
+    try:
+        local, domain, resource = jid_module._split(text)
+        if local is not None:
+            local = _USERNAME.enforce(local)
+            if set(local) & set("\"&'/:<>@"):
+                return None
+        if resource is not None:
+            resource = _OPAQUE.enforce(resource)
+        if domain.endswith(".") or domain.startswith("["):
+            return None  # the shortcut never takes these; the tests above cover them
+        domain = jid_module._prepare_domain_name(domain)
+    except (JIDError, UnicodeEncodeError):
+        return None
+    if any(len(part.encode()) > jid_module.MAX_PART_OCTETS
+           for part in (local, domain, resource) if part is not None):
+        return None
+    return local, domain, resource
+
+
+_ADDRESS_PIECE = st.text(
+    st.sampled_from(string.ascii_letters + string.digits + ".-_@/ :'&\u00e9\u212a\uff20"),
+    max_size=12,
+)
+_ADDRESS_LIKE = st.builds(
+    lambda local, domain, resource: local + domain + resource,
+    st.one_of(st.just(""), _ADDRESS_PIECE.map(lambda piece: piece + "@")),
+    st.from_regex(r"[a-zA-Z0-9-]{1,70}(\.[a-zA-Z0-9-]{1,8}){0,3}\.?", fullmatch=True),
+    st.one_of(st.just(""), _ADDRESS_PIECE.map(lambda piece: "/" + piece)),
+)
+
+
+@given(st.one_of(_ADDRESS_LIKE, _JID_LIKE, st.text(st.characters(codec="ascii"))))
+@example("Juliet@Capulet.Example/Balcony")
+@example("juliet@capulet.example/balcony")
+@example("a@" + "b" * 64 + ".example")
+@example("a@xn--bcher-kva.example")
+@example("a@b.123")
+@example("a@b.1-2")
+@example("a@b--c.example")
+@example("!#$%()*+,-.;=?[]^_`{|}~@example.com/ @/\"")
+@example("x" * 1000 + "@example.com")
+def test_whole_address_shortcut_matches_the_long_path(text: str) -> None:
+    fast = jid_module._parse_plain(text)
+    if fast is None:
+        return  # not taken: JID.parse goes part by part
+    careful = _careful(text)
+    assert careful is not None, "the shortcut accepted what the long path refuses"
+    assert (fast.local, fast.domain, fast.resource) == careful
+    # The text is kept as the string form exactly when normalizing changed nothing.
+    assert fast._text == (text if careful == jid_module._split(text) else None)
+    assert str(fast) == str(jid_module._parse_parts(text))
+
+
+@given(st.one_of(_ADDRESS_LIKE, _JID_LIKE))
+def test_parse_and_constructor_agree(text: str) -> None:
+    try:
+        parsed: JID | str = JID.parse(text)
+    except JIDError as exc:
+        parsed = exc.message
+    try:
+        built: JID | str = JID(*jid_module._split(text))
+    except JIDError as exc:
+        built = exc.message
+    assert parsed == built
+
+
+def test_shortcut_takes_the_common_forms() -> None:
+    # Not a speed test: it holds that the forms routers see most are the ones the
+    # shortcut is for, so a regression in its pattern shows up here.
+    for text in ("juliet@capulet.example/balcony", "capulet.example",
+                 "Romeo@Montague.Example", "room-01@conference.shakespeare.example/Nurse 2"):
+        assert jid_module._parse_plain(text) is not None, text
+    for text in ("juliet@capulet.example.", "juliet@xn--bcher-kva.example",
+                 "ju liet@capulet.example", "juliet@192.0.2.1", "jüliet@capulet.example"):
+        assert jid_module._parse_plain(text) is None, text

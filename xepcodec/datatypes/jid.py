@@ -577,10 +577,61 @@ def _split(text: str) -> tuple[str | None, str, str | None]:
     return local or None, domain, resource if slash else None
 
 
+# The common case of a whole address, checked by one match: an ASCII localpart that
+# is printable, without spaces and without the eight characters RFC 7622 §3.3.1
+# excludes; LDH labels without edge or doubled hyphens (so no A-label or other
+# reserved label), the last one not all digits; a printable ASCII resourcepart.
+# For such text each part's normalization is at most lowercasing (see _prepare_local
+# and _prepare_domain), and nothing in it can be an error but an over-long label.
+# Possessive quantifiers: a failed match gives up at once instead of backtracking.
+_ASCII_LABEL: Final = r"[a-zA-Z0-9]++(?:-[a-zA-Z0-9]++)*+"
+_PLAIN_JID: Final = re.compile(
+    r"(?:([!#-%(-.0-9;=?A-~]++)@)?"
+    rf"((?:{_ASCII_LABEL}\.)*+(?=[0-9-]*+[a-zA-Z]){_ASCII_LABEL})"
+    r"(?:/([ -~]++))?"
+)
+
+
+def _parse_plain(text: str) -> JID | None:
+    """The address ``text`` names if it has the common form above, else None.
+
+    None says only "not checked here": the caller takes the part-by-part path, which
+    accepts or explains everything.  Whatever this returns, that path returns too
+    (a property test holds them equal).
+    """
+    if len(text) > MAX_PART_OCTETS:
+        return None  # then a part could be too long: the part-by-part path measures
+    match = _PLAIN_JID.fullmatch(text)
+    if match is None:
+        return None
+    local, domain, resource = match.groups()
+    if len(domain) > _MAX_LABEL_OCTETS and any(
+        len(label) > _MAX_LABEL_OCTETS for label in domain.split(".")
+    ):
+        return None
+    jid = _new_jid(JID)
+    lower = domain.lower()
+    _set_domain(jid, lower)
+    spelled = lower == domain  # the text is the string form unless lowercasing changed it
+    if local is not None:
+        lower = local.lower()
+        spelled = spelled and lower == local
+        local = lower
+    _set_local(jid, local)
+    _set_resource(jid, resource)
+    _set_text(jid, text if spelled else None)
+    return jid
+
+
 def _parse(cls: type[JID], text: str) -> JID:
+    if cls is JID:
+        return _parse_plain(text) or _parse_parts(text)
+    return cls(*_split(text))
+
+
+def _parse_parts(text: str) -> JID:
+    """Parse any JID part by part: what :func:`_parse_plain` leaves."""
     local, domain, resource = _split(text)
-    if cls is not JID:
-        return cls(local, domain, resource)
     # The parts are normalized in the constructor's order, so the same part is blamed
     # first; the text is kept as the string form when normalizing changed nothing.
     parts = (None if local is None else _normalize_local(local), _normalize_domain(domain),
@@ -598,6 +649,7 @@ _set_local: Final = _setter("local")
 _set_domain: Final = _setter("domain")
 _set_resource: Final = _setter("resource")
 _set_text: Final = _setter("_text")
+_new_jid: Final = object.__new__
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -608,4 +660,4 @@ def _parse_cached(text: str) -> JID:
     strings of up to _CACHEABLE_CHARS code points, and JIDs are immutable, so
     handing the same object to every caller is safe.
     """
-    return _parse(JID, text)
+    return _parse_plain(text) or _parse_parts(text)
