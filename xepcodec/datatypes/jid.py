@@ -498,6 +498,8 @@ class JID(_Spelled):
                  text: str | None = None) -> JID:
         """Build a JID from normalized parts (and its string form, when known),
         skipping the checks."""
+        if cls is JID:
+            return _build(local, domain, resource, text)
         jid = object.__new__(cls)
         _set_local(jid, local)
         _set_domain(jid, domain)
@@ -609,18 +611,13 @@ def _parse_plain(text: str) -> JID | None:
         len(label) > _MAX_LABEL_OCTETS for label in domain.split(".")
     ):
         return None
-    jid = _new_jid(JID)
-    lower = domain.lower()
-    _set_domain(jid, lower)
-    spelled = lower == domain  # the text is the string form unless lowercasing changed it
+    lower_domain = domain.lower()
+    spelled = lower_domain == domain  # the text is the string form unless lowercasing changed it
     if local is not None:
-        lower = local.lower()
-        spelled = spelled and lower == local
-        local = lower
-    _set_local(jid, local)
-    _set_resource(jid, resource)
-    _set_text(jid, text if spelled else None)
-    return jid
+        lower_local = local.lower()
+        spelled = spelled and lower_local == local
+        local = lower_local
+    return _build(local, lower_domain, resource, text if spelled else None)
 
 
 def _parse(cls: type[JID], text: str) -> JID:
@@ -649,7 +646,31 @@ _set_local: Final = _setter("local")
 _set_domain: Final = _setter("domain")
 _set_resource: Final = _setter("resource")
 _set_text: Final = _setter("_text")
-_new_jid: Final = object.__new__
+
+
+class _Draft(_Spelled):
+    """A JID being built: JID's own slots without its frozen ``__setattr__``.
+
+    Plain assignment stores the fields at a fraction of the cost of the slots' setters;
+    the draft then becomes a JID by ``__class__`` assignment, which CPython allows only
+    between classes of identical layout (hence the shared ``__slots__``).
+    """
+
+    __slots__ = JID.__slots__
+    local: str | None
+    domain: str
+    resource: str | None
+
+
+def _build(local: str | None, domain: str, resource: str | None, text: str | None) -> JID:
+    """A JID of parts already normalized (and its string form, when known)."""
+    draft = _Draft()
+    draft.local = local
+    draft.domain = domain
+    draft.resource = resource
+    draft._text = text
+    draft.__class__ = JID  # type: ignore[assignment]
+    return draft  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
