@@ -237,8 +237,9 @@ def markup_problem(data: bytes, pos: int) -> tuple[str, str] | None:
             "XML allows in content")
 
 
-def _first_suspect(data: bytes, start: int, mark: int) -> int:
-    """Where the first "<" followed by *mark* ("!" or "?") is, or -1.
+def _first_suspect(data: bytes, start: int, mark: int, found: int) -> int:
+    """Where the first "<" followed by *mark* ("!" or "?") is, or -1; *found* is where
+    the first *mark* at or after *start* is (-1: nowhere).
 
     "!" and "?" are rare in stanzas and memchr finds them at once; the regular
     expression is only worth running where one of them follows a "<".  Text full of
@@ -246,7 +247,6 @@ def _first_suspect(data: bytes, start: int, mark: int) -> int:
     over from the last one (none before it follows a "<"): a step of this loop costs
     about what the expression spends on a hundred bytes.
     """
-    found = data.find(mark, start)
     misses = 0
     while found > start:
         if data[found - 1] == 0x3C:  # "<"
@@ -258,11 +258,13 @@ def _first_suspect(data: bytes, start: int, mark: int) -> int:
     return found  # -1, or start itself when the input begins with the mark
 
 
-def _check_markup(data: bytes, start: int) -> None:
+def _check_markup(data: bytes, start: int, bang: int, query: int) -> None:
+    """Refuse DTDs, comments and PIs; *bang* and *query* are where the first "!" and
+    "?" at or after *start* are (-1: nowhere)."""
     # The first "<!" or "<?" cannot lie inside a CDATA section, since that section
     # would have begun with an earlier "<!"; the scan starts there.
-    bang = _first_suspect(data, start, 0x21)
-    query = _first_suspect(data, start, 0x3F)
+    bang = _first_suspect(data, start, 0x21, bang)
+    query = _first_suspect(data, start, 0x3F, query)
     if bang < 0 and query < 0:
         return
     first = min(bang, query) if bang >= 0 and query >= 0 else max(bang, query)
@@ -609,8 +611,9 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
         start = 0
     if data.startswith(b"<?xml", start):
         start = declaration_end(data, start)
-    if data.find(0x21, start) >= 0 or data.find(0x3F, start) >= 0:  # "!" or "?"
-        _check_markup(data, start)
+    bang, query = data.find(0x21, start), data.find(0x3F, start)  # "!", "?"
+    if bang >= 0 or query >= 0:
+        _check_markup(data, start, bang, query)
     try:
         parser = _local.parser
     except AttributeError:  # the first parse in this thread
