@@ -16,7 +16,7 @@ import benchmarks._timing as timing
 import benchmarks.cli_throughput as cli_bench
 import xepcodec
 from benchmarks import _slixmpp as slix
-from benchmarks import run
+from benchmarks import compare, run
 from xepcodec.datatypes.jid import JID
 from xepcodec.validation.checking import Checker
 from xepcodec.validation.inputs import Source
@@ -167,3 +167,18 @@ def test_the_generated_stream_holds_exactly_the_planted_errors(tmp_path: Path) -
     assert summary.stanzas == stanzas
     assert summary.invalid == invalid
     assert summary.problems == 0  # (warnings: chat states and hints have no schema)
+
+
+def test_compare_puts_each_target_before_and_after_per_payload() -> None:
+    def results(values: dict[str, float | None], value: float | None) -> dict[str, Any]:
+        return {"payload_bytes": {"a": 10, "b": 20},
+                "targets": [{"key": "encode", "target": "encode <= 3x", "payloads": values,
+                             "value": value}]}
+
+    before = results({"a": 6.0, "b": 4.0}, 6.0)
+    after = results({"a": 3.0, "b": None}, 3.0)
+    lines = compare.table(before, after).splitlines()
+    assert lines[0] == "| target | a | b | median/worst |"
+    assert lines[2] == "| encode <= 3x | 6.00x -> 3.00x | 4.00x -> n/a | 6.00x -> 3.00x |"
+    # A target the earlier run did not know is n/a before.
+    assert compare.table({"targets": []}, after).splitlines()[2].startswith("| encode <= 3x | n/a")
