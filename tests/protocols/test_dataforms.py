@@ -340,6 +340,44 @@ def test_duplicate_option_labels_absent_are_fine() -> None:
     assert len(field.options) == 2
 
 
+def _message(build: Any) -> str:
+    with pytest.raises((ValueError, JIDError)) as caught:
+        build()
+    return str(caught.value)
+
+
+def test_rule_messages_in_full() -> None:
+    # Every part of the message: the field, its type and where the type comes from.
+    assert _message(lambda: Form(type=FormType.FORM, fields=(
+        Field(var="a", values=("1", "2")),))) == (
+        "Form: field 'a' (type text-single, the default in a form of type form) holds 2 values; "
+        "only list-multi, jid-multi, text-multi and hidden fields may hold more than one")
+    assert _message(lambda: Field(type=FieldType.FIXED, options=(Option(value="x"),))) == (
+        "Field: a field without var (type fixed) holds options; only list-single and list-multi "
+        "fields may")
+    assert _message(lambda: Field(var="b", type=FieldType.BOOLEAN, values=("", "on"))) == (
+        "Field: field 'b' (type boolean) holds 2 values; only list-multi, jid-multi, text-multi "
+        "and hidden fields may hold more than one")
+    assert _message(lambda: Field(var="b", type=FieldType.BOOLEAN, values=(" on ",))) == (
+        "Field: field 'b' (type boolean) holds ' on '; a boolean value is true, false, 1 or 0")
+    assert _message(lambda: Field(var="j", type=FieldType.JID_MULTI,
+                                  values=("", "a@b", "a@@b"))).startswith(
+        "field 'j' (type jid-multi) holds 'a@@b', which is not a valid JID: the ")
+
+
+def test_the_first_repeated_option_is_named() -> None:
+    # A repeated value before a repeated label: the value is reported, and the other
+    # way round; labels absent on several options are no repetition.
+    value_first = (Option(value="1"), Option(value="1", label="L"), Option(value="2", label="L"))
+    label_first = (Option(value="1", label="L"), Option(value="2", label="L"), Option(value="2"))
+    assert _message(lambda: Field(var="v", type=FieldType.LIST_SINGLE,
+                                  options=value_first)) == (
+        "Field: field 'v' has two options with the value '1'; option values must be unique")
+    assert _message(lambda: Field(var="v", type=FieldType.LIST_SINGLE,
+                                  options=label_first)) == (
+        "Field: field 'v' has two options labelled 'L'; option labels must be unique")
+
+
 # -- construction ------------------------------------------------------------------------
 
 

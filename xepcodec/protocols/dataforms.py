@@ -124,6 +124,13 @@ MULTI_VALUED_TYPES: Final = frozenset(
 #: The field types that may hold options.
 LIST_TYPES: Final = frozenset({FieldType.LIST_SINGLE, FieldType.LIST_MULTI})
 _JID_TYPES: Final = frozenset({FieldType.JID_SINGLE, FieldType.JID_MULTI})
+# The members the checks run on every parse compare with.  Reading a member from its
+# enum class is an attribute lookup through the class's metaclass, costlier than a
+# module global; these run for every field of every form.
+_BOOLEAN: Final = FieldType.BOOLEAN
+_FIXED: Final = FieldType.FIXED
+_TEXT_SINGLE: Final = FieldType.TEXT_SINGLE
+_FORM: Final = FormType.FORM
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 
@@ -132,6 +139,11 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 def _name(var: str | None) -> str:
     return f"field {var!r}" if var is not None else "a field without var"
+
+
+def _what(var: str | None, kind: FieldType, how: str) -> str:
+    """The field and where its type comes from, for a message."""
+    return f"{_name(var)} (type {kind}{how})"
 
 
 def _blank(value: str) -> bool:
@@ -143,35 +155,55 @@ def _check_values(var: str | None, kind: FieldType, values: tuple[str, ...],
     """Raise if ``values`` and ``options`` break the rules of field type ``kind``.
 
     ``how`` tells the reader where the type comes from ("" when written on the field).
+    Runs on every field parsed, so the message is only composed once there is an error.
     """
-    what = f"{_name(var)} (type {kind}{how})"
     if len(values) > 1 and kind not in MULTI_VALUED_TYPES:
-        raise ValueError(f"{what} holds {len(values)} values; only list-multi, jid-multi, "
-                         "text-multi and hidden fields may hold more than one")
+        raise ValueError(f"{_what(var, kind, how)} holds {len(values)} values; only "
+                         "list-multi, jid-multi, text-multi and hidden fields may hold "
+                         "more than one")
     if options and kind not in LIST_TYPES:
-        raise ValueError(f"{what} holds options; only list-single and list-multi fields "
-                         "may")
-    if kind is FieldType.BOOLEAN:
+        raise ValueError(f"{_what(var, kind, how)} holds options; only list-single and "
+                         "list-multi fields may")
+    if not values:
+        return
+    if kind is _BOOLEAN:
         for value in values:
             if not _blank(value):
                 try:
                     BOOLEAN.parse(value)
                 except ValueError:
-                    raise ValueError(f"{what} holds {value!r}; a boolean value is true, "
-                                     "false, 1 or 0") from None
+                    raise ValueError(f"{_what(var, kind, how)} holds {value!r}; a boolean "
+                                     "value is true, false, 1 or 0") from None
     elif kind in _JID_TYPES:
         for value in values:
             if value:
                 try:
                     JID.parse(value)
                 except JIDError as error:
-                    raise JIDError(f"{what} holds {value!r}, which is not a valid JID: "
-                                   f"{error.message}") from None
+                    raise JIDError(f"{_what(var, kind, how)} holds {value!r}, which is not "
+                                   f"a valid JID: {error.message}") from None
+
+
+def _check_options(var: str | None, options: tuple[Option, ...]) -> None:
+    """Raise unless the options have distinct labels and distinct values."""
+    labels: set[str] = set()
+    values: set[str] = set()
+    for option in options:
+        label, value = option.label, option.value
+        if label is not None:
+            if label in labels:
+                raise ValueError(f"{_name(var)} has two options labelled {label!r}; "
+                                 "option labels must be unique")
+            labels.add(label)
+        if value in values:
+            raise ValueError(f"{_name(var)} has two options with the value {value!r}; "
+                             "option values must be unique")
+        values.add(value)
 
 
 def _typed(kind: FieldType, values: tuple[str, ...]) -> tuple[Any, ...]:
     """The values of a field of type ``kind`` as Python values."""
-    if kind is FieldType.BOOLEAN:
+    if kind is _BOOLEAN:
         return tuple(BOOLEAN.parse(value) for value in values if not _blank(value))
     if kind in _JID_TYPES:
         jids: list[JID] = []
@@ -187,12 +219,12 @@ def _typed(kind: FieldType, values: tuple[str, ...]) -> tuple[Any, ...]:
 def _check_vars(fields: tuple[Field, ...], where: str) -> None:
     seen: set[str] = set()
     for field in fields:
-        if field.var is None:
-            continue
-        if field.var in seen:
-            raise ValueError(f"{where} holds two fields with var {field.var!r}; a var "
-                             "identifies one field")
-        seen.add(field.var)
+        var = field.var
+        if var is not None:
+            if var in seen:
+                raise ValueError(f"{where} holds two fields with var {var!r}; a var "
+                                 "identifies one field")
+            seen.add(var)
 
 
 def _format(value: Any) -> str:
@@ -239,23 +271,14 @@ class Field:
     extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        if self.var is None and self.type is not FieldType.FIXED:
+        var, kind, values, options = self.var, self.type, self.values, self.options
+        if var is None and kind is not _FIXED:
             raise ValueError("a field needs a var unless it is of type fixed, and this one "
-                             f"is of type {self.type or 'text-single (none given)'}")
-        if self.type is not None:
-            _check_values(self.var, self.type, self.values, self.options, "")
-        labels: set[str] = set()
-        values: set[str] = set()
-        for option in self.options:
-            if option.label is not None:
-                if option.label in labels:
-                    raise ValueError(f"{_name(self.var)} has two options labelled "
-                                     f"{option.label!r}; option labels must be unique")
-                labels.add(option.label)
-            if option.value in values:
-                raise ValueError(f"{_name(self.var)} has two options with the value "
-                                 f"{option.value!r}; option values must be unique")
-            values.add(option.value)
+                             f"is of type {kind or 'text-single (none given)'}")
+        if kind is not None and (values or options):
+            _check_values(var, kind, values, options, "")
+        if options:
+            _check_options(var, options)
 
     @classmethod
     def of(cls, var: str | None, value: Any = None, *, type: FieldType | str | None = None,
@@ -374,10 +397,10 @@ class Form:
                 raise ValueError("a form with <item/> elements needs a <reported/> header "
                                  "naming their fields")
             self._check_items(self.reported)
-        if self.type is FormType.FORM:
+        if self.type is _FORM:
             for field in self.fields:
                 if field.type is None:
-                    _check_values(field.var, FieldType.TEXT_SINGLE, field.values,
+                    _check_values(field.var, _TEXT_SINGLE, field.values,
                                   field.options, ", the default in a form of type form")
 
     def _check_items(self, reported: Reported) -> None:
@@ -485,7 +508,7 @@ class Form:
 
 
 def _read(field: Field, kind: FieldType | None) -> Any:
-    typed = _typed(kind or FieldType.TEXT_SINGLE, field.values)
+    typed = _typed(kind or _TEXT_SINGLE, field.values)
     if kind in MULTI_VALUED_TYPES or len(typed) > 1:
         return typed
     return typed[0] if typed else None
