@@ -44,6 +44,7 @@ from xepcodec.xml.writer import escape_attribute, is_ncname
 __all__ = [
     "Codec",
     "Runner",
+    "Writer",
     "build_codec",
     "codec_of",
     "decode_child",
@@ -142,6 +143,32 @@ class Runner:
         return self.compiled()(element)
 
 
+class Writer:
+    """The compiled encoder of one class for places whose default namespace is known
+    (``parent``: a parent's content namespace), compiled on first call.  Knowing the
+    place at compile time settles the element's namespace, and with it whether the
+    start tag declares it and the namespace its children are written in."""
+
+    __slots__ = ("codec", "parent", "run")
+
+    def __init__(self, codec: Codec, parent: str | None) -> None:
+        self.codec = codec
+        self.parent = parent
+        #: append the XML of an object of the class to a list of strings
+        self.run: Callable[[Any, list[str]], None] = self._first_run
+
+    def compiled(self) -> Callable[[Any, list[str]], None]:
+        """The compiled encoder, compiling it now if it is not yet."""
+        if self.run == self._first_run:
+            from xepcodec.model.compiler import compile_encoder
+
+            self.run = compile_encoder(self.codec, self.parent)
+        return self.run
+
+    def _first_run(self, obj: Any, out: list[str]) -> None:
+        self.compiled()(obj, out)
+
+
 class Codec:
     """Decoder and encoder of one element class."""
 
@@ -169,6 +196,7 @@ class Codec:
         "runners",
         "text",
         "write",
+        "writers",
         "xmlns",
     )
 
@@ -205,6 +233,9 @@ class Codec:
         self.runners: dict[tuple[str, str | None], Runner] = {}
         #: append this object's XML to a list of strings; compiled on first use
         self.write: Callable[[Any, list[str], str | None], None] = self._first_write
+        #: the encoders of this class for places whose namespace is known (see
+        #: :meth:`writer`)
+        self.writers: dict[str | None, Writer] = {}
 
     # -- decoding ---------------------------------------------------------------
 
@@ -231,6 +262,16 @@ class Codec:
         if runner is None:
             runner = self.runners[key] = Runner(self, namespace, local)
         return runner
+
+    def writer(self, parent: str | None) -> Writer:
+        """The encoder of this class for a place whose default namespace is
+        ``parent``, as a parent's compiled encoder calls it: parents know the
+        namespace they write their children in, so a class need not work out its own
+        namespace again for every object."""
+        writer = self.writers.get(parent)
+        if writer is None:
+            writer = self.writers[parent] = Writer(self, parent)
+        return writer
 
     def _first_write(self, obj: Any, out: list[str], parent: str | None) -> None:
         """Compile the fast encoder on first use, then encode."""
@@ -489,7 +530,7 @@ def _class_for(handler: _Child, tag: str) -> type:
     raise AssertionError(f"no class for {tag}")  # the child map was built from the classes
 
 
-def _encode_known(value: Any, spec: _Child, out: list[str], namespace: str) -> None:
+def _encode_known(value: Any, spec: _Child, out: list[str], namespace: str | None) -> None:
     if not isinstance(value, spec.classes):
         names = " or ".join(cls.__name__ for cls in spec.classes)
         raise SerializeError(f"field {spec.field!r} holds {type(value).__name__}, "

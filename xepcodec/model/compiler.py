@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ParseError, SerializeError
 from xepcodec.model.fields import ANY_NAME
+from xepcodec.model.raw import XmlFragment
 from xepcodec.model.values import (
     STRING,
     Boolean,
@@ -361,9 +362,12 @@ def _value_expr(src: _Source, codec: Codec, field: str, kind: Value[Any],
         return (f"(v.isoformat('T', {spec})[:-6] + 'Z' if type(v) is {when} and "
                 f"v.tzinfo is {utc} else {careful}(v))")
     if type(kind) is JIDValue:
-        # A JID's text is kept on the JID.  Escaping also turns an apostrophe (which a
-        # resourcepart may hold) into a reference in attributes, as the careful path does.
-        return _escaped(src, "w", f"type(v) is {src.const('J', JID)} and (w := str(v))",
+        # A JID's text is kept on the JID (read here without the call str() makes; a
+        # copied JID has none, and str() makes it again).  Escaping also turns an
+        # apostrophe (which a resourcepart may hold) into a reference in attributes,
+        # as the careful path does.
+        kept = "(w := getattr(v, '_text', None) or str(v))"
+        return _escaped(src, "w", f"type(v) is {src.const('J', JID)} and {kept}",
                         careful, attribute, apostrophe=attribute)
     if isinstance(kind, String) and kind.pattern is None and kind.max_length is None:
         long_enough = f" and len(v) >= {kind.min_length}" if kind.min_length else ""
@@ -391,48 +395,100 @@ def _escaped(src: _Source, text: str, test: str, careful: str, attribute: bool, 
             f"if {test} and {text}.isprintable() else {careful}(v))")
 
 
-def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None]:
-    """The fast encoder of ``codec``: appends the element's XML to a list of strings."""
+#: ``compile_encoder``'s ``parent`` (and a namespace the compiler does not know) when
+#: it is known only when the encoder runs.
+_ANYWHERE: Final[Any] = object()
+
+
+class _Table(dict[type, Callable[[Any, list[str]], None]]):
+    """The encoders of a field's items by their exact type, for a place whose namespace
+    is known: filled as types are met, so a child is written by one dictionary lookup
+    and one call.  ``find`` gives a type's encoder and whether it may be kept; types
+    the field does not declare go through the careful path every time, which raises."""
+
+    __slots__ = ("find",)
+
+    def __init__(self, find: Callable[[type], tuple[Callable[[Any, list[str]], None], bool]],
+                 ) -> None:
+        super().__init__()
+        self.find = find
+
+    def __missing__(self, kind: type) -> Callable[[Any, list[str]], None]:
+        write, keep = self.find(kind)
+        if keep:
+            self[kind] = write
+        return write
+
+
+def _child_table(handler: Any, namespace: str | None) -> _Table:
+    """The encoders of a child field's classes written in ``namespace``."""
     from xepcodec.model import codec as machinery
 
-    src = _Source({"encode_into": machinery.encode_into,
-                   "escape_attribute": escape_attribute,
-                   "codec": codec, "SerializeError": SerializeError,
-                   "encode_known": machinery._encode_known})
-    src.line(0, "def encode(obj, out, parent):")
+    def find(kind: type) -> tuple[Callable[[Any, list[str]], None], bool]:
+        if kind in handler.classes:
+            return machinery.codec_of(kind).writer(namespace).compiled(), True
+
+        def careful(item: Any, out: list[str]) -> None:
+            machinery._encode_known(item, handler, out, namespace)
+
+        return careful, False
+
+    return _Table(find)
+
+
+def _extension_table(namespace: str | None) -> _Table:
+    """The encoders of an open slot's items (typed or raw) written in ``namespace``."""
+    from xepcodec.model import codec as machinery
+
+    def find(kind: type) -> tuple[Callable[[Any, list[str]], None], bool]:
+        if issubclass(kind, XmlFragment):
+            def raw(item: Any, out: list[str]) -> None:
+                out.append(item.write(namespace))
+
+            return raw, True
+        codec = kind.__dict__.get("__xml_codec__")
+        if codec is None:
+            def careful(item: Any, out: list[str]) -> None:
+                machinery.encode_into(item, out, namespace)  # says what is wrong
+
+            return careful, False
+        return codec.writer(namespace).compiled(), True
+
+    return _Table(find)
+
+
+def compile_encoder(codec: Codec, parent: Any = _ANYWHERE) -> Callable[..., None]:
+    """The fast encoder of ``codec``: appends the element's XML to a list of strings.
+
+    With ``parent`` (the default namespace of the place the element is written in) it
+    is ``encode(obj, out)`` for that place; without, ``encode(obj, out, parent)``."""
+    src = _Source({"escape_attribute": escape_attribute, "codec": codec,
+                   "getattr": getattr, "EMPTY": ()})
+    if parent is _ANYWHERE:
+        src.line(0, "def encode(obj, out, parent):")
+    else:
+        src.line(0, "def encode(obj, out):")
+        src.line(1, f"parent = {parent!r}")
     src.line(1, "a = out.append")
-    if len(codec.namespaces) == 1:
-        src.line(1, f"ns = {codec.namespaces[0]!r}")
-    elif codec.xmlns is None:
-        # Its parent's namespace, when it is one of ours (see Codec._namespace_for).
-        spaces = src.const("N", frozenset(codec.namespaces))
-        src.line(1, f"ns = parent if parent in {spaces} else {codec.namespaces[0]!r}")
-    else:
-        src.line(1, "ns = codec._namespace_for(obj, parent)")
-    kind = codec.attrs_local_kind
-    if codec.local_name is not None and type(kind) is EnumValue and codec.names != (ANY_NAME,):
-        # The members that name the element, by member; anything else is checked (and
-        # refused) by Codec._local_name_of.
-        field = codec.field_names[codec.local_name]
-        names = src.const("L", {member: str(member.value) for member in kind.enum
-                                if str(member.value) in codec.names})
-        src.line(1, f"v = obj.{field}")
-        src.line(1, f"name = {names}[v] if type(v) is {src.const('E', kind.enum)} "
-                    f"and v in {names} else codec._local_name_of(obj)")
-    elif codec.local_name is not None:
-        src.line(1, "name = codec._local_name_of(obj)")
-    else:
-        src.line(1, f"name = {codec.name!r}")
+    own = _encode_namespace(src, codec, parent)
+    name = _encode_name(src, codec)
+    inner = own
     if codec.prefix:
         # A prefixed element (``stream:features``) leaves the default namespace of its
         # children as it found it.
         src.line(1, f"name = {codec.prefix!r} + ':' + name")
         src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attribute(ns) + '\"')")
         src.line(1, "ns = parent")
-    elif len(codec.namespaces) == 1 and codec.local_name is None:
-        namespace = codec.namespaces[0]
-        declared = f'<{codec.name} xmlns="{escape_attribute(namespace)}"'
-        src.line(1, f"a({'<' + codec.name!r} if parent == {namespace!r} else {declared!r})")
+        inner = parent
+    elif own is not _ANYWHERE and parent is not _ANYWHERE:
+        declared = "" if own == parent else f' xmlns="{escape_attribute(own)}"'
+        if name is not None:
+            src.line(1, f"a({'<' + name + declared!r})")
+        else:
+            src.line(1, f"a('<' + name + {declared!r})" if declared else "a('<' + name)")
+    elif own is not _ANYWHERE and name is not None:
+        declared = f'<{name} xmlns="{escape_attribute(own)}"'
+        src.line(1, f"a({'<' + name!r} if parent == {own!r} else {declared!r})")
     else:
         declarations = src.const("q", {namespace: f' xmlns="{escape_attribute(namespace)}"'
                                        for namespace in codec.namespaces})
@@ -443,59 +499,145 @@ def compile_encoder(codec: Codec) -> Callable[[Any, list[str], str | None], None
         value = _value_expr(src, codec, spec.field, spec.value, attribute=True)
         src.line(2, f"a({spec.declaration + ' ' + spec.written + '=' + chr(34)!r} "
                     f"+ {value} + '\"')")
-    src.line(1, "start = len(out)")
-    src.line(1, "a('>')")
-    if codec.text is not None:
-        _, field, kind = codec.text
-        src.line(1, f"v = obj.{field}")
-        src.line(1, "if v is not None and v != '':")
-        src.line(2, f"a({_value_expr(src, codec, field, kind, attribute=False)})")
-    for handler in codec.children:
-        _encode_child(src, codec, handler)
-    src.line(1, "if len(out) == start + 1: out[start] = '/>'")
-    src.line(1, "else: a('</' + name + '>')")
+    _encode_content(src, codec, name, own, inner)
     return src.build("encode", codec.cls)
 
 
-def _opening(src: _Source, handler: Any) -> str:
-    if handler.namespace is None:
+def _encode_namespace(src: _Source, codec: Codec, parent: Any) -> Any:
+    """Set ``ns`` to the element's namespace; return it when it is known now."""
+    if len(codec.namespaces) == 1:
+        own: Any = codec.namespaces[0]
+    elif codec.xmlns is None and parent is not _ANYWHERE:
+        # Its parent's namespace, when it is one of ours (see Codec._namespace_for).
+        own = parent if parent in codec.namespaces else codec.namespaces[0]
+    elif codec.xmlns is None:
+        spaces = src.const("N", frozenset(codec.namespaces))
+        src.line(1, f"ns = parent if parent in {spaces} else {codec.namespaces[0]!r}")
+        return _ANYWHERE
+    else:
+        src.line(1, "ns = codec._namespace_for(obj, parent)")
+        return _ANYWHERE
+    src.line(1, f"ns = {own!r}")
+    return own
+
+
+def _encode_name(src: _Source, codec: Codec) -> str | None:
+    """Set ``name`` to the element's local name; return it when it is fixed."""
+    kind = codec.attrs_local_kind
+    if codec.local_name is not None and type(kind) is EnumValue and codec.names != (ANY_NAME,):
+        # The members that name the element, by member; anything else is checked (and
+        # refused) by Codec._local_name_of.
+        field = codec.field_names[codec.local_name]
+        names = src.const("L", {member: str(member.value) for member in kind.enum
+                                if str(member.value) in codec.names})
+        src.line(1, f"v = obj.{field}")
+        src.line(1, f"name = {names}[v] if type(v) is {src.const('E', kind.enum)} "
+                    f"and v in {names} else codec._local_name_of(obj)")
+        return None
+    if codec.local_name is not None:
+        src.line(1, "name = codec._local_name_of(obj)")
+        return None
+    src.line(1, f"name = {codec.name!r}")
+    return None if codec.prefix else codec.name
+
+
+def _encode_content(src: _Source, codec: Codec, name: str | None, own: Any,
+                    inner: Any) -> None:
+    """The element's text and children, then its end; an element whose fields hold
+    nothing to write is closed at once."""
+    from xepcodec.model import codec as machinery
+
+    # Each field's value in a local, and the test that it writes nothing.
+    fields: list[tuple[str, str]] = []
+    if codec.text is not None:
+        fields.append((f"t{codec.text[0]}", "({0} is None or {0} == '')"))
+    for handler in codec.children:
+        test = {machinery.CHILD: "{0} is None", machinery.TEXT_CHILD: "{0} is None",
+                machinery.FLAG: "not {0}"}.get(handler.kind, "{0} is EMPTY")
+        fields.append((f"t{handler.index}", test))
+    if not fields:
+        src.line(1, "a('/>')")
+        return
+    for local, _ in fields:
+        src.line(1, f"{local} = obj.{codec.field_names[int(local[1:])]}")
+    # A repeated field counts as empty here only when it is the empty tuple (the one
+    # CPython keeps); any other empty sequence takes the counting path below.
+    empty = " and ".join(test.format(local) for local, test in fields)
+    src.line(1, f"if {empty}: a('/>')")
+    src.line(1, "else:")
+    src.line(2, "start = len(out)")
+    src.line(2, "a('>')")
+    if inner is not _ANYWHERE or len(codec.namespaces) == 1 or codec.prefix:
+        _encode_fields(src, codec, inner, 2)
+    else:
+        # The namespace is the object's choice: the content is written for each.
+        for position, namespace in enumerate(codec.namespaces):
+            last = position == len(codec.namespaces) - 1
+            src.line(2, "else:" if last else
+                     f"{'if' if position == 0 else 'elif'} ns == {namespace!r}:")
+            _encode_fields(src, codec, namespace, 3)
+    # A field may still have written nothing (an empty list where a tuple belongs).
+    end = f"a({'</' + name + '>'!r})" if name is not None else "a('</' + name + '>')"
+    src.line(2, "if len(out) == start + 1: out[start] = '/>'")
+    src.line(2, f"else: {end}")
+
+
+def _encode_fields(src: _Source, codec: Codec, inner: Any, depth: int) -> None:
+    """The text and children, written in the namespace ``inner`` (when known)."""
+    if codec.text is not None:
+        index, field, kind = codec.text
+        src.line(depth, f"v = t{index}")
+        src.line(depth, "if v is not None and v != '':")
+        src.line(depth + 1, f"a({_value_expr(src, codec, field, kind, attribute=False)})")
+    for handler in codec.children:
+        _encode_child(src, codec, handler, inner, depth)
+
+
+def _opening(src: _Source, handler: Any, inner: Any) -> str:
+    if handler.namespace is None or handler.namespace == inner:
         return repr("<" + handler.name)
     foreign = f'<{handler.name} xmlns="{handler.namespace}"'
+    if inner is not _ANYWHERE:
+        return repr(foreign)
     return f"({'<' + handler.name!r} if ns == {handler.namespace!r} else {foreign!r})"
 
 
-def _encode_child(src: _Source, codec: Codec, handler: Any) -> None:
+def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: int) -> None:
     from xepcodec.model import codec as machinery
 
     kind = handler.kind
-    if kind != machinery.TEXT_CHILDREN:
-        src.line(1, f"v = obj.{handler.field}")
+    known = inner is not _ANYWHERE
+    held = f"t{handler.index}"  # the field's value, read by _encode_content
     if kind == machinery.EXTENSIONS:
-        src.line(1, "for item in v: encode_into(item, out, ns)")
+        if known:
+            table = src.const("X", _extension_table(inner))
+            src.line(depth, f"for item in {held}: {table}[type(item)](item, out)")
+        else:
+            src.scope["encode_into"] = machinery.encode_into
+            src.line(depth, f"for item in {held}: encode_into(item, out, ns)")
     elif kind in (machinery.CHILD, machinery.CHILDREN):
-        spec = src.const("h", handler)
-        write = f"encode_known(item, {spec}, out, ns)"
-        if len(handler.classes) == 1:
-            only = src.const("C", handler.classes[0])
-            child_codec = src.const("c", machinery.codec_of(handler.classes[0]))
-            write = (f"{child_codec}.write(item, out, ns) if type(item) is {only} "
-                     f"else {write}")
+        if known:
+            table = src.const("T", _child_table(handler, inner))
+            write = f"{table}[type(item)](item, out)"
+        else:
+            src.scope["encode_known"] = machinery._encode_known
+            write = f"encode_known(item, {src.const('h', handler)}, out, ns)"
         if kind == machinery.CHILD:
-            src.line(1, "if v is not None:")
-            src.line(2, "item = v")
-            src.line(2, write)
+            src.line(depth, f"if {held} is not None:")
+            src.line(depth + 1, f"item = {held}")
+            src.line(depth + 1, write)
         else:
-            src.line(1, f"for item in v: {write}")
+            src.line(depth, f"for item in {held}: {write}")
     elif kind == machinery.FLAG:
-        src.line(1, f"if v: a({_opening(src, handler)} + '/>')")
+        src.line(depth, f"if {held}: a({_opening(src, handler, inner)} + '/>')")
     else:
-        depth = 2
         if kind == machinery.TEXT_CHILDREN:
-            src.line(1, f"for v in obj.{handler.field}:")
+            src.line(depth, f"for v in {held}:")
         else:
-            src.line(1, "if v is not None:")
+            src.line(depth, f"v = {held}")
+            src.line(depth, "if v is not None:")
         value = _value_expr(src, codec, handler.field, handler.value, attribute=False)
-        src.line(depth, f"s = {value}")
-        opening = _opening(src, handler)
-        src.line(depth, f"a({opening} + '>' + s + '</{handler.name}>' if s "
-                        f"else {opening} + '/>')")
+        src.line(depth + 1, f"s = {value}")
+        opening = _opening(src, handler, inner)
+        src.line(depth + 1, f"a({opening} + '>' + s + '</{handler.name}>' if s "
+                            f"else {opening} + '/>')")
