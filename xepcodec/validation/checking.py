@@ -46,7 +46,7 @@ from xepcodec.validation.inputs import (
     read_chunks,
     resolve_path,
 )
-from xepcodec.validation.validator import Issue, validate
+from xepcodec.validation.validator import Issue, no_schema_message, validate_tree
 from xepcodec.xml import DEFAULT_LIMITS
 from xepcodec.xml.paths import STREAM_NS, line_of, local_name, path_of
 
@@ -263,6 +263,8 @@ class FileCheck:
         self.checker = checker
         self.summary = FileSummary(name)
         self._warned: set[tuple[str | None, str]] = set()
+        # Namespaces without a schema whose warning this input has had (see _stanza).
+        self._reported: set[str] = set()
         options = checker.options
         self._splitter: StanzaSplitter[StanzaOutcome] = StanzaSplitter(
             self._stanza, default_namespace=options.default_namespace, name=name,
@@ -325,7 +327,10 @@ class FileCheck:
         tag = str(element.tag)
         namespace = _namespace(tag)
         try:
-            report = validate(element, catalog=checker.catalog)
+            # Without strict, the warning for a namespace without a schema is given
+            # once per input: later stanzas need not find and place it again.
+            report = validate_tree(element, checker.catalog,
+                                   reported=() if options.strict else self._reported)
             errors, warnings = list(report.errors), list(report.warnings)
         except Exception as error:  # a bug in xepcodec: reported, and the run goes on
             errors = [Issue(f"xepcodec failed while checking this stanza: {error!r}",
@@ -359,6 +364,9 @@ class FileCheck:
                 message = (f"the namespace {reported_in!r} belongs to a protocol not "
                            "selected with --xep; its elements were not checked")
             if not options.strict:
+                if reported_in is not None and reported_in == issue.namespace and (
+                        issue.message == no_schema_message(reported_in)):
+                    self._reported.add(reported_in)
                 key = (reported_in, message)
                 if key in self._warned:  # once per input is enough: not even placed
                     continue

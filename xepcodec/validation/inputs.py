@@ -352,6 +352,7 @@ class _Segment:
         # Element starts, from expat: one list of (line, column) per top-level
         # element, in document order, until the reader has handed that element over.
         self.pending: deque[list[tuple[int, int]]] = deque()
+        self.positions: list[tuple[int, int]] = []  # the open stanza's, in pending
         self.depth = 0
         self.open_start: tuple[int, int] | None = None  # where the open stanza began
         self.open_name = ""
@@ -387,6 +388,7 @@ class _Segment:
         self.error: Problem | None = None
         self.expat: pyexpat.XMLParserType | None = pyexpat.ParserCreate()
         expat = self.expat
+        expat.ordered_attributes = True  # unread: a list is cheaper to build than a dict
         expat.StartElementHandler = self._start
         expat.EndElementHandler = self._end
         expat.CharacterDataHandler = self._text  # only between stanzas, see _start
@@ -426,7 +428,6 @@ class _Segment:
                 self.restart_at = expat.CurrentByteIndex
                 self.restart_where = where
                 raise _Restart
-            self.pending.append([])
             start = (expat.CurrentByteIndex, where)
             self.starts.append(start)
             if self.first is None:
@@ -436,9 +437,31 @@ class _Segment:
             expat.CharacterDataHandler = None
             self.open_start = where
             self.open_name = name.rpartition(":")[2]
-        if self.depth >= 2:
+            self.positions = [where]
+            self.pending.append(self.positions)
+            if not self.careful:
+                # Inside the stanza only the places of its elements are wanted: leaner
+                # handlers (they run for every element) until it ends.
+                expat.StartElementHandler = self._inner_start
+                expat.EndElementHandler = self._inner_end
+        elif self.depth > 2:
             self.pending[-1].append(where)
         self.childless = True
+
+    def _inner_start(self, _name: str, _attributes: object) -> None:
+        self.depth += 1
+        expat = self.expat
+        assert expat is not None
+        self.positions.append((expat.CurrentLineNumber, expat.CurrentColumnNumber + 1))
+
+    def _inner_end(self, _name: str) -> None:
+        self.depth -= 1
+        if self.depth == 1:
+            expat = self.expat
+            assert expat is not None
+            expat.StartElementHandler = self._start
+            expat.EndElementHandler = self._end
+            expat.CharacterDataHandler = self._text
 
     def _end(self, _name: str) -> None:
         self.depth -= 1

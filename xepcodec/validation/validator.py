@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -37,7 +37,7 @@ from xepcodec.validation.catalog import Catalog, default_catalog
 from xepcodec.xml import parse_xml
 from xepcodec.xml.paths import line_of, local_name, path_of
 
-__all__ = ["Issue", "ValidationReport", "validate"]
+__all__ = ["Issue", "ValidationReport", "no_schema_message", "validate", "validate_tree"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +88,28 @@ def _odd_tags(root: etree._Element, catalog: Catalog) -> dict[str, list[str]]:
     return odd
 
 
-def _unknown_namespaces(root: etree._Element, tags: list[str]) -> Iterator[Issue]:
+def no_schema_message(namespace: str) -> str:
+    """What the finding about a namespace without a schema says."""
+    return (f"no schema is known for the namespace {namespace or '(none)'!r}; its elements "
+            "were not checked")
+
+
+def _unknown_namespaces(root: etree._Element, tags: list[str],
+                        reported: Container[str] = ()) -> Iterator[Issue]:
     """One finding per namespace without a schema (``tags``: the tree's tags in such
-    namespaces), at its first element in document order; paths and lines are only
-    computed for findings."""
-    if not tags:
-        return
+    namespaces), at its first element in document order, but for the namespaces
+    ``reported`` already; paths and lines are only computed for findings."""
     left = {_namespace(tag) for tag in tags}
+    if reported:
+        left = {namespace for namespace in left if namespace not in reported}
+    if not left:
+        return
     # Only elements of those namespaces are visited (lxml filters by tag in C).
     for node in root.iter(*tags):
         namespace = _namespace(str(node.tag))
         if namespace in left:
             left.discard(namespace)
-            yield Issue(f"no schema is known for the namespace {namespace or '(none)'!r}; "
-                        "its elements were not checked", path_of(node), line_of(node),
+            yield Issue(no_schema_message(namespace), path_of(node), line_of(node),
                         namespace or None)
             if not left:
                 return
@@ -318,11 +326,21 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     except ParseError as error:
         return ValidationReport(errors=(Issue(error.message, error.path, error.line, None,
                                               error.condition),))
+    return validate_tree(root, catalog, strict=strict, semantic=semantic)
+
+
+def validate_tree(root: etree._Element, catalog: Catalog, *, strict: bool = False,
+               semantic: bool = True, reported: Container[str] = ()) -> ValidationReport:
+    """:func:`validate` on a parsed tree, leaving out the finding for each namespace
+    without a schema in ``reported`` (a caller checking many stanzas of one input
+    gives that warning once, and so need not have it placed again): its elements
+    still count as unknown.  The rest of the report is :func:`validate`'s."""
     tag = str(root.tag)
     schema = catalog.libxml2()
     known = catalog.namespaces
     odd = _odd_tags(root, catalog)
-    unknown = [issue for issue in _unknown_namespaces(root, odd.get("unknown", []))
+    unknown_tags = odd.get("unknown", [])
+    unknown = [issue for issue in _unknown_namespaces(root, unknown_tags, reported)
                if issue.namespace is not None]
     errors: list[Issue] = []
     unqualified = _unqualified(root)
@@ -336,11 +354,13 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
     # says so.  The model's rules hold whatever the schema said.
     if semantic and registry.lookup(tag) is not None:
         errors.extend(issue for issue in _model_issues(root) if not _said(issue, errors))
-    if unknown:
+    # (Namespaces left out as ``reported`` count here too: the same as their findings'.)
+    unknown_namespaces: set[str | None] = {
+        namespace for namespace in map(_namespace, unknown_tags) if namespace}
+    if unknown_namespaces and errors:
         # parse keeps a payload of an unknown namespace as raw XML, whatever known
         # elements it holds: what the schemas find inside one is worth saying, but it
         # weighs no more than the unknown namespace itself.
-        unknown_namespaces = {issue.namespace for issue in unknown}
         inside = [issue for issue in errors if _within(root, issue.path, unknown_namespaces)]
         errors = [issue for issue in errors if issue not in inside]
         unknown.extend(dataclasses.replace(
