@@ -226,6 +226,21 @@ def test_unknown_namespaces_are_warned_about_once_per_input() -> None:
     assert strict.summary.invalid == 4 and strict.summary.errors == 4
 
 
+def test_a_fault_inside_an_unknown_payload_stays_a_warning_once_its_namespace_was_warned() -> None:
+    # The later stanzas are not told about urn:a again, yet what lies inside its elements
+    # is still inside a payload parse keeps raw: a warning, not an error.
+    inside = b"<message><x xmlns='urn:a'><x xmlns='jabber:x:data' type='bogus'/></x></message>"
+    result = check_bytes(b"<message><x xmlns='urn:a'/></message>\n" + inside)
+    assert result.ok
+    assert [[w.path for w in s.warnings] for s in result.stanzas] == [
+        ["/message/x"], ["/message/x/x"]]
+    assert result.stanzas[1].warnings[0].namespace == "jabber:x:data"
+    strict = check_bytes(b"<message><x xmlns='urn:a'/></message>\n" + inside,
+                         CheckOptions(strict=True))
+    assert [[e.path for e in s.errors] for s in strict.stanzas] == [
+        ["/message/x"], ["/message/x", "/message/x/x"]]
+
+
 def test_an_outcome_names_its_stanza() -> None:
     result = check_bytes(b"<message/>\n  <iq type='get' id='x7'><ping xmlns='urn:xmpp:ping'/></iq>")
     second = result.stanzas[1]

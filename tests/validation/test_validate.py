@@ -224,3 +224,27 @@ def test_what_the_schemas_find_inside_an_unknown_payload_is_a_warning() -> None:
     # the same form as a payload of its own is an error
     assert not xepcodec.validate(b"<iq xmlns='jabber:client' type='get' id='1'>"
                                  b"<x xmlns='jabber:x:data' type='bogus'/></iq>").ok
+
+
+def test_validate_tree_leaves_out_only_the_namespaces_already_reported() -> None:
+    # What `xepcodec validate` checks each stanza of an input with: the warning for a
+    # namespace without a schema is given once per input, so a later stanza need not
+    # find and place it again; its elements still count as unknown.
+    from lxml import etree
+
+    from xepcodec.validation.validator import no_schema_message, validate_tree
+
+    data = (b"<iq xmlns='jabber:client' type='get' id='1'><query xmlns='jabber:iq:register'>"
+            b"<x xmlns='jabber:x:data' type='bogus'/></query>"
+            b"<active xmlns='urn:example:elsewhere'/></iq>")
+    full = xepcodec.validate(data)
+    assert {issue.message for issue in full.warnings} >= {
+        no_schema_message("jabber:iq:register"), no_schema_message("urn:example:elsewhere")}
+    tree = validate_tree(etree.fromstring(data), default_catalog(),
+                         reported={"jabber:iq:register"})
+    assert tree.errors == full.errors
+    assert tree.warnings == tuple(issue for issue in full.warnings
+                                  if issue.message != no_schema_message("jabber:iq:register"))
+    # the form's fault inside the unknown payload is still only a warning
+    assert any(issue.path == "/iq/query/x" for issue in tree.warnings)
+    assert validate_tree(etree.fromstring(data), default_catalog()) == full
