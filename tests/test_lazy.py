@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from test_one_verdict import HOSTILE, SPEC_DOCUMENTS, mutated_stanzas
 
@@ -22,11 +23,12 @@ import xepcodec
 from xepcodec.core.stanzas import Iq, IqType, Message, MessageType, Presence
 from xepcodec.datatypes.jid import JID
 from xepcodec.errors import ArgumentValueError, ParseError
-from xepcodec.lazy import LazyStanza
-from xepcodec.model import XmlFragment
+from xepcodec.lazy import LazyStanza, parse_lazy
+from xepcodec.model import XmlFragment, encode
 from xepcodec.protocols.delay import Delay
 from xepcodec.protocols.ping import Ping
 from xepcodec.testing.stanzas import stanzas
+from xepcodec.xml import StanzaFailed, StanzaReceived
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -357,3 +359,53 @@ def test_generated_stanzas_read_lazily_as_they_were_built(stanza: Message | Pres
     assert not lazy.decoded
     assert lazy == stanza and xepcodec.serialize(lazy) == data
     assert _parts(lazy) == _eager_parts(stanza)  # read from the decoded stanza now
+
+
+# -- a router's stream: the reader hands each stanza to parse_lazy ------------------------
+
+STREAM_HEADER = (b"<stream:stream xmlns='jabber:client' xmlns:stream="
+                 b"'http://etherx.jabber.org/streams' xmlns:foo='urn:example:foo' "
+                 b"to='capulet.example' version='1.0' xml:lang='en'>")
+
+
+def _read(events: list[Any]) -> list[Any]:
+    """What each stanza event says, a lazy stanza read only now (after the reader has
+    detached its element from the stream)."""
+    said: list[Any] = []
+    for event in events:
+        if isinstance(event, StanzaFailed):
+            said.append(_error(event.error))
+        elif isinstance(event, StanzaReceived):
+            stanza = event.stanza
+            if isinstance(stanza, LazyStanza):
+                try:
+                    stanza = stanza.stanza
+                except ParseError as error:
+                    said.append(_error(error))
+                    continue
+            said.append(stanza)
+    return said
+
+
+def _both_readers(data: bytes) -> tuple[list[Any], list[Any]]:
+    eager = xepcodec.StreamReader().feed(STREAM_HEADER + data)
+    lazy = xepcodec.StreamReader(parse_lazy).feed(STREAM_HEADER + data)
+    return _read(eager), _read(lazy)
+
+
+@given(st.lists(stanzas(), min_size=1, max_size=4))
+def test_a_stream_read_lazily_gives_the_eager_readers_stanzas(
+        built: list[Message | Presence | Iq]) -> None:
+    data = b"".join(encode(stanza, parent_namespace=CLIENT) for stanza in built)
+    eager, lazy = _both_readers(data)
+    assert lazy == eager == built
+
+
+def test_a_stream_read_lazily_keeps_prefixes_and_refusals_as_the_eager_reader() -> None:
+    data = (b"<message type='chat' id='m1'><body>hi</body>"
+            b"<foo:bar foo:a='1'><foo:c/><d/></foo:bar></message>"
+            b"<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping' x='1'/></iq>"
+            b"<message type='chat' id='m2'><body xml:lang='fr'>salut</body></message>")
+    eager, lazy = _both_readers(data)
+    assert lazy == eager and len(eager) == 3
+    assert isinstance(eager[1], tuple)  # the bad ping: the same refusal, read later
