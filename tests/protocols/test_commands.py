@@ -5,6 +5,8 @@ The XML below is written for these tests; none of it is taken from the XEP.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from lxml import etree
 from payloads import typed
@@ -276,6 +278,23 @@ def test_rules_apply_on_construction() -> None:
         Command(node="n", payload=(SpecificCondition(condition=CommandCondition.BAD_ACTION),))
     with pytest.raises(ValueError, match="other namespaces"):
         Command(node="n", payload=(_fragment(f"<extra xmlns='{NS}'/>"),))
+
+
+@pytest.mark.parametrize("execute", [None, *Action])
+def test_actions_accept_exactly_an_offered_default(execute: Action | None) -> None:
+    # Every combination of offered actions: accepted when the action execute stands for
+    # (next without the attribute) is among them; otherwise the message lists them.
+    for prev, next_, complete in itertools.product((False, True), repeat=3):
+        offered = {Action.PREV: prev, Action.NEXT: next_, Action.COMPLETE: complete}
+        if offered.get(execute or Action.NEXT, False):
+            assert Actions(execute=execute, prev=prev, next=next_,
+                           complete=complete).default == (execute or Action.NEXT)
+            continue
+        with pytest.raises(ValueError) as caught:
+            Actions(execute=execute, prev=prev, next=next_, complete=complete)
+        names = ", ".join(str(action) for action, on in offered.items() if on)
+        assert str(caught.value).endswith(
+            f"; it offers {names}" if names else "; it offers no action")
 
 
 # -- Actions and Note helpers -------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import enum
-from typing import Any, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 from xepcodec.core.namespaces import CLIENT, STANZA_NAMESPACES, XML_LANG
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
@@ -71,6 +71,11 @@ class IqType(enum.StrEnum):
     SET = "set"
     RESULT = "result"
     ERROR = "error"
+
+
+#: Iq types that carry exactly one payload, and those that carry at most one.
+_REQUESTS: Final = frozenset({IqType.GET, IqType.SET})
+_RESPONSES: Final = frozenset({IqType.RESULT, IqType.ERROR})
 
 
 class Show(enum.StrEnum):
@@ -132,20 +137,27 @@ class _Stanza:
     def _check_payloads(self) -> None:
         # An extension element is in another namespace than the stanza's (RFC 6120
         # §8.4); the stanza's own elements have fields of their own.
+        own = self.namespace
         for item in self.extensions:
+            codec = type(item).__dict__.get("__xml_codec__")
+            if codec is not None and own not in codec.namespaces:
+                # The common case, decided first: a payload class declared only in other
+                # namespaces.  (Stanzas and errors are declared in every stanza
+                # namespace, the stanza's own among them, so they go on below.)
+                continue
             if isinstance(item, XmlFragment):
-                namespace, name = item.namespace, item.name
+                namespace = item.namespace
+                if namespace and namespace != own:
+                    continue  # a payload xepcodec has no class for, rightly qualified
+                name = item.name
             elif isinstance(item, _Stanza | StanzaError):
-                namespace = item.namespace or self.namespace
+                namespace = item.namespace or own
                 name = type(item).__name__.lower().replace("stanzaerror", "error")
             else:
-                codec = codec_of(type(item))
-                if self.namespace not in codec.namespaces:
-                    continue
                 # A stanza child (a <body/> among a presence's payloads) is written in
                 # the stanza's namespace wherever it stands.
-                namespace, name = self.namespace, codec.name
-            if namespace == self.namespace:
+                namespace, name = own, codec_of(type(item)).name
+            if namespace == own:
                 raise ValueError(f"<{type(self).__name__.lower()}/> does not allow the child "
                                  f"<{name}/> of its own namespace {namespace}: payloads are "
                                  "in other namespaces (RFC 6120 §8.4)")
@@ -239,10 +251,10 @@ class Iq(_Stanza):
 
     def __post_init__(self) -> None:
         count = len(self.extensions)
-        if self.type in (IqType.GET, IqType.SET) and count != 1:
+        if count != 1 and self.type in _REQUESTS:
             raise ValueError(f"an iq of type '{self.type}' must carry exactly one payload "
                              f"element, not {count} (RFC 6120 §8.2.3)")
-        if self.type in (IqType.RESULT, IqType.ERROR) and count > 1:
+        if count > 1 and self.type in _RESPONSES:
             raise ValueError(f"an iq of type '{self.type}' carries at most one payload "
                              f"element, not {count} (RFC 6120 §8.2.3)")
         self._check_error_rule()

@@ -375,9 +375,10 @@ class Chat:
         if encrypted and self.crypt is False:
             raise ValueError("a collection with <EncryptedData/> or <EncryptedKey/> cannot "
                              "say crypt='false' (XEP-0241 §4)")
-        for kind in LinkKind:
-            if sum(1 for link in self.links if link.kind is kind) > 1:
-                raise ValueError(f"a collection has at most one <{kind}/> link")
+        if len(self.links) > 1:  # one link cannot repeat itself
+            for kind in LinkKind:
+                if sum(1 for link in self.links if link.kind is kind) > 1:
+                    raise ValueError(f"a collection has at most one <{kind}/> link")
 
     @property
     def encrypted(self) -> bool:

@@ -111,6 +111,9 @@ class NoteType(enum.StrEnum):
 
 #: The actions an ``<actions/>`` element can offer (each as an empty child).
 _OFFERABLE: Final = (Action.PREV, Action.NEXT, Action.COMPLETE)
+_PREV: Final = Action.PREV
+_NEXT: Final = Action.NEXT
+_COMPLETE: Final = Action.COMPLETE
 _ENDED: Final = frozenset({Status.COMPLETED, Status.CANCELED})
 #: Actions that only make sense inside a session already started.
 _CONTINUING: Final = frozenset({Action.CANCEL, Action.PREV, Action.NEXT, Action.COMPLETE})
@@ -132,6 +135,13 @@ class Actions:
     complete: bool = flag("complete")
 
     def __post_init__(self) -> None:
+        # The usual cases first, without building the set of allowed actions.
+        execute = self.execute
+        if execute is None or execute is _NEXT:
+            if self.next:
+                return
+        elif (execute is _COMPLETE and self.complete) or (execute is _PREV and self.prev):
+            return
         allowed = self.allowed
         if self.default in allowed:
             return

@@ -13,7 +13,7 @@ entity added.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from xepcodec.core.stanzas import Message, Presence
@@ -25,6 +25,7 @@ __all__ = ["NS_DELAY", "Delay", "delay_added_by"]
 
 #: The namespace of the delay element, which is also the disco#info feature.
 NS_DELAY: Final = "urn:xmpp:delay"
+_NO_OFFSET: Final = timedelta(0)
 
 
 @element(NS_DELAY, "delay")
@@ -40,9 +41,10 @@ class Delay:
     reason: str = text(default="")
 
     def __post_init__(self) -> None:
-        if self.stamp.utcoffset() != timedelta(0):
+        stamp = self.stamp
+        if stamp.tzinfo is not UTC and stamp.utcoffset() != _NO_OFFSET:
             raise ValueError(f"the stamp of a <delay/> is in UTC (XEP-0203 §2), not "
-                             f"{format_datetime(self.stamp)}")
+                             f"{format_datetime(stamp)}")
 
 
 def delay_added_by(stanza: Message | Presence, entity: JID | str) -> Delay | None:

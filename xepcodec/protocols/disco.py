@@ -125,6 +125,8 @@ class InfoQuery:
     extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
+        if len(self.identities) < 2:
+            return  # a single identity cannot disagree with another
         names: dict[tuple[str, str, str | None], str | None] = {}
         for identity in self.identities:
             key = (identity.category, identity.type, identity.lang)
@@ -211,7 +213,8 @@ class Item:
     extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        _check_no_form(self.extensions, "a disco#items <item/>")
+        if self.extensions:  # rare; the check runs for every item of a long list
+            _check_no_form(self.extensions, "a disco#items <item/>")
 
 
 @element(NS_ITEMS, "query")
@@ -230,7 +233,8 @@ class ItemsQuery:
     extensions: tuple[Any, ...] = extensions(foreign_only=True)
 
     def __post_init__(self) -> None:
-        _check_no_form(self.extensions, "a disco#items <query/>")
+        if self.extensions:
+            _check_no_form(self.extensions, "a disco#items <query/>")
 
     def item(self, jid: JID | str, node: str | None = None) -> Item | None:
         """The item with this JID and node (None: an item without a node), or None."""
