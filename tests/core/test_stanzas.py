@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from lxml import etree
 
 import xepcodec
+from xepcodec.core.namespaces import STANZA_NAMESPACES
 from xepcodec.core.stanza_errors import Condition, ErrorType, StanzaError
 from xepcodec.core.stanzas import (
     Body,
@@ -197,6 +198,31 @@ def test_an_undeclared_element_of_a_known_namespace_is_refused(payload: str) -> 
 def test_a_payload_in_the_stanzas_own_namespace_is_refused(payload: str) -> None:
     with pytest.raises(ParseError, match="of its own namespace"):
         xepcodec.parse(f"<iq xmlns='jabber:client' type='set' id='1'>{payload}</iq>")
+
+
+@pytest.mark.parametrize("own", STANZA_NAMESPACES)
+def test_the_payload_rule_holds_for_every_kind_of_payload(own: str) -> None:
+    def refusal(*payloads: object) -> str | None:
+        try:
+            Message(namespace=own, extensions=payloads)
+        except ValueError as error:
+            return str(error)
+        return None
+
+    # Raw payloads: any namespace but the stanza's own, however alike their names.
+    for near in (f"{own}x", f"{own}:x", "urn:other", own[:-1]):
+        assert refusal(XmlFragment(f"<p xmlns='{near}'/>".encode())) is None
+    own_raw = refusal(XmlFragment(f"<p xmlns='{own}'/>".encode()))
+    assert own_raw is not None and f"<p/> of its own namespace {own}" in own_raw
+    unqualified = refusal(XmlFragment(b"<p/>"))
+    assert unqualified is not None and "<p/> in no namespace" in unqualified
+    # Typed payloads: those of other namespaces, and stanzas written in another one.
+    other = next(namespace for namespace in STANZA_NAMESPACES if namespace != own)
+    assert refusal(Ping(), Message(namespace=other)) is None
+    nested = refusal(Ping(), Message(namespace=own))
+    assert nested is not None and f"<message/> of its own namespace {own}" in nested
+    body = refusal(Body(text="hi"))
+    assert body is not None and f"<body/> of its own namespace {own}" in body
 
 
 _ERROR_PARTS = {

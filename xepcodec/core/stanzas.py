@@ -139,24 +139,25 @@ class _Stanza:
         # §8.4); the stanza's own elements have fields of their own.
         own = self.namespace
         for item in self.extensions:
-            codec = type(item).__dict__.get("__xml_codec__")
-            if codec is not None and own not in codec.namespaces:
-                # The common case, decided first: a payload class declared only in other
-                # namespaces.  (Stanzas and errors are declared in every stanza
-                # namespace, the stanza's own among them, so they go on below.)
-                continue
             if isinstance(item, XmlFragment):
-                namespace = item.namespace
-                if namespace and namespace != own:
-                    continue  # a payload xepcodec has no class for, rightly qualified
-                name = item.name
-            elif isinstance(item, _Stanza | StanzaError):
-                namespace = item.namespace or own
-                name = type(item).__name__.lower().replace("stanzaerror", "error")
+                tag = item.tag
+                if tag[:1] == "{" and not tag.startswith(own, 1):
+                    continue  # the usual raw payload: qualified, by another namespace
+                namespace, name = item.namespace, item.name
             else:
-                # A stanza child (a <body/> among a presence's payloads) is written in
-                # the stanza's namespace wherever it stands.
-                namespace, name = own, codec_of(type(item)).name
+                codec = type(item).__dict__.get("__xml_codec__")
+                if codec is not None and own not in codec.namespaces:
+                    # The usual typed payload: a class declared only in other namespaces.
+                    # (Stanzas and errors are declared in every stanza namespace, the
+                    # stanza's own among them, so they go on below.)
+                    continue
+                if isinstance(item, _Stanza | StanzaError):
+                    namespace = item.namespace or own
+                    name = type(item).__name__.lower().replace("stanzaerror", "error")
+                else:
+                    # A stanza child (a <body/> among a presence's payloads) is written
+                    # in the stanza's namespace wherever it stands.
+                    namespace, name = own, codec_of(type(item)).name
             if namespace == own:
                 raise ValueError(f"<{type(self).__name__.lower()}/> does not allow the child "
                                  f"<{name}/> of its own namespace {namespace}: payloads are "
