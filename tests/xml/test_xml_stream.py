@@ -245,6 +245,10 @@ def test_dead_reader_raises_the_same_error(chunk: int | None) -> None:
     (b"<message>&xxe;</message>", "restricted-xml", "&xxe;"),
     (b"<message a='&lol9;'/>", "restricted-xml", "&lol9;"),
     (b"<message>&amp &lt;</message>", "not-well-formed", "&"),
+    # among allowed references, "?" and "!" in text (the scan that skips the search)
+    (b"<message a='&quot;'>Why? Now! &lt;&#x41;&gt;&apos; &nbsp;</message>",
+     "restricted-xml", "&nbsp;"),
+    (b"<message>Why? &amp;&amp;&lt;&;</message>", "not-well-formed", "&"),
     (b"<message><![CDAT[x]]></message>", "not-well-formed", "CDATA"),
     (b"<message>\xc0\xaf</message>", "unsupported-encoding", "UTF-8"),
     (b"<message>\xe2\x82</message>", "unsupported-encoding", "UTF-8"),
@@ -259,6 +263,14 @@ def test_restricted_xml_in_the_stream(tail: bytes, condition: str, word: str) ->
         error = refused(HEADER + tail, condition, chunk=chunk)
         assert word.lower() in error.message.lower(), str(error)
         assert error.stream
+
+
+def test_text_with_references_question_and_exclamation_marks_is_read() -> None:
+    text = b"Why? Now! &lt;b&gt; &amp; &quot;&apos; &#x41;&#66;"
+    data = HEADER + b"<message><body>" + text + b"</body></message>"
+    for chunk in (None, 1, 2, 5):
+        events = read(data, lambda e: e[0].text, chunk=chunk)
+        assert events[1] == StanzaReceived("Why? Now! <b> & \"' AB")
 
 
 def test_cdata_in_the_stream_may_contain_anything() -> None:

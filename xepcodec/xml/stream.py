@@ -214,6 +214,15 @@ _KEYWORD_PREFIX: Final = re.compile(
 _PI_OPEN: Final = re.compile(rb"<\?[^ \t\r\n?]{0,40}\Z")
 _BOM_UTF8: Final = b"\xef\xbb\xbf"
 
+_ALLOWED_REFERENCES: Final = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
+
+
+def _all_references_allowed(buf: bytes) -> bool:
+    """Whether every "&" of ``buf`` starts a predefined entity or a character reference
+    (each "&" starts at most one of them, so the counts add up exactly then)."""
+    return buf.count(b"&") == sum(buf.count(reference) for reference in _ALLOWED_REFERENCES)
+
+
 #: Input is handed to libxml2 in slices of at most this many bytes (and at most an
 #: eighth of max_size), so that the per-stanza size accounting stays tight and
 #: limits are noticed early.
@@ -599,7 +608,11 @@ class XmlStreamReader:
         chunk; they never delay an event, since nothing can complete inside them.
         """
         buf = self._carry + chunk if self._carry else chunk
-        if not self._in_cdata and b"&" not in buf and b"!" not in buf and b"?" not in buf:
+        if not self._in_cdata and b"<!" not in buf and b"<?" not in buf and (
+                b"&" not in buf or _all_references_allowed(buf)):
+            # Nothing here can be forbidden markup, or start some at the end but a "<"
+            # (a scan in C: the search below costs more than the parse on text with
+            # "&" or "?" in it).
             if buf.endswith(b"<"):
                 self._carry = b"<"
                 return buf[:-1], None
