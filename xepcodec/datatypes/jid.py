@@ -19,6 +19,9 @@ Normalization follows the profiles RFC 7622 names:
 
 PRECIS in pure Python costs several microseconds per part, and the same addresses
 arrive on stanza after stanza, so parsing is memoized (see :func:`_parse_cached`).
+A new address of the everyday shape (ASCII, no A-label, nothing to map but case) is
+checked by one pattern over the whole string instead (:func:`_parse_plain`); every
+other address, and every error, goes part by part through the full rules.
 """
 
 from __future__ import annotations
