@@ -45,5 +45,9 @@ def encode(obj: Any, *, parent_namespace: str | None = None) -> bytes:
     ``jabber:client``, say), so that it is not declared again.
     """
     out: list[str] = []
-    encode_into(obj, out, parent_namespace)
+    codec = type(obj).__dict__.get("__xml_codec__")
+    if codec is not None:
+        codec.write(obj, out, parent_namespace)
+    else:
+        encode_into(obj, out, parent_namespace)  # a raw fragment, or what is refused
     return "".join(out).encode("utf-8")

@@ -14,6 +14,7 @@ condition).  So errors are written once, in ``codec.py``, and the fast path stay
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -469,38 +470,89 @@ def compile_encoder(codec: Codec, parent: Any = _ANYWHERE) -> Callable[..., None
     else:
         src.line(0, "def encode(obj, out):")
         src.line(1, f"parent = {parent!r}")
-    src.line(1, "a = out.append")
     own = _encode_namespace(src, codec, parent)
     name = _encode_name(src, codec)
     inner = own
+    # The start tag: its opening, then each attribute present (the first written with
+    # the opening).
     if codec.prefix:
         # A prefixed element (``stream:features``) leaves the default namespace of its
         # children as it found it.
         src.line(1, f"name = {codec.prefix!r} + ':' + name")
-        src.line(1, f"a('<' + name + ' xmlns:{codec.prefix}=\"' + escape_attribute(ns) + '\"')")
+        src.line(1, f"o = '<' + name + ' xmlns:{codec.prefix}=\"' + escape_attribute(ns) + '\"'")
         src.line(1, "ns = parent")
+        opening = "o"
         inner = parent
     elif own is not _ANYWHERE and parent is not _ANYWHERE:
         declared = "" if own == parent else f' xmlns="{escape_attribute(own)}"'
         if name is not None:
-            src.line(1, f"a({'<' + name + declared!r})")
+            opening = repr("<" + name + declared)
         else:
-            src.line(1, f"a('<' + name + {declared!r})" if declared else "a('<' + name)")
+            opening = f"'<' + name + {declared!r}" if declared else "'<' + name"
     elif own is not _ANYWHERE and name is not None:
         declared = f'<{name} xmlns="{escape_attribute(own)}"'
-        src.line(1, f"a({'<' + name!r} if parent == {own!r} else {declared!r})")
+        opening = f"({'<' + name!r} if parent == {own!r} else {declared!r})"
     else:
         declarations = src.const("q", {namespace: f' xmlns="{escape_attribute(namespace)}"'
                                        for namespace in codec.namespaces})
-        src.line(1, f"a('<' + name if ns == parent else '<' + name + {declarations}[ns])")
-    for spec in codec.attrs.values():
+        opening = f"('<' + name if ns == parent else '<' + name + {declarations}[ns])"
+    for position, spec in enumerate(codec.attrs.values()):
         src.line(1, f"v = obj.{spec.field}")
-        src.line(1, "if v is not None:")
-        value = _value_expr(src, codec, spec.field, spec.value, attribute=True)
-        src.line(2, f"a({spec.declaration + ' ' + spec.written + '=' + chr(34)!r} "
-                    f"+ {value} + '\"')")
+        if position == 0:
+            first = _attribute_text(src, codec, spec, opening)
+            src.line(1, f"if v is not None: out.append({first})")
+            src.line(1, f"else: out.append({opening})")
+        else:
+            src.line(1, f"if v is not None: out.append({_attribute_text(src, codec, spec)})")
+    if not codec.attrs:
+        src.line(1, f"out.append({opening})")
     _encode_content(src, codec, name, own, inner)
+    _drop_unused(src, ("parent", "ns", "name"))
     return src.build("encode", codec.cls)
+
+
+def _drop_unused(src: _Source, names: tuple[str, ...]) -> None:
+    """Leave out the assignments of constants to ``names`` that no other line reads
+    (the place, namespace and name, once settled at compile time, are mostly written
+    into the strings already).  A name seen anywhere else, even inside a string,
+    counts as read."""
+    for name in names:
+        assignment = re.compile(rf"    {name} = '[^'\\]*'")
+        used = re.compile(rf"(?<![\w.]){name}\b")
+        kept = [line for line in src.lines if not assignment.fullmatch(line)]
+        if len(kept) < len(src.lines) and not any(used.search(line) for line in kept):
+            src.lines = kept
+
+
+def _attribute_text(src: _Source, codec: Codec, spec: Any, before: str = "") -> str:
+    """An expression giving the attribute ``spec`` written out (`` name="value"``) for
+    the value ``v``, after the text of the expression ``before`` when given.  An enum
+    member's, and a small count's, whole text is looked up."""
+    head = spec.declaration + " " + spec.written + '="'
+    value = _value_expr(src, codec, spec.field, spec.value, attribute=True)
+    if not before:
+        written = f"{head!r} + {value} + '\"'"
+        ahead = ""
+    elif before.startswith("'") and before.endswith("'"):
+        written = f"{ast.literal_eval(before) + head!r} + {value} + '\"'"
+        ahead = f"{before} + "
+    else:
+        written = f"{before} + {head!r} + {value} + '\"'"
+        ahead = f"{before} + "
+    kind = spec.value
+    if type(kind) is EnumValue:
+        texts = src.const("A", {member: f'{head}{escape_attribute(str(member.value))}"'
+                                for member in kind.enum})
+        return (f"{ahead}{texts}[v] if type(v) is {src.const('E', kind.enum)} "
+                f"else {written}")
+    if type(kind) is Integer:
+        numbers = [number for number in _DIGITS.values()
+                   if (kind.minimum is None or kind.minimum <= number)
+                   and (kind.maximum is None or number <= kind.maximum)]
+        texts = src.const("A", {number: f'{head}{number}"' for number in numbers})
+        return (f"{ahead}x if type(v) is int and (x := {texts}.get(v)) is not None "
+                f"else {written}")
+    return written
 
 
 def _encode_namespace(src: _Source, codec: Codec, parent: Any) -> Any:
@@ -515,7 +567,16 @@ def _encode_namespace(src: _Source, codec: Codec, parent: Any) -> Any:
         src.line(1, f"ns = parent if parent in {spaces} else {codec.namespaces[0]!r}")
         return _ANYWHERE
     else:
-        src.line(1, "ns = codec._namespace_for(obj, parent)")
+        # The namespace the object records; where it records none, the parent's when
+        # it is one of ours, else our first; one we are not declared in is refused by
+        # Codec._namespace_for.
+        spaces = src.const("N", codec.namespaces)
+        placed = (repr(parent if parent in codec.namespaces else codec.namespaces[0])
+                  if parent is not _ANYWHERE
+                  else f"parent if parent in {spaces} else {codec.namespaces[0]!r}")
+        src.line(1, f"ns = obj.{codec.field_names[codec.xmlns]}")
+        src.line(1, f"if ns is None: ns = {placed}")
+        src.line(1, f"elif ns not in {spaces}: codec._namespace_for(obj, parent)")
         return _ANYWHERE
     src.line(1, f"ns = {own!r}")
     return own
@@ -552,21 +613,27 @@ def _encode_content(src: _Source, codec: Codec, name: str | None, own: Any,
     if codec.text is not None:
         fields.append((f"t{codec.text[0]}", "({0} is None or {0} == '')"))
     for handler in codec.children:
-        test = {machinery.CHILD: "{0} is None", machinery.TEXT_CHILD: "{0} is None",
-                machinery.FLAG: "not {0}"}.get(handler.kind, "{0} is EMPTY")
+        test = {machinery.CHILD: "{0} is None", machinery.TEXT_CHILD: "{0} is None"
+                }.get(handler.kind, "not {0}")
         fields.append((f"t{handler.index}", test))
     if not fields:
-        src.line(1, "a('/>')")
+        src.line(1, "out.append('/>')")
         return
     for local, _ in fields:
         src.line(1, f"{local} = obj.{codec.field_names[int(local[1:])]}")
-    # A repeated field counts as empty here only when it is the empty tuple (the one
-    # CPython keeps); any other empty sequence takes the counting path below.
+    # Every item writes something and a repeated field is a tuple (the constructor and
+    # the decoders make it one), so a field that is not empty writes.
     empty = " and ".join(test.format(local) for local, test in fields)
-    src.line(1, f"if {empty}: a('/>')")
+    src.line(1, f"if {empty}: out.append('/>')")
+    if codec.text is not None and not codec.children:
+        # Text alone: written whole, even where the value's text is empty.
+        index, field, kind = codec.text
+        value = _value_expr(src, codec, field, kind, attribute=False)
+        close = f"{'</' + name + '>'!r}" if name is not None else "'</' + name + '>'"
+        src.line(1, f"else: v = t{index}; out.append('>' + {value} + {close})")
+        return
     src.line(1, "else:")
-    src.line(2, "start = len(out)")
-    src.line(2, "a('>')")
+    src.line(2, "out.append('>')")
     if inner is not _ANYWHERE or len(codec.namespaces) == 1 or codec.prefix:
         _encode_fields(src, codec, inner, 2)
     else:
@@ -576,10 +643,8 @@ def _encode_content(src: _Source, codec: Codec, name: str | None, own: Any,
             src.line(2, "else:" if last else
                      f"{'if' if position == 0 else 'elif'} ns == {namespace!r}:")
             _encode_fields(src, codec, namespace, 3)
-    # A field may still have written nothing (an empty list where a tuple belongs).
-    end = f"a({'</' + name + '>'!r})" if name is not None else "a('</' + name + '>')"
-    src.line(2, "if len(out) == start + 1: out[start] = '/>'")
-    src.line(2, f"else: {end}")
+    end = f"{'</' + name + '>'!r}" if name is not None else "'</' + name + '>'"
+    src.line(2, f"out.append({end})")
 
 
 def _encode_fields(src: _Source, codec: Codec, inner: Any, depth: int) -> None:
@@ -588,7 +653,7 @@ def _encode_fields(src: _Source, codec: Codec, inner: Any, depth: int) -> None:
         index, field, kind = codec.text
         src.line(depth, f"v = t{index}")
         src.line(depth, "if v is not None and v != '':")
-        src.line(depth + 1, f"a({_value_expr(src, codec, field, kind, attribute=False)})")
+        src.line(depth + 1, f"out.append({_value_expr(src, codec, field, kind, attribute=False)})")
     for handler in codec.children:
         _encode_child(src, codec, handler, inner, depth)
 
@@ -610,8 +675,14 @@ def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: i
     held = f"t{handler.index}"  # the field's value, read by _encode_content
     if kind == machinery.EXTENSIONS:
         if known:
+            # A raw fragment keeps the text it was last written as, for its place: when
+            # that is this place, the text is taken here, without a call.
             table = src.const("X", _extension_table(inner))
-            src.line(depth, f"for item in {held}: {table}[type(item)](item, out)")
+            src.scope["XmlFragment"] = XmlFragment
+            src.line(depth, f"for item in {held}:")
+            src.line(depth + 1, "if type(item) is XmlFragment and (w := item._written) "
+                                f"is not None and w[0] == {inner or ''!r}: out.append(w[1])")
+            src.line(depth + 1, f"else: {table}[type(item)](item, out)")
         else:
             src.scope["encode_into"] = machinery.encode_into
             src.line(depth, f"for item in {held}: encode_into(item, out, ns)")
@@ -629,7 +700,7 @@ def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: i
         else:
             src.line(depth, f"for item in {held}: {write}")
     elif kind == machinery.FLAG:
-        src.line(depth, f"if {held}: a({_opening(src, handler, inner)} + '/>')")
+        src.line(depth, f"if {held}: out.append({_opening(src, handler, inner)} + '/>')")
     else:
         if kind == machinery.TEXT_CHILDREN:
             src.line(depth, f"for v in {held}:")
@@ -637,7 +708,34 @@ def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: i
             src.line(depth, f"v = {held}")
             src.line(depth, "if v is not None:")
         value = _value_expr(src, codec, handler.field, handler.value, attribute=False)
-        src.line(depth + 1, f"s = {value}")
         opening = _opening(src, handler, inner)
-        src.line(depth + 1, f"a({opening} + '>' + s + '</{handler.name}>' if s "
-                            f"else {opening} + '/>')")
+        whole = f"({opening} + '>' + s + '</{handler.name}>' if (s := {value}) " \
+                f"else {opening} + '/>')"
+        table = _whole_elements(src, handler, inner)
+        if table is not None:
+            whole = f"{table[0]} if {table[1]} else {whole}"
+        src.line(depth + 1, f"out.append({whole})")
+
+
+def _whole_elements(src: _Source, handler: Any, inner: Any) -> tuple[str, str] | None:
+    """For a text child holding an enum member or a small count, in a place known at
+    compile time: an expression looking up the whole element written for ``v``, and
+    the test that it is there."""
+    kind = handler.value
+    if inner is _ANYWHERE:
+        return None
+    opening = ast.literal_eval(_opening(src, handler, inner))
+
+    def element(text: str) -> str:
+        return f"{opening}>{text}</{handler.name}>" if text else f"{opening}/>"
+
+    if type(kind) is EnumValue:
+        texts = src.const("W", {member: element(escape_text(str(member.value)))
+                                for member in kind.enum})
+        return f"{texts}[v]", f"type(v) is {src.const('E', kind.enum)}"
+    if type(kind) is Integer:
+        texts = src.const("W", {number: element(str(number)) for number in _DIGITS.values()
+                                if (kind.minimum is None or kind.minimum <= number)
+                                and (kind.maximum is None or number <= kind.maximum)})
+        return "x", f"type(v) is int and (x := {texts}.get(v)) is not None"
+    return None
