@@ -624,7 +624,7 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
         # (close reports a broken entity as a missing element), so a refused document
         # is read again by fromstring for its error.
         parser.feed(data)
-        root = parser.close()
+        root: etree._Element = parser.close()
     except etree.XMLSyntaxError:
         with contextlib.suppress(etree.LxmlError):
             parser.close()  # ready for the next document
