@@ -335,32 +335,37 @@ def validate_tree(root: etree._Element, catalog: Catalog, *, strict: bool = Fals
     without a schema in ``reported`` (a caller checking many stanzas of one input
     gives that warning once, and so need not have it placed again): its elements
     still count as unknown.  The rest of the report is :func:`validate`'s."""
+    # (A stanza log runs this once per stanza: the checks that find nothing in a tree
+    # without odd tags are skipped rather than run empty.)
     tag = str(root.tag)
     schema = catalog.libxml2()
-    known = catalog.namespaces
     odd = _odd_tags(root, catalog)
-    unknown_tags = odd.get("unknown", [])
+    unknown_tags = odd.get("unknown")
     unknown = [issue for issue in _unknown_namespaces(root, unknown_tags, reported)
-               if issue.namespace is not None]
+               if issue.namespace is not None] if unknown_tags else []
     errors: list[Issue] = []
     unqualified = _unqualified(root)
     if unqualified is not None:
         errors.append(unqualified)
-    if _namespace(tag) in known:
+    if _namespace(tag) in catalog.namespaces:
         if not schema.validate(root):
             errors.extend(_explain(catalog, root, schema.error_log))
-        errors.extend(_undeclared(root, odd.get("undeclared", [])))
+        undeclared = odd.get("undeclared")
+        if undeclared:
+            errors.extend(_undeclared(root, undeclared))
     # Otherwise there is nothing to check it against: the unknown-namespace finding
     # says so.  The model's rules hold whatever the schema said.
     if semantic and registry.lookup(tag) is not None:
-        errors.extend(issue for issue in _model_issues(root) if not _said(issue, errors))
-    # (Namespaces left out as ``reported`` count here too: the same as their findings'.)
-    unknown_namespaces: set[str | None] = {
-        namespace for namespace in map(_namespace, unknown_tags) if namespace}
-    if unknown_namespaces and errors:
+        faults = _model_issues(root)
+        if faults:
+            errors.extend(issue for issue in faults if not _said(issue, errors))
+    if unknown_tags and errors:
         # parse keeps a payload of an unknown namespace as raw XML, whatever known
         # elements it holds: what the schemas find inside one is worth saying, but it
-        # weighs no more than the unknown namespace itself.
+        # weighs no more than the unknown namespace itself.  (Namespaces left out as
+        # ``reported`` count here too.)
+        unknown_namespaces: set[str | None] = {
+            namespace for namespace in map(_namespace, unknown_tags) if namespace}
         inside = [issue for issue in errors if _within(root, issue.path, unknown_namespaces)]
         errors = [issue for issue in errors if issue not in inside]
         unknown.extend(dataclasses.replace(
