@@ -639,10 +639,17 @@ def parse_xml(data: bytes | str, limits: Limits = DEFAULT_LIMITS) -> etree._Elem
     if size >= limits._floor:
         # Bounds from the bytes, cheapest first; the tree is only walked (in C, by
         # XPath) for a limit they do not settle.  Every element has a "<".
-        elements = data.count(b"<") if size >= limits._elements_floor else 0
-        suspect = (size >= limits._attributes_floor
-                   and data.count(b"=") > limits.max_attributes
-                   and has_equals_run(skeleton(data), limits.max_attributes + 1))
+        if size >= limits._elements_floor:
+            # One pass keeps the "<" and "=": both counts come from the short result.
+            shape = skeleton(data)
+            elements = shape.count(b"<")
+            suspect = (len(shape) - elements > limits.max_attributes
+                       and has_equals_run(shape, limits.max_attributes + 1))
+        else:
+            elements = 0
+            suspect = (size >= limits._attributes_floor
+                       and data.count(b"=") > limits.max_attributes
+                       and has_equals_run(skeleton(data), limits.max_attributes + 1))
         if (suspect or elements > limits.max_depth or elements > limits.max_children + 1
                 or size > limits.max_attribute_length or size > limits.max_text_length):
             check_tree(root, limits, size=size, elements=elements, attributes_suspect=suspect)
