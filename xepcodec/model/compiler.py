@@ -1,5 +1,6 @@
-"""Compile a codec into straight-line Python: one decode and one encode function per
-element class (per namespace, for stanzas), generated once, on first use.
+"""Compile a codec into straight-line Python: decode functions per element class (per
+namespace, for stanzas) and encode functions per class and place (the default namespace
+of the parent, when known), generated once, on first use.
 
 Why generate code: a generic loop over field specs pays a dict lookup, a list copy and
 an indirect call per field per element; the generated function assigns locals and
@@ -10,12 +11,22 @@ The generated decoder handles only input that is valid; at the first thing it do
 expect it hands the element to the codec's interpretive decoder (``Codec.explain``),
 which either builds the same object or raises the precise error (node path, rule,
 condition).  So errors are written once, in ``codec.py``, and the fast path stays small.
+
+The generated encoder writes what it can settle at compile time as constants: the start
+tag for its place, the whole text of an enum member or small count, the children's
+namespace.  The encoders of a field's child classes are written into the field's loop
+(their names given a suffix), so a list of children costs no call per child; anything
+else a field holds goes through a table by type to its own encoder, or to the careful
+path, which says what is wrong.  The bytes are the ones the careful path would write.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import io
 import re
+import tokenize
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -123,19 +134,46 @@ def compile_decoder(codec: Codec, namespace: str, local: str | None = None,
 
 
 def _construct(src: _Source, codec: Codec) -> None:
-    """Build the object from the locals ``v0``…: a bare instance whose fields are set
-    through the class's own slot descriptors (the frozen class refuses attribute
-    assignment, and a slot's setter costs less than ``object.__setattr__``, which looks
-    the name up again), then the class's rules and the extension policy, as the
-    keyword constructor runs them."""
+    """Build the object from the locals ``v0``…, then run the class's rules and the
+    extension policy, as the keyword constructor runs them.
+
+    The frozen class refuses attribute assignment, so the fields are stored in an
+    instance of its mutable twin (same slots, so the same layout), which then becomes
+    an instance of the class: a plain store into a slot is the cheapest there is.
+    Where the class has no twin, the fields are set through its own slot descriptors
+    (cheaper than ``object.__setattr__``, which looks the name up again)."""
     cls = codec.cls
-    src.line(2, "obj = new(cls)")
-    for index, name in enumerate(codec.field_names):
-        src.line(2, f"{src.const('s', getattr(cls, name).__set__)}(obj, v{index})")
+    twin = _twin(cls)
+    if twin is not None:
+        src.line(2, f"obj = new({src.const('M', twin)})")
+        for index, name in enumerate(codec.field_names):
+            src.line(2, f"obj.{name} = v{index}")
+        src.line(2, "obj.__class__ = cls")
+    else:
+        src.line(2, "obj = new(cls)")
+        for index, name in enumerate(codec.field_names):
+            src.line(2, f"{src.const('s', getattr(cls, name).__set__)}(obj, v{index})")
     if hasattr(cls, "__post_init__"):
         src.line(2, f"{src.const('post', cls.__post_init__)}(obj)")
     if codec.foreign_only:
         src.line(2, f"if v{codec.extensions}: {src.const('p', codec.check_foreign)}(obj)")
+
+
+@functools.cache
+def _twin(cls: type) -> type | None:
+    """A mutable class with the slots of ``cls`` (a direct subclass of object whose
+    fields are all slots), whose instances may become instances of ``cls``; None
+    where there is no such class."""
+    slots = cls.__dict__.get("__slots__")
+    if cls.__bases__ != (object,) or not isinstance(slots, tuple) or "__dict__" in slots:
+        return None
+    twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": slots})
+    try:
+        probe: Any = object.__new__(twin)
+        probe.__class__ = cls  # refused where the layouts differ
+    except TypeError:
+        return None
+    return twin
 
 
 def _decode_local_name(src: _Source, codec: Codec, namespace: str, local: str | None) -> None:
@@ -463,8 +501,15 @@ def compile_encoder(codec: Codec, parent: Any = _ANYWHERE) -> Callable[..., None
 
     With ``parent`` (the default namespace of the place the element is written in) it
     is ``encode(obj, out)`` for that place; without, ``encode(obj, out, parent)``."""
+    return _encoder_source(codec, parent).build("encode", codec.cls)
+
+
+def _encoder_source(codec: Codec, parent: Any, *, inline: bool = True) -> _Source:
+    """The source of :func:`compile_encoder`'s function (with the children of one
+    class written in its own body when ``inline``)."""
     src = _Source({"escape_attribute": escape_attribute, "codec": codec,
-                   "getattr": getattr, "EMPTY": ()})
+                   "getattr": getattr})
+    src.scope["inline"] = inline
     if parent is _ANYWHERE:
         src.line(0, "def encode(obj, out, parent):")
     else:
@@ -508,7 +553,8 @@ def compile_encoder(codec: Codec, parent: Any = _ANYWHERE) -> Callable[..., None
         src.line(1, f"out.append({opening})")
     _encode_content(src, codec, name, own, inner)
     _drop_unused(src, ("parent", "ns", "name"))
-    return src.build("encode", codec.cls)
+    del src.scope["inline"]
+    return src
 
 
 def _drop_unused(src: _Source, names: tuple[str, ...]) -> None:
@@ -696,9 +742,16 @@ def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: i
         if kind == machinery.CHILD:
             src.line(depth, f"if {held} is not None:")
             src.line(depth + 1, f"item = {held}")
-            src.line(depth + 1, write)
         else:
-            src.line(depth, f"for item in {held}: {write}")
+            src.line(depth, f"for item in {held}:")
+        bodies = _inlined(src, handler, inner) if known and src.scope["inline"] else []
+        # The encoders of the field's classes, written here: no call, no lookup.
+        for position, (cls, body) in enumerate(bodies):
+            keyword = "elif" if position else "if"
+            src.line(depth + 1, f"{keyword} type(item) is {src.const('C', cls)}:")
+            for line in body:
+                src.line(depth + 2, line)
+        src.line(depth + 1, f"else: {write}" if bodies else write)
     elif kind == machinery.FLAG:
         src.line(depth, f"if {held}: out.append({_opening(src, handler, inner)} + '/>')")
     else:
@@ -711,10 +764,61 @@ def _encode_child(src: _Source, codec: Codec, handler: Any, inner: Any, depth: i
         opening = _opening(src, handler, inner)
         whole = f"({opening} + '>' + s + '</{handler.name}>' if (s := {value}) " \
                 f"else {opening} + '/>')"
-        table = _whole_elements(src, handler, inner)
-        if table is not None:
-            whole = f"{table[0]} if {table[1]} else {whole}"
+        looked_up = _whole_elements(src, handler, inner)
+        if looked_up is not None:
+            whole = f"{looked_up[0]} if {looked_up[1]} else {whole}"
         src.line(depth + 1, f"out.append({whole})")
+
+
+#: The locals of a generated encoder (besides ``t0``, ``t1``…, the fields' values).
+_LOCALS: Final = frozenset({"obj", "v", "w", "s", "x", "m", "name", "parent", "ns", "o",
+                            "item"})
+#: At most this many lines of children's encoders are written into a field's code.
+_INLINE_LINES: Final = 60
+
+
+def _inlined(src: _Source, handler: Any, inner: str | None) -> list[tuple[type, list[str]]]:
+    """The bodies of the encoders of a child field's classes, for the place ``inner``,
+    as lines to write where ``item`` holds the child: each body's names made its own
+    (its locals and constants get a suffix, its constants join ``src``'s) and ``obj``
+    set from ``item`` first.  Classes whose bodies would make the field's code long
+    are left to their own encoders."""
+    from xepcodec.model import codec as machinery
+
+    bodies: list[tuple[type, list[str]]] = []
+    room = _INLINE_LINES
+    for cls in handler.classes:
+        child = machinery.codec_of(cls)
+        if child.prefix:
+            continue
+        made = _encoder_source(child, inner, inline=False)
+        if len(made.lines) > room:
+            continue
+        room -= len(made.lines)
+        suffix = f"_{len(src.scope)}"
+        for key, value in made.scope.items():
+            src.scope[key + suffix] = value
+        bodies.append((cls, [f"obj{suffix} = item"]
+                       + [_suffixed(line[4:], suffix, set(made.scope))
+                          for line in made.lines[1:]]))  # after the def line
+    return bodies
+
+
+def _suffixed(line: str, suffix: str, names: set[str]) -> str:
+    """``line`` with ``suffix`` added to each of the encoder's locals and of ``names``,
+    wherever they stand as names (not in strings, nor after a dot)."""
+    spans = []
+    previous = ""
+    for token in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
+        word = token.string
+        if (token.type == tokenize.NAME and previous != "."
+                and (word in names or word in _LOCALS or re.fullmatch(r"t\d+", word))):
+            spans.append(token.end[1])
+        if token.type in (tokenize.OP, tokenize.NAME):
+            previous = word
+    for end in reversed(spans):
+        line = line[:end] + suffix + line[end:]
+    return line
 
 
 def _whole_elements(src: _Source, handler: Any, inner: Any) -> tuple[str, str] | None:
