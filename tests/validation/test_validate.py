@@ -101,6 +101,10 @@ def test_a_user_schema_folder_extends_the_catalog(tmp_path: Path) -> None:
     assert good.ok, good.errors
     bad = xepcodec.validate(iq("<thing xmlns='urn:mine'/>"), catalog=catalog)
     assert not bad.ok and "size" in bad.errors[0].message
+    # A user's schema is checked against the XSD meta-schema when the explaining engine
+    # loads it; the shipped ones are checked by tests/validation/test_schemas.py instead.
+    assert catalog.xmlschema().validation == "strict"
+    assert Catalog(default_catalog().entries[:3]).xmlschema().validation == "skip"
 
 
 def test_the_fast_and_explaining_engines_agree_on_the_examples() -> None:
