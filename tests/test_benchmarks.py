@@ -169,6 +169,19 @@ def test_the_generated_stream_holds_exactly_the_planted_errors(tmp_path: Path) -
     assert summary.problems == 0  # (warnings: chat states and hints have no schema)
 
 
+def test_repeated_cli_runs_keep_the_fastest_and_never_hide_a_disagreement() -> None:
+    def ran(wall: float | None, peak: float, errors: int = 2) -> cli_bench.Run:
+        return cli_bench.Run("xepcodec", "xepcodec validate STREAM", 10, wall, wall, peak, 1,
+                             errors)
+
+    kept = cli_bench.best(cli_bench.best(None, ran(9.0, 50.0)), ran(7.0, 40.0))
+    assert (kept.wall_seconds, kept.peak_mb, kept.note) == (7.0, 50.0, "")
+    assert cli_bench.best(kept, ran(8.0, 45.0)).wall_seconds == 7.0
+    odd = cli_bench.best(kept, ran(8.0, 45.0, errors=3))
+    assert odd.errors_reported == 3 and "disagree" in odd.note
+    assert cli_bench.best(kept, ran(None, 0.0)).wall_seconds is None
+
+
 def test_compare_puts_each_target_before_and_after_per_payload() -> None:
     def results(values: dict[str, float | None], value: float | None) -> dict[str, Any]:
         return {"payload_bytes": {"a": 10, "b": 20},
