@@ -537,6 +537,10 @@ def _encoder_source(codec: Codec, parent: Any, *, inline: bool = True) -> _Sourc
     elif own is not _ANYWHERE and name is not None:
         declared = f'<{name} xmlns="{escape_attribute(own)}"'
         opening = f"({'<' + name!r} if parent == {own!r} else {declared!r})"
+    elif name is not None:
+        declared = src.const("q", {namespace: f'<{name} xmlns="{escape_attribute(namespace)}"'
+                                   for namespace in codec.namespaces})
+        opening = f"({'<' + name!r} if ns == parent else {declared}[ns])"
     else:
         declarations = src.const("q", {namespace: f' xmlns="{escape_attribute(namespace)}"'
                                        for namespace in codec.namespaces})
