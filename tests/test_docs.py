@@ -21,9 +21,12 @@ _SHELL = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
 #: The pages whose Python blocks form one complete program, and something each prints
 #: only when it ran to its end.
 EXECUTED = {
+    "docs/admin.md": "refused: Account already exists",
     "docs/archiving.md": "warn the user:",
     "docs/binary-xmpp.md": "stanza Presence(",
+    "docs/compliance.md": "refused: info[0] is not a disco#info result",
     "docs/cookies.md": "refused to run a script from bakery@town.example",
+    "docs/evil.md": "refused: only a message or presence carries the evil flag",
     "docs/guide.md": "not cached: mismatch",
     "docs/hf-radio.md": "the ship closed the link",
     "docs/json.md": "urn:example:score /level bad-request",
