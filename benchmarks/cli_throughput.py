@@ -357,11 +357,15 @@ def evaluate(runs: dict[str, Run], planted: int) -> list[dict[str, Any]]:
     return targets
 
 
+def runs_each(repeat: int) -> str:
+    return "one run each" if repeat == 1 else f"the fastest of {repeat} runs each"
+
+
 def print_report(runs: dict[str, Run], targets: Sequence[dict[str, Any]],
                  meta: dict[str, Any]) -> None:
     print(f"\nxepcodec validate throughput: {meta['bytes'] / MB:.1f} MB stream, "
           f"{meta['stanzas']} stanzas ({meta['planted_invalid']} invalid), seed {meta['seed']}, "
-          f"one run each, {meta['cores']} cores")
+          f"{runs_each(meta.get('repeat', 1))}, {meta['cores']} cores")
     width = max(len(r.what) for r in runs.values())
     print(f"    {'':<{width}}  {'wall':>8}  {'CPU':>8}  {'MB/s':>7}  {'MB/CPU-s':>8}  "
           f"{'x floor':>7}  {'peak RSS':>9}  exit")
@@ -454,7 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "bytes": size, "stanzas": stanzas, "planted_invalid": planted, "seed": args.seed,
         "cores": os.cpu_count() or 1, "python": sys.version.split()[0],
-        "load_before": load_before,
+        "load_before": load_before, "repeat": args.repeat,
     }
     targets = evaluate(runs, planted)
     print_report(runs, targets, meta)
