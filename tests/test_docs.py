@@ -36,6 +36,7 @@ EXECUTED = {
     "docs/pubsub.md": "is listening to",
     "docs/rtt.md": "(the real-time text agreed: True)",
     "docs/security-xep0419.md": "refused: the namespace 'urn:xmpps:ping' is already",
+    "docs/server-buddies.md": "buddies: {'capulet.lit': 'both'}",
     "README.md": "answer <iq",
 }
 #: Every page whose links and paths are checked.
