@@ -37,6 +37,7 @@ EXECUTED = {
     "docs/rtt.md": "(the real-time text agreed: True)",
     "docs/security-xep0419.md": "refused: the namespace 'urn:xmpps:ping' is already",
     "docs/server-buddies.md": "buddies: {'capulet.lit': 'both'}",
+    "docs/sessions.md": "refused: not-authorized",
     "README.md": "answer <iq",
 }
 #: Every page whose links and paths are checked.
