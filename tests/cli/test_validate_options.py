@@ -85,6 +85,19 @@ def test_xep_checks_only_the_selected_protocols(tmp_path: Path,
     assert status == 1 and "type='sideways'" in out
 
 
+def test_a_fault_inside_an_unknown_payload_keeps_its_words_unless_its_protocol_is_left_out(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "wrapped.xml", b"<message xmlns='jabber:client'><x xmlns="
+                 b"'urn:example'><ping xmlns='urn:xmpp:ping' bogus='1'/></x></message>")
+    own_words = "warning: 'bogus' attribute not allowed"
+    for selection in ((), ("--xep", "199")):  # ping checked: the fault is said as found
+        status, out = run(capsys, *selection, path)
+        assert status == 0 and own_words in out and "not selected" not in out
+    status, out = run(capsys, "--xep", "30", path)  # ping left out: unchecked, and said so
+    assert status == 0 and own_words not in out
+    assert "the namespace 'urn:xmpp:ping' belongs to a protocol not selected" in out
+
+
 def test_xep_leaves_the_envelope_checked(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "ping.xml", PING.replace(b"'get'", b"'fetch'"))

@@ -360,7 +360,11 @@ class FileCheck:
             node = self._node(issue, element)
             reported_in = self._namespace_of(issue, node)
             message = issue.message
-            if reported_in in checker._all_known:
+            if (checker.selected is not None and reported_in in checker._all_known
+                    and reported_in not in checker.selected):
+                # The catalog was cut to the selection, so this namespace went
+                # unchecked.  Any other warning keeps its own words (a fault found
+                # inside a payload of a namespace without a schema, say).
                 message = (f"the namespace {reported_in!r} belongs to a protocol not "
                            "selected with --xep; its elements were not checked")
             if not options.strict:
