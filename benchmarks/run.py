@@ -39,6 +39,7 @@ import lxml.etree as etree
 
 from benchmarks import startup
 from benchmarks._timing import FULL, QUICK, Budget, measure_group
+from benchmarks.python_floor import build_untyped, read_every_node
 
 try:  # the classes the accessors look for; without them xepcodec's rows say n/a
     from xepcodec.model.raw import XmlFragment
@@ -400,6 +401,12 @@ def cases(name: str, data: bytes, schemas: Schemas) -> list[tuple[str, str, Fact
     def lxml_decode() -> tuple[Callable[[], object], str]:
         return (lambda: etree.fromstring(data)), ""
 
+    def python_read() -> tuple[Callable[[], object], str]:
+        return (lambda: read_every_node(data)), "reference: the cost of reading the tree"
+
+    def python_build() -> tuple[Callable[[], object], str]:
+        return (lambda: build_untyped(data)), "reference: nothing typed, no rule checked"
+
     def lxml_encode() -> tuple[Callable[[], object], str]:
         return (lambda: etree.tostring(tree)), ""
 
@@ -517,6 +524,8 @@ def cases(name: str, data: bytes, schemas: Schemas) -> list[tuple[str, str, Fact
     return [
         ("decode", FLOOR_IMPL["decode"], lxml_decode),
         ("decode", "slixmpp (ElementTree + stanza objects)", slix_decode),
+        ("decode", "Python floor: fromstring + every node read", python_read),
+        ("decode", "Python floor: fromstring + a frozen object per node", python_build),
         ("decode", "xepcodec.parse", xc_parse),
         ("decode", "xepcodec lazy: parse(lazy=True) + stanza attributes", xc_parse_lazy),
         ("decode_cold", FLOOR_IMPL["decode_cold"], lxml_decode_cold),

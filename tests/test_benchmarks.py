@@ -6,6 +6,7 @@ Nothing here is timed: the timing loops run on a clock the test drives.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -16,7 +17,7 @@ import benchmarks._timing as timing
 import benchmarks.cli_throughput as cli_bench
 import xepcodec
 from benchmarks import _slixmpp as slix
-from benchmarks import compare, run
+from benchmarks import compare, python_floor, run
 from xepcodec.datatypes.jid import JID
 from xepcodec.validation.checking import Checker
 from xepcodec.validation.inputs import Source
@@ -195,3 +196,16 @@ def test_compare_puts_each_target_before_and_after_per_payload() -> None:
     assert lines[2] == "| encode <= 3x | 6.00x -> 3.00x | 4.00x -> n/a | 6.00x -> 3.00x |"
     # A target the earlier run did not know is n/a before.
     assert compare.table({"targets": []}, after).splitlines()[2].startswith("| encode <= 3x | n/a")
+
+
+def test_the_python_floor_reads_and_builds_every_element() -> None:
+    data = (b"<a xmlns='urn:x' k='v'>t<b/><c><d>u</d></c></a>")
+    assert python_floor.read_every_node(data) == 4
+    root = python_floor.build_untyped(data)
+    assert (root.tag, root.attributes, root.text) == ("{urn:x}a", (("k", "v"),), "t")
+    assert [child.tag for child in root.children] == ["{urn:x}b", "{urn:x}c"]
+    assert root.children[1].children[0].text == "u"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        root.tag = "changed"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="text between elements"):
+        python_floor.build_untyped(b"<a><b/>loose<c/></a>")
