@@ -50,6 +50,7 @@ from xepcodec.core.stanzas import Iq, Message, MessageType, Presence, PresenceTy
 from xepcodec.errors import ArgumentTypeError
 from xepcodec.model import XmlFragment
 from xepcodec.model.codec import codec_of
+from xepcodec.protocols.chatstates import NS_CHATSTATES, ChatStateNotification
 
 __all__ = [
     "NS_CHATSTATES",
@@ -65,8 +66,6 @@ __all__ = [
 #: value both ends agree on may be used instead.
 RECOMMENDED_SAP: Final = 6
 
-#: Chat State Notifications (XEP-0085).
-NS_CHATSTATES: Final = "http://jabber.org/protocol/chatstates"
 #: XHTML-IM (XEP-0071), the formatted copy of a message body or presence status.
 NS_XHTML_IM: Final = "http://jabber.org/protocol/xhtml-im"
 #: Message Markup (XEP-0394), styling spans laid over the body.
@@ -116,7 +115,7 @@ def _message(message: Message, policy: TrafficPolicy) -> Message | None:
     if message.type == MessageType.ERROR:
         return message
     has_body = bool(message.bodies)
-    states = [item for item in message.extensions if _namespace(item) == NS_CHATSTATES]
+    states = message.find_all(ChatStateNotification)
     if policy.drop_chat_states and states and len(states) == len(message.extensions) \
             and not has_body and not message.subjects:
         return None
