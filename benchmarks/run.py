@@ -44,6 +44,7 @@ from benchmarks.python_floor import build_untyped, read_every_node
 try:  # the classes the accessors look for; without them xepcodec's rows say n/a
     from xepcodec.model.raw import XmlFragment
     from xepcodec.protocols.caps import Caps
+    from xepcodec.protocols.chatstates import ChatStateNotification
     from xepcodec.protocols.delay import Delay
 except Exception:  # any failure is reported by the rows that need xepcodec
     pass
@@ -52,8 +53,8 @@ except Exception:  # any failure is reported by the rows that need xepcodec
 # xepcodec "typed field access": read the same facts slixmpp and aioxmpp are asked for
 # (benchmarks/_slixmpp.py, benchmarks/_aioxmpp_worker.py). XEPCODEC_ONE_FIELD reads the one
 # value a router or client looks at first; XEPCODEC_ACCESSORS reads every value the payload
-# carries. Chat states and hints have no xepcodec classes: they stay raw XmlFragments in
-# msg.extensions and are read by name.
+# carries. Hints have no xepcodec classes: they stay raw XmlFragments in msg.extensions and
+# are read by name.
 def _stanza(stanza: Any) -> tuple[object, ...]:
     return (stanza.from_, stanza.to, stanza.id, stanza.type)
 
@@ -80,10 +81,8 @@ def _disco_info(iq: Any) -> object:
 def _message(msg: Any) -> object:
     delay = msg.find(Delay)
     raw = [ext for ext in msg.extensions if isinstance(ext, XmlFragment)]
-    chat_state = next(
-        (ext.name for ext in raw if ext.namespace == "http://jabber.org/protocol/chatstates"),
-        None,
-    )
+    state = msg.find(ChatStateNotification)
+    chat_state = None if state is None else state.state
     no_store = any(ext.namespace == "urn:xmpp:hints" and ext.name == "no-store" for ext in raw)
     return (_stanza(msg), msg.body, chat_state, delay.stamp, delay.from_, delay.reason, no_store)
 

@@ -167,7 +167,7 @@ def test_the_generated_stream_holds_exactly_the_planted_errors(tmp_path: Path) -
     assert summary.kind == "capture"
     assert summary.stanzas == stanzas
     assert summary.invalid == invalid
-    assert summary.problems == 0  # (warnings: chat states and hints have no schema)
+    assert summary.problems == 0  # (warnings: hints have no schema)
 
 
 def test_repeated_cli_runs_keep_the_fastest_and_never_hide_a_disagreement() -> None:
