@@ -20,7 +20,7 @@ from xepcodec.validation.pieces import check_piece, cut, stream_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAT = ("<message type='chat' id='m{n}' to='romeo@montague.example'><body>line {n}</body>"
-        "<active xmlns='http://jabber.org/protocol/chatstates'/></message>")
+        "<store xmlns='urn:xmpp:hints'/></message>")  # a namespace without a schema
 BAD_JID = "<message type='chat' id='b{n}' to='a@@b'><body>x</body></message>"
 BAD_SHOW = "<presence id='p{n}'><show>sideways</show></presence>"
 TWO_ON_A_LINE = ("<presence id='q{n}'/><iq type='get' id='i{n}'>"
