@@ -26,7 +26,7 @@ the ``<active/>`` of a content message), so typing on and on sends one
 
 Left to the caller: whether the user wants notifications sent at all (§5.2: a client
 lets its user choose; a caller that does not want them does not use the machine),
-threads (§5.8), and rooms (§5.5).  ``docs/machines.md`` is the convention.
+threads (§5.7), and rooms (§5.5).  ``docs/machines.md`` is the convention.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def _message(message: Message, policy: TrafficPolicy) -> Message | None:
     if message.type == MessageType.ERROR:
         return message
     has_body = bool(message.bodies)
-    states = message.find_all(ChatStateNotification)
+    states: tuple[ChatStateNotification, ...] = message.find_all(ChatStateNotification)
     if policy.drop_chat_states and states and len(states) == len(message.extensions) \
             and not has_body and not message.subjects:
         return None
