@@ -94,7 +94,7 @@ def compile_decoder(codec: Codec, namespace: str, local: str | None = None,
     src.line(0, "def decode(el):")
     for index, default in enumerate(codec.defaults):
         if index in codec.repeated:
-            start = "[]"
+            start = "()"  # a list only once there is an item: see _append
         elif default is missing or default is None:
             start = "MISSING" if default is missing else "None"
         else:
@@ -145,7 +145,8 @@ def _construct(src: _Source, codec: Codec) -> None:
     cls = codec.cls
     twin = _twin(cls)
     if twin is not None:
-        src.line(2, f"obj = new({src.const('M', twin)})")
+        # Calling the twin (which has no __init__) costs less than object.__new__(twin).
+        src.line(2, f"obj = {src.const('M', twin)}()")
         for index, name in enumerate(codec.field_names):
             src.line(2, f"obj.{name} = v{index}")
         src.line(2, "obj.__class__ = cls")
@@ -307,7 +308,7 @@ def _decode_children(src: _Source, codec: Codec, namespace: str) -> None:
     if codec.extensions is not None:
         src.line(4, f"{'else' if handlers else 'if True'}:")
         src.line(5, "if not isinstance(tag, str): return slow(el)")
-        src.line(5, f"v{codec.extensions}.append(decode_child(node, tag))")
+        _append(src, 5, f"v{codec.extensions}", "decode_child(node, tag)")
     elif handlers:
         src.line(4, "else: return slow(el)")
     else:
@@ -325,6 +326,14 @@ def _one_branch_each(handler: Any, tags: list[str]) -> bool:
 
     return (handler.kind in (machinery.CHILD, machinery.CHILDREN)
             and 1 < len(tags) <= _BRANCHES and not tags[0].endswith("}" + ANY_NAME))
+
+
+def _append(src: _Source, depth: int, slot: str, value: str) -> None:
+    """Add ``value`` to the items of a repeated field: its local starts as an empty
+    tuple, and becomes a list with its first item, so an element pays for no list
+    where the field is absent (most open slots) and for no append for a first item."""
+    src.line(depth, f"if {slot}: {slot}.append({value})")
+    src.line(depth, f"else: {slot} = [{value}]")
 
 
 def _runner_of(handler: Any, tag: str) -> Runner:
@@ -354,7 +363,7 @@ def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
             src.line(5, f"if {slot} is not None and {slot} is not MISSING: return slow(el)")
             src.line(5, f"{slot} = {run}")
         else:
-            src.line(5, f"{slot}.append({run})")
+            _append(src, 5, slot, run)
         return
     src.line(5, "if len(node) or node.keys(): return slow(el)")
     if kind == machinery.FLAG:
@@ -365,7 +374,7 @@ def _decode_child(src: _Source, handler: Any, tags: list[str]) -> None:
         return
     value = _parser(src, handler.value, "node.text or ''")
     if kind == machinery.TEXT_CHILDREN:
-        src.line(5, f"{slot}.append({value})")
+        _append(src, 5, slot, value)
     else:
         src.line(5, f"if {slot} is not None and {slot} is not MISSING: return slow(el)")
         src.line(5, f"{slot} = {value}")
