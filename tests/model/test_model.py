@@ -218,6 +218,14 @@ def test_an_element_under_several_names_remembers_which() -> None:
         Named(which="gamma")
 
 
+def test_an_element_under_several_names_is_blamed_by_the_name_it_came_with() -> None:
+    with pytest.raises(ParseError, match=r"^<beta/> holds no text") as text:
+        decode(xml(f'<beta xmlns="{NS}">words</beta>'))
+    assert text.value.path == "/beta"
+    with pytest.raises(ParseError, match=r"^<beta/> has no attribute 'colour'"):
+        decode(xml(f'<beta xmlns="{NS}" colour="red"/>'))
+
+
 def test_values_are_frozen_hashable_and_replaceable() -> None:
     leaf = Leaf(name="a", count=1)
     with pytest.raises(dataclasses.FrozenInstanceError):

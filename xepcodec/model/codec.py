@@ -285,6 +285,7 @@ class Codec:
         precise error.  The compiled decoder hands over to it at the first surprise."""
         tag = element.tag
         namespace = tag[1:tag.index("}")] if tag[0] == "{" else ""
+        name = _local_name(element)  # the name it came with: a class may have several
         values = self.defaults.copy()
         for index in self.repeated:
             values[index] = []
@@ -292,7 +293,7 @@ class Codec:
         for key, raw in cast("list[tuple[str, str]]", element.items()):
             spec = attrs.get(key)
             if spec is None:
-                raise fail(element, f"<{self.name}/> has no attribute {_pretty(key)!r}",
+                raise fail(element, f"<{name}/> has no attribute {_pretty(key)!r}",
                            attribute=key)
             if spec.value is STRING:
                 values[spec.index] = raw
@@ -313,21 +314,21 @@ class Codec:
                 except ParseError as error:
                     raise _located(error, element) from None
                 except ValueError as error:
-                    raise fail(element, f"the text of <{self.name}/> must be "
+                    raise fail(element, f"the text of <{name}/> must be "
                                f"{value.description}: {error}") from None
         elif not _blank(element.text):
-            raise fail(element, f"<{self.name}/> holds no text, but text was found")
+            raise fail(element, f"<{name}/> holds no text, but text was found")
         if len(element):
             self._decode_children(element, namespace, values)
         for spec in self.required_attrs:
             if values[spec.index] is _MISSING:
-                raise fail(element, f"<{self.name}/> lacks its required attribute "
+                raise fail(element, f"<{name}/> lacks its required attribute "
                            f"{_pretty(spec.xml_name)!r}")
         for want in self.required_children:
             if values[want.index] is _MISSING:
                 expected = (want.name and f"<{want.name}/>") or _one_of(
                     [name for c in want.classes for name in codec_of(c).names])
-                raise fail(element, f"<{self.name}/> lacks its required child {expected}")
+                raise fail(element, f"<{name}/> lacks its required child {expected}")
         for index in self.repeated:
             values[index] = tuple(values[index])
         if self.xmlns is not None:
@@ -418,26 +419,27 @@ class Codec:
             finish_codec(self)
         handlers = self.child_maps.get(namespace) or self.child_maps[""]
         extensions = self.extensions
+        name = _local_name(element)
         for node in element:
             tag = node.tag
             if not isinstance(tag, str):
                 raise fail(node, "comments and processing instructions are not allowed "
                            "in XMPP (RFC 6120 §11.1)", condition="restricted-xml")
             if not _blank(node.tail):
-                raise fail(element, f"<{self.name}/> holds no text between its children")
+                raise fail(element, f"<{name}/> holds no text between its children")
             handler = handlers.get(tag)
             if handler is None:
                 handler = handlers.get(tag[:tag.find("}") + 1] + ANY_NAME)
             if handler is None:
                 if extensions is None:
-                    raise fail(node, f"<{self.name}/> does not allow the child "
+                    raise fail(node, f"<{name}/> does not allow the child "
                                f"{_element_name(tag, namespace)} here")
                 values[extensions].append(decode_child(node))
                 continue
             kind = handler.kind
             if kind == CHILD:
                 if values[handler.index] is not _MISSING and values[handler.index] is not None:
-                    raise fail(node, f"<{self.name}/> allows only one "
+                    raise fail(node, f"<{name}/> allows only one "
                                f"{_element_name(tag, namespace)} child")
                 values[handler.index] = codec_of(_class_for(handler, tag)).run(node)
             elif kind == CHILDREN:
@@ -452,7 +454,8 @@ class Codec:
             if not _blank(node.text):
                 raise fail(node, f"<{handler.name}/> must be empty")
             if values[handler.index] is True:
-                raise fail(node, f"<{self.name}/> allows only one <{handler.name}/> child")
+                raise fail(node, f"<{_local_name(node.getparent())}/> allows only one "
+                           f"<{handler.name}/> child")
             return True
         try:
             value = handler.value.parse(node.text or "")
@@ -466,7 +469,8 @@ class Codec:
             return values[handler.index]
         previous = values[handler.index]
         if previous is not _MISSING and previous is not None:
-            raise fail(node, f"<{self.name}/> allows only one <{handler.name}/> child")
+            raise fail(node, f"<{_local_name(node.getparent())}/> allows only one "
+                       f"<{handler.name}/> child")
         return value
 
     # -- encoding (the compiled encoder calls these) ---------------------------
@@ -497,6 +501,12 @@ class Codec:
 
 def _no_maker(values: list[Any]) -> Any:  # pragma: no cover - replaced at build time
     raise RuntimeError("codec used before it was built")
+
+
+def _local_name(element: etree._Element | None) -> str:
+    """The local name an element came with (a class declared under several names
+    is named in an error by the one it was met under)."""
+    return "" if element is None else str(element.tag).rpartition("}")[2]
 
 
 def _pretty(tag: str) -> str:
