@@ -49,8 +49,8 @@ __all__ = [
 #: The protocols implemented so far, by XEP number.  Add a number here when its module
 #: lands; its examples are then checked like the others.
 XEPS: Final[tuple[int, ...]] = (
-    4, 12, 30, 45, 50, 59, 60, 68, 76, 85, 92, 115, 128, 133, 136, 163, 189, 199, 202, 203, 241, 301,
-    308, 335, 359, 410, 432, 464,
+    4, 12, 30, 45, 50, 59, 60, 68, 76, 85, 92, 115, 128, 133, 136, 163, 189, 199, 202, 203, 241,
+    301, 308, 335, 359, 410, 432, 464,
 )
 
 #: Examples that hold neither XML nor an XMPP URI but the text a client shows its user,
