@@ -330,7 +330,7 @@ def validate(data: bytes | str | etree._Element, *, strict: bool = False,
 
 
 def validate_tree(root: etree._Element, catalog: Catalog, *, strict: bool = False,
-               semantic: bool = True, reported: Container[str] = ()) -> ValidationReport:
+                  semantic: bool = True, reported: Container[str] = ()) -> ValidationReport:
     """:func:`validate` on a parsed tree, leaving out the finding for each namespace
     without a schema in ``reported`` (a caller checking many stanzas of one input
     gives that warning once, and so need not have it placed again): its elements
